@@ -1,0 +1,189 @@
+"""The one place that decides which array namespace ``xp`` is.
+
+Every other module reaches arrays through this module: :func:`get_backend`
+gives the active :class:`Backend`, whose ``xp`` attribute is the namespace
+(NumPy, CuPy or any array-API namespace such as ``array_api_strict``), and
+whose methods make arrays on the right device with the right dtype.
+
+Random draws never happen on the device: they come from a seeded NumPy
+``Generator`` on the host and are moved over with :meth:`Backend.asarray`, so
+the same seed gives the same weights on every backend.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import importlib
+import types
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import numpy as np
+
+DTYPES = ("float32", "float64")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An array namespace and the device its arrays live on.
+
+    Attributes
+    ----------
+    name : str
+        ``"numpy"``, ``"cupy"`` or the namespace module's name.
+    xp : module
+        The array namespace used for all array maths.
+    device : object or None
+        The device arrays are created on (``None``: the namespace's default).
+    """
+
+    name: str
+    xp: types.ModuleType
+    device: Any = None
+
+    def dtype(self, dtype: str) -> Any:
+        """The namespace's dtype object for ``"float32"`` or ``"float64"``."""
+        return getattr(self.xp, check_dtype(dtype))
+
+    def asarray(self, a: Any, dtype: str = "float32") -> Any:
+        """Move host data (or a backend array) onto this backend as ``dtype``."""
+        if self.device is None:
+            return self.xp.asarray(a, dtype=self.dtype(dtype))
+        return self.xp.asarray(a, dtype=self.dtype(dtype), device=self.device)
+
+    def zeros(self, shape: tuple[int, ...], dtype: str = "float32") -> Any:
+        """A new array of zeros on this backend's device."""
+        if self.device is None:
+            return self.xp.zeros(shape, dtype=self.dtype(dtype))
+        return self.xp.zeros(shape, dtype=self.dtype(dtype), device=self.device)
+
+
+def check_dtype(dtype: Any) -> str:
+    """Return ``dtype`` as ``"float32"`` or ``"float64"``, or raise a clear error."""
+    name = getattr(dtype, "name", None) or getattr(dtype, "__name__", None) or str(dtype)
+    name = name.replace("array_api_strict.", "")
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+    return name
+
+
+def _cupy_backend(device: Any) -> Backend:
+    try:
+        cupy = importlib.import_module("cupy")
+    except ImportError as err:
+        raise ImportError(
+            "backend 'cupy' needs CuPy: pip install 'minilstm[cuda]'") from err
+    if not cupy.cuda.is_available():
+        raise RuntimeError("CuPy is installed but no CUDA device/driver is available")
+    if device is not None:
+        cupy.cuda.Device(int(device)).use()
+    # CuPy places new arrays on the current device, so no device argument is passed.
+    return Backend("cupy", cupy, None)
+
+
+def make_backend(backend: Any = "numpy", device: Any = None) -> Backend:
+    """Build a :class:`Backend` from a name or an array-API namespace module.
+
+    Parameters
+    ----------
+    backend : {"numpy", "cupy"} or module
+        A name, or a namespace module that follows the array API standard
+        (for example ``array_api_strict``).
+    device : object, optional
+        For CuPy, the CUDA device number; for a namespace module, one of its
+        devices (``array_api_strict.Device("device1")``). Ignored by NumPy
+        unless it is ``"cpu"``.
+    """
+    if isinstance(backend, Backend):
+        return backend
+    if isinstance(backend, str):
+        if backend == "numpy":
+            if device not in (None, "cpu"):
+                raise ValueError(f"backend 'numpy' has only device 'cpu', got {device!r}")
+            return Backend("numpy", np, None)
+        if backend == "cupy":
+            return _cupy_backend(device)
+        raise ValueError(f"backend must be 'numpy', 'cupy' or an array-API module, got {backend!r}")
+    if isinstance(backend, types.ModuleType):
+        if backend is np:
+            return make_backend("numpy", device)
+        if not hasattr(backend, "asarray") or not hasattr(backend, "tanh"):
+            raise TypeError(f"module {backend.__name__!r} is not an array namespace")
+        return Backend(backend.__name__, backend, device)
+    raise TypeError(f"backend must be a name or a module, got {type(backend).__name__}")
+
+
+_ACTIVE: contextvars.ContextVar[Backend] = contextvars.ContextVar(
+    "minilstm_backend", default=Backend("numpy", np, None))
+
+
+def get_backend() -> Backend:
+    """The backend in use (NumPy unless :func:`use_backend` said otherwise)."""
+    return _ACTIVE.get()
+
+
+def use_backend(backend: Any = "numpy", device: Any = None) -> Backend:
+    """Make ``backend`` the array namespace for everything created from now on.
+
+    Examples
+    --------
+    >>> import minilstm
+    >>> minilstm.use_backend("numpy").name
+    'numpy'
+    """
+    chosen = make_backend(backend, device)
+    _ACTIVE.set(chosen)
+    return chosen
+
+
+@contextlib.contextmanager
+def backend_scope(backend: Any = "numpy", device: Any = None) -> Iterator[Backend]:
+    """``with backend_scope("cupy"): ...`` uses a backend inside the block only."""
+    token = _ACTIVE.set(make_backend(backend, device))
+    try:
+        yield _ACTIVE.get()
+    finally:
+        _ACTIVE.reset(token)
+
+
+def namespace(*arrays: Any) -> types.ModuleType:
+    """The array namespace of ``arrays`` (the active backend's when they carry none).
+
+    Engine functions call this once at their top (CuPy's ``get_array_module``
+    habit) and never branch on the answer.
+    """
+    for a in arrays:
+        if hasattr(a, "__array_namespace__"):
+            return a.__array_namespace__()
+    return get_backend().xp
+
+
+def concat(arrays: list, axis: int = -1) -> Any:
+    """Join arrays along ``axis`` (``concat`` in the array API, ``concatenate`` before it)."""
+    xp = namespace(*arrays)
+    join = getattr(xp, "concat", None) or xp.concatenate
+    return join(arrays, axis=axis)
+
+
+def permute_dims(a: Any, axes: tuple) -> Any:
+    """Reorder the axes of ``a`` (``permute_dims`` in the array API, ``transpose`` before it)."""
+    xp = namespace(a)
+    return (getattr(xp, "permute_dims", None) or xp.transpose)(a, axes)
+
+
+def to_numpy(a: Any) -> np.ndarray:
+    """Bring an array of any backend to the host as a NumPy array."""
+    if isinstance(a, np.ndarray):
+        return a
+    if hasattr(a, "get") and callable(a.get):  # CuPy arrays copy to the host with .get()
+        return a.get()
+    if hasattr(a, "__dlpack__"):
+        return np.from_dlpack(a).copy()
+    return np.asarray(a)
+
+
+def rng(seed: Any = None) -> np.random.Generator:
+    """A host NumPy ``Generator``: all random draws start here, on every backend."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)

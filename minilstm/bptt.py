@@ -1,0 +1,95 @@
+"""Backpropagation through time, written once for every cell.
+
+Shape letters: T time steps, B batch, D input features, H hidden units,
+G gate blocks of the cell. Sequences are time-major, ``(T, B, D)``.
+
+A cell is any object with ``step_forward(xw, state, p) -> (state, cache)``,
+``step_backward(dstate, cache, p) -> StepGrads`` and
+``param_grads(x, dxw, dhw, caches, p) -> dict`` (see :mod:`minilstm.cells`).
+The loop is fast by structure: the input projections of all steps are one
+matrix product before the loop, and the input and weight gradients are
+stacked matrix products after it; inside the loop only the recurrent product
+and the elementwise gate maths remain.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from .backend import namespace
+from .cells.common import CellParams
+
+
+class SequenceCache(NamedTuple):
+    """What :func:`backward` needs from :func:`forward`."""
+
+    x: Any       # (T, B, D) the input sequence
+    steps: Any   # the cell's step cache, every field stacked to (T, B, ...)
+
+
+def forward(cell: Any, x: Any, state: tuple, p: CellParams) -> tuple[Any, tuple, SequenceCache]:
+    """Run ``cell`` over a sequence.
+
+    Parameters
+    ----------
+    cell : cell object
+    x : (T, B, D) array
+    state : tuple of (B, H) arrays
+        The initial state, ``(h0,)`` or ``(h0, c0)``.
+    p : CellParams
+
+    Returns
+    -------
+    hs : (T, B, H) array
+        The hidden state after every step.
+    state : tuple of (B, H) arrays
+        The final state.
+    cache : SequenceCache
+    """
+    xp = namespace(x)
+    T, B, D = x.shape
+    GH = p.weight_ih.shape[0]
+    xw = xp.reshape(xp.reshape(x, (T * B, D)) @ p.weight_ih.T + p.bias_ih, (T, B, GH))
+    hs, caches = [], []
+    for t in range(T):
+        state, cache = cell.step_forward(xw[t, ...], state, p)
+        hs.append(state[0])
+        caches.append(cache)
+    steps = type(caches[0])(*(xp.stack(field, axis=0) for field in zip(*caches)))
+    return xp.stack(hs, axis=0), state, SequenceCache(x, steps)
+
+
+def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellParams
+             ) -> tuple[Any, tuple, dict]:
+    """Backpropagate through the sequence that :func:`forward` ran.
+
+    Parameters
+    ----------
+    cell : cell object
+    dhs : (T, B, H) array
+        Gradient of the loss with respect to every step's hidden state.
+    dstate : tuple of (B, H) arrays
+        Gradient with respect to the final state (zeros if it was not used).
+    cache : SequenceCache
+    p : CellParams
+
+    Returns
+    -------
+    dx : (T, B, D) array
+    dstate0 : tuple of (B, H) arrays
+        Gradient with respect to the initial state.
+    grads : dict
+        Parameter gradients keyed like :class:`CellParams` fields.
+    """
+    xp = namespace(dhs)
+    x, steps = cache
+    T, B, D = x.shape
+    dxws, dhws = [None] * T, [None] * T
+    for t in range(T - 1, -1, -1):
+        step = type(steps)(*(field[t, ...] for field in steps))
+        dstate = (dstate[0] + dhs[t, ...],) + tuple(dstate[1:])  # h_t feeds the output too
+        g = cell.step_backward(dstate, step, p)
+        dxws[t], dhws[t], dstate = g.dxw, g.dhw, g.dstate
+    dxw, dhw = xp.stack(dxws, axis=0), xp.stack(dhws, axis=0)
+    GH = dxw.shape[-1]
+    dx = xp.reshape(xp.reshape(dxw, (T * B, GH)) @ p.weight_ih, (T, B, D))
+    return dx, dstate, cell.param_grads(x, dxw, dhw, steps, p)

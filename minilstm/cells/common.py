@@ -1,0 +1,100 @@
+"""Pieces every cell shares: activations, their derivatives, gate views and named results.
+
+Shape letters used by every cell module: B batch, D input features, H hidden
+units, G gate blocks (RNN 1, GRU 3, LSTM 4), T time steps.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ..backend import concat, namespace
+
+
+def sigmoid(x: Any) -> Any:
+    """Logistic sigmoid, written as ``(1 + tanh(x/2)) / 2``: no overflow for any x."""
+    xp = namespace(x)
+    return 0.5 * (1.0 + xp.tanh(0.5 * x))
+
+
+def dsigmoid(y: Any) -> Any:
+    """Derivative of the sigmoid from its output ``y = sigmoid(x)``."""
+    return y * (1.0 - y)
+
+
+def dtanh(y: Any) -> Any:
+    """Derivative of tanh from its output ``y = tanh(x)``."""
+    return 1.0 - y * y
+
+
+def relu(x: Any) -> Any:
+    """``max(x, 0)``."""
+    xp = namespace(x)
+    return xp.maximum(x, xp.zeros_like(x))
+
+
+def split_gates(a: Any, n: int) -> tuple:
+    """Views of the ``n`` gate blocks of a fused ``(..., n*H)`` array, in order."""
+    H = a.shape[-1] // n
+    return tuple(a[..., k * H:(k + 1) * H] for k in range(n))
+
+
+def join_gates(blocks: tuple) -> Any:
+    """The inverse of :func:`split_gates`: one fused ``(..., n*H)`` array."""
+    return concat(list(blocks), axis=-1)
+
+
+class CellParams(NamedTuple):
+    """One direction of one layer's parameters, in PyTorch's fused layout.
+
+    ``weight_ih`` (G*H, D), ``weight_hh`` (G*H, H), ``bias_ih`` and ``bias_hh``
+    (G*H,). A layer built with ``bias=False`` passes zero biases. The peephole
+    weights (H,) are ``None`` for cells without peepholes.
+    """
+
+    weight_ih: Any
+    weight_hh: Any
+    bias_ih: Any
+    bias_hh: Any
+    peep_i: Any = None
+    peep_f: Any = None
+    peep_o: Any = None
+
+
+class StepGrads(NamedTuple):
+    """What a step backward returns.
+
+    Attributes
+    ----------
+    dxw : (B, G*H)
+        Gradient of the step's input projection ``x @ W_ih.T + b_ih``; the time
+        loop turns these into ``dx`` and ``dW_ih`` with one product each.
+    dhw : (B, G*H)
+        Gradient of the recurrent projection (``h @ W_hh.T + b_hh``, per block
+        as the cell defines it); the loop turns these into ``dW_hh``.
+    dstate : tuple
+        Gradient of the previous state: ``(dh,)`` or ``(dh, dc)``.
+    """
+
+    dxw: Any
+    dhw: Any
+    dstate: tuple
+
+
+def stacked_grads(x: Any, h_prev: Any, dxw: Any, dhw: Any) -> dict:
+    """Weight and bias gradients of the two projections, summed over all steps.
+
+    ``x`` (T, B, D), ``h_prev`` (T, B, H), ``dxw`` and ``dhw`` (T, B, G*H): one
+    matrix product each instead of one per step.
+    """
+    T, B, D = x.shape
+    H = h_prev.shape[-1]
+    GH = dxw.shape[-1]
+    xp = namespace(x)
+    dxw2 = xp.reshape(dxw, (T * B, GH))
+    dhw2 = xp.reshape(dhw, (T * B, GH))
+    return {
+        "weight_ih": dxw2.T @ xp.reshape(x, (T * B, D)),
+        "weight_hh": dhw2.T @ xp.reshape(h_prev, (T * B, H)),
+        "bias_ih": xp.sum(dxw2, axis=0),
+        "bias_hh": xp.sum(dhw2, axis=0),
+    }

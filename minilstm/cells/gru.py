@@ -1,0 +1,92 @@
+"""The GRU cell, in PyTorch's gate order r, z, n.
+
+Equations, one step, with ``reset_after=True`` (PyTorch, cuDNN and Keras)::
+
+    r = sigmoid(W_ir x + b_ir + W_hr h_prev + b_hr)
+    z = sigmoid(W_iz x + b_iz + W_hz h_prev + b_hz)
+    n = tanh(W_in x + b_in + r * (W_hn h_prev + b_hn))
+    h = (1 - z) * n + z * h_prev
+
+With ``reset_after=False`` (Cho et al. 2014) the reset gate acts before the product::
+
+    n = tanh(W_in x + b_in + W_hn (r * h_prev) + b_hn)
+
+Shapes: xw (B, 3H) is the precomputed ``W_ih x + b_ih``; h (B, H).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from ..backend import concat, namespace
+from .common import CellParams, StepGrads, dsigmoid, dtanh, join_gates, sigmoid, split_gates, stacked_grads
+
+
+class GRUCache(NamedTuple):
+    h_prev: Any  # (B, H)
+    r: Any       # (B, H) reset gate
+    z: Any       # (B, H) update gate
+    n: Any       # (B, H) candidate
+    hn: Any      # (B, H) W_hn h_prev + b_hn (reset_after) or W_hn (r * h_prev) + b_hn
+
+
+@dataclass(frozen=True)
+class GRUCell:
+    """GRU cell: three gate blocks (r, z, n), state ``(h,)``."""
+
+    reset_after: bool = True
+    gates: tuple = ("r", "z", "n")
+    state_names: tuple = ("h",)
+
+    def step_forward(self, xw: Any, state: tuple, p: CellParams) -> tuple[tuple, GRUCache]:
+        """One step: ``(h,)`` and its cache from ``xw`` (B, 3H) and ``(h_prev,)``."""
+        xp = namespace(xw)
+        (h_prev,) = state
+        xr, xz, xn = split_gates(xw, 3)
+        H = h_prev.shape[-1]
+        W_hrz, W_hn = p.weight_hh[:2 * H, ...], p.weight_hh[2 * H:, ...]
+        b_hrz, b_hn = p.bias_hh[:2 * H], p.bias_hh[2 * H:]
+        hr, hz = split_gates(h_prev @ W_hrz.T + b_hrz, 2)
+        r, z = sigmoid(xr + hr), sigmoid(xz + hz)
+        if self.reset_after:
+            hn = h_prev @ W_hn.T + b_hn
+            n = xp.tanh(xn + r * hn)
+        else:
+            hn = (r * h_prev) @ W_hn.T + b_hn
+            n = xp.tanh(xn + hn)
+        h = (1.0 - z) * n + z * h_prev
+        return (h,), GRUCache(h_prev, r, z, n, hn)
+
+    def step_backward(self, dstate: tuple, cache: GRUCache, p: CellParams) -> StepGrads:
+        """Gradients of one step from ``(dh,)`` (B, H) flowing into its output."""
+        (dh,) = dstate
+        h_prev, r, z, n = cache.h_prev, cache.r, cache.z, cache.n
+        H = h_prev.shape[-1]
+        W_hrz, W_hn = p.weight_hh[:2 * H, ...], p.weight_hh[2 * H:, ...]
+        dan = dh * (1.0 - z) * dtanh(n)          # h = (1 - z) * n + z * h_prev, through tanh
+        daz = dh * (h_prev - n) * dsigmoid(z)
+        dh_prev = dh * z
+        if self.reset_after:
+            dhn = dan * r                        # n = tanh(xn + r * hn)
+            dar = dan * cache.hn * dsigmoid(r)
+            dhw = join_gates((dar, daz, dhn))
+            dh_prev = dh_prev + dhw @ p.weight_hh
+        else:
+            dhn = dan                            # n = tanh(xn + W_hn (r * h_prev) + b_hn)
+            drh = dan @ W_hn
+            dar = drh * h_prev * dsigmoid(r)
+            dhw = join_gates((dar, daz, dhn))
+            dh_prev = dh_prev + dhw[..., :2 * H] @ W_hrz + drh * r
+        return StepGrads(join_gates((dar, daz, dan)), dhw, (dh_prev,))
+
+    def param_grads(self, x: Any, dxw: Any, dhw: Any, caches: GRUCache, p: CellParams) -> dict:
+        """Parameter gradients from the stacked (T, ...) step caches."""
+        grads = stacked_grads(x, caches.h_prev, dxw, dhw)
+        if not self.reset_after:
+            # the n block's recurrent product saw r * h_prev, not h_prev
+            xp = namespace(x)
+            T, B, H = caches.h_prev.shape
+            dhn = xp.reshape(dhw[..., 2 * H:], (T * B, H))
+            rh = xp.reshape(caches.r * caches.h_prev, (T * B, H))
+            grads["weight_hh"] = concat([grads["weight_hh"][:2 * H, ...], dhn.T @ rh], axis=0)
+        return grads

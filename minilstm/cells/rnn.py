@@ -1,0 +1,65 @@
+"""The vanilla (Elman) RNN cell.
+
+Equations, one step (``phi`` is tanh or relu)::
+
+    h = phi(W_ih x + b_ih + W_hh h_prev + b_hh)
+
+Shapes: xw (B, H) is the precomputed ``W_ih x + b_ih``; h, h_prev (B, H).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from ..backend import namespace
+from .common import CellParams, StepGrads, dtanh, relu, stacked_grads
+
+
+class RNNCache(NamedTuple):
+    h_prev: Any  # (B, H) state the step started from
+    h: Any       # (B, H) the step's output, phi(a)
+
+
+def _drelu_times(h: Any, dh: Any) -> Any:
+    """``dh * relu'(a)`` from the output ``h = relu(a)``."""
+    xp = namespace(h)
+    return xp.where(h > 0, dh, xp.zeros_like(dh))
+
+
+_NONLINEARITIES = {
+    "tanh": (lambda a: namespace(a).tanh(a), lambda h, dh: dh * dtanh(h)),
+    "relu": (relu, _drelu_times),
+}
+
+
+@dataclass(frozen=True)
+class RNNCell:
+    """Vanilla RNN cell: one gate block (G = 1), state ``(h,)``."""
+
+    nonlinearity: str = "tanh"
+    gates: tuple = ("h",)
+    state_names: tuple = ("h",)
+
+    def __post_init__(self) -> None:
+        if self.nonlinearity not in _NONLINEARITIES:
+            raise ValueError(
+                f"nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
+
+    def step_forward(self, xw: Any, state: tuple, p: CellParams) -> tuple[tuple, RNNCache]:
+        """One step: ``(h,)`` and its cache from ``xw`` (B, H) and ``(h_prev,)``."""
+        phi, _ = _NONLINEARITIES[self.nonlinearity]
+        (h_prev,) = state
+        h = phi(xw + h_prev @ p.weight_hh.T + p.bias_hh)
+        return (h,), RNNCache(h_prev, h)
+
+    def step_backward(self, dstate: tuple, cache: RNNCache, p: CellParams) -> StepGrads:
+        """Gradients of one step from ``(dh,)`` (B, H) flowing into its output."""
+        _, dphi_times = _NONLINEARITIES[self.nonlinearity]
+        (dh,) = dstate
+        da = dphi_times(cache.h, dh)             # backprop through phi
+        dh_prev = da @ p.weight_hh               # a = ... + W_hh h_prev
+        return StepGrads(da, da, (dh_prev,))
+
+    def param_grads(self, x: Any, dxw: Any, dhw: Any, caches: RNNCache, p: CellParams) -> dict:
+        """Parameter gradients from the stacked (T, ...) step caches."""
+        return stacked_grads(x, caches.h_prev, dxw, dhw)

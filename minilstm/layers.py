@@ -1,0 +1,338 @@
+"""Recurrent layers with PyTorch's interface: RNN, LSTM, GRU and PeepholeLSTM.
+
+Shape letters: T time steps, B batch, D input features, H hidden units,
+L layers, K = 2 if bidirectional else 1. Inside, sequences are time-major
+(T, B, D); ``batch_first=True`` converts at the edges only.
+
+Parameters live in ``layer.params`` under PyTorch's keys (``weight_ih_l0``,
+``bias_hh_l1_reverse``, ...; fused gate rows in PyTorch's order), and the last
+backward's gradients in ``layer.grads`` under the same keys.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import bptt, init, validate
+from .backend import check_dtype, concat, get_backend, permute_dims, rng, to_numpy
+from .cells import CellParams, GRUCell, LSTMCell, RNNCell
+
+_FIELD_KEYS = {"weight_ih": "weight_ih", "weight_hh": "weight_hh", "bias_ih": "bias_ih",
+               "bias_hh": "bias_hh", "peep_i": "weight_peep_i", "peep_f": "weight_peep_f",
+               "peep_o": "weight_peep_o"}
+
+
+class _ForwardCache(NamedTuple):
+    seqs: list    # one bptt.SequenceCache per (layer, direction)
+    masks: list   # per layer: the dropout mask applied to its output, or None
+    T: int
+    B: int
+
+
+class Recurrent:
+    """A stack of recurrent layers over one cell (the shared base of RNN, LSTM, GRU).
+
+    Parameters
+    ----------
+    cell : cell object
+    input_size, hidden_size : int
+        D and H.
+    num_layers : int, default 1
+    bias : bool, default True
+    batch_first : bool, default False
+        Take and return (B, T, ...) instead of (T, B, ...).
+    dropout : float in [0, 1), default 0
+        Inverted dropout on every layer's output but the last, in training mode.
+    bidirectional : bool, default False
+    seed : int or numpy Generator, optional
+        Seeds the host generator that draws the weights and dropout masks.
+    dtype : {"float32", "float64"}, default "float32"
+    forget_bias : float, optional
+        LSTM only: initial forget-gate bias (its ``bias_ih`` entries).
+    """
+
+    def __init__(self, cell: Any, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, seed: Any = None, dtype: str = "float32",
+                 forget_bias: float = 0.0) -> None:
+        self.cell = cell
+        self.input_size = validate.positive_int("input_size", input_size)
+        self.hidden_size = validate.positive_int("hidden_size", hidden_size)
+        self.num_layers = validate.positive_int("num_layers", num_layers)
+        self.bias = validate.boolean("bias", bias)
+        self.batch_first = validate.boolean("batch_first", batch_first)
+        self.dropout = validate.probability("dropout", dropout)
+        self.bidirectional = validate.boolean("bidirectional", bidirectional)
+        self.dtype = check_dtype(dtype)
+        self.num_directions = 2 if self.bidirectional else 1
+        self.training = True
+        self._rng = rng(seed)
+        self.params = {k: get_backend().asarray(v, self.dtype)
+                       for k, v in self._initial_params(float(forget_bias)).items()}
+        self.grads = {k: get_backend().zeros(tuple(v.shape), self.dtype) for k, v in self.params.items()}
+        self._cache: _ForwardCache | None = None
+
+    # ------------------------------------------------------------------ parameters
+    def _suffix(self, layer: int, direction: int) -> str:
+        return f"_l{layer}" + ("_reverse" if direction else "")
+
+    def _initial_params(self, forget_bias: float) -> dict:
+        """Host arrays for every key, drawn in a fixed order from the seeded generator."""
+        G, H = len(self.cell.gates), self.hidden_size
+        out = {}
+        for layer in range(self.num_layers):
+            D = self.input_size if layer == 0 else H * self.num_directions
+            for d in range(self.num_directions):
+                sfx = self._suffix(layer, d)
+                out["weight_ih" + sfx], out["weight_hh" + sfx] = init.recurrent_weights(self._rng, G, D, H)
+                if self.bias:
+                    b_ih = np.zeros(G * H)
+                    if "f" in self.cell.gates:  # forget gate starts open
+                        k = self.cell.gates.index("f")
+                        b_ih[k * H:(k + 1) * H] = forget_bias
+                    out["bias_ih" + sfx], out["bias_hh" + sfx] = b_ih, np.zeros(G * H)
+                for gate in ("i", "f", "o") if getattr(self.cell, "peephole", False) else ():
+                    out[f"weight_peep_{gate}" + sfx] = init.uniform(self._rng, (H,), 1.0 / np.sqrt(H))
+        return out
+
+    def _cell_params(self, layer: int, direction: int) -> CellParams:
+        sfx = self._suffix(layer, direction)
+        be, GH = get_backend(), len(self.cell.gates) * self.hidden_size
+        fields = {f: self.params.get(k + sfx) for f, k in _FIELD_KEYS.items()}
+        for f in ("bias_ih", "bias_hh"):
+            if fields[f] is None:  # bias=False: zero biases, their gradients dropped
+                fields[f] = be.zeros((GH,), self.dtype)
+        return CellParams(**fields)
+
+    def state_dict(self) -> dict:
+        """Parameters as host NumPy arrays under PyTorch's keys."""
+        return {k: to_numpy(v).copy() for k, v in self.params.items()}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Load parameters (NumPy arrays, or tensors ``.numpy()`` can read) by PyTorch's keys.
+
+        Raises
+        ------
+        ValueError
+            Naming every missing or unexpected key, or the first wrong shape.
+        """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        missing = sorted(set(self.params) - set(state_dict))
+        extra = sorted(set(state_dict) - set(self.params))
+        if missing or extra:
+            raise ValueError(f"state_dict does not match {type(self).__name__}: "
+                             f"missing keys {missing}, unexpected keys {extra}")
+        new = {}
+        for k, v in state_dict.items():
+            v = v.detach().cpu().numpy() if hasattr(v, "detach") else to_numpy(v)
+            validate.shape(f"state_dict[{k!r}]", v, tuple(self.params[k].shape), "")
+            new[k] = validate.float_array(f"state_dict[{k!r}]", np.asarray(v), self.dtype)
+        self.params.update(new)
+
+    def train(self, mode: bool = True) -> "Recurrent":
+        """Training mode (dropout on) or, with ``mode=False``, evaluation mode."""
+        self.training = validate.boolean("mode", mode)
+        return self
+
+    def eval(self) -> "Recurrent":
+        """Evaluation mode: dropout off."""
+        return self.train(False)
+
+    # ------------------------------------------------------------------ forward / backward
+    def _check_state(self, state: Any, name: str, B: int, allow_none_parts: bool) -> tuple:
+        """A tuple of (L*K, B, H) arrays (zeros where None) from a user's state."""
+        be = get_backend()
+        n = len(self.cell.state_names)
+        LK, H = self.num_layers * self.num_directions, self.hidden_size
+        if state is None:
+            parts = (None,) * n
+        elif n == 1:
+            if isinstance(state, (tuple, list)):
+                raise TypeError(f"{name} must be one array (LK, B, H) for {type(self).__name__}, "
+                                f"got a {type(state).__name__}")
+            parts = (state,)
+        else:
+            if not isinstance(state, (tuple, list)) or len(state) != n:
+                raise TypeError(f"{name} must be a tuple ({', '.join(s + '_' for s in self.cell.state_names)}) "
+                                f"of {n} arrays for {type(self).__name__}, got {type(state).__name__}")
+            parts = tuple(state)
+        out = []
+        for s, part in zip(self.cell.state_names, parts):
+            label = f"{name} {s}" if n > 1 else name
+            if part is None:
+                out.append(be.zeros((LK, B, H), self.dtype))
+                continue
+            part = validate.float_array(label, part, self.dtype)
+            validate.shape(label, part, (LK, B, H),
+                           f"(num_layers * num_directions={LK}, batch={B}, hidden_size={H})")
+            out.append(part)
+        return tuple(out)
+
+    def _sequence(self, name: str, a: Any, features: int, what: str) -> Any:
+        """A (T, B, F) time-major float array from the user's ``a``."""
+        a = validate.float_array(name, a, self.dtype)
+        order = "(batch, time, features)" if self.batch_first else "(time, batch, features)"
+        if a.ndim != 3:
+            raise ValueError(f"{name} must be a batched 3-D array {order}, got {a.ndim}-D shape "
+                             f"{tuple(a.shape)}" + (" (add a batch axis of size 1)" if a.ndim == 2 else ""))
+        if a.shape[-1] != features:
+            raise ValueError(f"{name} must have {features} features ({what}) in its last axis, "
+                             f"got shape {tuple(a.shape)}")
+        if a.shape[0] == 0 or a.shape[1] == 0:
+            raise ValueError(f"{name} must have at least one time step and one sequence, got shape {tuple(a.shape)}")
+        return permute_dims(a, (1, 0, 2)) if self.batch_first else a
+
+    def forward(self, x: Any, state: Any = None) -> tuple[Any, Any]:
+        """Run the stack over a batch of sequences.
+
+        Parameters
+        ----------
+        x : (T, B, D) array, or (B, T, D) with ``batch_first``
+        state : optional
+            RNN/GRU: ``h0`` (L*K, B, H). LSTM: ``(h0, c0)``, each (L*K, B, H).
+            Missing means zeros.
+
+        Returns
+        -------
+        out : (T, B, K*H) array, or (B, T, K*H) with ``batch_first``
+            The last layer's hidden states (both directions side by side).
+        state : ``h_n`` or ``(h_n, c_n)``, each (L*K, B, H)
+        """
+        xp = get_backend().xp
+        x = self._sequence("x", x, self.input_size, "input_size")
+        T, B, _ = x.shape
+        state = self._check_state(state, "state", B, True)
+        K, seqs, masks = self.num_directions, [], []
+        finals = [[] for _ in state]
+        layer_in = x
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(K):
+                s0 = tuple(s[layer * K + d, ...] for s in state)
+                xin = xp.flip(layer_in, axis=0) if d else layer_in  # the reverse direction reads time backwards
+                hs, s_T, seq = bptt.forward(self.cell, xin, s0, self._cell_params(layer, d))
+                outs.append(xp.flip(hs, axis=0) if d else hs)
+                seqs.append(seq)
+                for k, s in enumerate(s_T):
+                    finals[k].append(s)
+            layer_in = concat(outs, axis=-1) if K == 2 else outs[0]
+            mask = self._dropout_mask(layer_in.shape) if layer < self.num_layers - 1 else None
+            if mask is not None:
+                layer_in = layer_in * mask
+            masks.append(mask)
+        self._cache = _ForwardCache(seqs, masks, T, B)
+        out = permute_dims(layer_in, (1, 0, 2)) if self.batch_first else layer_in
+        state_n = tuple(xp.stack(f, axis=0) for f in finals)
+        return out, (state_n if len(state_n) > 1 else state_n[0])
+
+    __call__ = forward
+
+    def _dropout_mask(self, shape: tuple) -> Any:
+        """An inverted-dropout mask (kept units scaled by 1/(1-p)), or None when off."""
+        if not self.training or self.dropout == 0.0:
+            return None
+        keep = self._rng.random(shape) >= self.dropout
+        return get_backend().asarray(keep / (1.0 - self.dropout), self.dtype)
+
+    def backward(self, dout: Any, dstate: Any = None) -> tuple[Any, Any]:
+        """Backpropagate through the last :meth:`forward`; fills :attr:`grads`.
+
+        Parameters
+        ----------
+        dout : array shaped like ``out``
+            Gradient of the loss with respect to the output sequence.
+        dstate : optional
+            Gradient with respect to the final state, shaped like it (``dh_n`` or
+            ``(dh_n, dc_n)``); missing parts mean zero.
+
+        Returns
+        -------
+        dx : array shaped like ``x``
+        dstate0 : ``dh0`` or ``(dh0, dc0)``, shaped like the initial state
+        """
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward() called before forward(): "
+                               "run forward first, backward uses what it saved")
+        xp = get_backend().xp
+        seqs, masks, T, B = self._cache
+        K, H = self.num_directions, self.hidden_size
+        dout = self._sequence("dout", dout, K * H, "num_directions * hidden_size")
+        validate.shape("dout", dout, (T, B, K * H), "(the forward output's shape, time-major)")
+        dstate = self._check_state(dstate, "dstate", B, True)
+        dstate0 = [[None] * (self.num_layers * K) for _ in dstate]
+        grads = {}
+        d_layer_out = dout
+        for layer in range(self.num_layers - 1, -1, -1):
+            if masks[layer] is not None:
+                d_layer_out = d_layer_out * masks[layer]
+            d_in = None
+            for d in range(K):
+                idx = layer * K + d
+                dhs = d_layer_out[..., d * H:(d + 1) * H]
+                dhs = xp.flip(dhs, axis=0) if d else dhs
+                p = self._cell_params(layer, d)
+                dx, ds0, g = bptt.backward(self.cell, dhs, tuple(s[idx, ...] for s in dstate), seqs[idx], p)
+                dx = xp.flip(dx, axis=0) if d else dx
+                d_in = dx if d_in is None else d_in + dx
+                for k, s in enumerate(ds0):
+                    dstate0[k][idx] = s
+                sfx = self._suffix(layer, d)
+                grads.update({_FIELD_KEYS[f] + sfx: v for f, v in g.items()})
+            d_layer_out = d_in
+        self.grads = {k: grads[k] for k in self.params}
+        dx = permute_dims(d_layer_out, (1, 0, 2)) if self.batch_first else d_layer_out
+        ds = tuple(xp.stack(s, axis=0) for s in dstate0)
+        return dx, (ds if len(ds) > 1 else ds[0])
+
+
+class RNN(Recurrent):
+    """Elman RNN, ``h_t = phi(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``; like ``torch.nn.RNN``.
+
+    ``nonlinearity`` is ``"tanh"`` (default) or ``"relu"``; see :class:`Recurrent`
+    for the other arguments.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", **kwargs: Any) -> None:
+        validate.choice("nonlinearity", nonlinearity, ("tanh", "relu"))
+        super().__init__(RNNCell(nonlinearity), input_size, hidden_size, num_layers, **kwargs)
+
+
+class LSTM(Recurrent):
+    """LSTM with PyTorch's layout (gates i, f, g, o); like ``torch.nn.LSTM``.
+
+    ``forget_bias`` (default 1.0) is the forget gate's initial bias; see
+    :class:`Recurrent` for the other arguments and :mod:`minilstm.cells.lstm`
+    for the equations.
+    """
+
+    _peephole = False
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 forget_bias: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(LSTMCell(peephole=self._peephole), input_size, hidden_size, num_layers,
+                         forget_bias=forget_bias, **kwargs)
+
+
+class PeepholeLSTM(LSTM):
+    """LSTM with diagonal peepholes (Gers & Schmidhuber 2000): i and f see c_{t-1}, o sees c_t.
+
+    Extra parameters ``weight_peep_{i,f,o}_l{k}`` (H,), start U(-1/sqrt(H), 1/sqrt(H)).
+    """
+
+    _peephole = True
+
+
+class GRU(Recurrent):
+    """GRU with PyTorch's gate order (r, z, n); like ``torch.nn.GRU``.
+
+    ``reset_after=True`` (default; PyTorch, cuDNN, Keras) applies r to
+    ``W_hn h + b_hn``; ``False`` is Cho et al. 2014's ``W_hn (r * h) + b_hn``.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 reset_after: bool = True, **kwargs: Any) -> None:
+        super().__init__(GRUCell(validate.boolean("reset_after", reset_after)),
+                         input_size, hidden_size, num_layers, **kwargs)

@@ -1,0 +1,69 @@
+"""Checks for public entry points: each failure names the argument, what was
+expected and what was given, before any array maths can fail obscurely."""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .backend import get_backend
+
+
+def positive_int(name: str, value: Any) -> int:
+    """``value`` as an int >= 1, or a TypeError/ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value}")
+    return int(value)
+
+
+def boolean(name: str, value: Any) -> bool:
+    """``value`` if it is a bool, else a TypeError naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def probability(name: str, value: Any) -> float:
+    """``value`` as a float in [0, 1), else an error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1), got {type(value).__name__} {value!r}")
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return float(value)
+
+
+def choice(name: str, value: Any, options: tuple) -> Any:
+    """``value`` if it is one of ``options``, else a ValueError listing them."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value
+
+
+def float_array(name: str, a: Any, dtype: str) -> Any:
+    """``a`` as a floating-point array of the active backend, cast to ``dtype``.
+
+    Accepts NumPy arrays, nested lists and arrays of the active backend; integer,
+    boolean and string data are refused (they are almost always a mistake).
+    """
+    be = get_backend()
+    if a is None:
+        raise TypeError(f"{name} must be an array of floats, got None")
+    if isinstance(a, (list, tuple, np.ndarray, numbers.Number)):
+        host = np.asarray(a)
+        if host.dtype.kind != "f":
+            raise TypeError(f"{name} must hold floating-point numbers, got dtype {host.dtype}")
+        return be.asarray(host, dtype)
+    if not hasattr(a, "shape") or not hasattr(a, "dtype"):
+        raise TypeError(f"{name} must be an array of floats, got {type(a).__name__}")
+    if not any(a.dtype == getattr(be.xp, f, None) for f in ("float16", "float32", "float64")):
+        raise TypeError(f"{name} must hold floating-point numbers, got dtype {a.dtype}")
+    return be.asarray(a, dtype)
+
+
+def shape(name: str, a: Any, expected: tuple, meaning: str) -> None:
+    """Raise a ValueError unless ``a.shape == expected``; ``meaning`` spells the letters."""
+    if tuple(a.shape) != tuple(expected):
+        raise ValueError(f"{name} must have shape {tuple(expected)} {meaning}, got {tuple(a.shape)}")
