@@ -1,0 +1,83 @@
+"""Forward + backward time of minilstm (NumPy) against PyTorch on the same CPU.
+
+Run: python benchmarks/speed.py [--repeats 7] [--quick]
+
+Both sides run the same layer shape in float32 on the same data, one after the
+other in one process, and the script prints the median of several repeats and
+the ratio minilstm / PyTorch (below 1 means minilstm is faster). PyTorch runs
+eagerly with autograd, as a learner would use it.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import minilstm
+
+try:
+    import torch
+except ImportError:  # the script still times minilstm alone
+    torch = None
+
+SHAPES = [  # (T, B, D, H)
+    (50, 32, 32, 64),
+    (100, 32, 64, 128),
+    (100, 64, 128, 256),
+    (200, 16, 64, 512),
+]
+
+
+def _median_time(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def time_minilstm(kind: str, T: int, B: int, D: int, H: int, repeats: int) -> float:
+    layer = getattr(minilstm, kind)(D, H, seed=0)
+    x = np.random.default_rng(0).standard_normal((T, B, D)).astype(np.float32)
+    dout = np.ones((T, B, H), dtype=np.float32)
+
+    def step():
+        layer(x)
+        layer.backward(dout)
+    return _median_time(step, repeats)
+
+
+def time_torch(kind: str, T: int, B: int, D: int, H: int, repeats: int) -> float:
+    layer = getattr(torch.nn, kind)(D, H)
+    x = torch.randn(T, B, D, requires_grad=True)
+    dout = torch.ones(T, B, H)
+
+    def step():
+        layer.zero_grad()
+        out, _ = layer(x)
+        out.backward(dout)
+    return _median_time(step, repeats)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="the two smallest shapes only")
+    args = parser.parse_args()
+    shapes = SHAPES[:2] if args.quick else SHAPES
+    if torch is not None:
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}")
+    print(f"{'cell':<5} {'T':>4} {'B':>4} {'D':>4} {'H':>4} {'minilstm ms':>12} {'torch ms':>9} {'ratio':>6}")
+    for kind in ("RNN", "LSTM", "GRU"):
+        for T, B, D, H in shapes:
+            ours = time_minilstm(kind, T, B, D, H, args.repeats) * 1e3
+            ref = time_torch(kind, T, B, D, H, args.repeats) * 1e3 if torch is not None else float("nan")
+            print(f"{kind:<5} {T:>4} {B:>4} {D:>4} {H:>4} {ours:>12.2f} {ref:>9.2f} {ours / ref:>6.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

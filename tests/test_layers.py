@@ -1,0 +1,137 @@
+"""Equivalences of the recurrent layers: the same maths reached by different routes."""
+import numpy as np
+import pytest
+
+import minilstm
+from conftest import close
+
+KINDS = [minilstm.RNN, minilstm.LSTM, minilstm.GRU, minilstm.PeepholeLSTM]
+
+
+def _pack(parts):
+    return tuple(parts) if len(parts) > 1 else parts[0]
+
+
+def _parts(state):
+    return list(state) if isinstance(state, tuple) else [state]
+
+
+@pytest.mark.parametrize("cls", KINDS)
+def test_step_by_step_equals_whole_sequence(cls, backend, dtype, rng):
+    """Feeding one step at a time, carrying the state, equals one call on the sequence,
+    forward and backward (the upstream gradient of each piece's final state is the
+    gradient flowing back from the next piece)."""
+    T, B, D, H = 5, 2, 3, 4
+    layer = cls(D, H, num_layers=2, seed=0, dtype=dtype)
+    x = rng.standard_normal((T, B, D))
+    dout = rng.standard_normal((T, B, H))
+    out, state = layer(x)
+    dx, _ = layer.backward(dout)
+
+    outs, states = [], [None]
+    for t in range(T):
+        o, s = layer(x[t:t + 1], states[-1])
+        outs.append(minilstm.to_numpy(o))
+        states.append(s)
+    np.testing.assert_allclose(np.concatenate(outs), minilstm.to_numpy(out), rtol=0, atol=1e-6)
+    for a, b in zip(_parts(states[-1]), _parts(state)):
+        assert close(a, b, dtype)
+
+    dstate, dxs = None, [None] * T
+    for t in range(T - 1, -1, -1):
+        layer(x[t:t + 1], states[t])
+        dxs[t], dstate = layer.backward(dout[t:t + 1], dstate)
+    assert close(np.concatenate([minilstm.to_numpy(d) for d in dxs]), dx, dtype)
+
+
+def test_zero_peepholes_equal_the_lstm(backend, rng):
+    x = rng.standard_normal((6, 3, 2))
+    lstm = minilstm.LSTM(2, 5, num_layers=2, bidirectional=True, seed=3, dtype="float64")
+    peep = minilstm.PeepholeLSTM(2, 5, num_layers=2, bidirectional=True, seed=3, dtype="float64")
+    sd = lstm.state_dict()
+    sd.update({k: np.zeros(v.shape) for k, v in peep.state_dict().items() if "peep" in k})
+    peep.load_state_dict(sd)
+    (out_a, (h_a, c_a)), (out_b, (h_b, c_b)) = lstm(x), peep(x)
+    for a, b in [(out_a, out_b), (h_a, h_b), (c_a, c_b)]:
+        np.testing.assert_array_equal(minilstm.to_numpy(a), minilstm.to_numpy(b))
+    dout = rng.standard_normal(tuple(out_a.shape))
+    dx_a, _ = lstm.backward(dout)
+    dx_b, _ = peep.backward(dout)
+    np.testing.assert_array_equal(minilstm.to_numpy(dx_a), minilstm.to_numpy(dx_b))
+    for k in lstm.grads:
+        np.testing.assert_array_equal(minilstm.to_numpy(lstm.grads[k]), minilstm.to_numpy(peep.grads[k]))
+
+
+@pytest.mark.parametrize("cls", KINDS)
+def test_batch_first_is_a_transpose(cls, rng):
+    x = rng.standard_normal((4, 2, 3))
+    tm = cls(3, 4, bidirectional=True, seed=1, dtype="float64")
+    bf = cls(3, 4, bidirectional=True, seed=1, dtype="float64", batch_first=True)
+    out_tm, _ = tm(x)
+    out_bf, _ = bf(np.swapaxes(x, 0, 1))
+    np.testing.assert_array_equal(np.swapaxes(out_bf, 0, 1), out_tm)
+    dout = rng.standard_normal(out_tm.shape)
+    dx_tm, _ = tm.backward(dout)
+    dx_bf, _ = bf.backward(np.swapaxes(dout, 0, 1))
+    np.testing.assert_array_equal(np.swapaxes(dx_bf, 0, 1), dx_tm)
+
+
+@pytest.mark.parametrize("cls", KINDS)
+def test_backend_equals_numpy(cls, backend, rng):
+    """The same seed and data give the same numbers on every backend."""
+    x = rng.standard_normal((5, 2, 3))
+    dout = rng.standard_normal((5, 2, 8))
+    results = []
+    for scope in [minilstm.backend_scope("numpy"), minilstm.backend_scope(backend)]:
+        with scope as be:
+            layer = cls(3, 4, num_layers=2, bidirectional=True, seed=7, dtype="float64")
+            out, state = layer(x)
+            dx, dstate = layer.backward(be.asarray(dout, "float64"))
+            results.append([out, dx, *_parts(state), *_parts(dstate), *layer.grads.values()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(minilstm.to_numpy(a), minilstm.to_numpy(b), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("cls", KINDS)
+def test_dtype_is_kept(cls, backend, dtype, rng):
+    layer = cls(3, 4, seed=0, dtype=dtype)
+    out, state = layer(rng.standard_normal((3, 2, 3)))
+    dx, dstate = layer.backward(minilstm.to_numpy(out))
+    want = getattr(backend.xp, dtype)
+    for a in [out, dx, *_parts(state), *_parts(dstate), *layer.params.values(), *layer.grads.values()]:
+        assert a.dtype == want
+
+
+def test_dropout_only_in_training(rng):
+    x = rng.standard_normal((4, 8, 3))
+    layer = minilstm.LSTM(3, 16, num_layers=2, dropout=0.5, seed=0, dtype="float64")
+    a, _ = layer(x)
+    b, _ = layer(x)
+    assert not np.allclose(a, b), "training mode draws a new mask each forward"
+    layer.eval()
+    c, _ = layer(x)
+    d, _ = layer(x)
+    np.testing.assert_array_equal(c, d)
+    no_dropout = minilstm.LSTM(3, 16, num_layers=2, seed=0, dtype="float64")
+    np.testing.assert_array_equal(no_dropout(x)[0], c)
+    assert layer.train().training
+
+
+def test_same_seed_same_weights_and_forget_bias():
+    a = minilstm.LSTM(3, 4, seed=11).state_dict()
+    b = minilstm.LSTM(3, 4, seed=11).state_dict()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    assert not np.array_equal(a["weight_ih_l0"], minilstm.LSTM(3, 4, seed=12).state_dict()["weight_ih_l0"])
+    bias = a["bias_ih_l0"] + a["bias_hh_l0"]
+    np.testing.assert_array_equal(bias[4:8], np.ones(4))  # gate order i, f, g, o
+    np.testing.assert_array_equal(np.delete(bias, np.s_[4:8]), np.zeros(12))
+    zero = minilstm.LSTM(3, 4, forget_bias=0.0, seed=11).state_dict()
+    np.testing.assert_array_equal(zero["bias_ih_l0"], np.zeros(16))
+
+
+def test_recurrent_weights_are_orthogonal_blocks():
+    w = minilstm.GRU(3, 5, seed=0, dtype="float64").state_dict()["weight_hh_l0"]
+    for k in range(3):
+        block = w[5 * k:5 * (k + 1)]
+        np.testing.assert_allclose(block @ block.T, np.eye(5), atol=1e-12)
