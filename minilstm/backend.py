@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import importlib
+import numbers
 import types
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -57,6 +59,11 @@ class Backend:
             return self.xp.zeros(shape, dtype=self.dtype(dtype))
         return self.xp.zeros(shape, dtype=self.dtype(dtype), device=self.device)
 
+    @functools.cached_property
+    def array_type(self) -> type:
+        """The type of this backend's arrays (to tell them from another library's)."""
+        return type(self.zeros((0,)))
+
 
 def check_dtype(dtype: Any) -> str:
     """Return ``dtype`` as ``"float32"`` or ``"float64"``, or raise a clear error."""
@@ -76,6 +83,8 @@ def _cupy_backend(device: Any) -> Backend:
     if not cupy.cuda.is_available():
         raise RuntimeError("CuPy is installed but no CUDA device/driver is available")
     if device is not None:
+        if isinstance(device, bool) or not isinstance(device, numbers.Integral):
+            raise TypeError(f"device for backend 'cupy' must be a CUDA device number, got {device!r}")
         cupy.cuda.Device(int(device)).use()
     # CuPy places new arrays on the current device, so no device argument is passed.
     return Backend("cupy", cupy, None)
@@ -109,6 +118,11 @@ def make_backend(backend: Any = "numpy", device: Any = None) -> Backend:
             return make_backend("numpy", device)
         if not hasattr(backend, "asarray") or not hasattr(backend, "tanh"):
             raise TypeError(f"module {backend.__name__!r} is not an array namespace")
+        if device is not None:
+            try:  # an unknown device fails here, not at the first array a layer makes
+                backend.zeros((0,), device=device)
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"device {device!r} is not a device of {backend.__name__!r}: {err}") from err
         return Backend(backend.__name__, backend, device)
     raise TypeError(f"backend must be a name or a module, got {type(backend).__name__}")
 
@@ -186,4 +200,8 @@ def rng(seed: Any = None) -> np.random.Generator:
     """A host NumPy ``Generator``: all random draws start here, on every backend."""
     if isinstance(seed, np.random.Generator):
         return seed
-    return np.random.default_rng(seed)
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as err:
+        raise type(err)("seed must be None, a non-negative int or a NumPy Generator, "
+                        f"got {type(seed).__name__} {seed!r}") from err

@@ -10,6 +10,13 @@ The loop is fast by structure: the input projections of all steps are one
 matrix product before the loop, and the input and weight gradients are
 stacked matrix products after it; inside the loop only the recurrent product
 and the elementwise gate maths remain.
+
+Padded batches: an optional ``mask`` (T, B, 1) of ones (real steps) and zeros
+(padding) freezes each sequence's state over its padded steps and zeroes its
+output there, so padded steps contribute exactly zero gradient::
+
+    s_t   = m_t * cell(x_t, s_{t-1}) + (1 - m_t) * s_{t-1}
+    out_t = m_t * h_t
 """
 from __future__ import annotations
 
@@ -24,9 +31,11 @@ class SequenceCache(NamedTuple):
 
     x: Any       # (T, B, D) the input sequence
     steps: Any   # the cell's step cache, every field stacked to (T, B, ...)
+    mask: Any    # (T, B, 1) ones on real steps, zeros on padding; None: no padding
 
 
-def forward(cell: Any, x: Any, state: tuple, p: CellParams) -> tuple[Any, tuple, SequenceCache]:
+def forward(cell: Any, x: Any, state: tuple, p: CellParams, mask: Any = None
+            ) -> tuple[Any, tuple, SequenceCache]:
     """Run ``cell`` over a sequence.
 
     Parameters
@@ -36,11 +45,13 @@ def forward(cell: Any, x: Any, state: tuple, p: CellParams) -> tuple[Any, tuple,
     state : tuple of (B, H) arrays
         The initial state, ``(h0,)`` or ``(h0, c0)``.
     p : CellParams
+    mask : (T, B, 1) array, optional
+        Ones on real steps, zeros on padded ones.
 
     Returns
     -------
     hs : (T, B, H) array
-        The hidden state after every step.
+        The hidden state after every step (zero on padded steps).
     state : tuple of (B, H) arrays
         The final state.
     cache : SequenceCache
@@ -51,11 +62,15 @@ def forward(cell: Any, x: Any, state: tuple, p: CellParams) -> tuple[Any, tuple,
     xw = xp.reshape(xp.reshape(x, (T * B, D)) @ p.weight_ih.T + p.bias_ih, (T, B, GH))
     hs, caches = [], []
     for t in range(T):
-        state, cache = cell.step_forward(xw[t, ...], state, p)
-        hs.append(state[0])
+        new, cache = cell.step_forward(xw[t, ...], state, p)
+        if mask is not None:  # padded steps keep the previous state
+            m = mask[t, ...]
+            new = tuple(s + m * (n - s) for s, n in zip(state, new))
+        state = new
+        hs.append(state[0] if mask is None else mask[t, ...] * state[0])
         caches.append(cache)
     steps = type(caches[0])(*(xp.stack(field, axis=0) for field in zip(*caches)))
-    return xp.stack(hs, axis=0), state, SequenceCache(x, steps)
+    return xp.stack(hs, axis=0), state, SequenceCache(x, steps, mask)
 
 
 def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellParams
@@ -81,14 +96,18 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
         Parameter gradients keyed like :class:`CellParams` fields.
     """
     xp = namespace(dhs)
-    x, steps = cache
+    x, steps, mask = cache
     T, B, D = x.shape
     dxws, dhws = [None] * T, [None] * T
     for t in range(T - 1, -1, -1):
         step = type(steps)(*(field[t, ...] for field in steps))
-        dstate = (dstate[0] + dhs[t, ...],) + tuple(dstate[1:])  # h_t feeds the output too
-        g = cell.step_backward(dstate, step, p)
-        dxws[t], dhws[t], dstate = g.dxw, g.dhw, g.dstate
+        dnew = (dstate[0] + dhs[t, ...],) + tuple(dstate[1:])  # h_t feeds the output too
+        if mask is not None:  # only real steps reach the cell; padding passes the state on
+            m = mask[t, ...]
+            dnew, dpass = tuple(m * d for d in dnew), tuple((1.0 - m) * d for d in dstate)
+        g = cell.step_backward(dnew, step, p)
+        dxws[t], dhws[t] = g.dxw, g.dhw
+        dstate = g.dstate if mask is None else tuple(a + b for a, b in zip(g.dstate, dpass))
     dxw, dhw = xp.stack(dxws, axis=0), xp.stack(dhws, axis=0)
     GH = dxw.shape[-1]
     dx = xp.reshape(xp.reshape(dxw, (T * B, GH)) @ p.weight_ih, (T, B, D))

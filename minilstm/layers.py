@@ -49,13 +49,14 @@ class Recurrent:
         Seeds the host generator that draws the weights and dropout masks.
     dtype : {"float32", "float64"}, default "float32"
     forget_bias : float, optional
-        LSTM only: initial forget-gate bias (its ``bias_ih`` entries).
+        LSTM only: initial forget-gate bias (its ``bias_ih`` entries); a cell
+        without a forget gate refuses it.
     """
 
     def __init__(self, cell: Any, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, seed: Any = None, dtype: str = "float32",
-                 forget_bias: float = 0.0) -> None:
+                 forget_bias: float | None = None) -> None:
         self.cell = cell
         self.input_size = validate.positive_int("input_size", input_size)
         self.hidden_size = validate.positive_int("hidden_size", hidden_size)
@@ -65,11 +66,15 @@ class Recurrent:
         self.dropout = validate.probability("dropout", dropout)
         self.bidirectional = validate.boolean("bidirectional", bidirectional)
         self.dtype = check_dtype(dtype)
+        if forget_bias is not None and "f" not in cell.gates:
+            raise TypeError(f"{type(self).__name__} got an unexpected keyword argument 'forget_bias' "
+                            f"(only a cell with a forget gate, the LSTM's, takes it), got {forget_bias!r}")
+        forget_bias = validate.number("forget_bias", 0.0 if forget_bias is None else forget_bias)
         self.num_directions = 2 if self.bidirectional else 1
         self.training = True
         self._rng = rng(seed)
         self.params = {k: get_backend().asarray(v, self.dtype)
-                       for k, v in self._initial_params(float(forget_bias)).items()}
+                       for k, v in self._initial_params(forget_bias).items()}
         self.grads = {k: get_backend().zeros(tuple(v.shape), self.dtype) for k, v in self.params.items()}
         self._cache: _ForwardCache | None = None
 
@@ -119,16 +124,20 @@ class Recurrent:
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
-        missing = sorted(set(self.params) - set(state_dict))
-        extra = sorted(set(state_dict) - set(self.params))
+        missing = sorted(set(self.params) - set(state_dict), key=str)
+        extra = sorted(set(state_dict) - set(self.params), key=str)
         if missing or extra:
             raise ValueError(f"state_dict does not match {type(self).__name__}: "
                              f"missing keys {missing}, unexpected keys {extra}")
         new = {}
         for k, v in state_dict.items():
-            v = v.detach().cpu().numpy() if hasattr(v, "detach") else to_numpy(v)
-            validate.shape(f"state_dict[{k!r}]", v, tuple(self.params[k].shape), "")
-            new[k] = validate.float_array(f"state_dict[{k!r}]", np.asarray(v), self.dtype)
+            if hasattr(v, "detach"):  # a PyTorch tensor
+                v = v.detach().cpu().numpy()
+            elif hasattr(v, "shape"):  # an array of any backend
+                v = to_numpy(v)
+            new[k] = validate.float_array(f"state_dict[{k!r}]", v, self.dtype)
+            validate.shape(f"state_dict[{k!r}]", new[k], tuple(self.params[k].shape),
+                           f"(the shape of {type(self).__name__}.params[{k!r}])")
         self.params.update(new)
 
     def train(self, mode: bool = True) -> "Recurrent":
@@ -141,22 +150,24 @@ class Recurrent:
         return self.train(False)
 
     # ------------------------------------------------------------------ forward / backward
-    def _check_state(self, state: Any, name: str, B: int, allow_none_parts: bool) -> tuple:
+    def _check_state(self, state: Any, name: str, B: int) -> tuple:
         """A tuple of (L*K, B, H) arrays (zeros where None) from a user's state."""
         be = get_backend()
         n = len(self.cell.state_names)
         LK, H = self.num_layers * self.num_directions, self.hidden_size
+        given = (f"a {type(state).__name__} of {len(state)}" if isinstance(state, (tuple, list))
+                 else type(state).__name__)
         if state is None:
             parts = (None,) * n
         elif n == 1:
             if isinstance(state, (tuple, list)):
-                raise TypeError(f"{name} must be one array (LK, B, H) for {type(self).__name__}, "
-                                f"got a {type(state).__name__}")
+                raise TypeError(f"{name} must be one array (L*K, B, H) for {type(self).__name__}, "
+                                f"not a tuple, got {given}")
             parts = (state,)
         else:
             if not isinstance(state, (tuple, list)) or len(state) != n:
-                raise TypeError(f"{name} must be a tuple ({', '.join(s + '_' for s in self.cell.state_names)}) "
-                                f"of {n} arrays for {type(self).__name__}, got {type(state).__name__}")
+                raise TypeError(f"{name} must be a tuple ({', '.join(self.cell.state_names)}) of {n} "
+                                f"arrays (L*K, B, H) for {type(self).__name__}, got {given}")
             parts = tuple(state)
         out = []
         for s, part in zip(self.cell.state_names, parts):
@@ -170,8 +181,17 @@ class Recurrent:
             out.append(part)
         return tuple(out)
 
-    def _sequence(self, name: str, a: Any, features: int, what: str) -> Any:
-        """A (T, B, F) time-major float array from the user's ``a``."""
+    def _check_backend(self) -> Any:
+        """The active backend, if this layer's parameters are its arrays."""
+        be, p = get_backend(), next(iter(self.params.values()))
+        if not isinstance(p, be.array_type):
+            raise RuntimeError(f"{type(self).__name__}'s parameters are {type(p).__module__}.{type(p).__name__} "
+                               f"arrays but the active backend is {be.name!r}: make the layer under the "
+                               "backend it runs on (or load its state_dict() into a new one)")
+        return be
+
+    def _sequence(self, name: str, a: Any, features: int, what: str, like: tuple | None = None) -> Any:
+        """A (T, B, F) time-major float array from the user's ``a``; ``like`` is the (T, B) it must have."""
         a = validate.float_array(name, a, self.dtype)
         order = "(batch, time, features)" if self.batch_first else "(time, batch, features)"
         if a.ndim != 3:
@@ -180,6 +200,10 @@ class Recurrent:
         if a.shape[-1] != features:
             raise ValueError(f"{name} must have {features} features ({what}) in its last axis, "
                              f"got shape {tuple(a.shape)}")
+        if like is not None:  # checked before the permute, so the message shows the user's layout
+            T, B = like
+            validate.shape(name, a, (B, T, features) if self.batch_first else (T, B, features),
+                           f"(forward's output, {order})")
         if a.shape[0] == 0 or a.shape[1] == 0:
             raise ValueError(f"{name} must have at least one time step and one sequence, got shape {tuple(a.shape)}")
         return permute_dims(a, (1, 0, 2)) if self.batch_first else a
@@ -200,10 +224,10 @@ class Recurrent:
             The last layer's hidden states (both directions side by side).
         state : ``h_n`` or ``(h_n, c_n)``, each (L*K, B, H)
         """
-        xp = get_backend().xp
+        xp = self._check_backend().xp
         x = self._sequence("x", x, self.input_size, "input_size")
         T, B, _ = x.shape
-        state = self._check_state(state, "state", B, True)
+        state = self._check_state(state, "state", B)
         K, seqs, masks = self.num_directions, [], []
         finals = [[] for _ in state]
         layer_in = x
@@ -255,12 +279,11 @@ class Recurrent:
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward() called before forward(): "
                                "run forward first, backward uses what it saved")
-        xp = get_backend().xp
+        xp = self._check_backend().xp
         seqs, masks, T, B = self._cache
         K, H = self.num_directions, self.hidden_size
-        dout = self._sequence("dout", dout, K * H, "num_directions * hidden_size")
-        validate.shape("dout", dout, (T, B, K * H), "(the forward output's shape, time-major)")
-        dstate = self._check_state(dstate, "dstate", B, True)
+        dout = self._sequence("dout", dout, K * H, "num_directions * hidden_size", like=(T, B))
+        dstate = self._check_state(dstate, "dstate", B)
         dstate0 = [[None] * (self.num_layers * K) for _ in dstate]
         grads = {}
         d_layer_out = dout

@@ -35,6 +35,13 @@ def probability(name: str, value: Any) -> float:
     return float(value)
 
 
+def number(name: str, value: Any) -> float:
+    """``value`` as a float, else a TypeError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
 def choice(name: str, value: Any, options: tuple) -> Any:
     """``value`` if it is one of ``options``, else a ValueError listing them."""
     if not isinstance(value, str) or value not in options:
@@ -46,19 +53,29 @@ def float_array(name: str, a: Any, dtype: str) -> Any:
     """``a`` as a floating-point array of the active backend, cast to ``dtype``.
 
     Accepts NumPy arrays, nested lists and arrays of the active backend; integer,
-    boolean and string data are refused (they are almost always a mistake).
+    boolean and string data are refused (they are almost always a mistake), and
+    so are arrays of another library (move them with ``minilstm.to_numpy`` first).
     """
     be = get_backend()
     if a is None:
         raise TypeError(f"{name} must be an array of floats, got None")
     if isinstance(a, (list, tuple, np.ndarray, numbers.Number)):
-        host = np.asarray(a)
+        try:
+            host = np.asarray(a)
+        except ValueError as err:  # NumPy refuses ragged nesting
+            raise ValueError(f"{name} must be a rectangular array, got a ragged nested "
+                             f"{type(a).__name__}") from err
         if host.dtype.kind != "f":
             raise TypeError(f"{name} must hold floating-point numbers, got dtype {host.dtype}")
         return be.asarray(host, dtype)
     if not hasattr(a, "shape") or not hasattr(a, "dtype"):
         raise TypeError(f"{name} must be an array of floats, got {type(a).__name__}")
-    if not any(a.dtype == getattr(be.xp, f, None) for f in ("float16", "float32", "float64")):
+    if not isinstance(a, be.array_type):
+        raise TypeError(f"{name} must be a NumPy array, a nested list or an array of the active "
+                        f"backend {be.name!r}, got a {type(a).__module__}.{type(a).__name__} "
+                        "(move it with minilstm.to_numpy first)")
+    # by name: comparing dtype objects across libraries is not defined
+    if str(a.dtype).rpartition(".")[2] not in ("float16", "float32", "float64"):
         raise TypeError(f"{name} must hold floating-point numbers, got dtype {a.dtype}")
     return be.asarray(a, dtype)
 
@@ -66,4 +83,5 @@ def float_array(name: str, a: Any, dtype: str) -> Any:
 def shape(name: str, a: Any, expected: tuple, meaning: str) -> None:
     """Raise a ValueError unless ``a.shape == expected``; ``meaning`` spells the letters."""
     if tuple(a.shape) != tuple(expected):
-        raise ValueError(f"{name} must have shape {tuple(expected)} {meaning}, got {tuple(a.shape)}")
+        meaning = f" {meaning}" if meaning else ""
+        raise ValueError(f"{name} must have shape {tuple(expected)}{meaning}, got {tuple(a.shape)}")

@@ -58,6 +58,16 @@ class CellParams(NamedTuple):
     peep_i: Any = None
     peep_f: Any = None
     peep_o: Any = None
+    recurrent_mask: Any = None
+
+
+def dropped(h: Any, p: CellParams) -> Any:
+    """``h`` as the recurrent product sees it: times the recurrent-dropout mask, if any.
+
+    Multiplying by the mask is its own backward, so the same call carries the
+    gradient back from the product to ``h``.
+    """
+    return h if p.recurrent_mask is None else h * p.recurrent_mask
 
 
 class StepGrads(NamedTuple):
@@ -80,21 +90,22 @@ class StepGrads(NamedTuple):
     dstate: tuple
 
 
-def stacked_grads(x: Any, h_prev: Any, dxw: Any, dhw: Any) -> dict:
+def stacked_grads(x: Any, h_in: Any, dxw: Any, dhw: Any) -> dict:
     """Weight and bias gradients of the two projections, summed over all steps.
 
-    ``x`` (T, B, D), ``h_prev`` (T, B, H), ``dxw`` and ``dhw`` (T, B, G*H): one
-    matrix product each instead of one per step.
+    ``x`` (T, B, D), ``h_in`` (T, B, H) the recurrent product's input at every
+    step, ``dxw`` and ``dhw`` (T, B, G*H): one matrix product each instead of one
+    per step.
     """
     T, B, D = x.shape
-    H = h_prev.shape[-1]
+    H = h_in.shape[-1]
     GH = dxw.shape[-1]
     xp = namespace(x)
     dxw2 = xp.reshape(dxw, (T * B, GH))
     dhw2 = xp.reshape(dhw, (T * B, GH))
     return {
         "weight_ih": dxw2.T @ xp.reshape(x, (T * B, D)),
-        "weight_hh": dhw2.T @ xp.reshape(h_prev, (T * B, H)),
+        "weight_hh": dhw2.T @ xp.reshape(h_in, (T * B, H)),
         "bias_ih": xp.sum(dxw2, axis=0),
         "bias_hh": xp.sum(dhw2, axis=0),
     }

@@ -11,6 +11,8 @@ With ``reset_after=False`` (Cho et al. 2014) the reset gate acts before the prod
 
     n = tanh(W_in x + b_in + W_hn (r * h_prev) + b_hn)
 
+With recurrent dropout, ``h_prev`` inside the products (not in the last
+line) is ``h_prev * mask``, as in Keras.
 Shapes: xw (B, 3H) is the precomputed ``W_ih x + b_ih``; h (B, H).
 """
 from __future__ import annotations
@@ -19,15 +21,16 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..backend import concat, namespace
-from .common import CellParams, StepGrads, dsigmoid, dtanh, join_gates, sigmoid, split_gates, stacked_grads
+from .common import CellParams, StepGrads, dropped, dsigmoid, dtanh, join_gates, sigmoid, split_gates, stacked_grads
 
 
 class GRUCache(NamedTuple):
     h_prev: Any  # (B, H)
+    h_in: Any    # (B, H) the recurrent products' input, h_prev (times the dropout mask)
     r: Any       # (B, H) reset gate
     z: Any       # (B, H) update gate
     n: Any       # (B, H) candidate
-    hn: Any      # (B, H) W_hn h_prev + b_hn (reset_after) or W_hn (r * h_prev) + b_hn
+    hn: Any      # (B, H) W_hn h_in + b_hn (reset_after) or W_hn (r * h_in) + b_hn
 
 
 @dataclass(frozen=True)
@@ -46,16 +49,17 @@ class GRUCell:
         H = h_prev.shape[-1]
         W_hrz, W_hn = p.weight_hh[:2 * H, ...], p.weight_hh[2 * H:, ...]
         b_hrz, b_hn = p.bias_hh[:2 * H], p.bias_hh[2 * H:]
-        hr, hz = split_gates(h_prev @ W_hrz.T + b_hrz, 2)
+        h_in = dropped(h_prev, p)
+        hr, hz = split_gates(h_in @ W_hrz.T + b_hrz, 2)
         r, z = sigmoid(xr + hr), sigmoid(xz + hz)
         if self.reset_after:
-            hn = h_prev @ W_hn.T + b_hn
+            hn = h_in @ W_hn.T + b_hn
             n = xp.tanh(xn + r * hn)
         else:
-            hn = (r * h_prev) @ W_hn.T + b_hn
+            hn = (r * h_in) @ W_hn.T + b_hn
             n = xp.tanh(xn + hn)
         h = (1.0 - z) * n + z * h_prev
-        return (h,), GRUCache(h_prev, r, z, n, hn)
+        return (h,), GRUCache(h_prev, h_in, r, z, n, hn)
 
     def step_backward(self, dstate: tuple, cache: GRUCache, p: CellParams) -> StepGrads:
         """Gradients of one step from ``(dh,)`` (B, H) flowing into its output."""
@@ -70,23 +74,23 @@ class GRUCell:
             dhn = dan * r                        # n = tanh(xn + r * hn)
             dar = dan * cache.hn * dsigmoid(r)
             dhw = join_gates((dar, daz, dhn))
-            dh_prev = dh_prev + dhw @ p.weight_hh
+            dh_prev = dh_prev + dropped(dhw @ p.weight_hh, p)
         else:
-            dhn = dan                            # n = tanh(xn + W_hn (r * h_prev) + b_hn)
+            dhn = dan                            # n = tanh(xn + W_hn (r * h_in) + b_hn)
             drh = dan @ W_hn
-            dar = drh * h_prev * dsigmoid(r)
+            dar = drh * cache.h_in * dsigmoid(r)
             dhw = join_gates((dar, daz, dhn))
-            dh_prev = dh_prev + dhw[..., :2 * H] @ W_hrz + drh * r
+            dh_prev = dh_prev + dropped(dhw[..., :2 * H] @ W_hrz + drh * r, p)
         return StepGrads(join_gates((dar, daz, dan)), dhw, (dh_prev,))
 
     def param_grads(self, x: Any, dxw: Any, dhw: Any, caches: GRUCache, p: CellParams) -> dict:
         """Parameter gradients from the stacked (T, ...) step caches."""
-        grads = stacked_grads(x, caches.h_prev, dxw, dhw)
+        grads = stacked_grads(x, caches.h_in, dxw, dhw)
         if not self.reset_after:
-            # the n block's recurrent product saw r * h_prev, not h_prev
+            # the n block's recurrent product saw r * h_in, not h_in
             xp = namespace(x)
             T, B, H = caches.h_prev.shape
             dhn = xp.reshape(dhw[..., 2 * H:], (T * B, H))
-            rh = xp.reshape(caches.r * caches.h_prev, (T * B, H))
+            rh = xp.reshape(caches.r * caches.h_in, (T * B, H))
             grads["weight_hh"] = concat([grads["weight_hh"][:2 * H, ...], dhn.T @ rh], axis=0)
         return grads

@@ -11,6 +11,7 @@ with ``peephole=True``, where ``p_i, p_f, p_o`` are diagonal weights (H,))::
     o = sigmoid(W_io x + b_io + W_ho h_prev + b_ho + p_o * c)
     h = o * tanh(c)
 
+With recurrent dropout, ``h_prev`` in the products is ``h_prev * mask``.
 Shapes: xw (B, 4H) is the precomputed ``W_ih x + b_ih``; h, c (B, H).
 Variants (no forget gate, coupled gates, ...) belong here as further options.
 """
@@ -20,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..backend import namespace
-from .common import CellParams, StepGrads, dsigmoid, dtanh, join_gates, sigmoid, split_gates, stacked_grads
+from .common import CellParams, StepGrads, dropped, dsigmoid, dtanh, join_gates, sigmoid, split_gates, stacked_grads
 
 
 class LSTMCache(NamedTuple):
-    h_prev: Any  # (B, H)
+    h_in: Any    # (B, H) the recurrent product's input, h_prev (times the dropout mask)
     c_prev: Any  # (B, H)
     i: Any       # (B, H) input gate
     f: Any       # (B, H) forget gate
@@ -46,7 +47,8 @@ class LSTMCell:
         """One step: ``(h, c)`` and its cache from ``xw`` (B, 4H) and ``(h_prev, c_prev)``."""
         xp = namespace(xw)
         h_prev, c_prev = state
-        ai, af, ag, ao = split_gates(xw + h_prev @ p.weight_hh.T + p.bias_hh, 4)
+        h_in = dropped(h_prev, p)
+        ai, af, ag, ao = split_gates(xw + h_in @ p.weight_hh.T + p.bias_hh, 4)
         if self.peephole:
             ai, af = ai + p.peep_i * c_prev, af + p.peep_f * c_prev
         i, f, g = sigmoid(ai), sigmoid(af), xp.tanh(ag)
@@ -56,7 +58,7 @@ class LSTMCell:
         o = sigmoid(ao)
         tc = xp.tanh(c)
         h = o * tc
-        return (h, c), LSTMCache(h_prev, c_prev, i, f, g, o, c, tc)
+        return (h, c), LSTMCache(h_in, c_prev, i, f, g, o, c, tc)
 
     def step_backward(self, dstate: tuple, cache: LSTMCache, p: CellParams) -> StepGrads:
         """Gradients of one step from ``(dh, dc)`` (B, H) flowing into its outputs."""
@@ -73,12 +75,12 @@ class LSTMCell:
         if self.peephole:
             dc_prev = dc_prev + dai * p.peep_i + daf * p.peep_f
         da = join_gates((dai, daf, dag, dao))
-        dh_prev = da @ p.weight_hh               # a = ... + W_hh h_prev
+        dh_prev = dropped(da @ p.weight_hh, p)   # a = ... + W_hh h_prev
         return StepGrads(da, da, (dh_prev, dc_prev))
 
     def param_grads(self, x: Any, dxw: Any, dhw: Any, caches: LSTMCache, p: CellParams) -> dict:
         """Parameter gradients from the stacked (T, ...) step caches."""
-        grads = stacked_grads(x, caches.h_prev, dxw, dhw)
+        grads = stacked_grads(x, caches.h_in, dxw, dhw)
         if self.peephole:
             xp = namespace(x)
             dai, daf, _, dao = split_gates(dxw, 4)

@@ -4,6 +4,7 @@ Equations, one step (``phi`` is tanh or relu)::
 
     h = phi(W_ih x + b_ih + W_hh h_prev + b_hh)
 
+With recurrent dropout, ``h_prev`` in the product is ``h_prev * mask``.
 Shapes: xw (B, H) is the precomputed ``W_ih x + b_ih``; h, h_prev (B, H).
 """
 from __future__ import annotations
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..backend import namespace
-from .common import CellParams, StepGrads, dtanh, relu, stacked_grads
+from .common import CellParams, StepGrads, dropped, dtanh, relu, stacked_grads
 
 
 class RNNCache(NamedTuple):
-    h_prev: Any  # (B, H) state the step started from
+    h_in: Any    # (B, H) the recurrent product's input, h_prev (times the dropout mask)
     h: Any       # (B, H) the step's output, phi(a)
 
 
@@ -49,17 +50,18 @@ class RNNCell:
         """One step: ``(h,)`` and its cache from ``xw`` (B, H) and ``(h_prev,)``."""
         phi, _ = _NONLINEARITIES[self.nonlinearity]
         (h_prev,) = state
-        h = phi(xw + h_prev @ p.weight_hh.T + p.bias_hh)
-        return (h,), RNNCache(h_prev, h)
+        h_in = dropped(h_prev, p)
+        h = phi(xw + h_in @ p.weight_hh.T + p.bias_hh)
+        return (h,), RNNCache(h_in, h)
 
     def step_backward(self, dstate: tuple, cache: RNNCache, p: CellParams) -> StepGrads:
         """Gradients of one step from ``(dh,)`` (B, H) flowing into its output."""
         _, dphi_times = _NONLINEARITIES[self.nonlinearity]
         (dh,) = dstate
         da = dphi_times(cache.h, dh)             # backprop through phi
-        dh_prev = da @ p.weight_hh               # a = ... + W_hh h_prev
+        dh_prev = dropped(da @ p.weight_hh, p)   # a = ... + W_hh h_prev
         return StepGrads(da, da, (dh_prev,))
 
     def param_grads(self, x: Any, dxw: Any, dhw: Any, caches: RNNCache, p: CellParams) -> dict:
         """Parameter gradients from the stacked (T, ...) step caches."""
-        return stacked_grads(x, caches.h_prev, dxw, dhw)
+        return stacked_grads(x, caches.h_in, dxw, dhw)

@@ -1,0 +1,191 @@
+"""MSELoss and CrossEntropyLoss: gradient checks, PyTorch parity, masks, stability and input checks."""
+import numpy as np
+import pytest
+
+import minilstm
+from conftest import close
+from minilstm.backend import check_dtype
+from minilstm.gradcheck import check_gradients
+
+T, B, F, C = 4, 3, 2, 5
+
+
+def _mask(rng):
+    """A (T, B) 0/1 mask with a masked-out position in every sequence but one."""
+    mask = np.ones((T, B), dtype=bool)
+    mask[-1, 1:] = False
+    mask[0, 2] = False
+    return mask
+
+
+def _targets(rng, mask=None):
+    """(T, B) class indices, -1 (padding) where ``mask`` is False."""
+    t = rng.integers(0, C, size=(T, B))
+    return t if mask is None else np.where(mask, t, -1)
+
+
+# ---------------------------------------------------------------- gradients
+@pytest.mark.parametrize("masked", [False, True], ids=["all", "masked"])
+def test_mse_gradients(masked, backend, rng):
+    pred = backend.asarray(rng.standard_normal((T, B, F)), "float64")
+    target = rng.standard_normal((T, B, F))
+    mask = _mask(rng) if masked else None
+    _, dpred = minilstm.mse_loss(pred, target, mask)
+    report = check_gradients(lambda: minilstm.mse_loss(pred, target, mask)[0], {"pred": pred}, {"pred": dpred})
+    assert report.passed(1e-6), str(report)
+
+
+@pytest.mark.parametrize("masked", [False, True], ids=["all", "masked"])
+def test_cross_entropy_gradients(masked, backend, rng):
+    logits = backend.asarray(rng.standard_normal((T, B, C)), "float64")
+    mask = _mask(rng) if masked else None
+    targets = _targets(rng, mask)
+    _, dlogits = minilstm.softmax_cross_entropy(logits, targets, mask)
+    report = check_gradients(lambda: minilstm.softmax_cross_entropy(logits, targets, mask)[0],
+                             {"logits": logits}, {"logits": dlogits})
+    assert report.passed(1e-6), str(report)
+
+
+# ---------------------------------------------------------------- parity with PyTorch
+def test_mse_matches_torch(backend, dtype, rng):
+    torch = pytest.importorskip("torch")
+    pred, target = rng.standard_normal((2, T, B, F)).astype(dtype)
+    pt = torch.tensor(pred, requires_grad=True)
+    ref = torch.nn.MSELoss()(pt, torch.tensor(target))
+    ref.backward()
+    loss = minilstm.MSELoss()
+    assert close(loss(pred, target), ref.item(), dtype)
+    assert close(loss.backward(), pt.grad.numpy(), dtype)
+
+
+def test_masked_mse_matches_torch_on_the_kept_rows(backend, rng):
+    torch = pytest.importorskip("torch")
+    pred, target = rng.standard_normal((2, T, B, F))
+    mask = _mask(rng)
+    pt = torch.tensor(pred[mask], requires_grad=True)  # (kept, F)
+    ref = torch.nn.MSELoss()(pt, torch.tensor(target[mask]))
+    ref.backward()
+    loss, dpred = minilstm.mse_loss(pred, target, mask)
+    assert close(loss, ref.item(), "float64")
+    assert close(minilstm.to_numpy(dpred)[mask], pt.grad.numpy(), "float64")
+
+
+def test_cross_entropy_matches_torch(backend, dtype, rng):
+    torch = pytest.importorskip("torch")
+    logits = rng.standard_normal((T, B, C)).astype(dtype)
+    targets = _targets(rng)
+    lt = torch.tensor(logits.reshape(T * B, C), requires_grad=True)
+    ref = torch.nn.CrossEntropyLoss(reduction="mean")(lt, torch.tensor(targets.reshape(-1)))
+    ref.backward()
+    loss = minilstm.CrossEntropyLoss()
+    assert close(loss(logits, targets), ref.item(), dtype)
+    assert close(minilstm.to_numpy(loss.backward()).reshape(T * B, C), lt.grad.numpy(), dtype)
+
+
+def test_masked_cross_entropy_matches_torch_on_the_kept_rows(backend, rng):
+    torch = pytest.importorskip("torch")
+    logits = rng.standard_normal((T, B, C))
+    mask = _mask(rng)
+    targets = _targets(rng, mask)
+    lt = torch.tensor(logits[mask], requires_grad=True)  # (kept, C)
+    ref = torch.nn.CrossEntropyLoss(reduction="mean")(lt, torch.tensor(targets[mask]))
+    ref.backward()
+    loss, dlogits = minilstm.softmax_cross_entropy(logits, targets, mask)
+    assert close(loss, ref.item(), "float64")
+    assert close(minilstm.to_numpy(dlogits)[mask], lt.grad.numpy(), "float64")
+
+
+# ---------------------------------------------------------------- masks, stability, dtypes
+def test_masked_positions_have_exactly_zero_gradient(backend, rng):
+    mask = _mask(rng)
+    logits = 1e3 * rng.standard_normal((T, B, C))
+    _, dlogits = minilstm.softmax_cross_entropy(logits, _targets(rng, mask), mask)
+    _, dpred = minilstm.mse_loss(1e3 * rng.standard_normal((T, B, F)), np.zeros((T, B, F)), mask)
+    assert np.all(minilstm.to_numpy(dlogits)[~mask] == 0.0)
+    assert np.all(minilstm.to_numpy(dpred)[~mask] == 0.0)
+
+
+def test_masked_positions_add_nothing_to_the_loss(backend, rng):
+    mask = _mask(rng)
+    targets = _targets(rng, mask)
+    logits = rng.standard_normal((T, B, C))
+    changed = np.where(mask[..., None], logits, 1e6)  # garbage where masked out
+    a, _ = minilstm.softmax_cross_entropy(logits, targets, mask)
+    b, _ = minilstm.softmax_cross_entropy(changed, targets, mask)
+    assert a == b
+
+
+def test_mse_mask_over_leading_axes_equals_the_full_mask(backend, rng):
+    pred, target = rng.standard_normal((2, T, B, F))
+    mask = _mask(rng)
+    full = np.broadcast_to(mask[..., None], (T, B, F)).astype(np.float64)  # 0/1 floats, every axis
+    a, da = minilstm.mse_loss(pred, target, mask)
+    b, db = minilstm.mse_loss(pred, target, full)
+    assert close(a, b, "float64") and close(da, db, "float64")
+
+
+def test_huge_logits_give_a_finite_loss(backend, dtype):
+    logits = np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4]], dtype=dtype)
+    loss, dlogits = minilstm.softmax_cross_entropy(logits, np.array([1, 2]))
+    # row 0: -log p[1] = 1e4 (+ exp(-1e4), nothing); row 1: -log p[2] = log 2
+    assert np.isfinite(loss) and close(loss, (1e4 + np.log(2.0)) / 2, dtype)
+    assert np.all(np.isfinite(minilstm.to_numpy(dlogits)))
+
+
+def test_losses_keep_dtype(backend, dtype, rng):
+    be = minilstm.get_backend()
+    pred = be.asarray(rng.standard_normal((T, B, C)), dtype)
+    _, dpred = minilstm.mse_loss(pred, rng.standard_normal((T, B, C)))
+    _, dlogits = minilstm.softmax_cross_entropy(pred, _targets(rng))
+    assert check_dtype(dpred.dtype) == dtype and check_dtype(dlogits.dtype) == dtype
+
+
+@pytest.mark.parametrize("cls", [minilstm.MSELoss, minilstm.CrossEntropyLoss])
+def test_loss_objects_return_a_float_and_the_gradient(cls, rng):
+    pred = rng.standard_normal((T, B, C))
+    target = _targets(rng) if cls is minilstm.CrossEntropyLoss else rng.standard_normal((T, B, C))
+    fn = minilstm.softmax_cross_entropy if cls is minilstm.CrossEntropyLoss else minilstm.mse_loss
+    loss = cls()
+    value = loss.forward(pred, target)
+    expected, grad = fn(pred, target)
+    assert isinstance(value, float) and value == expected
+    np.testing.assert_array_equal(minilstm.to_numpy(loss.backward()), minilstm.to_numpy(grad))
+
+
+@pytest.mark.parametrize("cls", [minilstm.MSELoss, minilstm.CrossEntropyLoss])
+def test_loss_backward_before_forward(cls):
+    with pytest.raises(RuntimeError, match=r"backward\(\) called before forward\(\)"):
+        cls().backward()
+
+
+# ---------------------------------------------------------------- bad input, one case each
+_P = np.zeros((2, 3, 4))       # pred / logits (T=2, B=3, C=4)
+_T = np.zeros((2, 3), dtype=int)
+BAD = {
+    "mse-shape-mismatch": (minilstm.mse_loss, (_P, np.zeros((2, 4, 3)), None), ValueError,
+                           r"pred \(2, 3, 4\) and target \(2, 4, 3\)"),
+    "mse-integer-pred": (minilstm.mse_loss, (_T, _T, None), TypeError, "pred must hold floating-point"),
+    "mse-empty": (minilstm.mse_loss, (np.zeros((0, 3)), np.zeros((0, 3)), None), ValueError,
+                  r"nothing to average: shape \(0, 3\) is empty"),
+    "ce-shape-mismatch": (minilstm.softmax_cross_entropy, (_P, np.zeros((3, 2), dtype=int), None), ValueError,
+                          r"logits \(2, 3, 4\) and targets \(3, 2\)"),
+    "ce-scalar-logits": (minilstm.softmax_cross_entropy, (1.0, 0, None), ValueError, r"logits \(\) and targets \(\)"),
+    "ce-float-targets": (minilstm.softmax_cross_entropy, (_P, np.zeros((2, 3)), None), TypeError,
+                         "targets must hold integers, got dtype float64"),
+    "ce-target-too-big": (minilstm.softmax_cross_entropy, (_P, _T + 4, None), ValueError, r"in \[0, 4\)"),
+    "ce-negative-target-kept": (minilstm.softmax_cross_entropy, (_P, _T - 1, np.ones((2, 3))), ValueError,
+                                r"in \[0, 4\) where not masked out, got \[-1, "),
+    "mask-wrong-shape": (minilstm.mse_loss, (_P, _P, np.ones((3, 2))), ValueError,
+                         r"mask must have the leading axes of shape \(2, 3, 4\).*got \(3, 2\)"),
+    "mask-not-0-1": (minilstm.mse_loss, (_P, _P, np.full((2, 3), 0.5)), ValueError, "booleans or 0/1 only"),
+    "mask-strings": (minilstm.mse_loss, (_P, _P, np.full((2, 3), "y")), TypeError, "mask must hold booleans"),
+    "mask-all-zero": (minilstm.softmax_cross_entropy, (_P, _T, np.zeros((2, 3), dtype=bool)), ValueError,
+                      "the mask keeps no entries"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_is_refused(case):
+    fn, args, err, match = BAD[case]
+    with pytest.raises(err, match=match):
+        fn(*args)
