@@ -59,6 +59,12 @@ class Backend:
             return self.xp.zeros(shape, dtype=self.dtype(dtype))
         return self.xp.zeros(shape, dtype=self.dtype(dtype), device=self.device)
 
+    def indices(self, host: Any) -> Any:
+        """Host integers as an int64 array on this backend's device (for indexing)."""
+        if self.device is None:
+            return self.xp.asarray(host, dtype=self.xp.int64)
+        return self.xp.asarray(host, dtype=self.xp.int64, device=self.device)
+
     @functools.cached_property
     def array_type(self) -> type:
         """The type of this backend's arrays (to tell them from another library's)."""

@@ -15,84 +15,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import init, validate
-from .backend import check_dtype, get_backend, rng, to_numpy
-
-
-def device_ints(host: np.ndarray) -> Any:
-    """Host integers as an int64 array on the active backend's device.
-
-    ``Backend.asarray`` makes floating-point arrays only (on the right device);
-    float64 holds every integer below 2**53 exactly, so the trip through it
-    loses nothing for any index.
-    """
-    be = get_backend()
-    return be.xp.astype(be.asarray(host, "float64"), be.xp.int64)
-
-
-def host_integers(name: str, a: Any) -> np.ndarray:
-    """``a`` (list, NumPy or backend array) on the host, or a TypeError unless it holds integers."""
-    host = to_numpy(a)
-    if host.dtype.kind not in "iu":  # bool and float are refused: almost always a mistake
-        raise TypeError(f"{name} must hold integers, got dtype {host.dtype}")
-    return host
-
-
-class _Parametric:
-    """What Linear and Embedding share: ``params``/``grads`` dicts and state dicts."""
-
-    params: dict
-    grads: dict
-    dtype: str
-
-    def _set_params(self, host: dict) -> None:
-        be = get_backend()
-        self.params = {k: be.asarray(v, self.dtype) for k, v in host.items()}
-        self.grads = {k: be.zeros(tuple(v.shape), self.dtype) for k, v in self.params.items()}
-
-    def _check_backend(self) -> Any:
-        """The active backend's namespace, if this layer's parameters are its arrays."""
-        be, p = get_backend(), self.params["weight"]
-        if not isinstance(p, be.array_type):
-            raise RuntimeError(f"{type(self).__name__}'s parameters are {type(p).__module__}.{type(p).__name__} "
-                               f"arrays but the active backend is {be.name!r}: make the layer under the "
-                               "backend it runs on (or load its state_dict() into a new one)")
-        return be.xp
-
-    def _require_forward(self) -> Any:
-        if self._cache is None:
-            raise RuntimeError(f"{type(self).__name__}.backward() called before forward(): "
-                               "run forward first, backward uses what it saved")
-        return self._cache
-
-    def state_dict(self) -> dict:
-        """Parameters as host NumPy arrays under PyTorch's keys."""
-        return {k: to_numpy(v).copy() for k, v in self.params.items()}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        """Load parameters (NumPy arrays or torch tensors) by PyTorch's keys.
-
-        Raises
-        ------
-        ValueError
-            Naming every missing or unexpected key, or the first wrong shape.
-        """
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
-        missing = sorted(set(self.params) - set(state_dict), key=str)
-        extra = sorted(set(state_dict) - set(self.params), key=str)
-        if missing or extra:
-            raise ValueError(f"state_dict does not match {type(self).__name__}: "
-                             f"missing keys {missing}, unexpected keys {extra}")
-        new = {}
-        for k, v in state_dict.items():
-            if hasattr(v, "detach"):  # a PyTorch tensor
-                v = v.detach().cpu().numpy()
-            elif hasattr(v, "shape"):  # an array of any backend
-                v = to_numpy(v)
-            new[k] = validate.float_array(f"state_dict[{k!r}]", v, self.dtype)
-            validate.shape(f"state_dict[{k!r}]", new[k], tuple(self.params[k].shape),
-                           f"(the shape of {type(self).__name__}.params[{k!r}])")
-        self.params.update(new)
+from .backend import check_dtype, get_backend, rng
+from .module import Module
 
 
 class _LinearCache(NamedTuple):
@@ -100,7 +24,7 @@ class _LinearCache(NamedTuple):
     lead: tuple        # the leading axes ``...`` of the input
 
 
-class Linear(_Parametric):
+class Linear(Module):
     """Affine map ``y = x W^T + b``; like ``torch.nn.Linear``.
 
     Parameters
@@ -150,7 +74,7 @@ class Linear(_Parametric):
         -------
         y : (..., F) array
         """
-        xp = self._check_backend()
+        xp = self._check_backend().xp
         x = validate.float_array("x", x, self.dtype)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"x must have in_features={self.in_features} in its last axis, "
@@ -178,7 +102,7 @@ class Linear(_Parametric):
         dx : (..., D) array
         """
         x2, lead = self._require_forward()
-        xp = self._check_backend()
+        xp = self._check_backend().xp
         dy = validate.float_array("dy", dy, self.dtype)
         validate.shape("dy", dy, lead + (self.out_features,), "(the forward output's shape)")
         dy2 = xp.reshape(dy, (x2.shape[0], self.out_features))  # (N, F)
@@ -195,7 +119,7 @@ class _EmbeddingCache(NamedTuple):
     lead: tuple        # the shape ``...`` of the indices
 
 
-class Embedding(_Parametric):
+class Embedding(Module):
     """A lookup table: row ``k`` of ``weight`` is the vector of token ``k``; like ``torch.nn.Embedding``.
 
     Forward is ``y[...] = W[idx[...]]``; backward adds each upstream row to the
@@ -232,7 +156,7 @@ class Embedding(_Parametric):
 
     def _indices(self, indices: Any) -> np.ndarray:
         """The indices on the host, checked to be integers in [0, V)."""
-        host = host_integers("indices", indices)
+        host = validate.integer_array("indices", indices)
         V = self.num_embeddings
         if host.size and (host.min() < 0 or host.max() >= V):
             raise ValueError(f"indices must lie in [0, num_embeddings={V}), "
@@ -251,10 +175,10 @@ class Embedding(_Parametric):
         -------
         y : (..., E) array
         """
-        xp = self._check_backend()
+        xp = self._check_backend().xp
         host = self._indices(indices)
         lead = tuple(host.shape)
-        idx = xp.reshape(device_ints(host), (math.prod(lead),))  # (N,)
+        idx = xp.reshape(get_backend().indices(host), (math.prod(lead),))  # (N,)
         y2 = xp.take(self.params["weight"], idx, axis=0)         # (N, E)
         self._cache = _EmbeddingCache(idx, lead)
         return xp.reshape(y2, lead + (self.embedding_dim,))
@@ -275,13 +199,13 @@ class Embedding(_Parametric):
             Integer indices have no gradient.
         """
         idx, lead = self._require_forward()
-        xp = self._check_backend()
+        xp = self._check_backend().xp
         V, E = self.num_embeddings, self.embedding_dim
         dy = validate.float_array("dy", dy, self.dtype)
         validate.shape("dy", dy, lead + (E,), "(the forward output's shape)")
         dy2 = xp.reshape(dy, (idx.shape[0], E))                           # (N, E)
         # the array API has no scatter-add (np.add.at): a one-hot (N, V) product
         # sums the rows of dy that read the same token
-        onehot = xp.astype(idx[:, None] == device_ints(np.arange(V)), dy2.dtype)
+        onehot = xp.astype(idx[:, None] == get_backend().indices(np.arange(V)), dy2.dtype)
         self.grads = {"weight": onehot.T @ dy2}                           # (V, E)
         return None

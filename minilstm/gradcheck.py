@@ -149,7 +149,8 @@ def gradcheck(layer: Any, *inputs: Any, eps: float = 1e-4, max_entries: int | No
     def f() -> float:
         return float(sum(float(be.xp.sum(o * w)) for o, w in zip(_outputs(run()), weights)))
 
-    dinputs = layer.backward(*_regroup(weights, result))
+    upstream = _regroup(weights, result)
+    dinputs = layer.backward(*(upstream if isinstance(result, (tuple, list)) else (upstream,)))
     if not isinstance(dinputs, tuple) or len(inputs) == 1:
         dinputs = (dinputs[0] if isinstance(dinputs, tuple) else dinputs,)
     arrays, analytic = dict(layer.params), dict(layer.grads)

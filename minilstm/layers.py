@@ -17,6 +17,7 @@ import numpy as np
 from . import bptt, init, validate
 from .backend import check_dtype, concat, get_backend, permute_dims, rng, to_numpy
 from .cells import CellParams, GRUCell, LSTMCell, RNNCell
+from .module import Module
 
 _FIELD_KEYS = {"weight_ih": "weight_ih", "weight_hh": "weight_hh", "bias_ih": "bias_ih",
                "bias_hh": "bias_hh", "peep_i": "weight_peep_i", "peep_f": "weight_peep_f",
@@ -30,7 +31,7 @@ class _ForwardCache(NamedTuple):
     B: int
 
 
-class Recurrent:
+class Recurrent(Module):
     """A stack of recurrent layers over one cell (the shared base of RNN, LSTM, GRU).
 
     Parameters
@@ -73,9 +74,7 @@ class Recurrent:
         self.num_directions = 2 if self.bidirectional else 1
         self.training = True
         self._rng = rng(seed)
-        self.params = {k: get_backend().asarray(v, self.dtype)
-                       for k, v in self._initial_params(forget_bias).items()}
-        self.grads = {k: get_backend().zeros(tuple(v.shape), self.dtype) for k, v in self.params.items()}
+        self._set_params(self._initial_params(forget_bias))
         self._cache: _ForwardCache | None = None
 
     # ------------------------------------------------------------------ parameters
@@ -109,36 +108,6 @@ class Recurrent:
             if fields[f] is None:  # bias=False: zero biases, their gradients dropped
                 fields[f] = be.zeros((GH,), self.dtype)
         return CellParams(**fields)
-
-    def state_dict(self) -> dict:
-        """Parameters as host NumPy arrays under PyTorch's keys."""
-        return {k: to_numpy(v).copy() for k, v in self.params.items()}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        """Load parameters (NumPy arrays, or tensors ``.numpy()`` can read) by PyTorch's keys.
-
-        Raises
-        ------
-        ValueError
-            Naming every missing or unexpected key, or the first wrong shape.
-        """
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
-        missing = sorted(set(self.params) - set(state_dict), key=str)
-        extra = sorted(set(state_dict) - set(self.params), key=str)
-        if missing or extra:
-            raise ValueError(f"state_dict does not match {type(self).__name__}: "
-                             f"missing keys {missing}, unexpected keys {extra}")
-        new = {}
-        for k, v in state_dict.items():
-            if hasattr(v, "detach"):  # a PyTorch tensor
-                v = v.detach().cpu().numpy()
-            elif hasattr(v, "shape"):  # an array of any backend
-                v = to_numpy(v)
-            new[k] = validate.float_array(f"state_dict[{k!r}]", v, self.dtype)
-            validate.shape(f"state_dict[{k!r}]", new[k], tuple(self.params[k].shape),
-                           f"(the shape of {type(self).__name__}.params[{k!r}])")
-        self.params.update(new)
 
     def train(self, mode: bool = True) -> "Recurrent":
         """Training mode (dropout on) or, with ``mode=False``, evaluation mode."""
@@ -180,15 +149,6 @@ class Recurrent:
                            f"(num_layers * num_directions={LK}, batch={B}, hidden_size={H})")
             out.append(part)
         return tuple(out)
-
-    def _check_backend(self) -> Any:
-        """The active backend, if this layer's parameters are its arrays."""
-        be, p = get_backend(), next(iter(self.params.values()))
-        if not isinstance(p, be.array_type):
-            raise RuntimeError(f"{type(self).__name__}'s parameters are {type(p).__module__}.{type(p).__name__} "
-                               f"arrays but the active backend is {be.name!r}: make the layer under the "
-                               "backend it runs on (or load its state_dict() into a new one)")
-        return be
 
     def _sequence(self, name: str, a: Any, features: int, what: str, like: tuple | None = None) -> Any:
         """A (T, B, F) time-major float array from the user's ``a``; ``like`` is the (T, B) it must have."""
@@ -276,11 +236,8 @@ class Recurrent:
         dx : array shaped like ``x``
         dstate0 : ``dh0`` or ``(dh0, dc0)``, shaped like the initial state
         """
-        if self._cache is None:
-            raise RuntimeError(f"{type(self).__name__}.backward() called before forward(): "
-                               "run forward first, backward uses what it saved")
+        seqs, masks, T, B = self._require_forward()
         xp = self._check_backend().xp
-        seqs, masks, T, B = self._cache
         K, H = self.num_directions, self.hidden_size
         dout = self._sequence("dout", dout, K * H, "num_directions * hidden_size", like=(T, B))
         dstate = self._check_state(dstate, "dstate", B)

@@ -15,7 +15,6 @@ import numpy as np
 
 from . import validate
 from .backend import check_dtype, get_backend, to_numpy
-from .dense import host_integers
 
 
 def _float_input(name: str, a: Any, dtype: str | None = None) -> Any:
@@ -121,7 +120,7 @@ def softmax_cross_entropy(logits: Any, targets: Any, mask: Any = None) -> tuple[
     be = get_backend()
     xp = be.xp
     logits = _float_input("logits", logits)
-    host_t = host_integers("targets", targets)
+    host_t = validate.integer_array("targets", targets)
     if logits.ndim == 0 or tuple(logits.shape[:-1]) != tuple(host_t.shape):
         raise ValueError(f"logits must be (..., C) and targets (...), "
                          f"got logits {tuple(logits.shape)} and targets {tuple(host_t.shape)}")

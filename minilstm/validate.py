@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .backend import get_backend
+from .backend import get_backend, to_numpy
 
 
 def positive_int(name: str, value: Any) -> int:
@@ -78,6 +78,14 @@ def float_array(name: str, a: Any, dtype: str) -> Any:
     if str(a.dtype).rpartition(".")[2] not in ("float16", "float32", "float64"):
         raise TypeError(f"{name} must hold floating-point numbers, got dtype {a.dtype}")
     return be.asarray(a, dtype)
+
+
+def integer_array(name: str, a: Any) -> np.ndarray:
+    """``a`` (list, NumPy or backend array) on the host, or a TypeError unless it holds integers."""
+    host = to_numpy(a) if hasattr(a, "shape") else np.asarray(a)
+    if host.dtype.kind not in "iu":  # bool and float are refused: almost always a mistake
+        raise TypeError(f"{name} must hold integers, got dtype {host.dtype}")
+    return host
 
 
 def shape(name: str, a: Any, expected: tuple, meaning: str) -> None:
