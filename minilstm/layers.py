@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import bptt, init, validate
-from .backend import check_dtype, concat, get_backend, permute_dims, rng, to_numpy
+from .backend import check_dtype, concat, get_backend, permute_dims, rng
 from .cells import CellParams, GRUCell, LSTMCell, RNNCell
 from .module import Module
 
@@ -26,6 +26,7 @@ _FIELD_KEYS = {"weight_ih": "weight_ih", "weight_hh": "weight_hh", "bias_ih": "b
 
 class _ForwardCache(NamedTuple):
     seqs: list    # one bptt.SequenceCache per (layer, direction)
+    cells: list   # the CellParams each (layer, direction) ran with, recurrent masks included
     masks: list   # per layer: the dropout mask applied to its output, or None
     T: int
     B: int
@@ -45,6 +46,9 @@ class Recurrent(Module):
         Take and return (B, T, ...) instead of (T, B, ...).
     dropout : float in [0, 1), default 0
         Inverted dropout on every layer's output but the last, in training mode.
+    recurrent_dropout : float in [0, 1), default 0
+        Inverted dropout on the recurrent input ``h_prev`` of every layer, one mask
+        per sequence shared across time (Gal & Ghahramani 2016), in training mode.
     bidirectional : bool, default False
     seed : int or numpy Generator, optional
         Seeds the host generator that draws the weights and dropout masks.
@@ -57,7 +61,7 @@ class Recurrent(Module):
     def __init__(self, cell: Any, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, seed: Any = None, dtype: str = "float32",
-                 forget_bias: float | None = None) -> None:
+                 forget_bias: float | None = None, recurrent_dropout: float = 0.0) -> None:
         self.cell = cell
         self.input_size = validate.positive_int("input_size", input_size)
         self.hidden_size = validate.positive_int("hidden_size", hidden_size)
@@ -65,6 +69,7 @@ class Recurrent(Module):
         self.bias = validate.boolean("bias", bias)
         self.batch_first = validate.boolean("batch_first", batch_first)
         self.dropout = validate.probability("dropout", dropout)
+        self.recurrent_dropout = validate.probability("recurrent_dropout", recurrent_dropout)
         self.bidirectional = validate.boolean("bidirectional", bidirectional)
         self.dtype = check_dtype(dtype)
         if forget_bias is not None and "f" not in cell.gates:
@@ -168,7 +173,7 @@ class Recurrent(Module):
             raise ValueError(f"{name} must have at least one time step and one sequence, got shape {tuple(a.shape)}")
         return permute_dims(a, (1, 0, 2)) if self.batch_first else a
 
-    def forward(self, x: Any, state: Any = None) -> tuple[Any, Any]:
+    def forward(self, x: Any, state: Any = None, lengths: Any = None) -> tuple[Any, Any]:
         """Run the stack over a batch of sequences.
 
         Parameters
@@ -177,6 +182,10 @@ class Recurrent(Module):
         state : optional
             RNN/GRU: ``h0`` (L*K, B, H). LSTM: ``(h0, c0)``, each (L*K, B, H).
             Missing means zeros.
+        lengths : (B,) ints in [1, T], optional
+            Valid steps of each sequence of a padded batch: the state stops at each
+            sequence's last valid step, padded outputs are zero and padded steps
+            get exactly zero gradient.
 
         Returns
         -------
@@ -188,17 +197,20 @@ class Recurrent(Module):
         x = self._sequence("x", x, self.input_size, "input_size")
         T, B, _ = x.shape
         state = self._check_state(state, "state", B)
-        K, seqs, masks = self.num_directions, [], []
+        valid = self._length_mask(lengths, T, B)
+        K, seqs, cells, masks = self.num_directions, [], [], []
         finals = [[] for _ in state]
         layer_in = x
         for layer in range(self.num_layers):
             outs = []
             for d in range(K):
                 s0 = tuple(s[layer * K + d, ...] for s in state)
-                xin = xp.flip(layer_in, axis=0) if d else layer_in  # the reverse direction reads time backwards
-                hs, s_T, seq = bptt.forward(self.cell, xin, s0, self._cell_params(layer, d))
-                outs.append(xp.flip(hs, axis=0) if d else hs)
+                flip = (lambda a: xp.flip(a, axis=0)) if d else (lambda a: a)  # reverse reads time backwards
+                p = self._cell_params(layer, d)._replace(recurrent_mask=self._recurrent_mask(B))
+                hs, s_T, seq = bptt.forward(self.cell, flip(layer_in), s0, p, None if valid is None else flip(valid))
+                outs.append(flip(hs))
                 seqs.append(seq)
+                cells.append(p)
                 for k, s in enumerate(s_T):
                     finals[k].append(s)
             layer_in = concat(outs, axis=-1) if K == 2 else outs[0]
@@ -206,19 +218,35 @@ class Recurrent(Module):
             if mask is not None:
                 layer_in = layer_in * mask
             masks.append(mask)
-        self._cache = _ForwardCache(seqs, masks, T, B)
+        self._cache = _ForwardCache(seqs, cells, masks, T, B)
         out = permute_dims(layer_in, (1, 0, 2)) if self.batch_first else layer_in
         state_n = tuple(xp.stack(f, axis=0) for f in finals)
         return out, (state_n if len(state_n) > 1 else state_n[0])
 
     __call__ = forward
 
-    def _dropout_mask(self, shape: tuple) -> Any:
+    def _dropout_mask(self, shape: tuple, rate: float | None = None) -> Any:
         """An inverted-dropout mask (kept units scaled by 1/(1-p)), or None when off."""
-        if not self.training or self.dropout == 0.0:
+        rate = self.dropout if rate is None else rate
+        if not self.training or rate == 0.0:
             return None
-        keep = self._rng.random(shape) >= self.dropout
-        return get_backend().asarray(keep / (1.0 - self.dropout), self.dtype)
+        keep = self._rng.random(shape) >= rate
+        return get_backend().asarray(keep / (1.0 - rate), self.dtype)
+
+    def _recurrent_mask(self, B: int) -> Any:
+        """One (B, H) recurrent-dropout mask for a whole sequence, or None when off."""
+        return self._dropout_mask((B, self.hidden_size), self.recurrent_dropout)
+
+    def _length_mask(self, lengths: Any, T: int, B: int) -> Any:
+        """A (T, B, 1) mask of ones on each sequence's first ``lengths[b]`` steps, or None."""
+        if lengths is None:
+            return None
+        host = validate.integer_array("lengths", lengths)
+        validate.shape("lengths", host, (B,), "(one length per sequence of the batch)")
+        if host.min() < 1 or host.max() > T:
+            raise ValueError(f"lengths must be in [1, T={T}], got values from {host.min()} to {host.max()}")
+        steps = np.arange(T)[:, None, None]
+        return get_backend().asarray(steps < host[None, :, None], self.dtype)
 
     def backward(self, dout: Any, dstate: Any = None) -> tuple[Any, Any]:
         """Backpropagate through the last :meth:`forward`; fills :attr:`grads`.
@@ -236,7 +264,7 @@ class Recurrent(Module):
         dx : array shaped like ``x``
         dstate0 : ``dh0`` or ``(dh0, dc0)``, shaped like the initial state
         """
-        seqs, masks, T, B = self._require_forward()
+        seqs, cells, masks, T, B = self._require_forward()
         xp = self._check_backend().xp
         K, H = self.num_directions, self.hidden_size
         dout = self._sequence("dout", dout, K * H, "num_directions * hidden_size", like=(T, B))
@@ -252,8 +280,7 @@ class Recurrent(Module):
                 idx = layer * K + d
                 dhs = d_layer_out[..., d * H:(d + 1) * H]
                 dhs = xp.flip(dhs, axis=0) if d else dhs
-                p = self._cell_params(layer, d)
-                dx, ds0, g = bptt.backward(self.cell, dhs, tuple(s[idx, ...] for s in dstate), seqs[idx], p)
+                dx, ds0, g = bptt.backward(self.cell, dhs, tuple(s[idx, ...] for s in dstate), seqs[idx], cells[idx])
                 dx = xp.flip(dx, axis=0) if d else dx
                 d_in = dx if d_in is None else d_in + dx
                 for k, s in enumerate(ds0):

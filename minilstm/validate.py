@@ -2,6 +2,7 @@
 expected and what was given, before any array maths can fail obscurely."""
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -40,6 +41,23 @@ def number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     return float(value)
+
+
+def at_least(name: str, value: Any, low: float, strict: bool = False) -> float:
+    """``value`` as a finite float ``>= low`` (``> low`` if ``strict``), else an error naming ``name``."""
+    value = number(name, value)
+    if not math.isfinite(value) or (value <= low if strict else value < low):
+        raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} {low}, got {value}")
+    return value
+
+
+def count(name: str, value: Any) -> int:
+    """``value`` as an int >= 0, else an error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= 0, got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {value}")
+    return int(value)
 
 
 def choice(name: str, value: Any, options: tuple) -> Any:
