@@ -1,0 +1,106 @@
+"""Padded batches (``lengths``) and recurrent dropout in the recurrent layers."""
+import numpy as np
+import pytest
+
+import minilstm
+from minilstm.gradcheck import gradcheck
+
+KINDS = [minilstm.RNN, minilstm.LSTM, minilstm.GRU, minilstm.PeepholeLSTM]
+
+
+def _parts(state):
+    return list(state) if isinstance(state, tuple) else [state]
+
+
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("cls", KINDS)
+def test_padded_batch_equals_each_sequence_alone(cls, bidirectional, backend, rng):
+    """Each sequence of a padded batch gets the outputs, final state and gradients it
+    gets alone at its true length; padded steps output zero and get zero gradient."""
+    T, D, H, lengths = 6, 3, 4, [6, 2, 4]
+    B = len(lengths)
+    layer = cls(D, H, num_layers=2, bidirectional=bidirectional, seed=0, dtype="float64")
+    x = rng.standard_normal((T, B, D))
+    dout = rng.standard_normal((T, B, layer.num_directions * H))
+    out, state = layer(x, lengths=np.array(lengths))
+    dx, _ = layer.backward(dout)
+    out, dx = minilstm.to_numpy(out), minilstm.to_numpy(dx)
+    states = [minilstm.to_numpy(s) for s in _parts(state)]
+    grads = {k: minilstm.to_numpy(v) for k, v in layer.grads.items()}
+
+    summed = {k: np.zeros_like(v) for k, v in grads.items()}
+    for b, n in enumerate(lengths):
+        o, s = layer(x[:n, b:b + 1])
+        d, _ = layer.backward(dout[:n, b:b + 1])
+        np.testing.assert_allclose(out[:n, b:b + 1], minilstm.to_numpy(o), rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(dx[:n, b:b + 1], minilstm.to_numpy(d), rtol=1e-12, atol=1e-13)
+        for full, alone in zip(states, _parts(s)):
+            np.testing.assert_allclose(full[:, b:b + 1], minilstm.to_numpy(alone), rtol=1e-12, atol=1e-13)
+        assert np.all(out[n:, b] == 0) and np.all(dx[n:, b] == 0)
+        for k in summed:
+            summed[k] += minilstm.to_numpy(layer.grads[k])
+    for k in grads:  # parameter gradients of a batch are the sums over its sequences
+        np.testing.assert_allclose(grads[k], summed[k], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", KINDS)
+def test_padded_values_do_not_matter(cls, rng):
+    layer = cls(2, 3, seed=0, dtype="float64")
+    x = rng.standard_normal((5, 2, 2))
+    lengths = np.array([3, 5])
+    out_a, _ = layer(x, lengths=lengths)
+    x[3:, 0] = 1e6  # garbage on the padding of sequence 0
+    out_b, _ = layer(x, lengths=lengths)
+    np.testing.assert_array_equal(out_a, out_b)
+
+
+@pytest.mark.parametrize("cls", KINDS)
+def test_gradcheck_with_lengths_and_recurrent_dropout(cls, backend, rng):
+    layer = cls(3, 4, num_layers=2, dropout=0.2, recurrent_dropout=0.3, bidirectional=True,
+                seed=0, dtype="float64")
+    x = rng.standard_normal((5, 3, 3))
+
+    class Padded:  # the layer with fixed lengths, as gradcheck calls forward(x)
+        params, grads, dtype, _rng = layer.params, None, layer.dtype, layer._rng
+
+        def forward(self, x):
+            return layer.forward(x, lengths=[5, 2, 4])
+
+        def backward(self, dout, dstate):
+            result = layer.backward(dout, dstate)
+            Padded.grads = layer.grads
+            return result
+
+    report = gradcheck(Padded(), x, max_entries=6)
+    assert report.passed(1e-6), str(report)
+
+
+def test_recurrent_dropout_masks_are_shared_across_time(rng):
+    """One mask per sequence: a unit dropped at step 1 is dropped at every step."""
+    layer = minilstm.RNN(1, 64, recurrent_dropout=0.5, seed=0, dtype="float64")
+    layer.load_state_dict({"weight_ih_l0": np.zeros((64, 1)), "weight_hh_l0": np.eye(64),
+                           "bias_ih_l0": np.ones(64), "bias_hh_l0": np.zeros(64)})
+    out, _ = layer(np.zeros((4, 2, 1)))
+    # h_t = tanh(1 + m * h_{t-1}): dropped units stay at tanh(1) for every t
+    stuck = np.isclose(out[1:], np.tanh(1.0))
+    assert np.all(stuck == stuck[0]) and 0 < stuck[0].mean() < 1
+    layer.eval()
+    out, _ = layer(np.zeros((4, 2, 1)))
+    assert not np.any(np.isclose(out[1:], np.tanh(1.0)))
+
+
+@pytest.mark.parametrize("lengths,match", [
+    ([3, 0], r"lengths must be in \[1, T=3\], got values from 0"),
+    ([3, 4], r"lengths must be in \[1, T=3\]"),
+    ([3], r"lengths must have shape \(2,\)"),
+    ([1.5, 2.0], "lengths must hold integers"),
+])
+def test_bad_lengths(lengths, match):
+    layer = minilstm.GRU(2, 3)
+    with pytest.raises((ValueError, TypeError), match=match):
+        layer(np.zeros((3, 2, 2)), lengths=np.array(lengths))
+
+
+def test_bad_recurrent_dropout():
+    with pytest.raises(ValueError, match=r"recurrent_dropout must be in \[0, 1\), got 1.0"):
+        minilstm.LSTM(2, 3, recurrent_dropout=1.0)
