@@ -1,4 +1,9 @@
-"""The command line: ``python -m minilstm check`` gradient-checks every cell and option."""
+"""The command line.
+
+``python -m minilstm train`` trains a model on a built-in task (default: an LSTM
+on a noisy sine wave) and writes a checkpoint, metrics and plots;
+``python -m minilstm check`` gradient-checks every cell and option.
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +12,7 @@ import time
 
 import numpy as np
 
-from . import layers
+from . import cli, layers
 from .gradcheck import gradcheck
 
 # (label, layer class, options): every cell and layer option the engine has
@@ -47,12 +52,18 @@ def check(tol: float = 1e-6, seed: int = 0) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m minilstm", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="python -m minilstm", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    cli.add_train_parser(sub)
     p_check = sub.add_parser("check", help="gradient-check every cell and option, print worst errors")
     p_check.add_argument("--tol", type=float, default=1e-6, help="largest relative error that passes")
     p_check.add_argument("--seed", type=int, default=0, help="seed of weights, data and checked entries")
     args = parser.parse_args(argv)
+    if args.command in (None, "train"):
+        if args.command is None:  # the default run: train with every default
+            args = parser.parse_args(["train", *(argv or [])])
+        return cli.run_train(args)
     start = time.perf_counter()
     ok = check(args.tol, args.seed)
     print(f"({time.perf_counter() - start:.1f} s)")

@@ -1,0 +1,64 @@
+"""Plots of a training run, with matplotlib (optional: ``pip install 'minilstm[plot]'``)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError as err:
+        raise ImportError("plots need matplotlib: pip install 'minilstm[plot]'") from err
+    matplotlib.use("Agg", force=False)  # files, no window; a notebook's backend is kept
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def loss_curves(history: Any, path: str | None = None, title: str = "loss") -> Any:
+    """Training (and validation) loss per epoch; saved to ``path`` when given. Returns the figure."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(history["epoch"], history["train_loss"], label="train")
+    if "val_loss" in history:
+        ax.plot(history["epoch"], history["val_loss"], label="validation")
+    ax.set(xlabel="epoch", ylabel="loss", title=title, yscale="log")
+    ax.legend()
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+    return fig
+
+
+def predictions(truth: Any, pred: Any, path: str | None = None, title: str = "predictions",
+                noisy: Any = None) -> Any:
+    """A forecast against the truth, step by step (first output channel)."""
+    plt = _pyplot()
+    truth, pred = np.asarray(truth).reshape(len(truth), -1), np.asarray(pred).reshape(len(pred), -1)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    if noisy is not None:
+        ax.plot(np.asarray(noisy).reshape(len(noisy), -1)[:, 0], ".", color="0.7", label="noisy data")
+    ax.plot(truth[:, 0], label="truth")
+    ax.plot(pred[:, 0], label="prediction")
+    ax.set(xlabel="step", ylabel="value", title=title)
+    ax.legend()
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+    return fig
+
+
+def metric_curve(history: Any, key: str, path: str | None = None, title: str | None = None) -> Any:
+    """One logged metric (e.g. ``val_accuracy``) per epoch."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(history["epoch"], history[key], marker="o")
+    ax.set(xlabel="epoch", ylabel=key, title=title or key)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+    return fig

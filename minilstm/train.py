@@ -1,0 +1,314 @@
+"""``minilstm.train``: fit a :class:`~minilstm.model.Model` on a data set, epoch by epoch.
+
+The loop reads top to bottom: for each epoch, shuffle (from ``seed`` and the
+epoch number, so a resumed run sees the same order), and for each batch run
+forward, loss, backward, clip, step; then evaluate, log, schedule, save and
+ask the callbacks whether to stop.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from . import checkpoint, validate
+from .backend import get_backend, to_numpy
+from .data.dataset import IGNORE, Dataset
+from .losses import mse_loss, softmax_cross_entropy
+from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
+from .schedules import ReduceLROnPlateau, Schedule, make_schedule
+
+LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy}
+
+
+@dataclass
+class History:
+    """Per-epoch logs: ``history["val_loss"]`` is the list of every epoch's value.
+
+    Keys: ``epoch``, ``train_loss``, ``val_loss`` (with ``val_data``), each metric
+    (``val_<name>``), ``grad_norm`` (mean pre-clip global norm), ``lr``, ``time`` (s).
+    """
+
+    logs: dict = field(default_factory=dict)
+    stopped_early: bool = False
+    seed: int | None = None
+
+    def append(self, row: dict) -> None:
+        for k, v in row.items():
+            self.logs.setdefault(k, []).append(v)
+
+    def __getitem__(self, key: str) -> list:
+        if key not in self.logs:
+            raise KeyError(f"no {key!r} in the history; it has {sorted(self.logs)}")
+        return self.logs[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.logs
+
+    @property
+    def epochs(self) -> int:
+        return len(self.logs.get("epoch", []))
+
+
+def as_dataset(data: Any, name: str) -> Dataset:
+    """A :class:`Dataset` from a Dataset or an ``(X, Y)`` / ``(X, Y, lengths)`` tuple."""
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, (tuple, list)) and len(data) in (2, 3):
+        X, Y = np.asarray(data[0]), np.asarray(data[1])
+        kind = ("classify" if Y.dtype.kind in "iu" else "regression") + \
+               ("_seq" if Y.ndim >= 2 and X.ndim == 3 and Y.shape[:2] == X.shape[:2] and Y.dtype.kind in "iu"
+                or Y.ndim == 3 else "_last")
+        return Dataset(X, Y, None if len(data) == 2 else np.asarray(data[2]), kind=kind)
+    raise TypeError(f"{name} must be a minilstm.data.Dataset or a tuple (X, Y[, lengths]), "
+                    f"got {type(data).__name__}")
+
+
+def _loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
+    """The loss function and its name, from ``loss`` or from the data's kind."""
+    name = loss if loss is not None else ("cross_entropy" if data.kind.startswith("classify") else "mse")
+    if callable(name):
+        return name, getattr(name, "__name__", "loss")
+    validate.choice("loss", name, tuple(LOSSES))
+    head = "all" if data.kind.endswith("_seq") else "last"
+    if model.head_mode != head:
+        raise ValueError(f"the data's kind {data.kind!r} needs a model with head={head!r}, "
+                         f"got head={model.head_mode!r}")
+    return LOSSES[name], name
+
+
+def _score_mask(data: Dataset, Y: np.ndarray, lengths: Any) -> Any:
+    """Which targets count: (B, T) for per-step targets, else None (every sequence counts)."""
+    if not data.kind.endswith("_seq"):
+        return None
+    T = Y.shape[1]
+    keep = np.ones(Y.shape[:2], dtype=bool) if lengths is None else np.arange(T)[None, :] < lengths[:, None]
+    if data.kind == "classify_seq":
+        keep &= Y != IGNORE
+    return keep
+
+
+def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: Any = None,
+                steps: slice = slice(None)) -> tuple[float, Any, Any]:
+    """Forward and loss of one batch (and one chunk of its steps); the model keeps the cache."""
+    X, Y = data.X[idx][:, steps], data.Y[idx]
+    lengths = None if data.lengths is None else data.lengths[idx]
+    Y = Y[:, steps] if data.kind.endswith("_seq") else Y
+    inputs = X if X.dtype.kind in "iu" else X.astype(model.dtype)
+    pred, state = model(inputs, lengths=lengths, state=state)
+    mask = _score_mask(data, Y, lengths)
+    if data.kind.startswith("regression"):
+        Y = Y.astype(model.dtype)
+    if mask is not None and not mask.any():  # nothing scored in this chunk
+        return 0.0, get_backend().xp.zeros_like(pred), state
+    value, dpred = loss_fn(pred, Y, mask)
+    return value, dpred, state
+
+
+def predict(model: Any, data: Any, batch_size: int = 256) -> np.ndarray:
+    """The model's outputs for every sequence of ``data`` (evaluation mode), on the host."""
+    data = as_dataset(data, "data")
+    was_training = model.training
+    model.eval()
+    try:
+        outs = []
+        for start in range(0, len(data), batch_size):
+            idx = np.arange(start, min(start + batch_size, len(data)))
+            X = data.X[idx]
+            lengths = None if data.lengths is None else data.lengths[idx]
+            pred, _ = model(X if X.dtype.kind in "iu" else X.astype(model.dtype), lengths=lengths)
+            outs.append(to_numpy(pred))
+    finally:
+        model.train(was_training)
+    return np.concatenate(outs)
+
+
+def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = None,
+             batch_size: int = 256) -> dict:
+    """Mean loss and every metric ``name -> fn(pred, data)`` on ``data``, in evaluation mode."""
+    data = as_dataset(data, "data")
+    loss_fn, _ = _loss_for(model, data, loss)
+    pred = predict(model, data, batch_size)
+    be = get_backend()
+    mask = _score_mask(data, data.Y, data.lengths)
+    Y = data.Y.astype(model.dtype) if data.kind.startswith("regression") else data.Y
+    value, _ = loss_fn(be.asarray(pred, model.dtype), Y, mask)
+    out = {"loss": float(value)}
+    for name, fn in (metrics or {}).items():
+        out[name] = float(fn(pred, data))
+    return out
+
+
+def _progress_bar(total: int, enabled: bool, desc: str) -> Any:
+    """tqdm's auto bar (terminal or Jupyter) when asked for and installed, else None."""
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # the bar is optional: pip install 'minilstm[progress]'
+        return None
+    return tqdm(total=total, desc=desc, unit="seq", leave=False)
+
+
+def _make_optimizer(optimizer: Any, params: dict, lr: float, weight_decay: float) -> Optimizer:
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    kwargs = {"lr": lr} if weight_decay == 0 else {"lr": lr, "weight_decay": weight_decay}
+    return make_optimizer(optimizer, params, **kwargs)
+
+
+def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "adam", lr: float = 1e-3,
+          epochs: int = 10, batch_size: int = 32, clip_norm: float | None = None,
+          clip_value: float | None = None, weight_decay: float = 0.0, schedule: Any = None,
+          val_data: Any = None, metrics: dict | None = None, callbacks: Any = (),
+          early_stopping: int | None = None, progress: bool = True, seed: int | None = None,
+          tbptt: int | None = None, checkpoint_dir: str | None = None, resume: str | None = None
+          ) -> History:
+    """Train ``model`` on ``train_data``; return the per-epoch :class:`History`.
+
+    Parameters
+    ----------
+    model : minilstm.Model
+    train_data, val_data : Dataset or (X, Y[, lengths])
+        Host arrays, batch-first. The data's kind picks the loss (squared error or
+        cross-entropy) and must match the model's head.
+    loss : {"mse", "cross_entropy"} or callable, optional
+        ``fn(pred, target, mask) -> (loss, dpred)``; default from the data's kind.
+    optimizer : {"sgd", "adam", "adamw", "rmsprop", "adagrad"} or Optimizer
+    lr, weight_decay : float
+    epochs, batch_size : int
+        With ``resume``, ``epochs`` more epochs are run.
+    clip_norm, clip_value : float, optional
+        Clip the global gradient norm (Pascanu et al. 2013) or each entry.
+    schedule : {"step", "cosine", "plateau"}, Schedule or (name, kwargs), optional
+        Stepped once per epoch ("plateau" on the validation loss, else the training loss).
+    metrics : dict of name -> fn(pred, dataset) -> float, optional
+        Computed on ``val_data`` each epoch, logged as ``val_<name>``.
+    callbacks : sequence of fn(epoch, logs, model) -> bool or None
+        Called after each epoch; a true return stops training.
+    early_stopping : int, optional
+        Stop when the monitored loss has not improved for this many epochs.
+    progress : bool
+        Show a tqdm progress bar (loss and speed) when tqdm is installed.
+    seed : int, optional
+        Seeds the batch order: with the model's own seed, the run is bit-for-bit
+        reproducible.
+    tbptt : int, optional
+        Truncated BPTT for per-step targets: chunks of ``tbptt`` steps, the state
+        carried across chunks, no gradient across a chunk boundary.
+    checkpoint_dir : str, optional
+        Save ``model.npz`` there after every epoch (weights, optimizer, training state).
+    resume : str, optional
+        A checkpoint to continue from: weights, optimizer, schedule, epoch,
+        seed and history are restored, so N epochs + M resumed equal N + M.
+    """
+    train_data = as_dataset(train_data, "train_data")
+    val_data = None if val_data is None else as_dataset(val_data, "val_data")
+    loss_fn, _ = _loss_for(model, train_data, loss)
+    epochs, batch_size = validate.count("epochs", epochs), validate.positive_int("batch_size", batch_size)
+    if tbptt is not None:
+        tbptt = validate.positive_int("tbptt", tbptt)
+        if model.head_mode != "all" or train_data.lengths is not None:
+            raise ValueError("tbptt needs per-step targets (a model with head='all') and unpadded data")
+    for name, v in (("clip_norm", clip_norm), ("clip_value", clip_value)):
+        if v is not None:
+            validate.at_least(name, v, 0.0, strict=True)
+    params = model.params
+    opt = _make_optimizer(optimizer, params, lr, weight_decay)
+    sched = _make_schedule(schedule, opt)
+    history, start = History(seed=seed), 0
+    if resume is not None:
+        history, start = _resume(model, opt, sched, resume)
+        seed = history.seed
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % 2**63)
+        history.seed = seed
+    best, bad_epochs = math.inf, 0
+    for epoch in range(start, start + epochs):
+        t0 = time.perf_counter()
+        model.train()
+        order = np.random.default_rng([seed, epoch]).permutation(len(train_data))
+        bar = _progress_bar(len(train_data), progress, f"epoch {epoch + 1}/{start + epochs}")
+        losses, norms = [], []
+        for b in range(0, len(order), batch_size):
+            idx = order[b:b + batch_size]
+            for value, norm in _train_batch(model, loss_fn, train_data, idx, opt, clip_norm, clip_value, tbptt):
+                losses.append(value)
+                norms.append(norm)
+            if bar is not None:
+                bar.update(len(idx))
+                bar.set_postfix(loss=f"{np.mean(losses):.4g}")
+        if bar is not None:
+            bar.close()
+        row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "grad_norm": float(np.mean(norms)),
+               "lr": opt.lr}
+        if val_data is not None:
+            scores = evaluate(model, val_data, loss, metrics)
+            row.update({f"val_{k}": v for k, v in scores.items()})
+        row["time"] = time.perf_counter() - t0
+        history.append(row)
+        monitored = row.get("val_loss", row["train_loss"])
+        if sched is not None:
+            sched.step(monitored) if isinstance(sched, ReduceLROnPlateau) else sched.step()
+        if checkpoint_dir is not None:
+            _save(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
+        best, bad_epochs = (monitored, 0) if monitored < best else (best, bad_epochs + 1)
+        stop = early_stopping is not None and bad_epochs >= early_stopping
+        stop |= any(bool(cb(epoch + 1, row, model)) for cb in callbacks)
+        if stop:
+            history.stopped_early = True
+            break
+    model.eval()
+    return history
+
+
+def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, opt: Optimizer,
+                 clip_norm: Any, clip_value: Any, tbptt: Any):
+    """One optimizer step per chunk of the batch (one chunk without ``tbptt``); yields (loss, norm)."""
+    T = data.X.shape[1]
+    chunk = T if tbptt is None else tbptt
+    state = None
+    for t0 in range(0, T, chunk):
+        value, dpred, state = _batch_loss(model, loss_fn, data, idx, state, slice(t0, t0 + chunk))
+        model.backward(dpred)
+        grads = model.grads
+        norm = clip_grad_norm(grads, clip_norm) if clip_norm is not None else global_norm(grads)
+        if clip_value is not None:
+            clip_grad_value(grads, clip_value)
+        opt.step(grads)
+        yield value, norm
+
+
+def _make_schedule(schedule: Any, opt: Optimizer) -> Schedule | None:
+    if schedule is None or isinstance(schedule, Schedule):
+        return schedule
+    if isinstance(schedule, (tuple, list)):
+        name, kwargs = schedule
+        return make_schedule(name, opt, **kwargs)
+    defaults = {"step": {"step_size": 10}, "cosine": {"T_max": 50}, "plateau": {}}
+    validate.choice("schedule", schedule, tuple(defaults))
+    return make_schedule(schedule, opt, **defaults[schedule])
+
+
+def _save(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> None:
+    checkpoint.save(model, path, optimizer=opt, epoch=history.epochs, seed=history.seed,
+                    history=history.logs, rng_state=model._rng.bit_generator.state,
+                    schedule=None if sched is None else sched.state_dict())
+
+
+def _resume(model: Any, opt: Optimizer, sched: Any, path: str) -> tuple[History, int]:
+    """Restore weights, optimizer, schedule and random state from ``path``; the history and epoch."""
+    path = os.path.join(path, "model.npz") if os.path.isdir(path) else path
+    ckpt = checkpoint.read(path)
+    checkpoint.check_architecture(model, ckpt, path)
+    model.load_state_dict(ckpt.params)
+    opt.load_state_dict(ckpt.optimizer)
+    state = ckpt.meta["training"]
+    model._rng.bit_generator.state = state["rng_state"]
+    if sched is not None and state.get("schedule") is not None:
+        sched.load_state_dict(state["schedule"])
+    return History(logs=state["history"], seed=state["seed"]), int(state["epoch"])
