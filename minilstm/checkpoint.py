@@ -71,10 +71,14 @@ def read(path: str) -> Checkpoint:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no checkpoint at {path!r}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            contents = {k: archive[k] for k in archive.files}
+        with open(path, "rb") as f:  # our own handle: np.load leaks its own when a zip is corrupt
+            archive = np.load(f, allow_pickle=False)
+            if not hasattr(archive, "files"):
+                raise ValueError("it holds one array (.npy), not an archive")
+            with archive:
+                contents = {k: archive[k] for k in archive.files}
         meta = json.loads(str(contents.pop("meta")))
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as err:
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as err:
         raise ValueError(f"{path!r} is not a readable minilstm checkpoint ({type(err).__name__}: {err})") from err
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(f"{path!r} is not a minilstm checkpoint (no {FORMAT!r} marker)")

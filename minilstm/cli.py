@@ -6,6 +6,7 @@ whole command train an LSTM on the noisy sine wave in well under a minute.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import time
@@ -65,21 +66,32 @@ TASKS = {
 }
 
 
+def _positive(kind: Callable) -> Callable:
+    """An argparse type: ``kind(text)`` when it is > 0, else argparse's usage error (exit code 2)."""
+    def parse(text: str) -> Any:
+        value = kind(text)
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+    parse.__name__ = kind.__name__  # named in argparse's "invalid int value" message
+    return parse
+
+
 def add_train_parser(sub: Any) -> None:
     """The ``train`` subcommand and its options."""
     p = sub.add_parser("train", help="train a model on a built-in task; write model, metrics and plots",
                        description=__doc__)
     p.add_argument("--task", choices=sorted(TASKS), default="sine", help="the problem to learn (default sine)")
     p.add_argument("--cell", choices=sorted(CELLS), default="lstm", help="recurrent cell (default lstm)")
-    p.add_argument("--hidden", type=int, help="hidden units per layer (default: the task's)")
-    p.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (default 1)")
-    p.add_argument("--epochs", type=int, help="epochs to train (default: the task's)")
-    p.add_argument("--batch-size", type=int, help="sequences per batch (default: the task's)")
-    p.add_argument("--lr", type=float, help="Adam's learning rate (default: the task's)")
+    p.add_argument("--hidden", type=_positive(int), help="hidden units per layer (default: the task's)")
+    p.add_argument("--layers", type=_positive(int), default=1, help="stacked recurrent layers (default 1)")
+    p.add_argument("--epochs", type=_positive(int), help="epochs to train (default: the task's)")
+    p.add_argument("--batch-size", type=_positive(int), help="sequences per batch (default: the task's)")
+    p.add_argument("--lr", type=_positive(float), help="Adam's learning rate (default: the task's)")
     p.add_argument("--clip", type=float, default=1.0, help="clip the global gradient norm (default 1.0; 0: off)")
     p.add_argument("--seed", type=int, default=0, help="seed of data, weights and batch order (default 0)")
     p.add_argument("--backend", choices=["numpy", "cupy"], default="numpy", help="array backend (default numpy)")
-    p.add_argument("--out", default=None, help="output folder (default runs/<task>-<cell>)")
+    p.add_argument("--out", default=None, help="output folder (default: the --resume folder, else runs/<task>-<cell>)")
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="continue the run saved in DIR (same task and --seed) for --epochs more epochs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -89,7 +101,7 @@ def run_train(args: Any) -> int:
     """Run ``python -m minilstm train`` with parsed ``args``; return the exit code."""
     use_backend(args.backend)
     task = TASKS[args.task]
-    out = args.out or os.path.join("runs", f"{args.task}-{args.cell}")
+    out = args.out or args.resume or os.path.join("runs", f"{args.task}-{args.cell}")
     os.makedirs(out, exist_ok=True)
     train_set, val_set = task.make(args.seed)
     if args.resume is not None:

@@ -162,8 +162,13 @@ class Model:
 
     __call__ = forward
 
-    def backward(self, dy: Any) -> None:
-        """Backpropagate ``dy`` (shaped like ``y``) through the model; fills :attr:`grads`."""
+    def backward(self, dy: Any) -> Any:
+        """Backpropagate ``dy`` (shaped like ``y``) through the model; fills :attr:`grads`.
+
+        Returns
+        -------
+        dx : (B, T, F) array shaped like ``x``, or None with ``vocab_size`` (token ids have no gradient)
+        """
         dfeats = self.head.backward(dy)
         if self.head_mode == "last":
             if self._cache is None:
@@ -178,4 +183,5 @@ class Model:
         else:
             dx, _ = self.rnn.backward(dfeats)
         if self.embedding is not None:
-            self.embedding.backward(dx)
+            return self.embedding.backward(dx)
+        return dx

@@ -1,6 +1,7 @@
 """Plots of a training run, with matplotlib (optional: ``pip install 'minilstm[plot]'``)."""
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,8 @@ def _pyplot() -> Any:
         import matplotlib
     except ImportError as err:
         raise ImportError("plots need matplotlib: pip install 'minilstm[plot]'") from err
-    matplotlib.use("Agg", force=False)  # files, no window; a notebook's backend is kept
+    if "matplotlib.pyplot" not in sys.modules:  # files, no window; a backend already chosen (a notebook's) is kept
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
 

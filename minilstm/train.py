@@ -61,7 +61,7 @@ def as_dataset(data: Any, name: str) -> Dataset:
     if isinstance(data, (tuple, list)) and len(data) in (2, 3):
         X, Y = np.asarray(data[0]), np.asarray(data[1])
         kind = ("classify" if Y.dtype.kind in "iu" else "regression") + \
-               ("_seq" if Y.ndim >= 2 and X.ndim == 3 and Y.shape[:2] == X.shape[:2] and Y.dtype.kind in "iu"
+               ("_seq" if Y.ndim >= 2 and Y.shape[:2] == X.shape[:2] and Y.dtype.kind in "iu"
                 or Y.ndim == 3 else "_last")
         return Dataset(X, Y, None if len(data) == 2 else np.asarray(data[2]), kind=kind)
     raise TypeError(f"{name} must be a minilstm.data.Dataset or a tuple (X, Y[, lengths]), "
@@ -70,14 +70,14 @@ def as_dataset(data: Any, name: str) -> Dataset:
 
 def _loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
     """The loss function and its name, from ``loss`` or from the data's kind."""
-    name = loss if loss is not None else ("cross_entropy" if data.kind.startswith("classify") else "mse")
-    if callable(name):
-        return name, getattr(name, "__name__", "loss")
-    validate.choice("loss", name, tuple(LOSSES))
     head = "all" if data.kind.endswith("_seq") else "last"
     if model.head_mode != head:
         raise ValueError(f"the data's kind {data.kind!r} needs a model with head={head!r}, "
                          f"got head={model.head_mode!r}")
+    name = loss if loss is not None else ("cross_entropy" if data.kind.startswith("classify") else "mse")
+    if callable(name):
+        return name, getattr(name, "__name__", "loss")
+    validate.choice("loss", name, tuple(LOSSES))
     return LOSSES[name], name
 
 
@@ -93,8 +93,11 @@ def _score_mask(data: Dataset, Y: np.ndarray, lengths: Any) -> Any:
 
 
 def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: Any = None,
-                steps: slice = slice(None)) -> tuple[float, Any, Any]:
-    """Forward and loss of one batch (and one chunk of its steps); the model keeps the cache."""
+                steps: slice = slice(None)) -> tuple[float | None, Any, Any]:
+    """Forward and loss of one batch (and one chunk of its steps); the model keeps the cache.
+
+    A chunk with nothing scored gives ``(None, None, state)``: no loss, no gradient.
+    """
     X, Y = data.X[idx][:, steps], data.Y[idx]
     lengths = None if data.lengths is None else data.lengths[idx]
     Y = Y[:, steps] if data.kind.endswith("_seq") else Y
@@ -104,7 +107,7 @@ def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: A
     if data.kind.startswith("regression"):
         Y = Y.astype(model.dtype)
     if mask is not None and not mask.any():  # nothing scored in this chunk
-        return 0.0, get_backend().xp.zeros_like(pred), state
+        return None, None, state
     value, dpred = loss_fn(pred, Y, mask)
     return value, dpred, state
 
@@ -214,6 +217,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         tbptt = validate.positive_int("tbptt", tbptt)
         if model.head_mode != "all" or train_data.lengths is not None:
             raise ValueError("tbptt needs per-step targets (a model with head='all') and unpadded data")
+    if early_stopping is not None:
+        early_stopping = validate.positive_int("early_stopping", early_stopping)
     for name, v in (("clip_norm", clip_norm), ("clip_value", clip_value)):
         if v is not None:
             validate.at_least(name, v, 0.0, strict=True)
@@ -241,11 +246,11 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
                 norms.append(norm)
             if bar is not None:
                 bar.update(len(idx))
-                bar.set_postfix(loss=f"{np.mean(losses):.4g}")
+                bar.set_postfix(loss=f"{np.mean(losses):.4g}" if losses else "-")
         if bar is not None:
             bar.close()
-        row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "grad_norm": float(np.mean(norms)),
-               "lr": opt.lr}
+        row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else math.nan,
+               "grad_norm": float(np.mean(norms)) if norms else math.nan, "lr": opt.lr}
         if val_data is not None:
             scores = evaluate(model, val_data, loss, metrics)
             row.update({f"val_{k}": v for k, v in scores.items()})
@@ -274,6 +279,8 @@ def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, opt: Op
     state = None
     for t0 in range(0, T, chunk):
         value, dpred, state = _batch_loss(model, loss_fn, data, idx, state, slice(t0, t0 + chunk))
+        if dpred is None:  # no step on a zero gradient: Adam would still move on its old moments
+            continue
         model.backward(dpred)
         grads = model.grads
         norm = clip_grad_norm(grads, clip_norm) if clip_norm is not None else global_norm(grads)
@@ -305,9 +312,12 @@ def _resume(model: Any, opt: Optimizer, sched: Any, path: str) -> tuple[History,
     path = os.path.join(path, "model.npz") if os.path.isdir(path) else path
     ckpt = checkpoint.read(path)
     checkpoint.check_architecture(model, ckpt, path)
+    state = ckpt.meta.get("training") or {}
+    if "rng_state" not in state:
+        raise ValueError(f"{path!r} holds weights but no training state to resume (it was not written by "
+                         "train(..., checkpoint_dir=...)); rebuild the model from it with minilstm.load")
     model.load_state_dict(ckpt.params)
     opt.load_state_dict(ckpt.optimizer)
-    state = ckpt.meta["training"]
     model._rng.bit_generator.state = state["rng_state"]
     if sched is not None and state.get("schedule") is not None:
         sched.load_state_dict(state["schedule"])

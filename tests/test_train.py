@@ -1,0 +1,287 @@
+"""``minilstm.train``: the history it logs, what stops it, reproducibility, truncated BPTT,
+clipping, optimizers and schedules, bad arguments and the progress bar."""
+import math
+import sys
+
+import numpy as np
+import pytest
+
+import minilstm
+from minilstm import data
+from minilstm.data.dataset import IGNORE
+from minilstm.losses import mse_loss, softmax_cross_entropy
+from minilstm.optim import global_norm
+from minilstm.train import as_dataset
+
+
+@pytest.fixture(scope="module")
+def sine():
+    """A small slice of the noisy sine task: (train, val), 20 steps -> the next value."""
+    train_set, val_set, _ = data.chronological_split(data.make_task("sine", seed=0))
+    return train_set.subset(slice(0, 96)), val_set.subset(slice(0, 32))
+
+
+@pytest.fixture(scope="module")
+def text():
+    """Per-step targets: 12 characters in, the next 12 out (classify_seq on token ids)."""
+    return data.make_task("text", seed=0, seq_len=12).subset(slice(0, 16))
+
+
+def _rmse(pred, ds):
+    return data.rmse(pred, ds.Y, ds.meta["scaler"])
+
+
+def _sine_model(**kw):
+    return minilstm.Model(1, kw.pop("hidden_size", 8), 1, seed=kw.pop("seed", 0), **kw)
+
+
+def _text_model(ds, **kw):
+    return minilstm.Model(4, 8, ds.meta["n_classes"], head="all", vocab_size=ds.meta["n_symbols"], seed=0, **kw)
+
+
+def _weights(model):
+    return {k: minilstm.to_numpy(v).copy() for k, v in model.params.items()}
+
+
+def _assert_same_weights(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def test_history_and_the_loss_goes_down(sine):
+    train_set, val_set = sine
+    model = _sine_model()
+    history = minilstm.train(model, train_set, val_data=val_set, metrics={"rmse": _rmse}, lr=1e-2,
+                             epochs=6, batch_size=16, progress=False, seed=0)
+    assert isinstance(history, minilstm.History) and history.epochs == 6 and not history.stopped_early
+    for key in ("epoch", "train_loss", "val_loss", "val_rmse", "grad_norm", "lr", "time"):
+        assert len(history[key]) == 6 and all(math.isfinite(v) for v in history[key]), key
+    assert history["epoch"] == [1, 2, 3, 4, 5, 6] and history["lr"] == [1e-2] * 6
+    assert all(t > 0 for t in history["time"]) and all(g > 0 for g in history["grad_norm"])
+    assert history["train_loss"][-1] < 0.3 * history["train_loss"][0]
+    assert history["val_loss"][-1] < 0.3 * history["val_loss"][0]
+    assert history["val_rmse"][-1] < history["val_rmse"][0]
+    assert not model.training, "train() leaves the model in evaluation mode"
+    final = minilstm.evaluate(model, val_set, metrics={"rmse": _rmse})
+    assert final == {"loss": history["val_loss"][-1], "rmse": history["val_rmse"][-1]}
+    with pytest.raises(KeyError, match=r"no 'val_accuracy' in the history; it has \['epoch', "):
+        history["val_accuracy"]
+
+
+def test_history_without_val_data(sine):
+    history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=1, progress=False)
+    assert "train_loss" in history and "val_loss" not in history
+    assert isinstance(history.seed, int), "a run without a seed records the one it drew"
+
+
+def test_early_stopping_stops(sine):
+    # with lr = 1e-30 the weights cannot move (below float32's resolution): the monitored
+    # loss never improves after epoch 1, so patience 2 stops after epoch 3
+    history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), val_data=sine[1], optimizer="sgd",
+                             lr=1e-30, epochs=10, early_stopping=2, progress=False, seed=0)
+    assert history.stopped_early and history.epochs == 3
+    assert history["val_loss"][0] == history["val_loss"][1] == history["val_loss"][2]
+
+
+def test_a_callback_returning_true_stops(sine):
+    seen = []
+
+    def stop_at_two(epoch, logs, model):
+        seen.append((epoch, sorted(logs), isinstance(model, minilstm.Model)))
+        return epoch == 2
+
+    history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=5, callbacks=[stop_at_two],
+                             progress=False, seed=0)
+    assert history.stopped_early and history.epochs == 2 and [s[0] for s in seen] == [1, 2]
+    assert seen[0][1] == ["epoch", "grad_norm", "lr", "time", "train_loss"] and seen[0][2]
+
+
+def test_seed_makes_a_run_reproducible(sine):
+    """Same model seed and same train seed: identical weights, dropout masks included."""
+    def run(seed):
+        model = _sine_model(num_layers=2, dropout=0.3, recurrent_dropout=0.2)
+        minilstm.train(model, sine[0].subset(slice(0, 48)), epochs=2, batch_size=16, progress=False, seed=seed)
+        return _weights(model)
+
+    a, b, c = run(3), run(3), run(4)
+    _assert_same_weights(a, b)
+    assert not np.array_equal(a["rnn.weight_hh_l0"], c["rnn.weight_hh_l0"])
+
+
+def test_tbptt_of_the_whole_sequence_is_full_bptt(text):
+    models = [_text_model(text), _text_model(text)]
+    runs = [minilstm.train(m, text, lr=1e-2, epochs=2, batch_size=8, progress=False, seed=0, tbptt=tbptt)
+            for m, tbptt in zip(models, (None, text.X.shape[1]))]
+    _assert_same_weights(_weights(models[0]), _weights(models[1]))
+    assert runs[0]["train_loss"] == runs[1]["train_loss"]
+
+
+def test_tbptt_carries_the_state_across_chunks(text):
+    """tbptt=k: forward k steps from the carried state, backward through those k only, step;
+    the state is reset for each batch. One sequence, so the batch order plays no part."""
+    one, k, epochs = text.subset(slice(0, 1)), 5, 2  # chunks of 5, 5 and 2 steps
+    model = _text_model(one)
+    minilstm.train(model, one, lr=1e-2, epochs=epochs, batch_size=1, progress=False, seed=0, tbptt=k)
+
+    def manual(carry):
+        ref = _text_model(one)
+        opt = minilstm.Adam(ref.params, lr=1e-2)
+        for _ in range(epochs):
+            state = None
+            for t0 in range(0, one.X.shape[1], k):
+                y = one.Y[:, t0:t0 + k]
+                pred, state = ref(one.X[:, t0:t0 + k], state=state if carry else None)
+                _, dpred = softmax_cross_entropy(pred, y, y != IGNORE)
+                ref.backward(dpred)
+                opt.step(ref.grads)
+        return _weights(ref)
+
+    _assert_same_weights(_weights(model), manual(carry=True))
+    assert not np.array_equal(_weights(model)["rnn.weight_hh_l0"], manual(carry=False)["rnn.weight_hh_l0"])
+
+
+def test_tbptt_chunks_with_nothing_scored_take_no_step(rng):
+    """Copy-task targets: only the last steps are scored. A chunk with none takes no optimizer step
+    (Adam would move the weights on its stale moments) and logs no loss; its state still carries."""
+    X, Y = rng.standard_normal((4, 6, 2)), np.full((4, 6), IGNORE)
+    Y[:, 4:] = rng.integers(0, 3, (4, 2))
+    model, ref = (minilstm.Model(2, 4, 3, head="all", seed=0, dtype="float64") for _ in range(2))
+    opt = minilstm.Adam(model.params, lr=1e-2)
+    history = minilstm.train(model, (X, Y), optimizer=opt, tbptt=3, epochs=1, batch_size=4, progress=False, seed=0)
+    assert opt.t == 1, "one step: the second chunk's"
+    _, state = ref(X[:, :3])
+    pred, _ = ref(X[:, 3:], state=state)
+    loss, _ = softmax_cross_entropy(pred, Y[:, 3:], Y[:, 3:] != IGNORE)
+    assert history["train_loss"] == [pytest.approx(loss, rel=1e-12)]
+
+
+def test_clip_norm_logs_the_norm_before_clipping(sine):
+    """One batch, one SGD step: grad_norm is the unclipped global norm, and the step is clipped to 1e-3."""
+    batch = sine[0].subset(slice(0, 16))
+    model, ref = _sine_model(dtype="float64"), _sine_model(dtype="float64")
+    before = _weights(model)
+    pred, _ = ref(batch.X.astype(np.float64))
+    ref.backward(mse_loss(pred, batch.Y.astype(np.float64))[1])
+    norm = global_norm(ref.grads)
+    history = minilstm.train(model, batch, optimizer="sgd", lr=0.5, clip_norm=1e-3, epochs=1, batch_size=16,
+                             progress=False, seed=0)
+    assert norm > 10 * 1e-3
+    assert history["grad_norm"][0] == pytest.approx(norm, rel=1e-10)
+    after = _weights(model)
+    for k, g in ref.grads.items():  # theta -= lr * g * (max_norm / norm)
+        np.testing.assert_allclose(after[k], before[k] - 0.5 * minilstm.to_numpy(g) * 1e-3 / norm,
+                                   rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_clip_value(sine):
+    batch = sine[0].subset(slice(0, 16))
+    model = _sine_model(dtype="float64")
+    before = _weights(model)
+    minilstm.train(model, batch, optimizer="sgd", lr=1.0, clip_value=1e-4, epochs=1, batch_size=16,
+                   progress=False, seed=0)
+    for k, w in _weights(model).items():  # every entry moved by at most lr * clip_value
+        assert np.abs(w - before[k]).max() <= 1e-4 * (1 + 1e-9), k
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw", "rmsprop", "adagrad"])
+def test_every_optimizer_runs(optimizer, sine):
+    model = _sine_model()
+    before = _weights(model)
+    history = minilstm.train(model, sine[0].subset(slice(0, 16)), optimizer=optimizer, lr=1e-2, epochs=2,
+                             weight_decay=1e-4, progress=False, seed=0)
+    assert history.epochs == 2 and all(math.isfinite(v) for v in history["train_loss"])
+    assert all(not np.array_equal(before[k], w) for k, w in _weights(model).items())
+
+
+@pytest.mark.parametrize("schedule,lrs", [
+    ("step", [1e-2] * 3),                                             # step_size 10
+    ("cosine", [1e-2 * (1 + math.cos(math.pi * e / 50)) / 2 for e in range(3)]),
+    ("plateau", [1e-2] * 3),
+    (("step", {"step_size": 1, "gamma": 0.5}), [1e-2, 5e-3, 2.5e-3]),
+    (("plateau", {"patience": 0, "factor": 0.5, "mode": "max"}), [1e-2, 1e-2, 5e-3]),
+])
+def test_every_schedule_runs(schedule, lrs, sine):
+    """Each epoch logs the lr it trained with; "plateau" watches the validation loss (here in
+    mode "max", so the falling loss counts as no improvement)."""
+    history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), val_data=sine[1], lr=1e-2, epochs=3,
+                             schedule=schedule, progress=False, seed=0)
+    assert history["lr"] == pytest.approx(lrs, rel=1e-12)
+
+
+@pytest.mark.parametrize("X,Y,kind", [
+    (np.zeros((4, 3, 2), np.float32), np.zeros((4, 1), np.float32), "regression_last"),
+    (np.zeros((4, 3, 2), np.float32), np.zeros((4, 3, 1), np.float32), "regression_seq"),
+    (np.zeros((4, 3, 2), np.float32), np.zeros(4, np.int64), "classify_last"),
+    (np.zeros((4, 3, 2), np.float32), np.zeros((4, 3), np.int64), "classify_seq"),
+    (np.zeros((4, 3), np.int64), np.zeros(4, np.int64), "classify_last"),
+    (np.zeros((4, 3), np.int64), np.zeros((4, 3), np.int64), "classify_seq"),   # token ids in and out
+])
+def test_tuple_data_gets_the_kind_of_its_shapes(X, Y, kind):
+    assert as_dataset((X, Y), "data").kind == kind
+
+
+def test_tuple_token_data_trains(text):
+    model = _text_model(text)
+    history = minilstm.train(model, (text.X, text.Y), val_data=(text.X, text.Y), epochs=1, progress=False)
+    assert history.epochs == 1 and math.isfinite(history["val_loss"][0])
+
+
+def test_padded_data_trains(rng):
+    """A padded classify_last set: the "last" head reads each sequence's last valid step."""
+    ds = data.make_task("lengths", seed=0).subset(slice(0, 32))
+    assert ds.lengths is not None and ds.lengths.min() < ds.X.shape[1]
+    model = minilstm.Model(ds.X.shape[-1], 8, ds.meta["n_classes"], seed=0)
+    history = minilstm.train(model, ds, val_data=ds, epochs=2, progress=False, seed=0,
+                             metrics={"accuracy": lambda p, d: data.class_accuracy(p, d.Y)})
+    assert 0 <= history["val_accuracy"][-1] <= 1
+
+
+@pytest.mark.parametrize("kwargs,error,match", [
+    (dict(optimizer="adamax"), ValueError, r"optimizer name must be one of \('sgd', 'adam', 'adamw', "
+                                           r"'rmsprop', 'adagrad'\), got 'adamax'"),
+    (dict(loss="hinge"), ValueError, r"loss must be one of \('mse', 'cross_entropy'\), got 'hinge'"),
+    (dict(epochs=-1), ValueError, "epochs must be an int >= 0, got -1"),
+    (dict(batch_size=0), ValueError, "batch_size must be a positive int, got 0"),
+    (dict(lr=0.0), ValueError, "lr must be a finite number > 0.0"),
+    (dict(clip_norm=-1.0), ValueError, "clip_norm must be a finite number > 0.0"),
+    (dict(schedule="linear"), ValueError, r"schedule must be one of \('step', 'cosine', 'plateau'\)"),
+    (dict(early_stopping=0), ValueError, "early_stopping must be a positive int, got 0"),
+    (dict(tbptt=4), ValueError, r"tbptt needs per-step targets \(a model with head='all'\) and unpadded data"),
+    (dict(tbptt=0), ValueError, "tbptt must be a positive int, got 0"),
+    (dict(val_data=[1, 2, 3, 4]), TypeError, r"val_data must be a minilstm.data.Dataset or a tuple \(X, Y\[, "
+                                             r"lengths\]\), got list"),
+])
+def test_bad_arguments(kwargs, error, match, sine):
+    with pytest.raises(error, match=match):
+        minilstm.train(_sine_model(), sine[0], **{"epochs": 1, "progress": False, **kwargs})
+
+
+def test_bad_data(sine, text):
+    with pytest.raises(TypeError, match=r"train_data must be a minilstm.data.Dataset or a tuple \(X, Y\[, lengths\]\), "
+                                        "got ndarray"):
+        minilstm.train(_sine_model(), sine[0].X, epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"the data's kind 'regression_last' needs a model with head='last', "
+                                         r"got head='all'"):
+        minilstm.train(minilstm.Model(1, 4, 1, head="all"), sine[0], epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"the data's kind 'classify_seq' needs a model with head='all', "
+                                         r"got head='last'"):  # a custom loss does not skip the check
+        minilstm.train(minilstm.Model(4, 4, 49, vocab_size=49), text, loss=softmax_cross_entropy, epochs=1,
+                       progress=False)
+    with pytest.raises(ValueError, match=r"x must have 2 features \(input_size\) in its last axis, got shape \(32, 20"):
+        minilstm.train(minilstm.Model(2, 4, 1), sine[0], epochs=1, progress=False)
+
+
+def test_progress_bar_with_tqdm(sine, capsys):
+    pytest.importorskip("tqdm")
+    minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=2, progress=True, seed=0)
+    err = capsys.readouterr().err
+    assert "epoch 1/2" in err and "epoch 2/2" in err and "loss=" in err
+    minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=1, progress=False, seed=0)
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_bar_without_tqdm(sine, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails as if tqdm were not installed
+    history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=1, progress=True, seed=0)
+    assert history.epochs == 1 and capsys.readouterr().err == ""
