@@ -113,6 +113,7 @@ def run_train(args: Any) -> int:
         n_out = train_set.meta.get("n_classes", train_set.Y.shape[-1] if train_set.Y.ndim > 1 else 1)
         model = Model(32 if vocab else train_set.X.shape[-1], args.hidden or task.hidden, n_out,
                       cell=args.cell, num_layers=args.layers, head=task.head, vocab_size=vocab, seed=args.seed)
+    args.cell = model.config["cell"]  # a resumed run keeps its checkpoint's cell
     print(f"minilstm: {args.cell} on {args.task}, {sum(int(np.prod(p.shape)) for p in model.params.values())} "
           f"parameters, {len(train_set)} training and {len(val_set)} validation sequences, backend {args.backend}")
     start = time.perf_counter()

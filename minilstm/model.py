@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import validate
-from .backend import concat, get_backend
+from .backend import concat, get_backend, permute_dims
 from .dense import Embedding, Linear
 from .layers import GRU, LSTM, RNN, PeepholeLSTM
 
@@ -143,7 +143,7 @@ class Model:
 
         Returns
         -------
-        y : (B, O) for head "last", (B, T, O) for head "all"
+        y : (B, O) for head "last", (B, T, O) for head "all" (zero on padded steps)
         state : the recurrent layer's final state
         """
         if self.embedding is not None:
@@ -156,9 +156,13 @@ class Model:
             feats = concat([h_n[h_n.shape[0] - K + d, ...] for d in range(K)], axis=-1) if K > 1 \
                 else h_n[h_n.shape[0] - 1, ...]
             self._cache = (xp.zeros_like(out), tuple(h_n.shape))
-        else:
-            feats, self._cache = out, None
-        return self.head(feats), state
+            return self.head(feats), state
+        y = self.head(out)
+        # padded steps output zero (not the head's bias), and so pass no gradient back
+        self._cache = None if lengths is None else self.rnn._length_mask(lengths, y.shape[1], y.shape[0])
+        if self._cache is not None:
+            y = y * permute_dims(self._cache, (1, 0, 2))
+        return y, state
 
     __call__ = forward
 
@@ -169,6 +173,8 @@ class Model:
         -------
         dx : (B, T, F) array shaped like ``x``, or None with ``vocab_size`` (token ids have no gradient)
         """
+        if self.head_mode == "all" and self._cache is not None:
+            dy = dy * permute_dims(self._cache, (1, 0, 2))
         dfeats = self.head.backward(dy)
         if self.head_mode == "last":
             if self._cache is None:

@@ -30,12 +30,15 @@ class History:
     """Per-epoch logs: ``history["val_loss"]`` is the list of every epoch's value.
 
     Keys: ``epoch``, ``train_loss``, ``val_loss`` (with ``val_data``), each metric
-    (``val_<name>``), ``grad_norm`` (mean pre-clip global norm), ``lr``, ``time`` (s).
+    (``val_<name>``), ``grad_norm`` (mean pre-clip global norm), ``lr``,
+    ``skipped_steps`` (steps not taken because the gradient was inf or nan), ``time`` (s).
     """
 
     logs: dict = field(default_factory=dict)
     stopped_early: bool = False
     seed: int | None = None
+    best: float = math.inf   # the best monitored loss so far (early stopping)
+    bad_epochs: int = 0      # epochs since it improved
 
     def append(self, row: dict) -> None:
         for k, v in row.items():
@@ -232,25 +235,27 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**63)
         history.seed = seed
-    best, bad_epochs = math.inf, 0
+    best, bad_epochs = history.best, history.bad_epochs
     for epoch in range(start, start + epochs):
         t0 = time.perf_counter()
         model.train()
         order = np.random.default_rng([seed, epoch]).permutation(len(train_data))
         bar = _progress_bar(len(train_data), progress, f"epoch {epoch + 1}/{start + epochs}")
-        losses, norms = [], []
+        losses, norms, skipped = [], [], 0
         for b in range(0, len(order), batch_size):
             idx = order[b:b + batch_size]
             for value, norm in _train_batch(model, loss_fn, train_data, idx, opt, clip_norm, clip_value, tbptt):
                 losses.append(value)
                 norms.append(norm)
+                skipped += not math.isfinite(norm)
             if bar is not None:
                 bar.update(len(idx))
                 bar.set_postfix(loss=f"{np.mean(losses):.4g}" if losses else "-")
         if bar is not None:
             bar.close()
         row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else math.nan,
-               "grad_norm": float(np.mean(norms)) if norms else math.nan, "lr": opt.lr}
+               "grad_norm": float(np.mean(norms)) if norms else math.nan, "lr": opt.lr,
+               "skipped_steps": skipped}
         if val_data is not None:
             scores = evaluate(model, val_data, loss, metrics)
             row.update({f"val_{k}": v for k, v in scores.items()})
@@ -259,9 +264,10 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         monitored = row.get("val_loss", row["train_loss"])
         if sched is not None:
             sched.step(monitored) if isinstance(sched, ReduceLROnPlateau) else sched.step()
+        best, bad_epochs = (monitored, 0) if monitored < best else (best, bad_epochs + 1)
+        history.best, history.bad_epochs = best, bad_epochs
         if checkpoint_dir is not None:
             _save(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
-        best, bad_epochs = (monitored, 0) if monitored < best else (best, bad_epochs + 1)
         stop = early_stopping is not None and bad_epochs >= early_stopping
         stop |= any(bool(cb(epoch + 1, row, model)) for cb in callbacks)
         if stop:
@@ -286,7 +292,8 @@ def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, opt: Op
         norm = clip_grad_norm(grads, clip_norm) if clip_norm is not None else global_norm(grads)
         if clip_value is not None:
             clip_grad_value(grads, clip_value)
-        opt.step(grads)
+        if math.isfinite(norm):  # an inf or nan gradient would ruin the weights: skip, and count it
+            opt.step(grads)
         yield value, norm
 
 
@@ -304,6 +311,7 @@ def _make_schedule(schedule: Any, opt: Optimizer) -> Schedule | None:
 def _save(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> None:
     checkpoint.save(model, path, optimizer=opt, epoch=history.epochs, seed=history.seed,
                     history=history.logs, rng_state=model._rng.bit_generator.state,
+                    best=history.best if math.isfinite(history.best) else None, bad_epochs=history.bad_epochs,
                     schedule=None if sched is None else sched.state_dict())
 
 
@@ -321,4 +329,6 @@ def _resume(model: Any, opt: Optimizer, sched: Any, path: str) -> tuple[History,
     model._rng.bit_generator.state = state["rng_state"]
     if sched is not None and state.get("schedule") is not None:
         sched.load_state_dict(state["schedule"])
-    return History(logs=state["history"], seed=state["seed"]), int(state["epoch"])
+    best = math.inf if state.get("best") is None else float(state["best"])
+    return (History(logs=state["history"], seed=state["seed"], best=best, bad_epochs=int(state.get("bad_epochs", 0))),
+            int(state["epoch"]))

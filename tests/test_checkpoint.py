@@ -171,3 +171,22 @@ def test_resume_is_bit_for_bit(sine, tmp_path):
     fresh = minilstm.load(tmp_path / "model.npz")
     minilstm.train(fresh, train_set, epochs=1, seed=7, **args)
     assert not np.array_equal(_weights(fresh)["rnn.weight_hh_l0"], _weights(straight)["rnn.weight_hh_l0"])
+
+
+def test_early_stopping_counts_survive_a_resume(tmp_path):
+    """Patience already used up before the save still counts after the resume."""
+    from minilstm import data
+
+    train_set = data.make_task("sine", seed=0).subset(slice(0, 32))
+
+    def run(epochs, resume=None, checkpoint_dir=None):
+        model = minilstm.load(str(tmp_path / "a" / "model.npz")) if resume else \
+            minilstm.Model(1, 4, 1, seed=0, dtype="float64")
+        return minilstm.train(model, train_set, lr=10.0, optimizer="sgd", epochs=epochs, early_stopping=2,
+                              progress=False, seed=0, checkpoint_dir=checkpoint_dir, resume=resume)
+
+    whole = run(10)
+    first = run(2, checkpoint_dir=str(tmp_path / "a"))
+    rest = run(8, resume=str(tmp_path / "a"))
+    assert whole.stopped_early and rest.stopped_early and not first.stopped_early
+    assert rest["train_loss"] == whole["train_loss"]

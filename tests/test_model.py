@@ -237,3 +237,12 @@ def test_wrong_label_range_in_training(rng):
     X = rng.standard_normal((8, T, F)).astype(np.float32)
     with pytest.raises(ValueError, match=r"targets must be class indices in \[0, 3\) where not masked out, got \[3\]"):
         minilstm.train(model, (X, np.array([0, 1, 2, 3, 0, 1, 2, 0])), epochs=1, progress=False)
+
+
+def test_head_all_outputs_zero_on_padding(rng):
+    model = minilstm.Model(2, 4, 3, cell="gru", head="all", seed=0, dtype="float64")
+    x = rng.standard_normal((2, 5, 2))
+    y, _ = model(x, lengths=np.array([5, 3]))
+    assert np.all(minilstm.to_numpy(y)[1, 3:] == 0) and np.all(minilstm.to_numpy(y)[0] != 0)
+    dx = model.backward(np.ones(y.shape))
+    assert np.all(minilstm.to_numpy(dx)[1, 3:] == 0)

@@ -94,7 +94,24 @@ def test_a_callback_returning_true_stops(sine):
     history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=5, callbacks=[stop_at_two],
                              progress=False, seed=0)
     assert history.stopped_early and history.epochs == 2 and [s[0] for s in seen] == [1, 2]
-    assert seen[0][1] == ["epoch", "grad_norm", "lr", "time", "train_loss"] and seen[0][2]
+    assert seen[0][1] == ["epoch", "grad_norm", "lr", "skipped_steps", "time", "train_loss"] and seen[0][2]
+
+
+def test_a_non_finite_gradient_skips_the_step(sine):
+    """An inf gradient is not applied (it would ruin every weight) and is counted."""
+    model = _sine_model()
+    before = model.state_dict()
+
+    def exploding(pred, target, mask):
+        value, dpred = minilstm.mse_loss(pred, target, mask)
+        return value, dpred * float("inf")
+
+    with np.errstate(all="ignore"):  # inf * 0 in the backward pass is the point here
+        history = minilstm.train(model, sine[0].subset(slice(0, 16)), loss=exploding, epochs=2, batch_size=8,
+                                 progress=False, seed=0)
+    assert history["skipped_steps"] == [2, 2]
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
 
 
 def test_seed_makes_a_run_reproducible(sine):
