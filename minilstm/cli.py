@@ -129,6 +129,9 @@ def run_train(args: Any) -> int:
     _write_results(out, args, history, final, seconds)
     _plots(out, args.task, task, model, history, val_set)
     print("final: " + ", ".join(f"{k} {v:.4g}" for k, v in final.items()) + f" ({seconds:.1f} s)")
+    if args.task == "text":
+        text = data.sample(model.step_fn(), train_set.meta["vocab"], "The ", 200, temperature=0.8, rng=args.seed)
+        print(f"sample (temperature 0.8): {text!r}")
     print(f"wrote {out}/model.npz, metrics.json, loss.png and "
           f"{'predictions.png' if args.task == 'sine' else 'accuracy.png'}")
     return 0

@@ -128,6 +128,24 @@ class Model:
         from .checkpoint import save
         return save(self, path, optimizer, **training_state)
 
+    def step_fn(self) -> Any:
+        """A function ``ids -> logits`` that feeds token ids and carries the state between calls.
+
+        For :func:`minilstm.data.sample` (text generation with a temperature): it
+        runs in evaluation mode, takes ``(P,)`` ids and returns the logits after the
+        last one, ``(V,)``, on the host. Each call to ``step_fn()`` starts afresh.
+        """
+        if self.embedding is None or self.head_mode != "all":
+            raise ValueError("step_fn needs a token model: vocab_size given and head='all'")
+        from .backend import to_numpy
+        carried = {"state": None}
+
+        def step(ids: Any) -> Any:
+            self.eval()
+            y, carried["state"] = self.forward(validate.integer_array("ids", ids)[None, :], state=carried["state"])
+            return to_numpy(y)[0, -1]
+        return step
+
     # ----------------------------------------------------------------- forward / backward
     def forward(self, x: Any, lengths: Any = None, state: Any = None) -> tuple[Any, Any]:
         """Predict from a batch.

@@ -246,3 +246,20 @@ def test_head_all_outputs_zero_on_padding(rng):
     assert np.all(minilstm.to_numpy(y)[1, 3:] == 0) and np.all(minilstm.to_numpy(y)[0] != 0)
     dx = model.backward(np.ones(y.shape))
     assert np.all(minilstm.to_numpy(dx)[1, 3:] == 0)
+
+
+def test_step_fn_carries_the_state_for_sampling(rng):
+    from minilstm import data
+
+    model = minilstm.Model(4, 6, 5, cell="lstm", head="all", vocab_size=5, seed=0, dtype="float64")
+    ids = rng.integers(0, 5, size=7)
+    whole, _ = model(ids[None, :])
+    step = model.step_fn()
+    first = step(ids[:3])  # a prime, then one id per call
+    rest = [step(ids[t:t + 1]) for t in range(3, 7)]
+    np.testing.assert_allclose(np.stack([first, *rest]), minilstm.to_numpy(whole)[0, 2:], rtol=1e-12)
+    vocab = data.CharVocab.from_text("abcde")
+    text = data.sample(model.step_fn(), vocab, "ab", 10, temperature=0.5, rng=0)
+    assert len(text) == 12 and set(text) <= set("abcde")
+    with pytest.raises(ValueError, match="step_fn needs a token model"):
+        minilstm.Model(2, 3, 1).step_fn()
