@@ -3,13 +3,15 @@
 Shape letters: T time steps, B batch, D input features, H hidden units,
 G gate blocks of the cell. Sequences are time-major, ``(T, B, D)``.
 
-A cell is any object with ``step_forward(xw, state, p) -> (state, cache)``,
+A cell is any object with ``input_bias(p) -> (G*H,)``,
+``step_forward(xw, state, p) -> (state, cache)``,
 ``step_backward(dstate, cache, p) -> StepGrads`` and
 ``param_grads(x, dxw, dhw, caches, p) -> dict`` (see :mod:`minilstm.cells`).
-The loop is fast by structure: the input projections of all steps are one
-matrix product before the loop, and the input and weight gradients are
-stacked matrix products after it; inside the loop only the recurrent product
-and the elementwise gate maths remain.
+The loop is fast by structure: the input projections of all steps (with every
+bias that adds straight onto a pre-activation) are one matrix product before
+the loop, and the input and weight gradients are stacked matrix products after
+it; inside the loop only the recurrent product and the elementwise gate maths
+remain.
 
 Padded batches: an optional ``mask`` (T, B, 1) of ones (real steps) and zeros
 (padding) freezes each sequence's state over its padded steps and zeroes its
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .backend import namespace
+from .backend import check_dtype, get_backend, namespace
 from .cells.common import CellParams
 
 
@@ -56,21 +58,20 @@ def forward(cell: Any, x: Any, state: tuple, p: CellParams, mask: Any = None
         The final state.
     cache : SequenceCache
     """
-    xp = namespace(x)
-    T, B, D = x.shape
-    GH = p.weight_ih.shape[0]
-    xw = xp.reshape(xp.reshape(x, (T * B, D)) @ p.weight_ih.T + p.bias_ih, (T, B, GH))
-    hs, caches = [], []
+    T = x.shape[0]
+    xw = _project(x, p.weight_ih, cell.input_bias(p))  # (T, B, G*H)
     for t in range(T):
         new, cache = cell.step_forward(xw[t, ...], state, p)
         if mask is not None:  # padded steps keep the previous state
             m = mask[t, ...]
             new = tuple(s + m * (n - s) for s, n in zip(state, new))
         state = new
-        hs.append(state[0] if mask is None else mask[t, ...] * state[0])
-        caches.append(cache)
-    steps = type(caches[0])(*(xp.stack(field, axis=0) for field in zip(*caches)))
-    return xp.stack(hs, axis=0), state, SequenceCache(x, steps, mask)
+        if t == 0:  # the first step gives the shapes of the sequence's buffers, made once
+            hs, steps = _buffer(T, state[0]), type(cache)(*(_buffer(T, field) for field in cache))
+        hs[t, ...] = state[0] if mask is None else mask[t, ...] * state[0]
+        for buf, field in zip(steps, cache):
+            buf[t, ...] = field
+    return hs, state, SequenceCache(x, steps, mask)
 
 
 def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellParams
@@ -98,7 +99,7 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
     xp = namespace(dhs)
     x, steps, mask = cache
     T, B, D = x.shape
-    dxws, dhws = [None] * T, [None] * T
+    dxw = dhw = None  # (T, B, G*H) buffers for every step's projection gradients
     for t in range(T - 1, -1, -1):
         step = type(steps)(*(field[t, ...] for field in steps))
         dnew = (dstate[0] + dhs[t, ...],) + tuple(dstate[1:])  # h_t feeds the output too
@@ -106,9 +107,25 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
             m = mask[t, ...]
             dnew, dpass = tuple(m * d for d in dnew), tuple((1.0 - m) * d for d in dstate)
         g = cell.step_backward(dnew, step, p)
-        dxws[t], dhws[t] = g.dxw, g.dhw
+        if dxw is None:  # made once; RNN and LSTM give one array for both (one pre-activation)
+            dxw = _buffer(T, g.dxw)
+            dhw = dxw if g.dhw is g.dxw else _buffer(T, g.dhw)
+        dxw[t, ...] = g.dxw
+        if dhw is not dxw:
+            dhw[t, ...] = g.dhw
         dstate = g.dstate if mask is None else tuple(a + b for a, b in zip(g.dstate, dpass))
-    dxw, dhw = xp.stack(dxws, axis=0), xp.stack(dhws, axis=0)
     GH = dxw.shape[-1]
     dx = xp.reshape(xp.reshape(dxw, (T * B, GH)) @ p.weight_ih, (T, B, D))
     return dx, dstate, cell.param_grads(x, dxw, dhw, steps, p)
+
+
+def _project(x: Any, w: Any, b: Any) -> Any:
+    """``x @ w.T + b`` for all steps at once: (T, B, D) -> (T, B, G*H)."""
+    xp = namespace(x)
+    T, B, D = x.shape
+    return xp.reshape(xp.reshape(x, (T * B, D)) @ w.T + b, (T, B, w.shape[0]))
+
+
+def _buffer(T: int, a: Any) -> Any:
+    """A (T, ...) array of zeros to hold ``a`` of every step, on the active backend."""
+    return get_backend().zeros((T,) + tuple(a.shape), check_dtype(a.dtype))

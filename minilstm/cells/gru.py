@@ -13,7 +13,8 @@ With ``reset_after=False`` (Cho et al. 2014) the reset gate acts before the prod
 
 With recurrent dropout, ``h_prev`` inside the products (not in the last
 line) is ``h_prev * mask``, as in Keras.
-Shapes: xw (B, 3H) is the precomputed ``W_ih x + b_ih``; h (B, H).
+Shapes: xw (B, 3H) is the precomputed ``W_ih x + b_ih`` plus ``b_hr, b_hz``
+(``b_hn`` stays in the step: with ``reset_after`` it sits inside ``r * (...)``); h (B, H).
 """
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ class GRUCache(NamedTuple):
     hn: Any      # (B, H) W_hn h_in + b_hn (reset_after) or W_hn (r * h_in) + b_hn
 
 
+def _rz_n(a: Any) -> tuple:
+    """The r and z blocks side by side (..., 2H), and the n block (..., H), of a fused (..., 3H) array."""
+    H = a.shape[-1] // 3
+    return a[..., :2 * H], a[..., 2 * H:]
+
+
 @dataclass(frozen=True)
 class GRUCell:
     """GRU cell: three gate blocks (r, z, n), state ``(h,)``."""
@@ -41,21 +48,28 @@ class GRUCell:
     gates: tuple = ("r", "z", "n")
     state_names: tuple = ("h",)
 
+    def input_bias(self, p: CellParams) -> Any:
+        """``b_ih`` plus ``b_hr, b_hz`` (they add straight onto r's and z's pre-activations)."""
+        xp = namespace(p.bias_hh)
+        b_hr, b_hz, b_hn = split_gates(p.bias_hh, 3)
+        return p.bias_ih + join_gates((b_hr, b_hz, xp.zeros_like(b_hn)))
+
     def step_forward(self, xw: Any, state: tuple, p: CellParams) -> tuple[tuple, GRUCache]:
         """One step: ``(h,)`` and its cache from ``xw`` (B, 3H) and ``(h_prev,)``."""
         xp = namespace(xw)
         (h_prev,) = state
-        xr, xz, xn = split_gates(xw, 3)
-        H = h_prev.shape[-1]
-        W_hrz, W_hn = p.weight_hh[:2 * H, ...], p.weight_hh[2 * H:, ...]
-        b_hrz, b_hn = p.bias_hh[:2 * H], p.bias_hh[2 * H:]
+        xrz, xn = _rz_n(xw)                      # b_hr, b_hz are inside xw
+        _, b_hn = _rz_n(p.bias_hh)
         h_in = dropped(h_prev, p)
-        hr, hz = split_gates(h_in @ W_hrz.T + b_hrz, 2)
-        r, z = sigmoid(xr + hr), sigmoid(xz + hz)
-        if self.reset_after:
-            hn = h_in @ W_hn.T + b_hn
+        if self.reset_after:                     # one product serves all three blocks
+            hrz, hn = _rz_n(h_in @ p.weight_hh.T)
+            r, z = split_gates(sigmoid(xrz + hrz), 2)  # r and z in one sigmoid pass
+            hn = hn + b_hn
             n = xp.tanh(xn + r * hn)
-        else:
+        else:                                    # r comes first: W_hn sees r * h_in
+            H = h_prev.shape[-1]
+            W_hrz, W_hn = p.weight_hh[:2 * H, ...], p.weight_hh[2 * H:, ...]
+            r, z = split_gates(sigmoid(xrz + h_in @ W_hrz.T), 2)
             hn = (r * h_in) @ W_hn.T + b_hn
             n = xp.tanh(xn + hn)
         h = (1.0 - z) * n + z * h_prev

@@ -12,7 +12,7 @@ with ``peephole=True``, where ``p_i, p_f, p_o`` are diagonal weights (H,))::
     h = o * tanh(c)
 
 With recurrent dropout, ``h_prev`` in the products is ``h_prev * mask``.
-Shapes: xw (B, 4H) is the precomputed ``W_ih x + b_ih``; h, c (B, H).
+Shapes: xw (B, 4H) is the precomputed ``W_ih x + b_ih + b_hh``; h, c (B, H).
 Variants (no forget gate, coupled gates, ...) belong here as further options.
 """
 from __future__ import annotations
@@ -43,19 +43,25 @@ class LSTMCell:
     gates: tuple = ("i", "f", "g", "o")
     state_names: tuple = ("h", "c")
 
+    def input_bias(self, p: CellParams) -> Any:
+        """Both biases add straight onto the pre-activations: the loop folds them into ``xw``."""
+        return p.bias_ih + p.bias_hh
+
     def step_forward(self, xw: Any, state: tuple, p: CellParams) -> tuple[tuple, LSTMCache]:
         """One step: ``(h, c)`` and its cache from ``xw`` (B, 4H) and ``(h_prev, c_prev)``."""
         xp = namespace(xw)
         h_prev, c_prev = state
         h_in = dropped(h_prev, p)
-        ai, af, ag, ao = split_gates(xw + h_in @ p.weight_hh.T + p.bias_hh, 4)
-        if self.peephole:
-            ai, af = ai + p.peep_i * c_prev, af + p.peep_f * c_prev
-        i, f, g = sigmoid(ai), sigmoid(af), xp.tanh(ag)
+        a = xw + h_in @ p.weight_hh.T            # (B, 4H) all four pre-activations; b_hh is inside xw
+        ai, af, ag, ao = split_gates(a, 4)
+        if self.peephole:                        # i and f also see c_prev
+            i, f = sigmoid(ai + p.peep_i * c_prev), sigmoid(af + p.peep_f * c_prev)
+        else:                                    # i, f and o in one sigmoid pass over the fused
+            i, f, _, o = split_gates(sigmoid(a), 4)  # array (its g block goes unused: g is a tanh)
+        g = xp.tanh(ag)
         c = f * c_prev + i * g
-        if self.peephole:
-            ao = ao + p.peep_o * c
-        o = sigmoid(ao)
+        if self.peephole:                        # o sees the new c, so it waits for it
+            o = sigmoid(ao + p.peep_o * c)
         tc = xp.tanh(c)
         h = o * tc
         return (h, c), LSTMCache(h_in, c_prev, i, f, g, o, c, tc)

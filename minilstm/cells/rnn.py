@@ -5,7 +5,7 @@ Equations, one step (``phi`` is tanh or relu)::
     h = phi(W_ih x + b_ih + W_hh h_prev + b_hh)
 
 With recurrent dropout, ``h_prev`` in the product is ``h_prev * mask``.
-Shapes: xw (B, H) is the precomputed ``W_ih x + b_ih``; h, h_prev (B, H).
+Shapes: xw (B, H) is the precomputed ``W_ih x + b_ih + b_hh``; h, h_prev (B, H).
 """
 from __future__ import annotations
 
@@ -46,12 +46,16 @@ class RNNCell:
             raise ValueError(
                 f"nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
 
+    def input_bias(self, p: CellParams) -> Any:
+        """Both biases add straight onto the pre-activation: the loop folds them into ``xw``."""
+        return p.bias_ih + p.bias_hh
+
     def step_forward(self, xw: Any, state: tuple, p: CellParams) -> tuple[tuple, RNNCache]:
         """One step: ``(h,)`` and its cache from ``xw`` (B, H) and ``(h_prev,)``."""
         phi, _ = _NONLINEARITIES[self.nonlinearity]
         (h_prev,) = state
         h_in = dropped(h_prev, p)
-        h = phi(xw + h_in @ p.weight_hh.T + p.bias_hh)
+        h = phi(xw + h_in @ p.weight_hh.T)      # b_hh is inside xw
         return (h,), RNNCache(h_in, h)
 
     def step_backward(self, dstate: tuple, cache: RNNCache, p: CellParams) -> StepGrads:
