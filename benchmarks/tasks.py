@@ -28,8 +28,9 @@ import platform
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 # One BLAS thread (unless the caller sets one): these matrices are tiny, and on a busy machine
 # OpenBLAS's extra threads spin; a 64-unit LSTM ran 270x slower with them on 2 shared cores.
@@ -223,8 +224,8 @@ Where the criteria differ from the paper:
   recent training sequences are right,; here
   the test set may have up to 1 % (25 of 2560) wrong, and its mean |error| must be below 0.01.
   Sequence lengths are random in [T, T + T/10] as in the paper; the paper's smallest T is 100.
-- reber: here the training strings are freshly generated, and all 2560 test strings must be right (multi-hot legal-next-symbol
-  targets and squared error, as in the paper).
+- reber: here the training strings are freshly generated, and all 2560 test strings must be right
+  (multi-hot legal-next-symbol targets and squared error, as in the paper).
 - order (Experiment 6a, T = 100): the paper's per-sequence rule (every output within 0.3 of its
   target) is applied to softmax outputs trained with cross-entropy (the paper: sigmoid outputs,
   squared error); >= 99 % of the test sequences must be right.

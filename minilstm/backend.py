@@ -17,8 +17,9 @@ import functools
 import importlib
 import numbers
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -133,8 +134,9 @@ def make_backend(backend: Any = "numpy", device: Any = None) -> Backend:
     raise TypeError(f"backend must be a name or a module, got {type(backend).__name__}")
 
 
+# Backend is a frozen dataclass, so one shared default is safe.
 _ACTIVE: contextvars.ContextVar[Backend] = contextvars.ContextVar(
-    "minilstm_backend", default=Backend("numpy", np, None))
+    "minilstm_backend", default=Backend("numpy", np, None))  # noqa: B039
 
 
 def get_backend() -> Backend:

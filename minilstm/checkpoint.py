@@ -116,6 +116,7 @@ def load(path: str) -> Any:
     try:
         model = Model(**arch)
     except TypeError as err:
-        raise ValueError(f"checkpoint {os.fspath(path)!r} has an architecture this minilstm cannot build: {err}") from err
+        raise ValueError(f"checkpoint {os.fspath(path)!r} has an architecture this minilstm "
+                         f"cannot build: {err}") from err
     model.load_state_dict(ckpt.params)
     return model

@@ -3,15 +3,17 @@
 The scalar checked is a weighted sum of every output with fixed random weights
 (``sum(out * w)``; a weighted sum is a nice hash: any wrong entry of any
 gradient shows). The numerical derivative is the fourth-order central
-difference ``(-f(+2e) + 8 f(+e) - 8 f(-e) + f(-2e)) / 12e``. The error of each entry is ``|a - n| / max(|a| + |n|, floor)``
-and a report gives the worst one per parameter and input. The denominator's
+difference ``(-f(+2e) + 8 f(+e) - 8 f(-e) + f(-2e)) / 12e``. The error of each
+entry is ``|a - n| / max(|a| + |n|, floor)`` and a report gives the worst one
+per parameter and input. The denominator's
 floor (1e-6 of ``max(1, |f|)``) keeps entries whose true gradient is ~0 from
 dividing rounding noise by ~0.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

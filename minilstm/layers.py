@@ -114,12 +114,12 @@ class Recurrent(Module):
                 fields[f] = be.zeros((GH,), self.dtype)
         return CellParams(**fields)
 
-    def train(self, mode: bool = True) -> "Recurrent":
+    def train(self, mode: bool = True) -> Recurrent:
         """Training mode (dropout on) or, with ``mode=False``, evaluation mode."""
         self.training = validate.boolean("mode", mode)
         return self
 
-    def eval(self) -> "Recurrent":
+    def eval(self) -> Recurrent:
         """Evaluation mode: dropout off."""
         return self.train(False)
 

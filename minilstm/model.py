@@ -110,12 +110,12 @@ class Model:
         for k, v in state_dict.items():
             params[k][...] = validate.float_array(k, v, self.dtype)
 
-    def train(self, mode: bool = True) -> "Model":
+    def train(self, mode: bool = True) -> Model:
         """Training mode (dropout on) or, with ``mode=False``, evaluation mode."""
         self.rnn.train(mode)
         return self
 
-    def eval(self) -> "Model":
+    def eval(self) -> Model:
         """Evaluation mode: dropout off."""
         return self.train(False)
 

@@ -1,9 +1,9 @@
 """Linear and Embedding: gradient checks, PyTorch parity, dtypes and input checks."""
 import numpy as np
 import pytest
+from conftest import close
 
 import minilstm
-from conftest import close
 from minilstm.backend import check_dtype
 from minilstm.gradcheck import gradcheck
 

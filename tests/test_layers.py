@@ -1,9 +1,9 @@
 """Equivalences of the recurrent layers: the same maths reached by different routes."""
 import numpy as np
 import pytest
+from conftest import close
 
 import minilstm
-from conftest import close
 
 KINDS = [minilstm.RNN, minilstm.LSTM, minilstm.GRU, minilstm.PeepholeLSTM]
 

@@ -1,9 +1,9 @@
 """MSELoss and CrossEntropyLoss: gradient checks, PyTorch parity, masks, stability and input checks."""
 import numpy as np
 import pytest
+from conftest import close
 
 import minilstm
-from conftest import close
 from minilstm.backend import check_dtype
 from minilstm.gradcheck import check_gradients
 

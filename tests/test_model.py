@@ -7,7 +7,7 @@ from minilstm.gradcheck import gradcheck
 from minilstm.losses import mse_loss
 
 CELLS = ["rnn", "lstm", "gru", "peephole"]
-B, T, F, H, O = 3, 5, 3, 4, 2
+B, T, F, H, O = 3, 5, 3, 4, 2  # noqa: E741 (O: output features, as in the shape letters)
 
 
 class Whole:

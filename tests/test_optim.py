@@ -11,11 +11,20 @@ import math
 
 import numpy as np
 import pytest
+from conftest import close, rel_err
 
 import minilstm
-from conftest import close, rel_err
-from minilstm.optim import (SGD, Adagrad, Adam, AdamW, RMSprop, clip_grad_norm, clip_grad_value,
-                            global_norm, make_optimizer)
+from minilstm.optim import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    RMSprop,
+    clip_grad_norm,
+    clip_grad_value,
+    global_norm,
+    make_optimizer,
+)
 
 # (name, kwargs): every option of every optimizer, each kwarg also a torch.optim argument
 CASES = [
@@ -304,7 +313,8 @@ def test_bad_hyperparameters(cls, kwargs, err, match):
     ([np.zeros(3)], TypeError, r"params must be a dict of name -> array \(such as layer.params\), got list"),
     ({}, ValueError, r"params must hold at least one array, got an empty dict"),
     ({"w": [1.0, 2.0]}, TypeError, r"params\['w'\] must be an array, got list"),
-    ({"w": np.zeros(3, dtype=np.int64)}, TypeError, r"params\['w'\] must be a float32 or float64 array, got dtype int64"),
+    ({"w": np.zeros(3, dtype=np.int64)}, TypeError,
+     r"params\['w'\] must be a float32 or float64 array, got dtype int64"),
 ])
 def test_bad_params(params, err, match):
     with pytest.raises(err, match=match):
@@ -358,7 +368,8 @@ def saved_adam():
 
 
 @pytest.mark.parametrize("change,err,match", [
-    (lambda sd: sd.pop("v/b"), ValueError, r"state_dict does not match Adam: missing keys \['v/b'\], unexpected keys \[\]"),
+    (lambda sd: sd.pop("v/b"), ValueError,
+     r"state_dict does not match Adam: missing keys \['v/b'\], unexpected keys \[\]"),
     (lambda sd: sd.update(extra=1), ValueError, r"missing keys \[\], unexpected keys \['extra'\]"),
     (lambda sd: sd.update({"m/w": np.zeros((3, 2))}), ValueError,
      r"state_dict\['m/w'\] must have shape \(2, 3\) \(the shape of params\['w'\]\), got \(3, 2\)"),

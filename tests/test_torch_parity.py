@@ -24,7 +24,10 @@ def _rel(a, b):
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
 
 
-@pytest.mark.parametrize("kind,kwargs", CASES, ids=[f"{k}-{'-'.join(map(str, v.values())) or 'default'}" for k, v in CASES])
+CASE_IDS = [f"{k}-{'-'.join(map(str, v.values())) or 'default'}" for k, v in CASES]
+
+
+@pytest.mark.parametrize("kind,kwargs", CASES, ids=CASE_IDS)
 def test_matches_torch(kind, kwargs, backend, rng):
     T, B, D, H = 6, 3, 4, 5
     torch.manual_seed(0)

@@ -20,12 +20,23 @@ name        generator                  kind                 success criterion
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .adding import adding_accuracy, adding_problem
 from .copy import copy_accuracy, copy_task
-from .dataset import (IGNORE, KINDS, Dataset, batches, chronological_split, class_accuracy,
-                      mask, one_hot, sequence_accuracy, split)
+from .dataset import (
+    IGNORE,
+    KINDS,
+    Dataset,
+    batches,
+    chronological_split,
+    class_accuracy,
+    mask,
+    one_hot,
+    sequence_accuracy,
+    split,
+)
 from .lengths import sum_sign
 from .order import temporal_order
 from .reber import reber_accuracy, reber_grammar, reber_strings

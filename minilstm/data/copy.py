@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import at_least, boolean, count, positive_int, seed_arg
-from .dataset import Dataset, IGNORE, one_hot, sequence_accuracy
+from .dataset import IGNORE, Dataset, one_hot, sequence_accuracy
 
 
 def copy_task(n: int = 1000, K: int = 10, delay: int = 20, alphabet: int = 8,

@@ -33,9 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import boolean, positive_int, seed_arg
-from .dataset import Dataset, IGNORE, one_hot
 from ..validate import choice
+from ._checks import boolean, positive_int, seed_arg
+from .dataset import IGNORE, Dataset, one_hot
 
 SYMBOLS = "BTPSXVE"
 INDEX = {s: i for i, s in enumerate(SYMBOLS)}
