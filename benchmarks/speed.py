@@ -7,6 +7,10 @@ other in one process, and the script prints the median of several repeats and
 the ratio minilstm / PyTorch (below 1 means minilstm is faster). PyTorch runs
 eagerly with autograd, as a learner would use it. PyTorch has no peephole LSTM:
 the ``PeepholeLSTM`` row is measured against ``torch.nn.LSTM`` (marked ``*``).
+PyTorch's CPU LSTM and GRU run through oneDNN's fused, JIT-compiled kernels
+when it can; the last columns time PyTorch with oneDNN switched off as well
+(``torch.backends.mkldnn.enabled = False``: ATen's own cell loop on MKL's
+matrix products), the like-for-like comparison with a loop of array calls.
 The repeats of one side are not interleaved with the other's: each library's
 idle worker threads keep spinning for a while after a call and would steal
 the cores from the other.
@@ -34,7 +38,7 @@ SHAPES = [  # (T, B, D, H)
 ]
 
 
-CELLS = ("RNN", "LSTM", "GRU")
+CELLS = ("RNN", "LSTM", "GRU", "PeepholeLSTM")
 TORCH_CELL = {"PeepholeLSTM": "LSTM"}  # the nearest PyTorch layer where it has no twin
 
 
@@ -50,16 +54,20 @@ def minilstm_step(kind: str, T: int, B: int, D: int, H: int):
     return step
 
 
-def torch_step(kind: str, T: int, B: int, D: int, H: int):
-    """The same for the PyTorch layer."""
+def torch_step(kind: str, T: int, B: int, D: int, H: int, onednn: bool = True):
+    """The same for the PyTorch layer, with or without oneDNN's fused kernels."""
     layer = getattr(torch.nn, TORCH_CELL.get(kind, kind))(D, H)
     x = torch.randn(T, B, D, requires_grad=True)
     dout = torch.ones(T, B, H)
 
     def step():
-        layer.zero_grad()
-        out, _ = layer(x)
-        out.backward(dout)
+        before, torch.backends.mkldnn.enabled = torch.backends.mkldnn.enabled, onednn
+        try:
+            layer.zero_grad()
+            out, _ = layer(x)
+            out.backward(dout)
+        finally:
+            torch.backends.mkldnn.enabled = before
     return step
 
 
@@ -83,14 +91,19 @@ def main() -> None:
     shapes = SHAPES[:2] if args.quick else SHAPES
     if torch is not None:
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}")
-    print(f"{'cell':<13} {'T':>4} {'B':>4} {'D':>4} {'H':>4} {'minilstm ms':>12} {'torch ms':>9} {'ratio':>6}")
+    print(f"{'cell':<13} {'T':>4} {'B':>4} {'D':>4} {'H':>4} {'minilstm ms':>12} "
+          f"{'torch ms':>9} {'ratio':>6} {'no-oneDNN ms':>13} {'ratio':>6}")
+    nan = float("nan")
     for kind in args.cells.split(","):
         for T, B, D, H in shapes:
             ours = median_time(minilstm_step(kind, T, B, D, H), args.repeats) * 1e3
-            ref = median_time(torch_step(kind, T, B, D, H), args.repeats) * 1e3 if torch is not None else float("nan")
+            ref = plain = nan
+            if torch is not None:
+                ref = median_time(torch_step(kind, T, B, D, H), args.repeats) * 1e3
+                plain = median_time(torch_step(kind, T, B, D, H, onednn=False), args.repeats) * 1e3
             name = kind + ("*" if kind in TORCH_CELL else "")
-            print(f"{name:<13} {T:>4} {B:>4} {D:>4} {H:>4} {ours:>12.2f} {ref:>9.2f} {ours / ref:>6.2f}", flush=True)
-
+            print(f"{name:<13} {T:>4} {B:>4} {D:>4} {H:>4} {ours:>12.2f} {ref:>9.2f} {ours / ref:>6.2f} "
+                  f"{plain:>13.2f} {ours / plain:>6.2f}", flush=True)
 
 if __name__ == "__main__":
     main()
