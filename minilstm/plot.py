@@ -18,6 +18,15 @@ def _pyplot() -> Any:
     return plt
 
 
+def _finish(plt: Any, fig: Any, path: str | None) -> Any:
+    """Lay the figure out; save it to ``path`` and close it when a path is given. Returns the figure."""
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+    return fig
+
+
 def loss_curves(history: Any, path: str | None = None, title: str = "loss") -> Any:
     """Training (and validation) loss per epoch; saved to ``path`` when given. Returns the figure."""
     plt = _pyplot()
@@ -27,11 +36,7 @@ def loss_curves(history: Any, path: str | None = None, title: str = "loss") -> A
         ax.plot(history["epoch"], history["val_loss"], label="validation")
     ax.set(xlabel="epoch", ylabel="loss", title=title, yscale="log")
     ax.legend()
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-    return fig
+    return _finish(plt, fig, path)
 
 
 def predictions(truth: Any, pred: Any, path: str | None = None, title: str = "predictions",
@@ -46,11 +51,7 @@ def predictions(truth: Any, pred: Any, path: str | None = None, title: str = "pr
     ax.plot(pred[:, 0], label="prediction")
     ax.set(xlabel="step", ylabel="value", title=title)
     ax.legend()
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-    return fig
+    return _finish(plt, fig, path)
 
 
 def metric_curve(history: Any, key: str, path: str | None = None, title: str | None = None) -> Any:
@@ -59,8 +60,4 @@ def metric_curve(history: Any, key: str, path: str | None = None, title: str | N
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(history["epoch"], history[key], marker="o")
     ax.set(xlabel="epoch", ylabel=key, title=title or key)
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-    return fig
+    return _finish(plt, fig, path)
