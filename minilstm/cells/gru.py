@@ -34,9 +34,11 @@ class GRUCache(NamedTuple):
     hn: Any      # (B, H) W_hn h_in + b_hn (reset_after) or W_hn (r * h_in) + b_hn
 
 
-def _rz_n(a: Any) -> tuple:
-    """The r and z blocks side by side (..., 2H), and the n block (..., H), of a fused (..., 3H) array."""
-    H = a.shape[-1] // 3
+def _rz_n(a: Any, axis: int = -1) -> tuple:
+    """The r and z blocks side by side (2H), and the n block (H), of a fused 3H axis (last or first)."""
+    H = a.shape[axis] // 3
+    if axis == 0:   # the rows of a weight matrix (3H, H)
+        return a[:2 * H, ...], a[2 * H:, ...]
     return a[..., :2 * H], a[..., 2 * H:]
 
 
@@ -67,8 +69,7 @@ class GRUCell:
             hn = hn + b_hn
             n = xp.tanh(xn + r * hn)
         else:                                    # r comes first: W_hn sees r * h_in
-            H = h_prev.shape[-1]
-            W_hrz, W_hn = p.weight_hh[:2 * H, ...], p.weight_hh[2 * H:, ...]
+            W_hrz, W_hn = _rz_n(p.weight_hh, axis=0)
             r, z = split_gates(sigmoid(xrz + h_in @ W_hrz.T), 2)
             hn = (r * h_in) @ W_hn.T + b_hn
             n = xp.tanh(xn + hn)
@@ -79,8 +80,7 @@ class GRUCell:
         """Gradients of one step from ``(dh,)`` (B, H) flowing into its output."""
         (dh,) = dstate
         h_prev, r, z, n = cache.h_prev, cache.r, cache.z, cache.n
-        H = h_prev.shape[-1]
-        W_hrz, W_hn = p.weight_hh[:2 * H, ...], p.weight_hh[2 * H:, ...]
+        W_hrz, W_hn = _rz_n(p.weight_hh, axis=0)
         dan = dh * (1.0 - z) * dtanh(n)          # h = (1 - z) * n + z * h_prev, through tanh
         daz = dh * (h_prev - n) * dsigmoid(z)
         dh_prev = dh * z
@@ -94,7 +94,7 @@ class GRUCell:
             drh = dan @ W_hn
             dar = drh * cache.h_in * dsigmoid(r)
             dhw = join_gates((dar, daz, dhn))
-            dh_prev = dh_prev + dropped(dhw[..., :2 * H] @ W_hrz + drh * r, p)
+            dh_prev = dh_prev + dropped(_rz_n(dhw)[0] @ W_hrz + drh * r, p)
         return StepGrads(join_gates((dar, daz, dan)), dhw, (dh_prev,))
 
     def param_grads(self, x: Any, dxw: Any, dhw: Any, caches: GRUCache, p: CellParams) -> dict:
@@ -104,7 +104,8 @@ class GRUCell:
             # the n block's recurrent product saw r * h_in, not h_in
             xp = namespace(x)
             T, B, H = caches.h_prev.shape
-            dhn = xp.reshape(dhw[..., 2 * H:], (T * B, H))
+            dhn = xp.reshape(_rz_n(dhw)[1], (T * B, H))
             rh = xp.reshape(caches.r * caches.h_in, (T * B, H))
-            grads["weight_hh"] = concat([grads["weight_hh"][:2 * H, ...], dhn.T @ rh], axis=0)
+            dW_hrz, _ = _rz_n(grads["weight_hh"], axis=0)
+            grads["weight_hh"] = concat([dW_hrz, dhn.T @ rh], axis=0)
         return grads
