@@ -97,13 +97,8 @@ class Model:
 
         Raises ValueError naming missing and unexpected keys, or a wrong shape.
         """
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         params = self.params
-        missing, extra = sorted(set(params) - set(state_dict)), sorted(set(state_dict) - set(params))
-        if missing or extra:
-            raise ValueError(f"state_dict does not match this model: missing keys {missing}, "
-                             f"unexpected keys {extra}")
+        validate.keys("state_dict", state_dict, params, "this model")
         for k, v in state_dict.items():
             v = validate.float_array(f"state_dict[{k!r}]", v, self.dtype)
             validate.shape(f"state_dict[{k!r}]", v, tuple(params[k].shape), "")

@@ -59,13 +59,7 @@ class Module:
         ValueError
             Naming every missing or unexpected key, or the first wrong shape.
         """
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
-        missing = sorted(set(self.params) - set(state_dict), key=str)
-        extra = sorted(set(state_dict) - set(self.params), key=str)
-        if missing or extra:
-            raise ValueError(f"state_dict does not match {type(self).__name__}: "
-                             f"missing keys {missing}, unexpected keys {extra}")
+        validate.keys("state_dict", state_dict, self.params, type(self).__name__)
         new = {}
         for k, v in state_dict.items():
             if hasattr(v, "detach"):  # a PyTorch tensor

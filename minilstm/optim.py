@@ -65,11 +65,7 @@ class Optimizer:
     def step(self, grads: dict) -> None:
         """Update every array of ``params`` in place from ``grads`` (same keys, shapes and dtypes)."""
         _arrays("grads", grads)
-        missing = sorted(set(self.params) - set(grads), key=str)
-        extra = sorted(set(grads) - set(self.params), key=str)
-        if missing or extra:
-            raise ValueError(f"grads must have the keys of params: missing keys {missing}, "
-                             f"unexpected keys {extra}")
+        validate.keys("grads", grads, self.params, "params")
         for k, p in self.params.items():
             g = grads[k]
             same = (namespace(g) is namespace(p) and g.dtype == p.dtype
@@ -98,13 +94,8 @@ class Optimizer:
 
         The buffers are made on the active backend, which must be the params' one.
         """
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         want = {"lr", "step"} | {f"{b}/{k}" for b in self.state for k in self.params}
-        missing, extra = sorted(want - set(state_dict), key=str), sorted(set(state_dict) - want, key=str)
-        if missing or extra:
-            raise ValueError(f"state_dict does not match {type(self).__name__}: "
-                             f"missing keys {missing}, unexpected keys {extra}")
+        validate.keys("state_dict", state_dict, want, type(self).__name__)
         be = get_backend()
         new: dict = {b: {} for b in self.state}
         for b in self.state:

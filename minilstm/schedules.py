@@ -48,13 +48,7 @@ class Schedule:
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore what :meth:`state_dict` gave (the optimizer's ``lr`` comes from its own state)."""
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
-        missing = sorted(set(self._state) - set(state_dict), key=str)
-        extra = sorted(set(state_dict) - set(self._state), key=str)
-        if missing or extra:
-            raise ValueError(f"state_dict does not match {type(self).__name__}: "
-                             f"missing keys {missing}, unexpected keys {extra}")
+        validate.keys("state_dict", state_dict, self._state, type(self).__name__)
         new = {k: self._check(k, v) for k, v in state_dict.items()}
         for k, v in new.items():
             setattr(self, k, v)

@@ -111,3 +111,17 @@ def shape(name: str, a: Any, expected: tuple, meaning: str) -> None:
     if tuple(a.shape) != tuple(expected):
         meaning = f" {meaning}" if meaning else ""
         raise ValueError(f"{name} must have shape {tuple(expected)}{meaning}, got {tuple(a.shape)}")
+
+
+def keys(name: str, given: Any, expected: Any, owner: str) -> dict:
+    """``given`` as a dict with exactly the keys ``expected``; else an error naming what is missing and extra.
+
+    ``owner`` completes the message: "``name`` does not match ``owner``".
+    """
+    if not isinstance(given, dict):
+        raise TypeError(f"{name} must be a dict, got {type(given).__name__}")
+    missing = sorted(set(expected) - set(given), key=str)
+    extra = sorted(set(given) - set(expected), key=str)
+    if missing or extra:
+        raise ValueError(f"{name} does not match {owner}: missing keys {missing}, unexpected keys {extra}")
+    return given

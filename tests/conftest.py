@@ -64,3 +64,15 @@ def close(a, b, dtype: str) -> bool:
     assert a.shape == b.shape, (a.shape, b.shape)
     scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0), 1e-30)
     return float(np.max(np.abs(a - b), initial=0.0)) <= TOL[dtype] * 10 * scale
+
+
+def weights_of(model) -> dict:
+    """A host copy of every parameter of ``model``."""
+    return {k: minilstm.to_numpy(v).copy() for k, v in model.params.items()}
+
+
+def assert_same_weights(a: dict, b: dict) -> None:
+    """Bit-for-bit equal weights, key by key."""
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)

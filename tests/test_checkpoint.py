@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import assert_same_weights, weights_of
 
 import minilstm
 from minilstm import checkpoint, data
@@ -15,16 +16,6 @@ from minilstm import checkpoint, data
 def sine():
     train_set, val_set, _ = data.chronological_split(data.make_task("sine", seed=0))
     return train_set.subset(slice(0, 40)), val_set.subset(slice(0, 16))
-
-
-def _weights(model):
-    return {k: minilstm.to_numpy(v).copy() for k, v in model.params.items()}
-
-
-def _assert_same_weights(a, b):
-    assert a.keys() == b.keys()
-    for k in a:
-        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -38,7 +29,7 @@ def test_save_then_load_gives_the_same_model(kwargs, tmp_path, rng):
     assert model.save(path) == str(path)
     loaded = minilstm.load(path)
     assert loaded.config == model.config and loaded.dtype == model.dtype
-    _assert_same_weights(_weights(loaded), _weights(model))
+    assert_same_weights(weights_of(loaded), weights_of(model))
     x = rng.integers(0, 7, (2, 6)) if "vocab_size" in kwargs else rng.standard_normal((2, 6, 3))
     model.eval(), loaded.eval()
     np.testing.assert_array_equal(minilstm.to_numpy(loaded(x)[0]), minilstm.to_numpy(model(x)[0]))
@@ -73,7 +64,7 @@ def test_a_crash_mid_save_leaves_the_old_file(tmp_path, monkeypatch):
         minilstm.Model(2, 3, 1, seed=1).save(path)
     monkeypatch.undo()
     assert os.listdir(tmp_path) == ["model.npz"], "the temporary file is removed"
-    _assert_same_weights(_weights(minilstm.load(path)), _weights(old))
+    assert_same_weights(weights_of(minilstm.load(path)), weights_of(old))
 
 
 def _random_bytes(path):
@@ -162,7 +153,7 @@ def test_resume_is_bit_for_bit(sine, tmp_path):
 
     resumed_model = minilstm.load(tmp_path / "model.npz")  # as a new process would
     resumed = minilstm.train(resumed_model, train_set, epochs=1, resume=tmp_path, **args)
-    _assert_same_weights(_weights(resumed_model), _weights(straight))
+    assert_same_weights(weights_of(resumed_model), weights_of(straight))
     assert resumed["epoch"] == [1, 2, 3] and resumed.seed == 7
     for key in ("train_loss", "val_loss", "grad_norm", "lr"):
         assert resumed[key] == whole[key], key
@@ -170,7 +161,7 @@ def test_resume_is_bit_for_bit(sine, tmp_path):
     # the random state matters: without it the dropout masks, and so the weights, differ
     fresh = minilstm.load(tmp_path / "model.npz")
     minilstm.train(fresh, train_set, epochs=1, seed=7, **args)
-    assert not np.array_equal(_weights(fresh)["rnn.weight_hh_l0"], _weights(straight)["rnn.weight_hh_l0"])
+    assert not np.array_equal(weights_of(fresh)["rnn.weight_hh_l0"], weights_of(straight)["rnn.weight_hh_l0"])
 
 
 def test_early_stopping_counts_survive_a_resume(tmp_path):

@@ -323,7 +323,7 @@ def test_bad_params(params, err, match):
 
 @pytest.mark.parametrize("grads,err,match", [
     (None, TypeError, r"grads must be a dict of name -> array \(such as layer.grads\), got NoneType"),
-    ({"w": np.zeros((2, 3))}, ValueError, r"missing keys \['b'\], unexpected keys \[\]"),
+    ({"w": np.zeros((2, 3))}, ValueError, r"grads does not match params: missing keys \['b'\], unexpected keys \[\]"),
     ({"w": np.zeros((2, 3)), "b": np.zeros(3), "c": np.zeros(1)}, ValueError,
      r"missing keys \[\], unexpected keys \['c'\]"),
     ({"w": np.zeros((3, 2)), "b": np.zeros(3)}, ValueError,

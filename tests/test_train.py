@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import assert_same_weights, weights_of
 
 import minilstm
 from minilstm import data
@@ -37,16 +38,6 @@ def _sine_model(**kw):
 
 def _text_model(ds, **kw):
     return minilstm.Model(4, 8, ds.meta["n_classes"], head="all", vocab_size=ds.meta["n_symbols"], seed=0, **kw)
-
-
-def _weights(model):
-    return {k: minilstm.to_numpy(v).copy() for k, v in model.params.items()}
-
-
-def _assert_same_weights(a, b):
-    assert a.keys() == b.keys()
-    for k in a:
-        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
 
 
 def test_history_and_the_loss_goes_down(sine):
@@ -119,10 +110,10 @@ def test_seed_makes_a_run_reproducible(sine):
     def run(seed):
         model = _sine_model(num_layers=2, dropout=0.3, recurrent_dropout=0.2)
         minilstm.train(model, sine[0].subset(slice(0, 48)), epochs=2, batch_size=16, progress=False, seed=seed)
-        return _weights(model)
+        return weights_of(model)
 
     a, b, c = run(3), run(3), run(4)
-    _assert_same_weights(a, b)
+    assert_same_weights(a, b)
     assert not np.array_equal(a["rnn.weight_hh_l0"], c["rnn.weight_hh_l0"])
 
 
@@ -130,7 +121,7 @@ def test_tbptt_of_the_whole_sequence_is_full_bptt(text):
     models = [_text_model(text), _text_model(text)]
     runs = [minilstm.train(m, text, lr=1e-2, epochs=2, batch_size=8, progress=False, seed=0, tbptt=tbptt)
             for m, tbptt in zip(models, (None, text.X.shape[1]))]
-    _assert_same_weights(_weights(models[0]), _weights(models[1]))
+    assert_same_weights(weights_of(models[0]), weights_of(models[1]))
     assert runs[0]["train_loss"] == runs[1]["train_loss"]
 
 
@@ -152,10 +143,10 @@ def test_tbptt_carries_the_state_across_chunks(text):
                 _, dpred = softmax_cross_entropy(pred, y, y != IGNORE)
                 ref.backward(dpred)
                 opt.step(ref.grads)
-        return _weights(ref)
+        return weights_of(ref)
 
-    _assert_same_weights(_weights(model), manual(carry=True))
-    assert not np.array_equal(_weights(model)["rnn.weight_hh_l0"], manual(carry=False)["rnn.weight_hh_l0"])
+    assert_same_weights(weights_of(model), manual(carry=True))
+    assert not np.array_equal(weights_of(model)["rnn.weight_hh_l0"], manual(carry=False)["rnn.weight_hh_l0"])
 
 
 def test_tbptt_chunks_with_nothing_scored_take_no_step(rng):
@@ -177,7 +168,7 @@ def test_clip_norm_logs_the_norm_before_clipping(sine):
     """One batch, one SGD step: grad_norm is the unclipped global norm, and the step is clipped to 1e-3."""
     batch = sine[0].subset(slice(0, 16))
     model, ref = _sine_model(dtype="float64"), _sine_model(dtype="float64")
-    before = _weights(model)
+    before = weights_of(model)
     pred, _ = ref(batch.X.astype(np.float64))
     ref.backward(mse_loss(pred, batch.Y.astype(np.float64))[1])
     norm = global_norm(ref.grads)
@@ -185,7 +176,7 @@ def test_clip_norm_logs_the_norm_before_clipping(sine):
                              progress=False, seed=0)
     assert norm > 10 * 1e-3
     assert history["grad_norm"][0] == pytest.approx(norm, rel=1e-10)
-    after = _weights(model)
+    after = weights_of(model)
     for k, g in ref.grads.items():  # theta -= lr * g * (max_norm / norm)
         np.testing.assert_allclose(after[k], before[k] - 0.5 * minilstm.to_numpy(g) * 1e-3 / norm,
                                    rtol=1e-9, atol=1e-12, err_msg=k)
@@ -194,21 +185,21 @@ def test_clip_norm_logs_the_norm_before_clipping(sine):
 def test_clip_value(sine):
     batch = sine[0].subset(slice(0, 16))
     model = _sine_model(dtype="float64")
-    before = _weights(model)
+    before = weights_of(model)
     minilstm.train(model, batch, optimizer="sgd", lr=1.0, clip_value=1e-4, epochs=1, batch_size=16,
                    progress=False, seed=0)
-    for k, w in _weights(model).items():  # every entry moved by at most lr * clip_value
+    for k, w in weights_of(model).items():  # every entry moved by at most lr * clip_value
         assert np.abs(w - before[k]).max() <= 1e-4 * (1 + 1e-9), k
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw", "rmsprop", "adagrad"])
 def test_every_optimizer_runs(optimizer, sine):
     model = _sine_model()
-    before = _weights(model)
+    before = weights_of(model)
     history = minilstm.train(model, sine[0].subset(slice(0, 16)), optimizer=optimizer, lr=1e-2, epochs=2,
                              weight_decay=1e-4, progress=False, seed=0)
     assert history.epochs == 2 and all(math.isfinite(v) for v in history["train_loss"])
-    assert all(not np.array_equal(before[k], w) for k, w in _weights(model).items())
+    assert all(not np.array_equal(before[k], w) for k, w in weights_of(model).items())
 
 
 @pytest.mark.parametrize("schedule,lrs", [
