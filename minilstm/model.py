@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import validate
-from .backend import concat, get_backend, permute_dims
+from .backend import concat, get_backend, permute_dims, to_numpy
 from .dense import Embedding, Linear
 from .layers import GRU, LSTM, RNN, PeepholeLSTM
 
@@ -132,7 +132,6 @@ class Model:
         """
         if self.embedding is None or self.head_mode != "all":
             raise ValueError("step_fn needs a token model: vocab_size given and head='all'")
-        from .backend import to_numpy
         carried = {"state": None}
 
         def step(ids: Any) -> Any:
