@@ -3,6 +3,7 @@ __version__ = "0.1.0"
 
 from . import data, optim, schedules
 from .backend import backend_scope, get_backend, to_numpy, use_backend
+from .cell_modules import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .checkpoint import load
 from .dense import Embedding, Linear
 from .gradcheck import check_gradients, gradcheck
@@ -14,6 +15,7 @@ from .train import History, evaluate, predict, train
 
 __all__ = ["use_backend", "backend_scope", "get_backend", "to_numpy",
            "RNN", "LSTM", "GRU", "PeepholeLSTM", "Linear", "Embedding",
+           "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell",
            "MSELoss", "CrossEntropyLoss", "mse_loss", "softmax_cross_entropy",
            "gradcheck", "check_gradients", "Model", "train", "evaluate", "predict", "History", "load",
            "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "data", "optim", "schedules"]

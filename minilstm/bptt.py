@@ -13,6 +13,9 @@ the loop, and the input and weight gradients are stacked matrix products after
 it; inside the loop only the recurrent product and the elementwise gate maths
 remain.
 
+A cache field may be a Python number instead of an array (a gate a cell
+variant does not have is the constant 1); it is kept as it is, not stacked.
+
 Padded batches: an optional ``mask`` (T, B, 1) of ones (real steps) and zeros
 (padding) freezes each sequence's state over its padded steps and zeroes its
 output there, so padded steps contribute exactly zero gradient::
@@ -22,6 +25,7 @@ output there, so padded steps contribute exactly zero gradient::
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .backend import check_dtype, get_backend, namespace
@@ -70,12 +74,13 @@ def forward(cell: Any, x: Any, state: tuple, p: CellParams, mask: Any = None
             hs, steps = _buffer(T, state[0]), type(cache)(*(_buffer(T, field) for field in cache))
         hs[t, ...] = state[0] if mask is None else mask[t, ...] * state[0]
         for buf, field in zip(steps, cache):
-            buf[t, ...] = field
+            if _is_array(field):
+                buf[t, ...] = field
     return hs, state, SequenceCache(x, steps, mask)
 
 
-def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellParams
-             ) -> tuple[Any, tuple, dict]:
+def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellParams,
+             on_step: Callable[[int, tuple], None] | None = None) -> tuple[Any, tuple, dict]:
     """Backpropagate through the sequence that :func:`forward` ran.
 
     Parameters
@@ -87,6 +92,12 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
         Gradient with respect to the final state (zeros if it was not used).
     cache : SequenceCache
     p : CellParams
+    on_step : callable, optional
+        ``on_step(t, ds)`` sees, at every step from the last to the first, the
+        gradient ``ds`` (a tuple of (B, H) arrays, ``(dh,)`` or ``(dh, dc)``) of
+        the loss with respect to the state *after* step ``t``, just before the
+        step's backward uses it (zero on padded steps). It is how
+        :mod:`minilstm.inspect` reads gradient flow without a second BPTT.
 
     Returns
     -------
@@ -101,11 +112,13 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
     T, B, D = x.shape
     dxw = dhw = None  # (T, B, G*H) buffers for every step's projection gradients
     for t in range(T - 1, -1, -1):
-        step = type(steps)(*(field[t, ...] for field in steps))
+        step = type(steps)(*(field[t, ...] if _is_array(field) else field for field in steps))
         dnew = (dstate[0] + dhs[t, ...],) + tuple(dstate[1:])  # h_t feeds the output too
         if mask is not None:  # only real steps reach the cell; padding passes the state on
             m = mask[t, ...]
             dnew, dpass = tuple(m * d for d in dnew), tuple((1.0 - m) * d for d in dstate)
+        if on_step is not None:
+            on_step(t, dnew)
         g = cell.step_backward(dnew, step, p)
         if dxw is None:  # made once; RNN and LSTM give one array for both (one pre-activation)
             dxw = _buffer(T, g.dxw)
@@ -127,5 +140,12 @@ def _project(x: Any, w: Any, b: Any) -> Any:
 
 
 def _buffer(T: int, a: Any) -> Any:
-    """A (T, ...) array of zeros to hold ``a`` of every step, on the active backend."""
+    """A (T, ...) array of zeros to hold ``a`` of every step, on the active backend; a constant as it is."""
+    if not _is_array(a):
+        return a
     return get_backend().zeros((T,) + tuple(a.shape), check_dtype(a.dtype))
+
+
+def _is_array(a: Any) -> bool:
+    """True for an array of any backend, False for a cache's constant (a Python number)."""
+    return hasattr(a, "shape")

@@ -16,10 +16,11 @@ import numpy as np
 
 from . import bptt, init, validate
 from .backend import check_dtype, concat, get_backend, permute_dims, rng
-from .cells import CellParams, GRUCell, LSTMCell, RNNCell
+from .cells import CellParams, GRUStep, LSTMStep, RNNStep
 from .module import Module
 
-_FIELD_KEYS = {"weight_ih": "weight_ih", "weight_hh": "weight_hh", "bias_ih": "bias_ih",
+# CellParams field -> PyTorch's parameter key (a layer adds its _l{k}[_reverse] suffix)
+FIELD_KEYS = {"weight_ih": "weight_ih", "weight_hh": "weight_hh", "bias_ih": "bias_ih",
                "bias_hh": "bias_hh", "peep_i": "weight_peep_i", "peep_f": "weight_peep_f",
                "peep_o": "weight_peep_o"}
 
@@ -88,31 +89,17 @@ class Recurrent(Module):
 
     def _initial_params(self, forget_bias: float) -> dict:
         """Host arrays for every key, drawn in a fixed order from the seeded generator."""
-        G, H = len(self.cell.gates), self.hidden_size
         out = {}
         for layer in range(self.num_layers):
-            D = self.input_size if layer == 0 else H * self.num_directions
+            D = self.input_size if layer == 0 else self.hidden_size * self.num_directions
             for d in range(self.num_directions):
                 sfx = self._suffix(layer, d)
-                out["weight_ih" + sfx], out["weight_hh" + sfx] = init.recurrent_weights(self._rng, G, D, H)
-                if self.bias:
-                    b_ih = np.zeros(G * H)
-                    if "f" in self.cell.gates:  # forget gate starts open
-                        k = self.cell.gates.index("f")
-                        b_ih[k * H:(k + 1) * H] = forget_bias
-                    out["bias_ih" + sfx], out["bias_hh" + sfx] = b_ih, np.zeros(G * H)
-                for gate in ("i", "f", "o") if getattr(self.cell, "peephole", False) else ():
-                    out[f"weight_peep_{gate}" + sfx] = init.uniform(self._rng, (H,), 1.0 / np.sqrt(H))
+                block = initial_cell_params(self._rng, self.cell, D, self.hidden_size, self.bias, forget_bias)
+                out.update({k + sfx: v for k, v in block.items()})
         return out
 
     def _cell_params(self, layer: int, direction: int) -> CellParams:
-        sfx = self._suffix(layer, direction)
-        be, GH = get_backend(), len(self.cell.gates) * self.hidden_size
-        fields = {f: self.params.get(k + sfx) for f, k in _FIELD_KEYS.items()}
-        for f in ("bias_ih", "bias_hh"):
-            if fields[f] is None:  # bias=False: zero biases, their gradients dropped
-                fields[f] = be.zeros((GH,), self.dtype)
-        return CellParams(**fields)
+        return cell_params(self.params, self.cell, self.hidden_size, self.dtype, self._suffix(layer, direction))
 
     def train(self, mode: bool = True) -> Recurrent:
         """Training mode (dropout on) or, with ``mode=False``, evaluation mode."""
@@ -193,12 +180,19 @@ class Recurrent(Module):
             The last layer's hidden states (both directions side by side).
         state : ``h_n`` or ``(h_n, c_n)``, each (L*K, B, H)
         """
+        out, state_n, _ = self._forward(x, state, lengths)
+        return out, state_n
+
+    __call__ = forward
+
+    def _forward(self, x: Any, state: Any, lengths: Any) -> tuple[Any, Any, list]:
+        """:meth:`forward`, and every (layer, direction)'s hidden states (T, B, H) in input time order."""
         xp = self._check_backend().xp
         x = self._sequence("x", x, self.input_size, "input_size")
         T, B, _ = x.shape
         state = self._check_state(state, "state", B)
         valid = self._length_mask(lengths, T, B)
-        K, seqs, cells, masks = self.num_directions, [], [], []
+        K, seqs, cells, masks, layer_hs = self.num_directions, [], [], [], []
         finals = [[] for _ in state]
         layer_in = x
         for layer in range(self.num_layers):
@@ -209,6 +203,7 @@ class Recurrent(Module):
                 p = self._cell_params(layer, d)._replace(recurrent_mask=self._recurrent_mask(B))
                 hs, s_T, seq = bptt.forward(self.cell, flip(layer_in), s0, p, None if valid is None else flip(valid))
                 outs.append(flip(hs))
+                layer_hs.append(outs[-1])
                 seqs.append(seq)
                 cells.append(p)
                 for k, s in enumerate(s_T):
@@ -221,9 +216,7 @@ class Recurrent(Module):
         self._cache = _ForwardCache(seqs, cells, masks, T, B)
         out = permute_dims(layer_in, (1, 0, 2)) if self.batch_first else layer_in
         state_n = tuple(xp.stack(f, axis=0) for f in finals)
-        return out, (state_n if len(state_n) > 1 else state_n[0])
-
-    __call__ = forward
+        return out, (state_n if len(state_n) > 1 else state_n[0]), layer_hs
 
     def _dropout_mask(self, shape: tuple, rate: float | None = None) -> Any:
         """An inverted-dropout mask (kept units scaled by 1/(1-p)), or None when off."""
@@ -264,6 +257,12 @@ class Recurrent(Module):
         dx : array shaped like ``x``
         dstate0 : ``dh0`` or ``(dh0, dc0)``, shaped like the initial state
         """
+        return self._backward(dout, dstate)
+
+    def _backward(self, dout: Any, dstate: Any, on_step: Any = None) -> tuple[Any, Any]:
+        """:meth:`backward`; ``on_step(index, t, ds)``, if given, sees each (layer, direction)'s state
+        gradients (see :func:`minilstm.bptt.backward`), ``index = layer * K + direction``, ``t`` in the
+        direction's own time order."""
         seqs, cells, masks, T, B = self._require_forward()
         xp = self._check_backend().xp
         K, H = self.num_directions, self.hidden_size
@@ -280,13 +279,15 @@ class Recurrent(Module):
                 idx = layer * K + d
                 dhs = d_layer_out[..., d * H:(d + 1) * H]
                 dhs = xp.flip(dhs, axis=0) if d else dhs
-                dx, ds0, g = bptt.backward(self.cell, dhs, tuple(s[idx, ...] for s in dstate), seqs[idx], cells[idx])
+                hook = None if on_step is None else (lambda t, ds, idx=idx: on_step(idx, t, ds))
+                dx, ds0, g = bptt.backward(self.cell, dhs, tuple(s[idx, ...] for s in dstate), seqs[idx],
+                                           cells[idx], hook)
                 dx = xp.flip(dx, axis=0) if d else dx
                 d_in = dx if d_in is None else d_in + dx
                 for k, s in enumerate(ds0):
                     dstate0[k][idx] = s
                 sfx = self._suffix(layer, d)
-                grads.update({_FIELD_KEYS[f] + sfx: v for f, v in g.items()})
+                grads.update({FIELD_KEYS[f] + sfx: v for f, v in g.items()})
             d_layer_out = d_in
         self.grads = {k: grads[k] for k in self.params}
         dx = permute_dims(d_layer_out, (1, 0, 2)) if self.batch_first else d_layer_out
@@ -304,23 +305,33 @@ class RNN(Recurrent):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", **kwargs: Any) -> None:
         validate.choice("nonlinearity", nonlinearity, ("tanh", "relu"))
-        super().__init__(RNNCell(nonlinearity), input_size, hidden_size, num_layers, **kwargs)
+        super().__init__(RNNStep(nonlinearity=nonlinearity), input_size, hidden_size, num_layers, **kwargs)
 
 
 class LSTM(Recurrent):
     """LSTM with PyTorch's layout (gates i, f, g, o); like ``torch.nn.LSTM``.
 
-    ``forget_bias`` (default 1.0) is the forget gate's initial bias; see
-    :class:`Recurrent` for the other arguments and :mod:`minilstm.cells.lstm`
-    for the equations.
+    ``forget_bias`` (default 1.0 where there is a forget gate) is the forget
+    gate's initial bias. The variants of Greff et al. (2015) are keyword
+    options: ``input_gate``, ``forget_gate``, ``output_gate``,
+    ``input_activation``, ``output_activation`` (each default True) and
+    ``coupled`` (CIFG, ``i = 1 - f``; default False); a removed gate has no
+    rows in the fused weights. See :class:`Recurrent` for the other arguments
+    and :mod:`minilstm.cells.lstm` for the equations.
     """
 
     _peephole = False
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 forget_bias: float = 1.0, **kwargs: Any) -> None:
-        super().__init__(LSTMCell(peephole=self._peephole), input_size, hidden_size, num_layers,
-                         forget_bias=forget_bias, **kwargs)
+                 forget_bias: float | None = None, *, input_gate: bool = True, forget_gate: bool = True,
+                 output_gate: bool = True, input_activation: bool = True, output_activation: bool = True,
+                 coupled: bool = False, **kwargs: Any) -> None:
+        cell = lstm_step(self._peephole, input_gate=input_gate, forget_gate=forget_gate,
+                         output_gate=output_gate, input_activation=input_activation,
+                         output_activation=output_activation, coupled=coupled)
+        if forget_bias is None and cell.forget_gate:
+            forget_bias = 1.0
+        super().__init__(cell, input_size, hidden_size, num_layers, forget_bias=forget_bias, **kwargs)
 
 
 class PeepholeLSTM(LSTM):
@@ -341,5 +352,40 @@ class GRU(Recurrent):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  reset_after: bool = True, **kwargs: Any) -> None:
-        super().__init__(GRUCell(validate.boolean("reset_after", reset_after)),
+        super().__init__(GRUStep(reset_after=validate.boolean("reset_after", reset_after)),
                          input_size, hidden_size, num_layers, **kwargs)
+
+
+def initial_cell_params(rng: Any, cell: Any, D: int, H: int, bias: bool, forget_bias: float) -> dict:
+    """One cell's host parameters under PyTorch's keys (no layer suffix), drawn in a fixed order.
+
+    ``weight_ih`` (G*H, D) Glorot uniform and ``weight_hh`` (G*H, H) orthogonal, one
+    block per gate; biases zero but the forget gate's ``bias_ih`` (``forget_bias``);
+    peepholes (H,) U(-1/sqrt(H), 1/sqrt(H)).
+    """
+    G = len(cell.gates)
+    out = {}
+    out["weight_ih"], out["weight_hh"] = init.recurrent_weights(rng, G, D, H)
+    if bias:
+        b_ih = np.zeros(G * H)
+        if "f" in cell.gates:  # forget gate starts open
+            k = cell.gates.index("f")
+            b_ih[k * H:(k + 1) * H] = forget_bias
+        out["bias_ih"], out["bias_hh"] = b_ih, np.zeros(G * H)
+    for gate in getattr(cell, "peepholes", ()):
+        out[f"weight_peep_{gate}"] = init.uniform(rng, (H,), 1.0 / np.sqrt(H))
+    return out
+
+
+def cell_params(params: dict, cell: Any, H: int, dtype: str, suffix: str = "") -> CellParams:
+    """The :class:`CellParams` of one cell from a ``params`` dict under PyTorch's keys (+ ``suffix``)."""
+    fields = {f: params.get(k + suffix) for f, k in FIELD_KEYS.items()}
+    for f in ("bias_ih", "bias_hh"):
+        if fields[f] is None:  # bias=False: zero biases, their gradients dropped
+            fields[f] = get_backend().zeros((len(cell.gates) * H,), dtype)
+    return CellParams(**fields)
+
+
+def lstm_step(peephole: bool, **variant: Any) -> LSTMStep:
+    """An :class:`~minilstm.cells.LSTMStep` from a layer's options, each checked to be a bool."""
+    return LSTMStep(peephole=peephole, **{k: validate.boolean(k, v) for k, v in variant.items()})

@@ -1,7 +1,13 @@
-"""The recurrent cells: each a pair of pure step functions and a named cache."""
-from .common import CellParams, StepGrads
-from .gru import GRUCell
-from .lstm import LSTMCell
-from .rnn import RNNCell
+"""The recurrent cells' step pairs: pure functions of one time step and a named cache.
 
-__all__ = ["CellParams", "StepGrads", "RNNCell", "LSTMCell", "GRUCell"]
+Each ``*Step`` class holds a cell's options (keyword-only) and its step forward
+and step backward; :mod:`minilstm.bptt` runs any of them over a sequence. The
+weight-holding one-step modules a learner calls (``minilstm.LSTMCell``, ...)
+are in :mod:`minilstm.cell_modules`.
+"""
+from .common import CellParams, StepGrads
+from .gru import GRUStep
+from .lstm import VARIANTS, LSTMStep
+from .rnn import RNNStep
+
+__all__ = ["CellParams", "StepGrads", "RNNStep", "LSTMStep", "GRUStep", "VARIANTS"]

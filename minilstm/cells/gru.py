@@ -1,4 +1,4 @@
-"""The GRU cell, in PyTorch's gate order r, z, n.
+"""The GRU step, in PyTorch's gate order r, z, n.
 
 Equations, one step, with ``reset_after=True`` (PyTorch, cuDNN and Keras)::
 
@@ -42,13 +42,18 @@ def _rz_n(a: Any, axis: int = -1) -> tuple:
     return a[..., :2 * H], a[..., 2 * H:]
 
 
-@dataclass(frozen=True)
-class GRUCell:
-    """GRU cell: three gate blocks (r, z, n), state ``(h,)``."""
+@dataclass(frozen=True, kw_only=True)
+class GRUStep:
+    """The GRU's step pair: three gate blocks (r, z, n), state ``(h,)``; options keyword-only."""
 
     reset_after: bool = True
-    gates: tuple = ("r", "z", "n")
-    state_names: tuple = ("h",)
+
+    gates = ("r", "z", "n")
+    state_names = ("h",)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.reset_after, bool):
+            raise TypeError(f"reset_after must be True or False, got {self.reset_after!r}")
 
     def input_bias(self, p: CellParams) -> Any:
         """``b_ih`` plus ``b_hr, b_hz`` (they add straight onto r's and z's pre-activations)."""

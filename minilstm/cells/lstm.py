@@ -1,4 +1,4 @@
-"""The LSTM cell, with peepholes as an option (Gers & Schmidhuber 2000).
+"""The LSTM step, with peepholes and the variants of Greff et al. (2015) as options.
 
 Gate order and weight layout follow PyTorch: the fused rows are i, f, g, o.
 Equations, one step (``*`` is elementwise; the ``p_*`` terms are present only
@@ -11,9 +11,23 @@ with ``peephole=True``, where ``p_i, p_f, p_o`` are diagonal weights (H,))::
     o = sigmoid(W_io x + b_io + W_ho h_prev + b_ho + p_o * c)
     h = o * tanh(c)
 
+The variants of "LSTM: A Search Space Odyssey" (Greff et al. 2015) change one
+line each; a removed gate has no rows in the fused weights (its block is
+absent, not zeroed) and no peephole:
+
+=======  =============================  ===========================
+name     option                         the line it changes
+=======  =============================  ===========================
+NIG      ``input_gate=False``           ``i = 1``
+NFG      ``forget_gate=False``          ``f = 1`` (the 1997 cell)
+NOG      ``output_gate=False``          ``o = 1``
+NIAF     ``input_activation=False``     ``g = W_ig x + ... + b_hg``
+NOAF     ``output_activation=False``    ``h = o * c``
+CIFG     ``coupled=True``               ``i = 1 - f``
+=======  =============================  ===========================
+
 With recurrent dropout, ``h_prev`` in the products is ``h_prev * mask``.
-Shapes: xw (B, 4H) is the precomputed ``W_ih x + b_ih + b_hh``; h, c (B, H).
-Variants (no forget gate, coupled gates, ...) belong here as further options.
+Shapes: xw (B, G*H) is the precomputed ``W_ih x + b_ih + b_hh``; h, c (B, H).
 """
 from __future__ import annotations
 
@@ -23,46 +37,104 @@ from typing import Any, NamedTuple
 from ..backend import namespace
 from .common import CellParams, StepGrads, dropped, dsigmoid, dtanh, join_gates, sigmoid, split_gates, stacked_grads
 
+# Greff et al.'s names for the variants, as options of LSTMStep (and of the LSTM layers)
+VARIANTS = {
+    "V": {"peephole": True},
+    "NIG": {"peephole": True, "input_gate": False},
+    "NFG": {"peephole": True, "forget_gate": False},
+    "NOG": {"peephole": True, "output_gate": False},
+    "NIAF": {"peephole": True, "input_activation": False},
+    "NOAF": {"peephole": True, "output_activation": False},
+    "NP": {"peephole": False},
+    "CIFG": {"peephole": True, "coupled": True},
+}
+
 
 class LSTMCache(NamedTuple):
     h_in: Any    # (B, H) the recurrent product's input, h_prev (times the dropout mask)
     c_prev: Any  # (B, H)
-    i: Any       # (B, H) input gate
-    f: Any       # (B, H) forget gate
+    i: Any       # (B, H) input gate (1 - f with coupled gates), or 1.0 without an input gate
+    f: Any       # (B, H) forget gate, or 1.0 without one
     g: Any       # (B, H) candidate cell
-    o: Any       # (B, H) output gate
+    o: Any       # (B, H) output gate, or 1.0 without one
     c: Any       # (B, H) new cell state
-    tc: Any      # (B, H) tanh(c)
+    tc: Any      # (B, H) tanh(c), or c without the output activation
 
 
-@dataclass(frozen=True)
-class LSTMCell:
-    """LSTM cell: four gate blocks (i, f, g, o), state ``(h, c)``."""
+class Gates(NamedTuple):
+    """Named views of the fused gate blocks; ``None`` for a gate the cell does not have."""
+
+    i: Any
+    f: Any
+    g: Any
+    o: Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class LSTMStep:
+    """The LSTM's step pair: gate blocks (i, f, g, o) less any removed gate, state ``(h, c)``.
+
+    Every option is keyword-only; the defaults are the LSTM of PyTorch.
+    """
 
     peephole: bool = False
-    gates: tuple = ("i", "f", "g", "o")
-    state_names: tuple = ("h", "c")
+    input_gate: bool = True
+    forget_gate: bool = True
+    output_gate: bool = True
+    input_activation: bool = True
+    output_activation: bool = True
+    coupled: bool = False
+
+    state_names = ("h", "c")
+
+    def __post_init__(self) -> None:
+        for name in ("peephole", "input_gate", "forget_gate", "output_gate", "input_activation",
+                     "output_activation", "coupled"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.coupled and not (self.input_gate and self.forget_gate):
+            raise ValueError("coupled=True (i = 1 - f) needs the forget gate and replaces the input gate: "
+                             "leave input_gate and forget_gate True")
+
+    @property
+    def gates(self) -> tuple:
+        """The gate blocks present in the fused weights, in PyTorch's order."""
+        has = {"i": self.input_gate and not self.coupled, "f": self.forget_gate, "g": True, "o": self.output_gate}
+        return tuple(k for k in ("i", "f", "g", "o") if has[k])
+
+    @property
+    def peepholes(self) -> tuple:
+        """The sigmoid gates that carry a peephole weight (none without ``peephole``)."""
+        return tuple(k for k in self.gates if k != "g") if self.peephole else ()
+
+    def split(self, a: Any) -> Gates:
+        """Named views of a fused ``(..., G*H)`` array; an absent gate is ``None``."""
+        return Gates(**{k: None for k in "ifgo"} | dict(zip(self.gates, split_gates(a, len(self.gates)))))
+
+    def join(self, blocks: Gates) -> Any:
+        """The inverse of :meth:`split`: the present blocks as one fused array."""
+        return join_gates(tuple(getattr(blocks, k) for k in self.gates))
 
     def input_bias(self, p: CellParams) -> Any:
         """Both biases add straight onto the pre-activations: the loop folds them into ``xw``."""
         return p.bias_ih + p.bias_hh
 
     def step_forward(self, xw: Any, state: tuple, p: CellParams) -> tuple[tuple, LSTMCache]:
-        """One step: ``(h, c)`` and its cache from ``xw`` (B, 4H) and ``(h_prev, c_prev)``."""
+        """One step: ``(h, c)`` and its cache from ``xw`` (B, G*H) and ``(h_prev, c_prev)``."""
         xp = namespace(xw)
         h_prev, c_prev = state
         h_in = dropped(h_prev, p)
-        a = xw + h_in @ p.weight_hh.T            # (B, 4H) all four pre-activations; b_hh is inside xw
-        ai, af, ag, ao = split_gates(a, 4)
-        if self.peephole:                        # i and f also see c_prev
-            i, f = sigmoid(ai + p.peep_i * c_prev), sigmoid(af + p.peep_f * c_prev)
-        else:                                    # i, f and o in one sigmoid pass over the fused
-            i, f, _, o = split_gates(sigmoid(a), 4)  # array (its g block goes unused: g is a tanh)
-        g = xp.tanh(ag)
+        a = xw + h_in @ p.weight_hh.T            # (B, G*H) every pre-activation; b_hh is inside xw
+        pre = self.split(a)
+        # without peepholes the sigmoid gates go through one pass over the fused array
+        # (its g block goes unused: g is a tanh); with them each gate waits for its c
+        fused = self.split(sigmoid(a)) if not self.peephole else Gates(None, None, None, None)
+        f = _gate(pre.f, fused.f, p.peep_f, c_prev)
+        i = 1.0 - f if self.coupled else _gate(pre.i, fused.i, p.peep_i, c_prev)
+        g = xp.tanh(pre.g) if self.input_activation else pre.g
         c = f * c_prev + i * g
-        if self.peephole:                        # o sees the new c, so it waits for it
-            o = sigmoid(ao + p.peep_o * c)
-        tc = xp.tanh(c)
+        o = _gate(pre.o, fused.o, p.peep_o, c)
+        tc = xp.tanh(c) if self.output_activation else c
         h = o * tc
         return (h, c), LSTMCache(h_in, c_prev, i, f, g, o, c, tc)
 
@@ -70,27 +142,41 @@ class LSTMCell:
         """Gradients of one step from ``(dh, dc)`` (B, H) flowing into its outputs."""
         dh, dc = dstate
         i, f, g, o, tc = cache.i, cache.f, cache.g, cache.o, cache.tc
-        dao = dh * tc * dsigmoid(o)              # h = o * tanh(c), through sigmoid
-        dc = dc + dh * o * dtanh(tc)             # the cell state's two paths meet here
-        if self.peephole:
+        dao = dh * tc * dsigmoid(o) if self.output_gate else None  # h = o * tanh(c), through sigmoid
+        dc = dc + dh * o * (dtanh(tc) if self.output_activation else 1.0)  # c's two paths meet here
+        if "o" in self.peepholes:
             dc = dc + dao * p.peep_o             # o saw c through p_o
-        dai = dc * g * dsigmoid(i)               # c = f * c_prev + i * g
-        daf = dc * cache.c_prev * dsigmoid(f)
-        dag = dc * i * dtanh(g)
+        di = dc * g                              # c = f * c_prev + i * g
+        df = dc * cache.c_prev
+        if self.coupled:
+            df = df - di                         # i = 1 - f: f also acts through i
+        dai = di * dsigmoid(i) if "i" in self.gates else None
+        daf = df * dsigmoid(f) if self.forget_gate else None
+        dag = dc * i * (dtanh(g) if self.input_activation else 1.0)
         dc_prev = dc * f                         # the gradient highway
-        if self.peephole:
-            dc_prev = dc_prev + dai * p.peep_i + daf * p.peep_f
-        da = join_gates((dai, daf, dag, dao))
+        if "i" in self.peepholes:
+            dc_prev = dc_prev + dai * p.peep_i
+        if "f" in self.peepholes:
+            dc_prev = dc_prev + daf * p.peep_f
+        da = self.join(Gates(dai, daf, dag, dao))
         dh_prev = dropped(da @ p.weight_hh, p)   # a = ... + W_hh h_prev
         return StepGrads(da, da, (dh_prev, dc_prev))
 
     def param_grads(self, x: Any, dxw: Any, dhw: Any, caches: LSTMCache, p: CellParams) -> dict:
         """Parameter gradients from the stacked (T, ...) step caches."""
         grads = stacked_grads(x, caches.h_in, dxw, dhw)
-        if self.peephole:
-            xp = namespace(x)
-            dai, daf, _, dao = split_gates(dxw, 4)
-            grads["peep_i"] = xp.sum(dai * caches.c_prev, axis=(0, 1))
-            grads["peep_f"] = xp.sum(daf * caches.c_prev, axis=(0, 1))
-            grads["peep_o"] = xp.sum(dao * caches.c, axis=(0, 1))
+        xp = namespace(x)
+        da = self.split(dxw)
+        for k in self.peepholes:                 # i and f saw c_prev, o saw c
+            seen = caches.c if k == "o" else caches.c_prev
+            grads[f"peep_{k}"] = xp.sum(getattr(da, k) * seen, axis=(0, 1))
         return grads
+
+
+def _gate(a: Any, fused: Any, peep: Any, c: Any) -> Any:
+    """A sigmoid gate: from the fused pass when given, else ``sigmoid(a + peep * c)``; 1 when absent."""
+    if a is None:
+        return 1.0
+    if fused is not None:
+        return fused
+    return sigmoid(a if peep is None else a + peep * c)

@@ -1,4 +1,4 @@
-"""The vanilla (Elman) RNN cell.
+"""The vanilla (Elman) RNN step.
 
 Equations, one step (``phi`` is tanh or relu)::
 
@@ -33,13 +33,14 @@ _NONLINEARITIES = {
 }
 
 
-@dataclass(frozen=True)
-class RNNCell:
-    """Vanilla RNN cell: one gate block (G = 1), state ``(h,)``."""
+@dataclass(frozen=True, kw_only=True)
+class RNNStep:
+    """The vanilla RNN's step pair: one block (G = 1), state ``(h,)``; options keyword-only."""
 
     nonlinearity: str = "tanh"
-    gates: tuple = ("h",)
-    state_names: tuple = ("h",)
+
+    gates = ("h",)
+    state_names = ("h",)
 
     def __post_init__(self) -> None:
         if self.nonlinearity not in _NONLINEARITIES:
