@@ -61,3 +61,182 @@ def metric_curve(history: Any, key: str, path: str | None = None, title: str | N
     ax.plot(history["epoch"], history[key], marker="o")
     ax.set(xlabel="epoch", ylabel=key, title=title or key)
     return _finish(plt, fig, path)
+
+
+# ---------------------------------------------------------------------- seeing inside (minilstm.inspect)
+GATE_NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o",
+              "r": "reset gate r", "z": "update gate z", "n": "candidate n", "h": "hidden state h"}
+SIGMOID_GATES = ("i", "f", "o", "r", "z")
+
+
+def _axes(plt: Any, ax: Any, n: int = 1, figsize: tuple = (6, 4)) -> tuple:
+    """``(figure, [axes])``: new ones, or the caller's ``ax`` (one axes, or a sequence of ``n``)."""
+    if ax is None:
+        fig, axes = plt.subplots(1, n, figsize=figsize, squeeze=False)
+        return fig, list(axes[0])
+    axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+    if len(axes) != n:
+        raise ValueError(f"ax must be {n} axes here, got {len(axes)}")
+    return axes[0].figure, axes
+
+
+def gates(trace: Any, index: int = 0, batch: int = 0, ax: Any = None, path: str | None = None,
+          title: str | None = None) -> Any:
+    """Heatmaps of every gate over time for one sequence: units by time steps, one panel per gate.
+
+    Sigmoid gates (i, f, o, r, z) share one colour scale from 0 (closed) to 1 (open);
+    tanh blocks (g, n, the RNN's h) have their own, from -1 to 1.
+
+    Parameters
+    ----------
+    trace : minilstm.inspect.Trace
+    index : int
+        The (layer, direction) in PyTorch's L*K order (0: the first layer).
+    batch : int
+        The sequence of the batch.
+    ax : sequence of axes, optional
+        One per gate; a new figure when None.
+    """
+    plt = _pyplot()
+    # sigmoid gates first, then the tanh blocks, so each group's colour bar sits at its right
+    names = [n for n in trace.gates if n in SIGMOID_GATES] + [n for n in trace.gates if n not in SIGMOID_GATES]
+    if ax is None:
+        fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names) + 1.5, 3.6), layout="constrained",
+                                 squeeze=False)
+        axes = list(axes[0])
+    else:
+        fig, axes = _axes(plt, ax, len(names))
+    for sig in (True, False):
+        group = [(a, n) for a, n in zip(axes, names) if (n in SIGMOID_GATES) == sig]
+        for a, name in group:
+            image = a.imshow(trace.gates[name][index, :, batch].T, aspect="auto", origin="lower",
+                             interpolation="nearest", cmap="viridis" if sig else "RdBu_r",
+                             vmin=0.0 if sig else -1.0, vmax=1.0)
+            a.set(xlabel="time step", ylabel="unit", title=GATE_NAMES.get(name, name))
+        if group:
+            fig.colorbar(image, ax=[a for a, _ in group], shrink=0.9,
+                         label="gate value (0 closed, 1 open)" if sig else "value (-1 to 1)")
+    fig.suptitle(title or f"gate activations (layer/direction {index}, sequence {batch})")
+    return _finish_inside(plt, fig, path, ax)
+
+
+def gradient_flow(flows: Any, ax: Any = None, path: str | None = None, title: str | None = None,
+                  state: str = "h") -> Any:
+    """||dL/dh_t|| (or ||dL/dc_t|| with ``state="c"``) against the time step, log scale.
+
+    Parameters
+    ----------
+    flows : Flow, or dict of label to Flow
+        From :func:`minilstm.inspect.gradient_flow`; several cells on one axes.
+    """
+    plt = _pyplot()
+    fig, (a,) = _axes(plt, ax)
+    for label, flow in (flows.items() if isinstance(flows, dict) else [(None, flows)]):
+        values = flow.dh if state == "h" else flow.dc
+        if values is None:
+            continue  # a cell without c
+        steps = np.arange(flow.at + 1)  # the loss reads step `at`: later steps get no gradient
+        a.plot(steps, np.maximum(values[:flow.at + 1], 1e-300), label=label)
+    a.set(yscale="log", xlabel="time step t", ylabel=f"||dL/d{state}_t|| (batch mean)",
+          title=title or f"gradient flow back from step {flow.at}")
+    if isinstance(flows, dict):
+        a.legend()
+    return _finish_inside(plt, fig, path, ax)
+
+
+def jacobian_norms(norms: Any, ax: Any = None, path: str | None = None, title: str | None = None) -> Any:
+    """Per step, the spectral norm of the state Jacobian, with the line at 1 where it neither grows nor shrinks.
+
+    Parameters
+    ----------
+    norms : (T,) or (L*K, T) array, or dict of label to one
+        From :func:`minilstm.inspect.jacobian_norms` (the first row of a 2-D array is drawn).
+    """
+    plt = _pyplot()
+    fig, (a,) = _axes(plt, ax)
+    for label, values in (norms.items() if isinstance(norms, dict) else [(None, norms)]):
+        values = np.atleast_2d(np.asarray(values))[0]
+        a.plot(np.arange(len(values)), values, marker=".", label=label)
+    a.axhline(1.0, color="0.4", linestyle="--", label="1: gradient neither grows nor shrinks")
+    a.set(yscale="log", xlabel="time step t", ylabel="||ds_t / ds_(t-1)||_2 (batch mean)",
+          title=title or "state Jacobian norms")
+    a.legend()
+    return _finish_inside(plt, fig, path, ax)
+
+
+def spectrum(spec: Any, key: str | None = None, ax: Any = None, path: str | None = None,
+             title: str | None = None) -> Any:
+    """Singular values of each recurrent weight block against Pascanu et al. (2013)'s 1/gamma lines.
+
+    Below its line (1 for tanh and ReLU blocks, 4 for sigmoid gates), a block's
+    largest singular value is enough for gradients through it to vanish.
+
+    Parameters
+    ----------
+    spec : minilstm.inspect.Spectrum
+    key : str, optional
+        One weight (``"weight_hh_l0"``); the first one when None.
+    """
+    plt = _pyplot()
+    fig, (a,) = _axes(plt, ax)
+    key = key or next(iter(spec.singular_values))[0]
+    blocks = [(gate, s) for (k, gate), s in spec.singular_values.items() if k == key]
+    if not blocks:
+        raise ValueError(f"no weight {key!r} in this spectrum")
+    for gate, s in blocks:
+        a.plot(np.arange(1, len(s) + 1), s, marker="o", label=f"{GATE_NAMES.get(gate, gate)} block")
+    for bound in sorted({1.0 / spec.gamma[key, gate] for gate, _ in blocks}):
+        a.axhline(bound, color="0.4", linestyle="--")
+        a.annotate(f"1/gamma = {bound:g}", (1, bound), textcoords="offset points", xytext=(2, 3), color="0.3")
+    a.set(xlabel="singular value index (largest first)", ylabel="singular value",
+          title=title or f"singular values of {key}")
+    a.legend()
+    return _finish_inside(plt, fig, path, ax)
+
+
+def activation_text(text: str, values: Any, ax: Any = None, path: str | None = None, width: int = 60,
+                    title: str | None = None, vmin: float = -1.0, vmax: float = 1.0) -> Any:
+    """Text with each character's background coloured by one unit's value there (Karpathy's char-rnn plots).
+
+    Parameters
+    ----------
+    text : str
+        The characters the network read; a newline starts a new row.
+    values : (len(text),) array
+        The unit's activation after each character.
+    width : int
+        Characters per row before wrapping.
+    vmin, vmax : float
+        The colour scale (blue low, red high).
+    """
+    plt = _pyplot()
+    values = np.asarray(values, dtype=float).ravel()
+    if len(values) != len(text):
+        raise ValueError(f"values must have one entry per character ({len(text)}), got {len(values)}")
+    cells, row, col = [], 0, 0
+    for ch, v in zip(text, values):
+        if ch == "\n" or col == width:
+            row, col = row + 1, 0
+        if ch != "\n":
+            cells.append((row, col, ch, v))
+            col += 1
+    rows = row + 1
+    fig, (a,) = _axes(plt, ax, figsize=(0.16 * width + 1.2, 0.3 * rows + 0.9))
+    cmap, norm = plt.get_cmap("RdBu_r"), plt.Normalize(vmin, vmax)
+    for r, c, ch, v in cells:
+        a.add_patch(plt.Rectangle((c, -r - 1), 1, 1, color=cmap(norm(v))))
+        a.text(c + 0.5, -r - 0.5, ch, ha="center", va="center", family="monospace", fontsize=9)
+    a.set(xlim=(0, width), ylim=(-rows, 0), title=title or "unit activation per character")
+    a.set_axis_off()
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=a, label="activation", fraction=0.03)
+    return _finish_inside(plt, fig, path, ax)
+
+
+def _finish_inside(plt: Any, fig: Any, path: str | None, ax: Any) -> Any:
+    """Save (and close) a figure this module made, or leave the caller's axes' figure as it is."""
+    if ax is None and path is not None:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(fig)
+    elif path is not None:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    return fig
