@@ -2,7 +2,8 @@
 
 ``python -m minilstm train`` trains a model on a built-in task (default: an LSTM
 on a noisy sine wave) and writes a checkpoint, metrics and plots;
-``python -m minilstm check`` gradient-checks every cell and option.
+``python -m minilstm check`` gradient-checks every cell and option;
+``python -m minilstm flow`` draws the gradient flow of RNN, LSTM and GRU.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 
 import numpy as np
 
-from . import cli, layers
+from . import cli, cli_flow, layers
 from .gradcheck import gradcheck
 
 # (label, layer class, options): every cell and layer option the engine has
@@ -27,6 +28,12 @@ CHECKS = [
     ("GRU 2 layers, dropout 0.3", layers.GRU, {"num_layers": 2, "dropout": 0.3}),
     ("Peephole LSTM", layers.PeepholeLSTM, {}),
     ("Peephole LSTM bidirectional", layers.PeepholeLSTM, {"bidirectional": True}),
+    ("LSTM no input gate (NIG)", layers.PeepholeLSTM, {"input_gate": False}),
+    ("LSTM no forget gate (NFG)", layers.PeepholeLSTM, {"forget_gate": False}),
+    ("LSTM no output gate (NOG)", layers.PeepholeLSTM, {"output_gate": False}),
+    ("LSTM no input act. (NIAF)", layers.PeepholeLSTM, {"input_activation": False}),
+    ("LSTM no output act. (NOAF)", layers.PeepholeLSTM, {"output_activation": False}),
+    ("LSTM coupled gates (CIFG)", layers.PeepholeLSTM, {"coupled": True}),
 ]
 
 
@@ -59,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="gradient-check every cell and option, print worst errors")
     p_check.add_argument("--tol", type=float, default=1e-6, help="largest relative error that passes")
     p_check.add_argument("--seed", type=int, default=0, help="seed of weights, data and checked entries")
+    cli_flow.add_flow_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "flow":
+        return cli_flow.run_flow(args)
     if args.command in (None, "train"):
         if args.command is None:  # the default run: train with every default
             args = parser.parse_args(["train", *(argv or [])])

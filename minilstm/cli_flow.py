@@ -1,0 +1,132 @@
+"""``python -m minilstm flow``: a teacher's one command for the vanishing gradient.
+
+It builds an RNN, an LSTM and a GRU of one size, reads the gradient of
+``L = <u, out[T-1]>`` back through a random sequence of ``--steps`` steps with
+:func:`minilstm.inspect.gradient_flow`, prints the norm at a few lags and draws
+all three cells on one log axes. It trains nothing and needs no data, unless
+``--trained TASK`` asks it to train each cell briefly on a built-in task first and
+draw the flow before and after training, on that task's own sequences.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+from . import inspect, plot
+from .cli import TASKS, _positive
+from .layers import GRU, LSTM, RNN
+from .model import Model
+from .train import train
+
+CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+LAGS = (1, 10, 50, 100)
+
+
+def add_flow_parser(sub: Any) -> None:
+    """The ``flow`` subcommand and its options."""
+    p = sub.add_parser("flow", help="gradient flow of RNN, LSTM and GRU side by side; write gradient_flow.png",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--steps", type=_positive(int), default=100, help="sequence length (default 100)")
+    p.add_argument("--hidden", type=_positive(int), default=32, help="hidden units of every cell (default 32)")
+    p.add_argument("--batch", type=_positive(int), default=16, help="sequences averaged over (default 16)")
+    p.add_argument("--seed", type=int, default=0, help="seed of weights, inputs and u (default 0)")
+    p.add_argument("--trained", choices=sorted(TASKS), default=None, metavar="TASK",
+                   help=f"train each cell briefly on a built-in task first and draw before/after "
+                        f"({', '.join(sorted(TASKS))})")
+    p.add_argument("--epochs", type=_positive(int), default=3, help="epochs of that brief training (default 3)")
+    p.add_argument("--out", default=os.path.join("runs", "flow"), help="output folder (default runs/flow)")
+
+
+def run_flow(args: Any) -> int:
+    """Run ``python -m minilstm flow`` with parsed ``args``; return the exit code."""
+    if args.seed < 0:
+        raise SystemExit(f"minilstm flow: error: --seed must be >= 0, got {args.seed}")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise SystemExit(f"minilstm flow: error: --out {args.out} is a file, not a folder")
+    os.makedirs(args.out, exist_ok=True)
+    start = time.perf_counter()
+    if args.trained is None:
+        before, after = _untrained(args), None
+        print(f"gradient flow: L = <u, out[{args.steps - 1}]>, {args.steps} steps, hidden {args.hidden}, "
+              f"batch {args.batch}, seed {args.seed}, untrained cells")
+    else:
+        before, after = _trained(args)
+    _table("before training" if after else "", before)
+    if after:
+        _table(f"after {args.epochs} epochs on {args.trained}", after)
+    path = os.path.join(args.out, "gradient_flow.png")
+    _draw(before, after, args, path)
+    print(f"wrote {path} ({time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+def _untrained(args: Any) -> dict:
+    """Each cell's flow on one random sequence (every cell reads the same one)."""
+    D = 8
+    x = np.random.default_rng(args.seed).standard_normal((args.steps, args.batch, D))
+    return {name: inspect.gradient_flow(cls(D, args.hidden, seed=args.seed), x, seed=args.seed)
+            for name, cls in CELLS.items()}
+
+
+def _trained(args: Any) -> tuple[dict, dict]:
+    """Each cell's flow on the task's validation sequences, before and after a brief training."""
+    task = TASKS[args.trained]
+    train_set, val_set = task.make(args.seed)
+    X = _longest(val_set, args.batch)
+    print(f"gradient flow on {args.trained}: {X.shape[1]} steps, hidden {args.hidden}, {len(X)} validation "
+          f"sequences, seed {args.seed}; training each cell {args.epochs} epochs")
+    before, after = {}, {}
+    for name in CELLS:
+        vocab = train_set.meta.get("n_symbols") if train_set.X.ndim == 2 else None
+        n_out = train_set.meta.get("n_classes", train_set.Y.shape[-1] if train_set.Y.ndim > 1 else 1)
+        model = Model(32 if vocab else train_set.X.shape[-1], args.hidden, n_out, cell=name, head=task.head,
+                      vocab_size=vocab, seed=args.seed)
+        model.eval()
+        before[name] = inspect.gradient_flow(model, X, seed=args.seed)
+        train(model, train_set, lr=task.lr, epochs=args.epochs, batch_size=task.batch_size, clip_norm=1.0,
+              seed=args.seed, progress=False)
+        model.eval()
+        after[name] = inspect.gradient_flow(model, X, seed=args.seed)
+    return before, after
+
+
+def _longest(ds: Any, n: int) -> np.ndarray:
+    """The data set's ``n`` longest sequences, cut to the shortest of them (no padding to read through)."""
+    if ds.lengths is None:
+        return ds.X[:n]
+    pick = np.argsort(-ds.lengths, kind="stable")[:n]
+    return ds.X[pick, :int(ds.lengths[pick].min())]
+
+
+def _table(title: str, flows: dict) -> None:
+    """The top layer's ||dL/dh|| at a few lags behind the step the loss reads."""
+    at = next(iter(flows.values())).at
+    lags = [k for k in LAGS if k <= at + 1]
+    if title:
+        print(title)
+    print(f"{'cell':<6}" + "".join(f"{f'lag {k}':>11}" for k in lags))
+    for name, flow in flows.items():
+        print(f"{name:<6}" + "".join(f"{flow.lag(k):>11.2e}" for k in lags))
+
+
+def _draw(before: dict, after: dict | None, args: Any, path: str) -> None:
+    try:
+        plt = plot._pyplot()
+    except ImportError as err:
+        print(f"no plot: {err}")
+        return
+    fig, axes = plt.subplots(1, 2 if after else 1, figsize=(12 if after else 7, 4.5), squeeze=False)
+    where = f" on {args.trained}" if args.trained else ""
+    plot.gradient_flow({k.upper(): v for k, v in before.items()}, ax=axes[0][0],
+                       title=("before training" if after else "untrained cells") + where)
+    if after:
+        plot.gradient_flow({k.upper(): v for k, v in after.items()}, ax=axes[0][1],
+                           title=f"after {args.epochs} epochs{where}")
+    fig.suptitle("how far back the gradient of L = <u, out[T-1]> reaches")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,59 @@
+"""``python -m minilstm flow``: the teacher's one command for gradient flow."""
+from pathlib import Path
+
+import pytest
+
+from minilstm import __main__ as cli_main
+
+pytest.importorskip("matplotlib")
+
+
+def _is_png(path):
+    return Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_flow_default_prints_lags_and_draws(tmp_path, capsys):
+    assert cli_main.main(["flow", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("gradient flow: L = <u, out[99]>, 100 steps, hidden 32")
+    header = next(line for line in out.splitlines() if line.startswith("cell"))
+    assert header.split() == ["cell", "lag", "1", "lag", "10", "lag", "50", "lag", "100"]
+    rows = {line.split()[0]: [float(v) for v in line.split()[1:]] for line in out.splitlines()
+            if line.split()[:1] in (["rnn"], ["lstm"], ["gru"])}
+    assert set(rows) == {"rnn", "lstm", "gru"}
+    for values in rows.values():
+        assert values == sorted(values, reverse=True)  # untrained cells: the gradient shrinks with the lag
+    assert rows["lstm"][3] > rows["rnn"][3]  # the LSTM's reaches furthest back
+    assert _is_png(tmp_path / "gradient_flow.png")
+
+
+def test_flow_trained_draws_before_and_after(tmp_path, capsys):
+    args = ["flow", "--trained", "reber", "--epochs", "1", "--hidden", "4", "--steps", "7", "--out", str(tmp_path)]
+    assert cli_main.main(args) == 0
+    out = capsys.readouterr().out
+    assert "before training" in out and "after 1 epochs on reber" in out
+    assert _is_png(tmp_path / "gradient_flow.png")
+
+
+def test_flow_short_sequences_print_only_the_lags_they_have(tmp_path, capsys):
+    assert cli_main.main(["flow", "--steps", "20", "--hidden", "4", "--out", str(tmp_path)]) == 0
+    header = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("cell"))
+    assert header.split() == ["cell", "lag", "1", "lag", "10"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--steps", "0"], "must be > 0"),
+    (["--trained", "nope"], "invalid choice"),
+])
+def test_flow_bad_options_are_usage_errors(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main.main(["flow", *args])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_flow_refuses_a_file_as_out_folder_and_a_negative_seed(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(SystemExit, match="is a file, not a folder"):
+        cli_main.main(["flow", "--out", str(tmp_path / "f")])
+    with pytest.raises(SystemExit, match="--seed must be >= 0"):
+        cli_main.main(["flow", "--seed", "-1", "--out", str(tmp_path)])
