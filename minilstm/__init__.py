@@ -1,7 +1,7 @@
 """minilstm: recurrent networks with hand-written backprop through time, on NumPy or CuPy."""
 __version__ = "0.1.0"
 
-from . import data, optim, schedules
+from . import data, inspect, optim, plot, schedules
 from .backend import backend_scope, get_backend, to_numpy, use_backend
 from .cell_modules import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .checkpoint import load
@@ -18,4 +18,4 @@ __all__ = ["use_backend", "backend_scope", "get_backend", "to_numpy",
            "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell",
            "MSELoss", "CrossEntropyLoss", "mse_loss", "softmax_cross_entropy",
            "gradcheck", "check_gradients", "Model", "train", "evaluate", "predict", "History", "load",
-           "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "data", "optim", "schedules"]
+           "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "data", "inspect", "optim", "plot", "schedules"]
