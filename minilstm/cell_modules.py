@@ -185,11 +185,7 @@ class LSTMCell(Cell):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, *, forget_bias: float | None = None,
                  seed: Any = None, dtype: str = "float32", **variant: Any) -> None:
-        step = lstm_step(self._peephole, **variant)
-        if forget_bias is None and step.forget_gate:
-            forget_bias = 1.0
-        elif forget_bias is not None and not step.forget_gate:
-            raise TypeError(f"forget_bias needs a forget gate; this cell has none, got {forget_bias!r}")
+        step, forget_bias = lstm_step(self._peephole, forget_bias, **variant)
         super().__init__(step, input_size, hidden_size, bias, seed=seed, dtype=dtype, forget_bias=forget_bias)
 
 

@@ -326,11 +326,9 @@ class LSTM(Recurrent):
                  forget_bias: float | None = None, *, input_gate: bool = True, forget_gate: bool = True,
                  output_gate: bool = True, input_activation: bool = True, output_activation: bool = True,
                  coupled: bool = False, **kwargs: Any) -> None:
-        cell = lstm_step(self._peephole, input_gate=input_gate, forget_gate=forget_gate,
-                         output_gate=output_gate, input_activation=input_activation,
-                         output_activation=output_activation, coupled=coupled)
-        if forget_bias is None and cell.forget_gate:
-            forget_bias = 1.0
+        cell, forget_bias = lstm_step(self._peephole, forget_bias, input_gate=input_gate, forget_gate=forget_gate,
+                                      output_gate=output_gate, input_activation=input_activation,
+                                      output_activation=output_activation, coupled=coupled)
         super().__init__(cell, input_size, hidden_size, num_layers, forget_bias=forget_bias, **kwargs)
 
 
@@ -386,6 +384,11 @@ def cell_params(params: dict, cell: Any, H: int, dtype: str, suffix: str = "") -
     return CellParams(**fields)
 
 
-def lstm_step(peephole: bool, **variant: Any) -> LSTMStep:
-    """An :class:`~minilstm.cells.LSTMStep` from a layer's options, each checked to be a bool."""
-    return LSTMStep(peephole=peephole, **{k: validate.boolean(k, v) for k, v in variant.items()})
+def lstm_step(peephole: bool, forget_bias: float | None, **variant: Any) -> tuple[LSTMStep, float | None]:
+    """The :class:`~minilstm.cells.LSTMStep` of a layer's or cell's options (each checked to be a bool),
+    and its forget bias: 1.0 when not given and there is a forget gate; refused when there is none."""
+    step = LSTMStep(peephole=peephole, **{k: validate.boolean(k, v) for k, v in variant.items()})
+    if forget_bias is not None and not step.forget_gate:
+        raise TypeError(f"forget_bias needs a forget gate; this LSTM has none (forget_gate=False), "
+                        f"got {forget_bias!r}")
+    return step, (1.0 if forget_bias is None and step.forget_gate else forget_bias)
