@@ -59,13 +59,14 @@ def check(tol: float = 1e-6, seed: int = 0) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m minilstm", description=__doc__,
+    parser = cli.Parser(prog="python -m minilstm", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
     cli.add_train_parser(sub)
     p_check = sub.add_parser("check", help="gradient-check every cell and option, print worst errors")
-    p_check.add_argument("--tol", type=float, default=1e-6, help="largest relative error that passes")
-    p_check.add_argument("--seed", type=int, default=0, help="seed of weights, data and checked entries")
+    p_check.add_argument("--tol", type=cli._positive(float), default=1e-6, help="largest relative error that passes")
+    p_check.add_argument("--seed", type=cli._non_negative(int), default=0,
+                         help="seed of weights, data and checked entries")
     cli_flow.add_flow_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "flow":

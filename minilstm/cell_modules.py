@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from . import validate
 from .backend import check_dtype, get_backend, namespace, rng
 from .cells import GRUStep, RNNStep
-from .layers import FIELD_KEYS, cell_params, initial_cell_params, lstm_step
+from .layers import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, step_options
 from .module import Module
 
 
@@ -61,7 +61,9 @@ class Cell(Module):
         self._cache: _StepCache | None = None
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.input_size}, {self.hidden_size}, dtype={self.dtype!r})"
+        options = (", bias=False" if not self.bias else "") + step_options(self.cell) \
+            + (f", dtype={self.dtype!r}" if self.dtype != "float32" else "")
+        return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{options})"
 
     def train(self, mode: bool = True) -> Cell:
         """Training or evaluation mode (a cell behaves the same in both; kept for a uniform interface)."""

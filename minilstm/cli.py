@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -24,26 +26,37 @@ from .train import predict, train
 
 @dataclass(frozen=True)
 class Task:
-    """How the command line runs one task."""
+    """How the command line runs one task, and its defaults (each measured to reach the task's
+    criterion in well under a minute on 2 cores; the README's "Every task's default" table)."""
 
-    make: Callable[[int], tuple]                # seed -> (train, val) datasets
+    make: Callable[[int, int], tuple]           # (seed, length) -> (train, val) datasets
     head: str                                   # "last" or "all"
     metric: str                                 # the name logged as val_<metric>
     score: Callable[[np.ndarray, Any], float]   # (pred, dataset) -> metric
+    length: int                                 # the task's length knob (see LENGTHS)
     hidden: int = 32
     epochs: int = 20
     lr: float = 1e-2
     batch_size: int = 32
+    forget_bias: float = 1.0                    # LSTM and peephole LSTM only
+    chance: float | None = None                 # the metric of a model that learned nothing
 
 
-def _sine(seed: int) -> tuple:
-    train_set, val_set, _ = data.chronological_split(data.make_task("sine", seed=seed))
+# what --length sets for each task
+LENGTHS = {"sine": "input window", "adding": "T (minimal sequence length)", "reber": "strings (no length knob)",
+           "order": "T (sequence length)", "copy": "delay between the K symbols and the recall",
+           "text": "characters per training sequence"}
+
+
+def _sine(seed: int, length: int) -> tuple:
+    train_set, val_set, _ = data.chronological_split(data.make_task("sine", seed=seed, window=length))
     return train_set, val_set
 
 
-def _random_split(name: str, **kw: Any) -> Callable[[int], tuple]:
-    def make(seed: int) -> tuple:
-        train_set, val_set = data.split(data.make_task(name, seed=seed, **kw), (0.8, 0.2), seed=seed)
+def _random_split(name: str, length_kw: str | None, **kw: Any) -> Callable[[int, int], tuple]:
+    def make(seed: int, length: int) -> tuple:
+        extra = {length_kw: length} if length_kw else {}
+        train_set, val_set = data.split(data.make_task(name, seed=seed, **kw, **extra), (0.8, 0.2), seed=seed)
         return train_set, val_set
     return make
 
@@ -53,89 +66,207 @@ def _char_accuracy(pred: np.ndarray, ds: Any) -> float:
 
 
 TASKS = {
-    "sine": Task(_sine, "last", "rmse", lambda p, ds: data.rmse(p, ds.Y, ds.meta["scaler"]), epochs=30),
-    "adding": Task(_random_split("adding", n=2000, T=50), "last", "accuracy",
-                   lambda p, ds: data.adding_accuracy(p, ds.Y), epochs=30, lr=5e-3),
-    "reber": Task(_random_split("reber", n=1000), "all", "accuracy",
-                  lambda p, ds: data.reber_accuracy(p, ds.Y, ds.lengths), epochs=20),
-    "order": Task(_random_split("order", n=2000, T=50), "last", "accuracy",
-                  lambda p, ds: data.class_accuracy(p, ds.Y), epochs=30, lr=5e-3),
-    "copy": Task(_random_split("copy", n=2000, K=5, delay=10), "all", "accuracy",
-                 lambda p, ds: data.copy_accuracy(p, ds.Y), hidden=64, epochs=40, lr=5e-3),
-    "text": Task(_random_split("text", seq_len=50), "all", "char_accuracy", _char_accuracy,
+    "sine": Task(_sine, "last", "rmse", lambda p, ds: data.rmse(p, ds.Y, ds.meta["scaler"]), length=20,
+                 epochs=30),
+    "adding": Task(_random_split("adding", "T", n=10000), "last", "accuracy",
+                   lambda p, ds: data.adding_accuracy(p, ds.Y), length=50, hidden=64, epochs=10, lr=3e-3,
+                   forget_bias=5.0, chance=0.15),
+    "reber": Task(_random_split("reber", None, n=1000), "all", "accuracy",
+                  lambda p, ds: data.reber_accuracy(p, ds.Y, ds.lengths), length=0, epochs=20, chance=0.0),
+    "order": Task(_random_split("order", "T", n=2000), "last", "accuracy",
+                  lambda p, ds: data.class_accuracy(p, ds.Y), length=50, epochs=30, lr=5e-3, chance=0.25),
+    "copy": Task(_random_split("copy", "delay", n=2000, K=5), "all", "accuracy",
+                 lambda p, ds: data.copy_accuracy(p, ds.Y), length=10, hidden=64, epochs=40, lr=5e-3,
+                 chance=0.0),
+    "text": Task(_random_split("text", "seq_len"), "all", "char_accuracy", _char_accuracy, length=50,
                  hidden=128, epochs=20, lr=3e-3),
 }
+ARCHITECTURE = ("cell", "hidden", "layers", "forget_bias", "length")  # what --resume cannot change
 
 
-def _positive(kind: Callable) -> Callable:
-    """An argparse type: ``kind(text)`` when it is > 0, else argparse's usage error (exit code 2)."""
+class UsageError(Exception):
+    """A mistake in the command line: printed as one line, exit code 2, no traceback."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors are one line (not the whole usage block) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _checked(kind: Callable, low: float, strict: bool) -> Callable:
+    """An argparse type: ``kind(text)`` when it is finite and > ``low`` (>= when not ``strict``)."""
     def parse(text: str) -> Any:
         value = kind(text)
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        if not math.isfinite(value) or not (value > low if strict else value >= low):
+            raise argparse.ArgumentTypeError(f"must be a finite number {'>' if strict else '>='} {low:g}, "
+                                             f"got {text}")
         return value
     parse.__name__ = kind.__name__  # named in argparse's "invalid int value" message
     return parse
 
 
+def _positive(kind: Callable) -> Callable:
+    """An argparse type: ``kind(text)`` when it is finite and > 0, else argparse's usage error (exit code 2)."""
+    return _checked(kind, 0, strict=True)
+
+
+def _non_negative(kind: Callable) -> Callable:
+    """An argparse type: ``kind(text)`` when it is finite and >= 0."""
+    return _checked(kind, 0, strict=False)
+
+
 def add_train_parser(sub: Any) -> None:
-    """The ``train`` subcommand and its options."""
+    """The ``train`` subcommand and its options (None: the task's default, or the resumed run's)."""
     p = sub.add_parser("train", help="train a model on a built-in task; write model, metrics and plots",
                        description=__doc__)
-    p.add_argument("--task", choices=sorted(TASKS), default="sine", help="the problem to learn (default sine)")
-    p.add_argument("--cell", choices=sorted(CELLS), default="lstm", help="recurrent cell (default lstm)")
+    p.add_argument("--task", choices=sorted(TASKS), help="the problem to learn (default sine)")
+    p.add_argument("--cell", choices=sorted(CELLS), help="recurrent cell (default lstm)")
     p.add_argument("--hidden", type=_positive(int), help="hidden units per layer (default: the task's)")
-    p.add_argument("--layers", type=_positive(int), default=1, help="stacked recurrent layers (default 1)")
+    p.add_argument("--layers", type=_positive(int), help="stacked recurrent layers (default 1)")
+    p.add_argument("--forget-bias", type=_checked(float, -math.inf, strict=True),
+                   help="initial forget-gate bias of the lstm and peephole cells (default: the task's)")
+    p.add_argument("--length", type=_positive(int), help="the task's length: " +
+                   "; ".join(f"{k}: {v}" for k, v in LENGTHS.items() if k != "reber") + " (default: the task's)")
     p.add_argument("--epochs", type=_positive(int), help="epochs to train (default: the task's)")
     p.add_argument("--batch-size", type=_positive(int), help="sequences per batch (default: the task's)")
     p.add_argument("--lr", type=_positive(float), help="Adam's learning rate (default: the task's)")
-    p.add_argument("--clip", type=float, default=1.0, help="clip the global gradient norm (default 1.0; 0: off)")
-    p.add_argument("--seed", type=int, default=0, help="seed of data, weights and batch order (default 0)")
+    p.add_argument("--clip", type=_non_negative(float), default=1.0,
+                   help="clip the global gradient norm (default 1.0; 0: off)")
+    p.add_argument("--seed", type=_non_negative(int), help="seed of data, weights and batch order (default 0)")
     p.add_argument("--backend", choices=["numpy", "cupy"], default="numpy", help="array backend (default numpy)")
     p.add_argument("--out", default=None, help="output folder (default: the --resume folder, else runs/<task>-<cell>)")
     p.add_argument("--resume", default=None, metavar="DIR",
-                   help="continue the run saved in DIR (same task and --seed) for --epochs more epochs")
+                   help="continue the run saved in DIR (its task, seed and model) for --epochs more epochs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run_train(args: Any) -> int:
-    """Run ``python -m minilstm train`` with parsed ``args``; return the exit code."""
-    use_backend(args.backend)
-    task = TASKS[args.task]
-    out = args.out or args.resume or os.path.join("runs", f"{args.task}-{args.cell}")
-    os.makedirs(out, exist_ok=True)
-    train_set, val_set = task.make(args.seed)
-    if args.resume is not None:
+    """Run ``python -m minilstm train`` with parsed ``args``; return the exit code.
+
+    A user's mistake (a missing run, a folder that is a file, a backend that is
+    not there, options that would change a resumed run) is one line on stderr
+    and exit code 2; Ctrl-C stops after the current batch, writes everything
+    and exits with 130.
+    """
+    try:
+        return _train(args)
+    except UsageError as err:
+        print(f"python -m minilstm train: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _train(args: Any) -> int:
+    try:
+        use_backend(args.backend)
+    except (ImportError, RuntimeError) as err:
+        raise UsageError(f"--backend {args.backend}: {str(err).splitlines()[0]}") from None
+    saved = _resumed(args) if args.resume is not None else None
+    name = args.task or (saved or {}).get("task", "sine")
+    task = TASKS[name]
+    settings = _settings(args, task, saved)
+    out = args.out or args.resume or os.path.join("runs", f"{name}-{settings['cell']}")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out}: it is a file, not a folder")
+    train_set, val_set = task.make(settings["seed"], settings["length"])
+    if saved is not None:
         path = os.path.join(args.resume, "model.npz")
         model = checkpoint.load(path)
     else:
-        path = None
-        vocab = train_set.meta.get("n_symbols") if train_set.X.ndim == 2 else None
-        n_out = train_set.meta.get("n_classes", train_set.Y.shape[-1] if train_set.Y.ndim > 1 else 1)
-        model = Model(32 if vocab else train_set.X.shape[-1], args.hidden or task.hidden, n_out,
-                      cell=args.cell, num_layers=args.layers, head=task.head, vocab_size=vocab, seed=args.seed)
-    args.cell = model.config["cell"]  # a resumed run keeps its checkpoint's cell
-    print(f"minilstm: {args.cell} on {args.task}, {sum(int(np.prod(p.shape)) for p in model.params.values())} "
-          f"parameters, {len(train_set)} training and {len(val_set)} validation sequences, backend {args.backend}")
+        path, model = None, _model(train_set, task, settings)
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"--out {out}: {err.strerror}") from None
+    print(f"minilstm: {settings['cell']} on {name}, {model.num_params} parameters, {len(train_set)} training "
+          f"and {len(val_set)} validation sequences, backend {args.backend}")
+    print("settings: " + ", ".join(f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else
+                                   f"{k.replace('_', ' ')} {v}" for k, v in settings.items()
+                                   if k not in ("cell", "seed") and v is not None) + f", seed {settings['seed']}"
+          + ("" if saved is None else f" (resumed from {args.resume}, epoch {saved['epoch']})"))
     start = time.perf_counter()
-    history = train(model, train_set, val_data=val_set, lr=args.lr or task.lr,
-                    epochs=args.epochs if args.epochs is not None else task.epochs,
-                    batch_size=args.batch_size or task.batch_size, clip_norm=args.clip or None,
-                    metrics={task.metric: task.score}, progress=not args.no_progress, seed=args.seed,
+    history = train(model, train_set, val_data=val_set, lr=settings["lr"], epochs=settings["epochs"],
+                    batch_size=settings["batch_size"], clip_norm=args.clip or None,
+                    metrics={task.metric: task.score}, progress=not args.no_progress, seed=settings["seed"],
                     checkpoint_dir=out, resume=path, callbacks=[_print_epoch(task.metric)])
     seconds = time.perf_counter() - start
     final = {f"val_{task.metric}": history[f"val_{task.metric}"][-1], "val_loss": history["val_loss"][-1]}
-    if args.task == "sine":
+    if name == "sine":
         final["noise"] = float(val_set.meta["noise"])
-    _write_results(out, args, history, final, seconds)
-    _plots(out, args.task, task, model, history, val_set)
+    _write_results(out, name, settings, history, final, seconds)
+    _plots(out, name, task, model, history, val_set)
     print("final: " + ", ".join(f"{k} {v:.4g}" for k, v in final.items()) + f" ({seconds:.1f} s)")
-    if args.task == "text":
-        text = data.sample(model.step_fn(), train_set.meta["vocab"], "The ", 200, temperature=0.8, rng=args.seed)
-        print(f"sample (temperature 0.8): {text!r}")
+    if name == "text":
+        text = data.sample(model.step_fn(), train_set.meta["vocab"], "The ", 200, temperature=0.5,
+                           rng=settings["seed"])
+        print(f"sample (temperature 0.5): {text!r}")
     print(f"wrote {out}/model.npz, metrics.json, loss.png and "
-          f"{'predictions.png' if args.task == 'sine' else 'accuracy.png'}")
+          f"{'predictions.png' if name == 'sine' else 'accuracy.png'}")
+    if history.interrupted:
+        print(f"interrupted: stopped after a batch of epoch {history.epochs}; the run is saved in {out} "
+              f"(continue it with --resume {out})", file=sys.stderr)
+        return 130
     return 0
+
+
+def _resumed(args: Any) -> dict:
+    """What the run in ``--resume`` was (its metrics.json and checkpoint), or a UsageError."""
+    if os.path.isfile(args.resume) and args.resume.endswith(".npz"):  # the checkpoint itself was named
+        args.resume = os.path.dirname(args.resume) or "."
+    path = os.path.join(args.resume, "model.npz")
+    if not os.path.isfile(path):
+        raise UsageError(f"--resume {args.resume}: no run there (no {path}); start one with --out {args.resume}")
+    try:
+        training = checkpoint.read(path).meta.get("training") or {}
+    except ValueError as err:
+        raise UsageError(f"--resume {args.resume}: {err}") from None
+    try:
+        with open(os.path.join(args.resume, "metrics.json"), encoding="utf-8") as f:
+            saved = json.load(f).get("settings", {})
+    except (OSError, ValueError):
+        raise UsageError(f"--resume {args.resume}: no readable metrics.json there, so its task and settings "
+                         "are unknown") from None
+    saved["epoch"] = training.get("epoch", 0)
+    for key in ("task", "seed", *ARCHITECTURE):
+        given = getattr(args, key)
+        if given is not None and key in saved and given != saved[key]:
+            option = "--" + key.replace("_", "-")
+            raise UsageError(f"--resume {args.resume}: that run has {option} {saved[key]}, not {given}; a resumed "
+                             f"run keeps its {'task and data' if key in ('task', 'seed', 'length') else 'model'} "
+                             f"(leave {option} out, or start a new run with another --out)")
+    if args.lr is not None and args.lr != saved.get("lr"):
+        raise UsageError(f"--resume {args.resume}: --lr {args.lr:g} cannot change a resumed run (its optimizer "
+                         f"continues with lr {saved.get('lr')}); leave --lr out")
+    return saved
+
+
+def _settings(args: Any, task: Task, saved: dict | None) -> dict:
+    """The run's settings: given options, else the resumed run's, else the task's defaults."""
+    base = saved or {}
+    cell = args.cell or base.get("cell", "lstm")
+    defaults = {"hidden": task.hidden, "layers": 1, "length": task.length, "forget_bias": task.forget_bias,
+                "epochs": task.epochs, "lr": task.lr, "batch_size": task.batch_size, "seed": 0}
+    settings = {"cell": cell}
+    for key, default in defaults.items():
+        given = getattr(args, key)
+        settings[key] = given if given is not None else base.get(key, default)
+    if args.epochs is None:  # a resumed run goes on for the task's epochs, not the saved count
+        settings["epochs"] = task.epochs
+    if cell not in ("lstm", "peephole"):
+        if args.forget_bias is not None:
+            raise UsageError(f"--forget-bias: the {cell} cell has no forget gate (lstm and peephole have)")
+        settings["forget_bias"] = None
+    return settings
+
+
+def _model(train_set: Any, task: Task, settings: dict) -> Model:
+    """A new model for ``train_set``, shaped by ``settings``."""
+    vocab = train_set.meta.get("n_symbols") if train_set.X.ndim == 2 else None
+    n_out = train_set.meta.get("n_classes", train_set.Y.shape[-1] if train_set.Y.ndim > 1 else 1)
+    options = {} if settings["forget_bias"] is None else {"forget_bias": settings["forget_bias"]}
+    return Model(32 if vocab else train_set.X.shape[-1], settings["hidden"], n_out, cell=settings["cell"],
+                 num_layers=settings["layers"], head=task.head, vocab_size=vocab, seed=settings["seed"], **options)
 
 
 def _print_epoch(metric: str) -> Callable:
@@ -145,8 +276,9 @@ def _print_epoch(metric: str) -> Callable:
     return show
 
 
-def _write_results(out: str, args: Any, history: Any, final: dict, seconds: float) -> None:
-    results = {"task": args.task, "cell": args.cell, "seed": args.seed, "seconds": seconds,
+def _write_results(out: str, name: str, settings: dict, history: Any, final: dict, seconds: float) -> None:
+    results = {"task": name, "cell": settings["cell"], "seed": settings["seed"], "seconds": seconds,
+               "settings": {"task": name, **settings}, "interrupted": history.interrupted,
                "train_loss": history["train_loss"], "val_loss": history["val_loss"], "final": final,
                "history": history.logs}
     with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as f:
@@ -161,7 +293,10 @@ def _plots(out: str, name: str, task: Task, model: Any, history: Any, val_set: A
             plot.predictions(scaler.inverse_transform(val_set.Y), scaler.inverse_transform(predict(model, val_set)),
                              os.path.join(out, "predictions.png"), title="sine: validation forecast")
         else:
+            chance = task.chance  # text: always guessing the commonest character
+            if chance is None:
+                chance = float(np.bincount(val_set.Y.ravel()).max() / val_set.Y.size)
             plot.metric_curve(history, f"val_{task.metric}", os.path.join(out, "accuracy.png"),
-                              title=f"{name}: validation {task.metric}")
+                              title=f"{name}: {plot.label('val_' + task.metric)}", chance=chance)
     except ImportError as err:
         print(f"no plots: {err}")

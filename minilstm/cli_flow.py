@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 
 from . import inspect, plot
-from .cli import TASKS, _positive
+from .cli import TASKS, _model, _non_negative, _positive
 from .layers import GRU, LSTM, RNN
-from .model import Model
 from .train import train
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -33,7 +32,7 @@ def add_flow_parser(sub: Any) -> None:
     p.add_argument("--steps", type=_positive(int), default=100, help="sequence length (default 100)")
     p.add_argument("--hidden", type=_positive(int), default=32, help="hidden units of every cell (default 32)")
     p.add_argument("--batch", type=_positive(int), default=16, help="sequences averaged over (default 16)")
-    p.add_argument("--seed", type=int, default=0, help="seed of weights, inputs and u (default 0)")
+    p.add_argument("--seed", type=_non_negative(int), default=0, help="seed of weights, inputs and u (default 0)")
     p.add_argument("--trained", choices=sorted(TASKS), default=None, metavar="TASK",
                    help=f"train each cell briefly on a built-in task first and draw before/after "
                         f"({', '.join(sorted(TASKS))})")
@@ -43,8 +42,6 @@ def add_flow_parser(sub: Any) -> None:
 
 def run_flow(args: Any) -> int:
     """Run ``python -m minilstm flow`` with parsed ``args``; return the exit code."""
-    if args.seed < 0:
-        raise SystemExit(f"minilstm flow: error: --seed must be >= 0, got {args.seed}")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise SystemExit(f"minilstm flow: error: --out {args.out} is a file, not a folder")
     os.makedirs(args.out, exist_ok=True)
@@ -75,16 +72,14 @@ def _untrained(args: Any) -> dict:
 def _trained(args: Any) -> tuple[dict, dict]:
     """Each cell's flow on the task's validation sequences, before and after a brief training."""
     task = TASKS[args.trained]
-    train_set, val_set = task.make(args.seed)
+    train_set, val_set = task.make(args.seed, task.length)
     X = _longest(val_set, args.batch)
     print(f"gradient flow on {args.trained}: {X.shape[1]} steps, hidden {args.hidden}, {len(X)} validation "
           f"sequences, seed {args.seed}; training each cell {args.epochs} epochs")
     before, after = {}, {}
     for name in CELLS:
-        vocab = train_set.meta.get("n_symbols") if train_set.X.ndim == 2 else None
-        n_out = train_set.meta.get("n_classes", train_set.Y.shape[-1] if train_set.Y.ndim > 1 else 1)
-        model = Model(32 if vocab else train_set.X.shape[-1], args.hidden, n_out, cell=name, head=task.head,
-                      vocab_size=vocab, seed=args.seed)
+        model = _model(train_set, task, {"hidden": args.hidden, "cell": name, "layers": 1, "seed": args.seed,
+                                         "forget_bias": task.forget_bias if name == "lstm" else None})
         model.eval()
         before[name] = inspect.gradient_flow(model, X, seed=args.seed)
         train(model, train_set, lr=task.lr, epochs=args.epochs, batch_size=task.batch_size, clip_norm=1.0,

@@ -10,6 +10,8 @@ backward's gradients in ``layer.grads`` under the same keys.
 """
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -73,6 +75,10 @@ class Recurrent(Module):
         self.recurrent_dropout = validate.probability("recurrent_dropout", recurrent_dropout)
         self.bidirectional = validate.boolean("bidirectional", bidirectional)
         self.dtype = check_dtype(dtype)
+        if self.dropout > 0 and self.num_layers == 1:  # PyTorch's warning, word for word
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
+                          f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+                          UserWarning, stacklevel=3)
         if forget_bias is not None and "f" not in cell.gates:
             raise TypeError(f"{type(self).__name__} got an unexpected keyword argument 'forget_bias' "
                             f"(only a cell with a forget gate, the LSTM's, takes it), got {forget_bias!r}")
@@ -82,6 +88,12 @@ class Recurrent(Module):
         self._rng = rng(seed)
         self._set_params(self._initial_params(forget_bias))
         self._cache: _ForwardCache | None = None
+
+    def __repr__(self) -> str:
+        defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0,
+                    "recurrent_dropout": 0.0, "bidirectional": False, "dtype": "float32"}
+        options = "".join(f", {k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v)
+        return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{options}{step_options(self.cell)})"
 
     # ------------------------------------------------------------------ parameters
     def _suffix(self, layer: int, direction: int) -> str:
@@ -382,6 +394,12 @@ def cell_params(params: dict, cell: Any, H: int, dtype: str, suffix: str = "") -
         if fields[f] is None:  # bias=False: zero biases, their gradients dropped
             fields[f] = get_backend().zeros((len(cell.gates) * H,), dtype)
     return CellParams(**fields)
+
+
+def step_options(step: Any) -> str:
+    """``", name=value"`` for each option of a step pair that is not its default (peephole: the class says it)."""
+    return "".join(f", {f.name}={getattr(step, f.name)!r}" for f in dataclasses.fields(step)
+                   if f.name != "peephole" and getattr(step, f.name) != f.default)
 
 
 def lstm_step(peephole: bool, forget_bias: float | None, **variant: Any) -> tuple[LSTMStep, float | None]:

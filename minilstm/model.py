@@ -73,6 +73,34 @@ class Model:
         self._rng = self.rnn._rng  # the only random draws after init: dropout masks
         self._cache = None
 
+    def __repr__(self) -> str:
+        lines = [f"  ({name}): {part!r}" for name, part in self._parts()]
+        return f"Model(head={self.head_mode!r},\n" + "\n".join(lines) + "\n)"
+
+    @property
+    def num_params(self) -> int:
+        """The number of trainable numbers in every part."""
+        return sum(part.num_params for _, part in self._parts())
+
+    def summary(self) -> str:
+        """A table of the parts, their output shapes and parameter counts (as Keras's ``model.summary()``).
+
+        B is the batch and T the time steps; print it to see it::
+
+            print(model.summary())
+        """
+        K, H = self.rnn.num_directions, self.rnn.hidden_size
+        out = "(B, T, {})" if self.head_mode == "all" else "(B, {})"
+        rows = [("embedding (Embedding)", f"(B, T, {self.config['input_size']})", self.embedding)] \
+            if self.embedding is not None else []
+        rows += [(f"rnn ({type(self.rnn).__name__})", f"(B, T, {K * H})", self.rnn),
+                 ("head (Linear)", out.format(self.config["output_size"]), self.head)]
+        width = max(len(r[0]) for r in rows) + 2
+        lines = [f"{'Layer (type)':<{width}}{'Output shape':<16}{'Param #':>10}", "=" * (width + 26)]
+        lines += [f"{name:<{width}}{shape:<16}{part.num_params:>10,}" for name, shape, part in rows]
+        lines += ["=" * (width + 26), f"Total params: {self.num_params:,}"]
+        return "\n".join(lines)
+
     # ----------------------------------------------------------------- parameters
     def _parts(self) -> list:
         parts = [("embedding", self.embedding)] if self.embedding is not None else []
@@ -160,6 +188,12 @@ class Model:
         """
         if self.embedding is not None:
             x = self.embedding(x)
+        elif len(shape := tuple(getattr(x, "shape", np.shape(x)))) == 2 and \
+                (shape[-1] != self.config["input_size"] or self.config["input_size"] == 1):
+            # (N, T) floats: the feature axis is missing (with F features last, the batch axis would be)
+            raise ValueError(f"x must be (batch, time, features) floats, got a 2-D shape {shape}: add a feature "
+                             "axis, x[..., None], for one feature per step (or make the model with vocab_size "
+                             "for token ids)")
         out, state = self.rnn(x, state, lengths=lengths)
         if self.head_mode == "last":
             xp = get_backend().xp

@@ -7,6 +7,7 @@ holding them sees the new values.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from . import validate
@@ -20,6 +21,11 @@ class Module:
     grads: dict
     dtype: str
     _cache: Any = None
+
+    @property
+    def num_params(self) -> int:
+        """The number of trainable numbers: the sum of the sizes of :attr:`params`."""
+        return sum(int(math.prod(p.shape)) for p in self.params.values())
 
     def _set_params(self, host: dict) -> None:
         """Move host arrays to the backend as ``params``; zero ``grads`` beside them."""

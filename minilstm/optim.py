@@ -17,6 +17,7 @@ term, so results match PyTorch to rounding.
 """
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -61,6 +62,11 @@ class Optimizer:
     @lr.setter
     def lr(self, value: float) -> None:
         self._lr = validate.at_least("lr", value, 0.0)
+
+    def __repr__(self) -> str:
+        names = [n for n in inspect.signature(type(self).__init__).parameters if n not in ("self", "params")]
+        options = ", ".join(f"{n}={getattr(self, n)!r}" for n in names if hasattr(self, n))
+        return f"{type(self).__name__}({options}; {len(self.params)} parameter arrays, {self.t} steps taken)"
 
     def step(self, grads: dict) -> None:
         """Update every array of ``params`` in place from ``grads`` (same keys, shapes and dtypes)."""

@@ -18,6 +18,21 @@ def _pyplot() -> Any:
     return plt
 
 
+WORDS = {"val": "validation", "char": "character", "rmse": "RMSE", "lr": "learning rate", "grad": "gradient"}
+
+
+def label(key: str) -> str:
+    """A logged key as words for an axis: ``"val_char_accuracy"`` -> ``"validation character accuracy"``."""
+    return " ".join(WORDS.get(word, word) for word in key.split("_"))
+
+
+def _epoch_axis(ax: Any) -> None:
+    """Epochs are whole numbers: integer ticks only."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _finish(plt: Any, fig: Any, path: str | None) -> Any:
     """Lay the figure out; save it to ``path`` and close it when a path is given. Returns the figure."""
     fig.tight_layout()
@@ -34,7 +49,8 @@ def loss_curves(history: Any, path: str | None = None, title: str = "loss") -> A
     ax.plot(history["epoch"], history["train_loss"], label="train")
     if "val_loss" in history:
         ax.plot(history["epoch"], history["val_loss"], label="validation")
-    ax.set(xlabel="epoch", ylabel="loss", title=title, yscale="log")
+    ax.set(xlabel="epoch", ylabel="loss (log scale)", title=title, yscale="log")
+    _epoch_axis(ax)
     ax.legend()
     return _finish(plt, fig, path)
 
@@ -54,12 +70,23 @@ def predictions(truth: Any, pred: Any, path: str | None = None, title: str = "pr
     return _finish(plt, fig, path)
 
 
-def metric_curve(history: Any, key: str, path: str | None = None, title: str | None = None) -> Any:
-    """One logged metric (e.g. ``val_accuracy``) per epoch."""
+def metric_curve(history: Any, key: str, path: str | None = None, title: str | None = None,
+                 chance: float | None = None) -> Any:
+    """One logged metric (e.g. ``val_accuracy``) per epoch.
+
+    ``chance``: the metric of a model that learned nothing, drawn as a dashed line, so that a run
+    that only reached chance does not look like progress. An accuracy's axis spans [0, 1].
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(history["epoch"], history[key], marker="o")
-    ax.set(xlabel="epoch", ylabel=key, title=title or key)
+    ax.plot(history["epoch"], history[key], marker="o", label=label(key))
+    if chance is not None:
+        ax.axhline(chance, linestyle="--", color="0.5", label=f"chance ({chance:g})")
+        ax.legend()
+    if key.endswith("accuracy"):
+        ax.set_ylim(-0.02, 1.02)
+    ax.set(xlabel="epoch", ylabel=label(key), title=title or label(key))
+    _epoch_axis(ax)
     return _finish(plt, fig, path)
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import math
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from .data.dataset import IGNORE, Dataset
 from .losses import mse_loss, softmax_cross_entropy
 from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
+from .threads import blas_limit
 
 LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy}
 
@@ -37,6 +41,7 @@ class History:
 
     logs: dict = field(default_factory=dict)
     stopped_early: bool = False
+    interrupted: bool = False  # Ctrl-C stopped the run after a batch (the last epoch is partial)
     seed: int | None = None
     best: float = math.inf   # the best monitored loss so far (early stopping)
     bad_epochs: int = 0      # epochs since it improved
@@ -116,30 +121,77 @@ def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: A
     return value, dpred, state
 
 
-def predict(model: Any, data: Any, batch_size: int = 256) -> np.ndarray:
-    """The model's outputs for every sequence of ``data`` (evaluation mode), on the host."""
+def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
+            blas_threads: Any = "auto") -> np.ndarray:
+    """The model's outputs for every sequence of ``data`` (evaluation mode), on the host.
+
+    Parameters
+    ----------
+    model : minilstm.Model
+    data : Dataset or (X, Y[, lengths])
+        Batch-first; only ``X`` (and ``lengths``) are used.
+    batch_size : int
+    proba : bool
+        Return class probabilities, the :func:`softmax` of the logits over the
+        last axis (for a classifier).
+    blas_threads : "auto", int or None
+        BLAS threads while predicting (see :mod:`minilstm.threads`).
+
+    Returns
+    -------
+    ndarray
+        ``(N, O)`` for head "last", ``(N, T, O)`` for head "all": the head's
+        outputs (logits for a classifier), or probabilities with ``proba=True``.
+    """
     data = as_dataset(data, "data")
+    proba = validate.boolean("proba", proba)
     was_training = model.training
     model.eval()
     try:
-        outs = []
-        for start in range(0, len(data), batch_size):
-            idx = np.arange(start, min(start + batch_size, len(data)))
-            X = data.X[idx]
-            lengths = None if data.lengths is None else data.lengths[idx]
-            pred, _ = model(X if X.dtype.kind in "iu" else X.astype(model.dtype), lengths=lengths)
-            outs.append(to_numpy(pred))
+        with blas_limit(blas_threads, min(batch_size, len(data)) * model.rnn.hidden_size ** 2):
+            outs = []
+            for start in range(0, len(data), batch_size):
+                idx = np.arange(start, min(start + batch_size, len(data)))
+                X = data.X[idx]
+                lengths = None if data.lengths is None else data.lengths[idx]
+                pred, _ = model(X if X.dtype.kind in "iu" else X.astype(model.dtype), lengths=lengths)
+                outs.append(to_numpy(pred))
     finally:
         model.train(was_training)
-    return np.concatenate(outs)
+    out = np.concatenate(outs)
+    return softmax(out) if proba else out
+
+
+def softmax(logits: Any, axis: int = -1) -> np.ndarray:
+    """Probabilities from logits: ``exp(z - max z) / sum exp(z - max z)`` along ``axis`` (stable).
+
+    Parameters
+    ----------
+    logits : array_like
+        E.g. a classifier's :func:`predict` output, ``(N, C)`` or ``(N, T, C)``.
+    axis : int
+
+    Returns
+    -------
+    ndarray
+        Same shape, non-negative, summing to 1 along ``axis``.
+    """
+    z = to_numpy(logits)
+    dtype = z.dtype if z.dtype in (np.float32, np.float64) else np.float64
+    z = z.astype(np.float64)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))  # shifted so the largest exponent is 0
+    return (e / e.sum(axis=axis, keepdims=True)).astype(dtype)
 
 
 def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = None,
-             batch_size: int = 256) -> dict:
-    """Mean loss and every metric ``name -> fn(pred, data)`` on ``data``, in evaluation mode."""
+             batch_size: int = 256, blas_threads: Any = "auto") -> dict:
+    """Mean loss and every metric ``name -> fn(pred, data)`` on ``data``, in evaluation mode.
+
+    ``blas_threads``: BLAS threads while predicting (see :mod:`minilstm.threads`).
+    """
     data = as_dataset(data, "data")
     loss_fn, _ = _loss_for(model, data, loss)
-    pred = predict(model, data, batch_size)
+    pred = predict(model, data, batch_size, blas_threads=blas_threads)
     be = get_backend()
     mask = _score_mask(data, data.Y, data.lengths)
     Y = data.Y.astype(model.dtype) if data.kind.startswith("regression") else data.Y
@@ -150,9 +202,18 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
     return out
 
 
+def _interactive() -> bool:
+    """Whether a progress bar can redraw in place: stderr is a terminal, or this is a Jupyter kernel."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return sys.stderr.isatty() or type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def _progress_bar(total: int, enabled: bool, desc: str) -> Any:
-    """tqdm's auto bar (terminal or Jupyter) when asked for and installed, else None."""
-    if not enabled:
+    """tqdm's auto bar when asked for, installed and shown where it redraws in place, else None.
+
+    In a log file or a pipe every redraw would be a new line, so there is no bar there.
+    """
+    if not enabled or not _interactive():
         return None
     try:
         from tqdm.auto import tqdm
@@ -173,8 +234,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
           clip_value: float | None = None, weight_decay: float = 0.0, schedule: Any = None,
           val_data: Any = None, metrics: dict | None = None, callbacks: Any = (),
           early_stopping: int | None = None, progress: bool = True, seed: int | None = None,
-          tbptt: int | None = None, checkpoint_dir: str | None = None, resume: str | None = None
-          ) -> History:
+          tbptt: int | None = None, checkpoint_dir: str | None = None, resume: str | None = None,
+          blas_threads: Any = "auto") -> History:
     """Train ``model`` on ``train_data``; return the per-epoch :class:`History`.
 
     Parameters
@@ -193,6 +254,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         Clip the global gradient norm (Pascanu et al. 2013) or each entry.
     schedule : {"step", "cosine", "plateau"}, Schedule or (name, kwargs), optional
         Stepped once per epoch ("plateau" on the validation loss, else the training loss).
+        By name, "cosine" anneals to 0 over the run's epochs (``T_max`` = the last
+        epoch, resumed epochs included); "step" divides ``lr`` by 10 every 10 epochs.
     metrics : dict of name -> fn(pred, dataset) -> float, optional
         Computed on ``val_data`` each epoch, logged as ``val_<name>``.
     callbacks : sequence of fn(epoch, logs, model) -> bool or None
@@ -212,6 +275,16 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     resume : str, optional
         A checkpoint to continue from: weights, optimizer, schedule, epoch,
         seed and history are restored, so N epochs + M resumed equal N + M.
+    blas_threads : "auto", int or None
+        BLAS threads while training: "auto" is 1 for small layers and batches
+        (``batch_size * hidden_size**2`` below that of H = 256, B = 64) unless
+        ``OPENBLAS_NUM_THREADS`` (or another variable of
+        :data:`minilstm.threads.ENV_VARS`) is set; None leaves BLAS as it is
+        (see :mod:`minilstm.threads`).
+
+    Ctrl-C (SIGINT, in the main thread) stops training after the current batch:
+    the partial epoch is evaluated, logged and saved like any other, and the
+    history's ``interrupted`` is True. A second Ctrl-C interrupts at once.
     """
     train_data = as_dataset(train_data, "train_data")
     val_data = None if val_data is None else as_dataset(val_data, "val_data")
@@ -228,52 +301,59 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
             validate.at_least(name, v, 0.0, strict=True)
     params = model.params
     opt = _make_optimizer(optimizer, params, lr, weight_decay)
-    sched = _make_schedule(schedule, opt)
+    sched = _make_schedule(schedule, opt, epochs)
     history, start = History(seed=seed), 0
     if resume is not None:
         history, start = _resume(model, opt, sched, resume)
         seed = history.seed
+        if schedule == "cosine":  # by name: anneal over the whole run, the resumed epochs too
+            sched.T_max = start + epochs
+            opt.lr = sched.lr_at(sched.epoch)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**63)
         history.seed = seed
     best, bad_epochs = history.best, history.bad_epochs
-    for epoch in range(start, start + epochs):
-        t0 = time.perf_counter()
-        model.train()
-        order = np.random.default_rng([seed, epoch]).permutation(len(train_data))
-        bar = _progress_bar(len(train_data), progress, f"epoch {epoch + 1}/{start + epochs}")
-        losses, norms, skipped = [], [], 0
-        for b in range(0, len(order), batch_size):
-            idx = order[b:b + batch_size]
-            for value, norm in _train_batch(model, loss_fn, train_data, idx, opt, clip_norm, clip_value, tbptt):
-                losses.append(value)
-                norms.append(norm)
-                skipped += not math.isfinite(norm)
+    work = min(batch_size, len(train_data)) * model.rnn.hidden_size ** 2  # the recurrent product's size
+    with blas_limit(blas_threads, work), _StopOnInterrupt() as interrupt:
+        for epoch in range(start, start + epochs):
+            t0 = time.perf_counter()
+            model.train()
+            order = np.random.default_rng([seed, epoch]).permutation(len(train_data))
+            bar = _progress_bar(len(train_data), progress, f"epoch {epoch + 1}/{start + epochs}")
+            losses, norms, skipped = [], [], 0
+            for b in range(0, len(order), batch_size):
+                idx = order[b:b + batch_size]
+                for value, norm in _train_batch(model, loss_fn, train_data, idx, opt, clip_norm, clip_value, tbptt):
+                    losses.append(value)
+                    norms.append(norm)
+                    skipped += not math.isfinite(norm)
+                if bar is not None:
+                    bar.update(len(idx))
+                    bar.set_postfix(loss=f"{np.mean(losses):.4g}" if losses else "-")
+                if interrupt.requested:  # Ctrl-C: end this epoch after the batch just taken
+                    break
             if bar is not None:
-                bar.update(len(idx))
-                bar.set_postfix(loss=f"{np.mean(losses):.4g}" if losses else "-")
-        if bar is not None:
-            bar.close()
-        row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else math.nan,
-               "grad_norm": float(np.mean(norms)) if norms else math.nan, "lr": opt.lr,
-               "skipped_steps": skipped}
-        if val_data is not None:
-            scores = evaluate(model, val_data, loss, metrics)
-            row.update({f"val_{k}": v for k, v in scores.items()})
-        row["time"] = time.perf_counter() - t0
-        history.append(row)
-        monitored = row.get("val_loss", row["train_loss"])
-        if sched is not None:
-            sched.step(monitored) if isinstance(sched, ReduceLROnPlateau) else sched.step()
-        best, bad_epochs = (monitored, 0) if monitored < best else (best, bad_epochs + 1)
-        history.best, history.bad_epochs = best, bad_epochs
-        if checkpoint_dir is not None:
-            _save(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
-        stop = early_stopping is not None and bad_epochs >= early_stopping
-        stop |= any(bool(cb(epoch + 1, row, model)) for cb in callbacks)
-        if stop:
-            history.stopped_early = True
-            break
+                bar.close()
+            row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else math.nan,
+                   "grad_norm": float(np.mean(norms)) if norms else math.nan, "lr": opt.lr,
+                   "skipped_steps": skipped}
+            if val_data is not None:
+                scores = evaluate(model, val_data, loss, metrics, blas_threads=blas_threads)
+                row.update({f"val_{k}": v for k, v in scores.items()})
+            row["time"] = time.perf_counter() - t0
+            history.append(row)
+            monitored = row.get("val_loss", row["train_loss"])
+            if sched is not None:
+                sched.step(monitored) if isinstance(sched, ReduceLROnPlateau) else sched.step()
+            best, bad_epochs = (monitored, 0) if monitored < best else (best, bad_epochs + 1)
+            history.best, history.bad_epochs = best, bad_epochs
+            if checkpoint_dir is not None:
+                _save(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
+            stop = early_stopping is not None and bad_epochs >= early_stopping
+            stop |= any(bool(cb(epoch + 1, row, model)) for cb in callbacks)
+            history.stopped_early, history.interrupted = stop, interrupt.requested
+            if stop or interrupt.requested:
+                break
     model.eval()
     return history
 
@@ -298,13 +378,38 @@ def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, opt: Op
         yield value, norm
 
 
-def _make_schedule(schedule: Any, opt: Optimizer) -> Schedule | None:
+class _StopOnInterrupt:
+    """Inside ``with``: the first Ctrl-C (SIGINT) only sets ``requested``, so that the loop can stop
+    after the batch in progress (its weights whole); a second one raises KeyboardInterrupt at once.
+
+    The handler is installed only in the main thread (the only one Python delivers signals to)
+    and only over Python's own handler, and is put back on leaving.
+    """
+
+    def __enter__(self) -> _StopOnInterrupt:
+        self.requested, self._old = False, None
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
+def _make_schedule(schedule: Any, opt: Optimizer, epochs: int) -> Schedule | None:
     if schedule is None or isinstance(schedule, Schedule):
         return schedule
     if isinstance(schedule, (tuple, list)):
         name, kwargs = schedule
         return make_schedule(name, opt, **kwargs)
-    defaults = {"step": {"step_size": 10}, "cosine": {"T_max": 50}, "plateau": {}}
+    defaults = {"step": {"step_size": 10}, "cosine": {"T_max": epochs}, "plateau": {}}
     validate.choice("schedule", schedule, tuple(defaults))
     return make_schedule(schedule, opt, **defaults[schedule])
 

@@ -138,3 +138,13 @@ def test_cell_step_runs_in_the_time_loop(rng):
         state = cell(x[t], state)
     np.testing.assert_allclose(hs[-1], state, atol=1e-15)
     np.testing.assert_allclose(h, state, atol=1e-15)
+
+
+def test_repr_names_the_options_that_differ():
+    assert repr(minilstm.LSTM(3, 4, coupled=True, num_layers=2)) == "LSTM(3, 4, num_layers=2, coupled=True)"
+    assert repr(minilstm.PeepholeLSTM(3, 4, forget_gate=False)) == "PeepholeLSTM(3, 4, forget_gate=False)"
+    assert repr(minilstm.RNN(3, 4, nonlinearity="relu")) == "RNN(3, 4, nonlinearity='relu')"
+    assert repr(minilstm.LSTMCell(3, 4, output_activation=False, dtype="float64")) \
+        == "LSTMCell(3, 4, output_activation=False, dtype='float64')"
+    assert repr(minilstm.GRUCell(3, 4, bias=False)) == "GRUCell(3, 4, bias=False)"
+    assert minilstm.LSTMCell(3, 4).num_params == 4 * 4 * (3 + 4 + 2)

@@ -20,7 +20,7 @@ def sine():
 
 @pytest.mark.parametrize("kwargs", [
     dict(cell="peephole", num_layers=2, bidirectional=True, dtype="float64"),
-    dict(cell="gru", head="all", vocab_size=7, reset_after=False, dropout=0.25),
+    dict(cell="gru", head="all", vocab_size=7, reset_after=False, num_layers=2, dropout=0.25),
     dict(cell="rnn", nonlinearity="relu", recurrent_dropout=0.1),
 ], ids=["peephole", "gru-embedding", "rnn-relu"])
 def test_save_then_load_gives_the_same_model(kwargs, tmp_path, rng):

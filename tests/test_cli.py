@@ -47,7 +47,7 @@ def test_train_writes_model_metrics_and_plots(sine_run):
     assert final["val_rmse"] == metrics["history"]["val_rmse"][-1] and final["noise"] == 0.1
     assert final["val_loss"] == metrics["val_loss"][-1] and final["val_rmse"] < 0.3
     # the saved model is the trained one: its validation RMSE is the logged one
-    train_set, val_set = TASKS["sine"].make(0)
+    train_set, val_set = TASKS["sine"].make(0, TASKS["sine"].length)
     pred = minilstm.predict(model, val_set)
     rmse = minilstm.data.rmse(pred, val_set.Y, val_set.meta["scaler"])
     assert rmse == pytest.approx(final["val_rmse"], rel=1e-6)
@@ -92,17 +92,92 @@ def test_every_other_task_runs_and_plots_its_accuracy(task, tmp_path):
     (["--task", "weather"], "argument --task: invalid choice: 'weather'"),
     (["--cell", "transformer"], "argument --cell: invalid choice: 'transformer'"),
     (["--epochs", "three"], "argument --epochs: invalid int value: 'three'"),
-    (["--epochs", "0"], "argument --epochs: must be > 0, got 0"),
-    (["--hidden", "-4"], "argument --hidden: must be > 0, got -4"),
-    (["--lr", "0"], "argument --lr: must be > 0, got 0"),
+    (["--epochs", "0"], "argument --epochs: must be a finite number > 0, got 0"),
+    (["--hidden", "-4"], "argument --hidden: must be a finite number > 0, got -4"),
+    (["--lr", "0"], "argument --lr: must be a finite number > 0, got 0"),
+    (["--lr", "inf"], "argument --lr: must be a finite number > 0, got inf"),
+    (["--clip", "-1"], "argument --clip: must be a finite number >= 0, got -1"),
+    (["--seed", "-1"], "argument --seed: must be a finite number >= 0, got -1"),
+    (["--forget-bias", "nan"], "argument --forget-bias: must be a finite number > -inf, got nan"),
 ])
-def test_bad_options_exit_with_usage(args, message, tmp_path, capsys):
+def test_bad_options_exit_with_one_line(args, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli_main.main(["train", *args, "--out", str(tmp_path)])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("usage: python -m minilstm train") and message in err
+    assert err.startswith(f"python -m minilstm train: error: {message}") and err.count("\n") == 1
+    assert err.endswith(" (see python -m minilstm train --help)\n")
     assert os.listdir(tmp_path) == []
+
+
+def test_check_refuses_a_negative_tolerance(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main.main(["check", "--tol", "-1"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == ("python -m minilstm check: error: argument --tol: must be a finite number > 0, "
+                                       "got -1 (see python -m minilstm check --help)\n")
+
+
+def _one_line_error(args, capsys):
+    """Run the CLI; assert exit code 2 and one line on stderr, with no traceback; return that line."""
+    assert cli_main.main(["train", "--no-progress", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("python -m minilstm train: error: ") and "Traceback" not in err
+    return err.strip()
+
+
+def test_user_mistakes_are_one_line(sine_run, tmp_path, capsys, monkeypatch):
+    run = tmp_path / "run"
+    shutil.copytree(sine_run, run)
+    before = sorted(os.listdir(run))
+    missing = tmp_path / "nothing"
+    assert "--resume " + str(missing) + ": no run there" in _one_line_error(["--resume", str(missing)], capsys)
+    assert not missing.exists()  # a missing run is an error, not a new folder
+    (tmp_path / "a-file").write_text("x")
+    assert "it is a file, not a folder" in _one_line_error(["--out", str(tmp_path / "a-file")], capsys)
+    for args, words in [(["--hidden", "64"], "that run has --hidden 32, not 64"),
+                        (["--cell", "gru"], "that run has --cell lstm, not gru"),
+                        (["--layers", "2"], "that run has --layers 1, not 2"),
+                        (["--forget-bias", "3"], "that run has --forget-bias 1.0, not 3.0"),
+                        (["--seed", "1"], "that run has --seed 0, not 1"),
+                        (["--task", "adding"], "that run has --task sine, not adding"),
+                        (["--lr", "0.5"], "--lr 0.5 cannot change a resumed run")]:
+        assert words in _one_line_error(["--resume", str(run), *args], capsys), args
+    assert sorted(os.listdir(run)) == before and _metrics(run)["history"]["epoch"] == [1, 2, 3]
+    assert "the gru cell has no forget gate" in _one_line_error(["--cell", "gru", "--forget-bias", "2",
+                                                                  "--out", str(tmp_path / "g")], capsys)
+    monkeypatch.setitem(sys.modules, "cupy", None)  # as if CuPy were not installed
+    assert "--backend cupy: " in _one_line_error(["--backend", "cupy", "--out", str(tmp_path / "c")], capsys)
+
+
+def test_resume_accepts_the_checkpoint_file(sine_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(sine_run, run)
+    assert cli_main.main(["train", "--resume", str(run / "model.npz"), "--epochs", "1", "--no-progress"]) == 0
+    assert _metrics(run)["history"]["epoch"] == [1, 2, 3, 4] and not (run / "model.npz").is_dir()
+
+
+def test_ctrl_c_saves_and_exits_130(tmp_path):
+    """SIGINT to a real run: it stops after the batch in progress, writes everything, one line, exit 130."""
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "minilstm", "train", "--epochs", "200", "--out", str(tmp_path),
+                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=ROOT)
+    line = ""
+    while not line.startswith("epoch   1"):  # training has started
+        line = proc.stdout.readline()
+        assert line or proc.poll() is None, proc.stderr.read()
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.count("\n") == 1 and err.startswith("interrupted: stopped after a batch of epoch ")
+    assert sorted(os.listdir(tmp_path)) == ["loss.png", "metrics.json", "model.npz", "predictions.png"]
+    metrics = _metrics(tmp_path)
+    assert metrics["interrupted"] and 1 < len(metrics["train_loss"]) < 200
 
 
 def test_check_prints_the_table(capsys):
@@ -119,8 +194,8 @@ def test_help_documents_every_option():
     done = subprocess.run([sys.executable, "-m", "minilstm", "train", "--help"], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
-    for option in ("--task", "--cell", "--hidden", "--layers", "--epochs", "--batch-size", "--lr", "--clip",
-                   "--seed", "--backend", "--out", "--resume", "--no-progress"):
+    for option in ("--task", "--cell", "--hidden", "--layers", "--forget-bias", "--length", "--epochs",
+                   "--batch-size", "--lr", "--clip", "--seed", "--backend", "--out", "--resume", "--no-progress"):
         line = next((row for row in done.stdout.splitlines() if row.strip().startswith(option)), None)
         assert line is not None and done.stdout.count(option) >= 2, option  # in the usage and described
     assert "{adding,copy,order,reber,sine,text}" in done.stdout and "(default 1.0; 0: off)" in done.stdout
@@ -138,3 +213,17 @@ def test_plots_keep_a_backend_already_chosen(tmp_path):
         assert plt.get_backend() == "svg" and _is_png(tmp_path / "loss.png")
     finally:
         plt.switch_backend(old)
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_each_task_default_in_a_quick_form(task, tmp_path, capsys):
+    """Only --task (and one epoch): the task's own defaults are used and printed at the start."""
+    assert cli_main.main(["train", "--task", task, "--epochs", "1", "--out", str(tmp_path), "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    t = TASKS[task]
+    assert lines[1].startswith(f"settings: hidden {t.hidden}, layers 1, length {t.length}, "
+                               f"forget bias {t.forget_bias:g}, epochs 1, lr {t.lr:g}, batch size {t.batch_size}")
+    settings = _metrics(tmp_path)["settings"]
+    assert settings["task"] == task and settings["forget_bias"] == t.forget_bias and settings["hidden"] == t.hidden
+    model = minilstm.load(tmp_path / "model.npz")
+    assert model.config["hidden_size"] == t.hidden and model.config["forget_bias"] == t.forget_bias

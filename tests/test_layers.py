@@ -135,3 +135,34 @@ def test_recurrent_weights_are_orthogonal_blocks():
     for k in range(3):
         block = w[5 * k:5 * (k + 1)]
         np.testing.assert_allclose(block @ block.T, np.eye(5), atol=1e-12)
+
+
+def test_dropout_on_one_layer_warns_as_pytorch():
+    """dropout acts between layers, so on one layer it would do nothing: PyTorch's warning, word for word."""
+    with pytest.warns(UserWarning, match=r"^dropout option adds dropout after all but last recurrent layer, so "
+                                         r"non-zero dropout expects num_layers greater than 1, but got "
+                                         r"dropout=0.3 and num_layers=1$"):
+        minilstm.GRU(3, 4, dropout=0.3)
+    minilstm.GRU(3, 4, num_layers=2, dropout=0.3)  # no warning (warnings are errors in the tests)
+    minilstm.GRU(3, 4, recurrent_dropout=0.3)
+
+
+def test_repr_and_parameter_count():
+    lstm = minilstm.LSTM(3, 5, num_layers=2, batch_first=True, bidirectional=True, dtype="float64")
+    assert repr(lstm) == "LSTM(3, 5, num_layers=2, batch_first=True, bidirectional=True, dtype='float64')"
+    assert repr(minilstm.GRU(3, 5)) == "GRU(3, 5)"
+    # per layer and direction: 4H x D + 4H x H + 2 x 4H; layer 2 reads both directions (D = 2H)
+    assert lstm.num_params == 2 * (20 * 3 + 20 * 5 + 40) + 2 * (20 * 10 + 20 * 5 + 40)
+    assert lstm.num_params == sum(p.size for p in lstm.params.values())
+    torch = pytest.importorskip("torch")
+    ref = torch.nn.LSTM(3, 5, num_layers=2, bidirectional=True)
+    assert lstm.num_params == sum(p.numel() for p in ref.parameters())
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_optimizer_repr(name):
+    layer = minilstm.RNN(2, 3)
+    opt = getattr(minilstm, name)(layer.params, lr=0.5)
+    text = repr(opt)
+    assert text.startswith(f"{name}(lr=0.5, ") and text.endswith("; 4 parameter arrays, 0 steps taken)")
+    assert "weight_decay=" in text

@@ -263,3 +263,29 @@ def test_step_fn_carries_the_state_for_sampling(rng):
     assert len(text) == 12 and set(text) <= set("abcde")
     with pytest.raises(ValueError, match="step_fn needs a token model"):
         minilstm.Model(2, 3, 1).step_fn()
+
+
+def test_repr_summary_and_parameter_count():
+    model = minilstm.Model(32, 16, 10, cell="gru", head="all", vocab_size=10, seed=0)
+    assert repr(model) == ("Model(head='all',\n  (embedding): Embedding(num_embeddings=10, embedding_dim=32, "
+                           "dtype='float32')\n  (rnn): GRU(32, 16, batch_first=True)\n"
+                           "  (head): Linear(in_features=16, out_features=10, bias=True, dtype='float32')\n)")
+    assert model.num_params == 10 * 32 + (48 * 32 + 48 * 16 + 2 * 48) + (16 * 10 + 10)
+    assert model.num_params == sum(p.size for p in model.params.values())
+    lines = model.summary().splitlines()
+    assert lines[0].split() == ["Layer", "(type)", "Output", "shape", "Param", "#"]
+    assert lines[2].split() == ["embedding", "(Embedding)", "(B,", "T,", "32)", "320"]
+    assert lines[3].split() == ["rnn", "(GRU)", "(B,", "T,", "16)", "2,400"]
+    assert lines[4].split() == ["head", "(Linear)", "(B,", "T,", "10)", "170"]
+    assert lines[-1] == f"Total params: {model.num_params:,}"
+    last = minilstm.Model(1, 4, 2, bidirectional=True)
+    assert "(B, 2)" in last.summary().splitlines()[3] and "(B, T, 8)" in last.summary().splitlines()[2]
+
+
+def test_a_missing_feature_axis_says_so():
+    model = minilstm.Model(1, 4, 1)
+    with pytest.raises(ValueError, match=r"x must be \(batch, time, features\) floats, got a 2-D shape \(6, 20\): "
+                                         r"add a feature axis, x\[\.\.\., None\]"):
+        model(np.zeros((6, 20), np.float32))
+    with pytest.raises(ValueError, match="add a feature axis"):
+        model([[0.0, 1.0]])

@@ -204,7 +204,7 @@ def test_every_optimizer_runs(optimizer, sine):
 
 @pytest.mark.parametrize("schedule,lrs", [
     ("step", [1e-2] * 3),                                             # step_size 10
-    ("cosine", [1e-2 * (1 + math.cos(math.pi * e / 50)) / 2 for e in range(3)]),
+    ("cosine", [1e-2 * (1 + math.cos(math.pi * e / 3)) / 2 for e in range(3)]),   # T_max: the 3 epochs
     ("plateau", [1e-2] * 3),
     (("step", {"step_size": 1, "gamma": 0.5}), [1e-2, 5e-3, 2.5e-3]),
     (("plateau", {"patience": 0, "factor": 0.5, "mode": "max"}), [1e-2, 1e-2, 5e-3]),
@@ -280,8 +280,9 @@ def test_bad_data(sine, text):
         minilstm.train(minilstm.Model(2, 4, 1), sine[0], epochs=1, progress=False)
 
 
-def test_progress_bar_with_tqdm(sine, capsys):
+def test_progress_bar_with_tqdm(sine, capsys, monkeypatch):
     pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # as on a terminal
     minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=2, progress=True, seed=0)
     err = capsys.readouterr().err
     assert "epoch 1/2" in err and "epoch 2/2" in err and "loss=" in err
@@ -293,3 +294,104 @@ def test_progress_bar_without_tqdm(sine, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails as if tqdm were not installed
     history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=1, progress=True, seed=0)
     assert history.epochs == 1 and capsys.readouterr().err == ""
+
+
+def test_no_progress_bar_in_a_log(sine, capsys):
+    """Where stderr is a file or a pipe (capsys: not a terminal) a bar would write a line per redraw."""
+    pytest.importorskip("tqdm")
+    history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=2, progress=True, seed=0)
+    assert history.epochs == 2 and capsys.readouterr().err == ""
+
+
+def test_cosine_by_name_anneals_over_the_run(sine, tmp_path):
+    """schedule="cosine" reaches 0 at the run's last epoch, whatever ``epochs`` is, and a resumed run
+    anneals over all its epochs."""
+    history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), lr=1e-2, epochs=4, schedule="cosine",
+                             progress=False, seed=0)
+    assert history["lr"] == pytest.approx([1e-2 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)])
+    model = _sine_model()
+    minilstm.train(model, sine[0].subset(slice(0, 16)), lr=1e-2, epochs=2, schedule="cosine", progress=False,
+                   seed=0, checkpoint_dir=str(tmp_path))
+    resumed = minilstm.train(model, sine[0].subset(slice(0, 16)), lr=1e-2, epochs=4, schedule="cosine",
+                             progress=False, resume=str(tmp_path))
+    # epochs 1-2 annealed over 2 (T_max 2); the resumed 3-6 over all 6, from the saved schedule epoch
+    assert resumed["lr"][2:] == pytest.approx([1e-2 * (1 + math.cos(math.pi * e / 6)) / 2 for e in range(2, 6)])
+
+
+def test_ctrl_c_stops_after_the_batch_and_saves(sine, tmp_path):
+    """SIGINT during an epoch: the batch in progress ends, the partial epoch is logged and saved."""
+    import os
+    import signal
+
+    calls = []
+
+    def loss_then_interrupt(pred, target, mask):
+        calls.append(1)
+        if len(calls) == 9:  # 6 batches and the evaluation of epoch 1, then epoch 2's second batch
+            os.kill(os.getpid(), signal.SIGINT)
+        return mse_loss(pred, target, mask)
+
+    history = minilstm.train(_sine_model(), sine[0], val_data=sine[1], epochs=5, batch_size=16, progress=False,
+                             seed=0, loss=loss_then_interrupt, checkpoint_dir=str(tmp_path))
+    assert history.interrupted and not history.stopped_early
+    assert history["epoch"] == [1, 2] and len(history["val_loss"]) == 2
+    assert len(calls) == 10  # the second batch finished, then only epoch 2's evaluation
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
+    saved = minilstm.checkpoint.read(str(tmp_path / "model.npz")).meta["training"]
+    assert saved["epoch"] == 2
+
+
+def test_a_second_ctrl_c_interrupts_at_once(sine):
+    import os
+    import signal
+
+    def interrupt_twice(epoch, logs, model):
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        minilstm.train(_sine_model(), sine[0], epochs=3, progress=False, seed=0, callbacks=[interrupt_twice])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_training_runs_with_one_blas_thread(sine, monkeypatch):
+    """blas_threads="auto": one BLAS thread inside train for a small layer (the machine's count is given
+    back after); an int sets the count, None or a user's OPENBLAS_NUM_THREADS leaves BLAS alone."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+
+    before, seen = blas_threads(), []
+    for var in minilstm.threads.ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+
+    def record(epoch, logs, model):
+        seen.append(blas_threads())
+
+    for threads in ("auto", None, 2):
+        minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=1, progress=False, seed=0,
+                       callbacks=[record], blas_threads=threads)
+        assert blas_threads() == before
+    assert seen == [[1] * len(before), before, [2] * len(before)]
+    assert minilstm.threads.resolve("auto", work=64 * 512**2) is None  # a large layer keeps BLAS's threads
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    assert minilstm.threads.resolve("auto") is None and minilstm.threads.resolve(3) == 3
+    with pytest.raises(ValueError, match="blas_threads must be one of"):
+        minilstm.threads.resolve("many")
+    with pytest.raises(ValueError, match="blas_threads must be a positive int, got 0"):
+        minilstm.threads.resolve(0)
+
+
+def test_predict_proba_and_softmax(text):
+    model = _text_model(text)
+    logits = minilstm.predict(model, text)
+    proba = minilstm.predict(model, text, proba=True)
+    assert proba.shape == logits.shape and proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(axis=-1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(proba, minilstm.softmax(logits), rtol=1e-6)
+    e = np.exp(logits.astype(np.float64))
+    np.testing.assert_allclose(proba, e / e.sum(axis=-1, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(minilstm.softmax([[1000.0, 1000.0]]), [[0.5, 0.5]])  # no overflow
+    with pytest.raises(TypeError, match="proba must be True or False"):
+        minilstm.predict(model, text, proba="yes")

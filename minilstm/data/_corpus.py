@@ -1,7 +1,7 @@
 """A small built-in corpus for the character-level text task.
 
 Original prose written for minilstm (released with it under the MIT license):
-plain ASCII English, a few kilobytes, enough for a character model to learn
+plain ASCII English, about nine kilobytes, enough for a character model to learn
 spelling, spaces and punctuation in a minute on a CPU.
 """
 
@@ -74,4 +74,90 @@ It has a little room inside it and three doors: one to let things in, one to
 let things out, and one through which old things may leave. It learns, from
 many pages, when to open each door. That is all it does, and it is enough to
 write a passable sentence, and now and then a line that nobody taught it.
+
+THE MILLER AND THE RIVER
+
+There was once a miller who lived beside a river, and the river turned his
+wheel, and the wheel turned his stones, and the stones ground the grain that
+the farmers brought him from the hills. In the spring the river was high and
+fast, and the wheel turned so quickly that the miller had to slow it with a
+board. In the summer the river was low and slow, and the wheel turned so
+gently that the miller could count each turn. He knew the river as a man
+knows an old friend: its moods, its habits, and the sound it made at night.
+
+One summer the river did not come down at all. The farmers came to the mill
+with their carts full of grain, and the miller stood at the door and shook
+his head. "The river is asleep," he said. "When it wakes, I will grind your
+grain." The farmers waited one day, and then two, and then a week. The grain
+sat in the carts and the carts sat in the yard, and still the wheel did not
+turn.
+
+So the miller walked up the river to see what had happened to it. He walked
+for a day along the dry bed, past the stones that the water had always
+covered, past the fish that had been left in the pools, past the roots of
+the willows that hung in the air. At the end of the day he came to a wall
+of stones and mud and branches that lay across the river, and behind the
+wall the water stood deep and still. A family of beavers had built it, and
+they sat on the top of their wall and looked at him.
+
+The miller did not break the wall. He sat down beside it and thought. The
+beavers needed the water to keep their house safe, and the farmers needed
+the water to grind their grain, and the river had enough water for both if
+it was shared. So he took a few stones from the side of the wall, only a
+few, and the water began to run again, slowly, down the old bed toward the
+mill. The beavers watched him, and when he had gone they did not put the
+stones back.
+
+When the miller came home the wheel was turning. The farmers were grinding
+their grain, and the children were playing in the water, and the yard was
+full of flour and noise. The miller said nothing about the beavers. But
+every summer after that he walked up the river to see his neighbours, and
+every summer he took a few stones from the side of their wall, and every
+summer the river came down to the mill.
+
+THE MAP MAKER
+
+A young woman once set out to make a map of her country. She took a notebook,
+a pencil, a compass and a length of string, and she walked from one end of
+the country to the other. She measured the roads with the string and the
+hills with her legs, and she wrote down the names of the villages and the
+rivers and the farms. At night she sat by the fire in the inns and drew what
+she had seen that day, one small square of the map at a time.
+
+It took her three years. When she came home she laid the squares on the
+floor of her room, and put them together, and looked at the whole of her
+country for the first time. It was smaller than she had thought, and more
+beautiful. The roads ran from village to village like threads, and the
+rivers ran from the hills to the sea, and every name on the map was a place
+where she had slept, or eaten, or asked the way.
+
+People came to see the map and to find their own villages on it. An old man
+found the farm where he was born, and a child found the school where she
+learned to read, and a sailor found the harbour where his ship was built.
+Each of them said the same thing: "I did not know it was so close to the
+others." The map did not tell them anything new about their own places. It
+told them how their places were joined.
+
+The young woman made copies of the map and gave them to the schools. She
+did not make another map. When people asked her why, she said that a map is
+only the memory of a walk, and that she would rather take another walk. So
+she put her notebook and her pencil in her pocket, and her compass and her
+string, and she set out again, to see what had changed.
+
+HOW TO READ A LONG BOOK
+
+Read the first page slowly, and the second page a little faster. Keep the
+names of the people in your head, and the place where the story begins, and
+the thing that somebody wants. Most of what you read you will forget by the
+next chapter, and that is as it should be: the colour of a coat, the weather
+on a Tuesday, the words of a song that somebody sang at a wedding. But the
+thing that somebody wants you must carry from the first page to the last,
+because the whole book is about whether they get it.
+
+When you put the book down at night, do not try to remember every page. Try
+to remember where you are, and who is with you, and what is about to happen.
+In the morning you will open the book again and find that the rest comes
+back by itself, as a road comes back when you walk it a second time. A good
+reader is not one who remembers the most. A good reader is one who keeps the
+thread, and knows which things to let go, and which things to hold.
 """
