@@ -1,7 +1,7 @@
 """minilstm: recurrent networks with hand-written backprop through time, on NumPy or CuPy."""
 __version__ = "0.1.0"
 
-from . import data, inspect, optim, plot, schedules
+from . import data, inspect, nn, optim, plot, schedules
 from .backend import backend_scope, get_backend, to_numpy, use_backend
 from .cell_modules import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .checkpoint import load
@@ -10,12 +10,14 @@ from .gradcheck import check_gradients, gradcheck
 from .layers import GRU, LSTM, RNN, PeepholeLSTM
 from .losses import CrossEntropyLoss, MSELoss, mse_loss, softmax_cross_entropy
 from .model import Model
+from .nn import Conv1d, Dropout, ReLU, Tanh
 from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from .train import History, evaluate, predict, train
 
 __all__ = ["use_backend", "backend_scope", "get_backend", "to_numpy",
            "RNN", "LSTM", "GRU", "PeepholeLSTM", "Linear", "Embedding",
            "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell",
+           "Conv1d", "ReLU", "Tanh", "Dropout",
            "MSELoss", "CrossEntropyLoss", "mse_loss", "softmax_cross_entropy",
            "gradcheck", "check_gradients", "Model", "train", "evaluate", "predict", "History", "load",
-           "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "data", "inspect", "optim", "plot", "schedules"]
+           "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "data", "inspect", "nn", "optim", "plot", "schedules"]

@@ -1,0 +1,12 @@
+"""The layers a user composes beside the recurrent ones, one family per file.
+
+- :mod:`.conv`: ``Conv1d`` over time, on batch-first sequences with the channels last.
+- :mod:`.activations`: ``ReLU``, ``Tanh`` and inverted ``Dropout``, without parameters.
+
+Each follows the layers' protocol: ``params``/``grads`` dicts under PyTorch's keys,
+``forward`` saving a named cache and a hand-written ``backward`` filling ``grads``.
+"""
+from .activations import Dropout, ReLU, Tanh
+from .conv import Conv1d
+
+__all__ = ["Conv1d", "ReLU", "Tanh", "Dropout"]
