@@ -8,16 +8,25 @@ from .checkpoint import load
 from .dense import Embedding, Linear
 from .gradcheck import check_gradients, gradcheck
 from .layers import GRU, LSTM, RNN, PeepholeLSTM
-from .losses import CrossEntropyLoss, MSELoss, mse_loss, softmax_cross_entropy
+from .losses import (
+    CrossEntropyLoss,
+    GaussianNLLLoss,
+    MSELoss,
+    gaussian_nll_loss,
+    l2_penalty,
+    mse_loss,
+    softmax_cross_entropy,
+)
 from .model import Model
-from .nn import AttentionPool, Conv1d, Dropout, ReLU, Tanh
+from .nn import AttentionPool, Conv1d, Dropout, GaussianHead, ReLU, Tanh
 from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from .train import History, evaluate, predict, train
 
 __all__ = ["use_backend", "backend_scope", "get_backend", "to_numpy",
            "RNN", "LSTM", "GRU", "PeepholeLSTM", "Linear", "Embedding",
            "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell",
-           "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool",
-           "MSELoss", "CrossEntropyLoss", "mse_loss", "softmax_cross_entropy",
+           "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "GaussianHead",
+           "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "softmax_cross_entropy",
+           "gaussian_nll_loss", "l2_penalty",
            "gradcheck", "check_gradients", "Model", "train", "evaluate", "predict", "History", "load",
            "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "data", "inspect", "nn", "optim", "plot", "schedules"]
