@@ -1,21 +1,33 @@
 """minilstm: recurrent networks with hand-written backprop through time, on NumPy or CuPy."""
 __version__ = "0.1.0"
 
-from . import data, inspect, optim, plot, schedules, threads
+from . import data, inspect, nn, optim, plot, schedules, threads
 from .backend import backend_scope, get_backend, to_numpy, use_backend
 from .cell_modules import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .checkpoint import load
 from .dense import Embedding, Linear
 from .gradcheck import check_gradients, gradcheck
 from .layers import GRU, LSTM, RNN, PeepholeLSTM
-from .losses import CrossEntropyLoss, MSELoss, mse_loss, softmax_cross_entropy
+from .losses import (
+    CrossEntropyLoss,
+    GaussianNLLLoss,
+    MSELoss,
+    gaussian_nll_loss,
+    l2_penalty,
+    mse_loss,
+    softmax_cross_entropy,
+)
 from .model import Model
+from .nn import AttentionPool, Conv1d, Dropout, GaussianHead, ReLU, Tanh
 from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from .train import History, evaluate, predict, softmax, train
 
 __all__ = ["use_backend", "backend_scope", "get_backend", "to_numpy",
            "RNN", "LSTM", "GRU", "PeepholeLSTM", "Linear", "Embedding",
            "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell",
-           "MSELoss", "CrossEntropyLoss", "mse_loss", "softmax_cross_entropy",
+           "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "GaussianHead",
+           "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "softmax_cross_entropy",
+           "gaussian_nll_loss", "l2_penalty",
            "gradcheck", "check_gradients", "Model", "train", "evaluate", "predict", "softmax", "History", "load",
-           "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "data", "inspect", "optim", "plot", "schedules", "threads"]
+           "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "data", "inspect", "nn", "optim", "plot", "schedules",
+           "threads"]

@@ -187,3 +187,155 @@ class CrossEntropyLoss(_Loss):
     with the classes in the last axis, plus a mask. See :func:`softmax_cross_entropy`."""
 
     _fn = staticmethod(softmax_cross_entropy)
+
+
+def gaussian_nll_loss(mean: Any, target: Any, var: Any, mask: Any = None, *, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> tuple[float, tuple[Any, Any]]:
+    """Gaussian negative log-likelihood and its gradients; as ``torch.nn.functional.gaussian_nll_loss``.
+
+    With ``v = max(var, eps)`` (the clamp keeps ``log`` finite; as in PyTorch the
+    gradient passes it unchanged) and ``e = mean - target``::
+
+        l_k = (1/2) (log v_k + e_k^2 / v_k)   (+ (1/2) log(2 pi) if full)
+        L = (1/n) sum_k m_k l_k,   n = sum_k m_k  ("mean"; n = 1 for "sum")
+        dL/dmean_k = m_k e_k / (n v_k)
+        dL/dvar_k  = m_k (1/v_k - e_k^2 / v_k^2) / (2n)
+
+    Parameters
+    ----------
+    mean, target : (..., F) float arrays
+        The predicted mean and the observed value; ``target`` is cast to ``mean``'s dtype.
+    var : float array of non-negative variances
+        ``(..., F)`` (one per entry), or one per row of ``...`` for every feature:
+        ``(...)`` or ``(..., 1)``, or any shape that differs from ``mean``'s only by
+        one axis of length 1 (PyTorch's rules); its gradient is summed over the
+        entries it was broadcast to.
+    mask : array of booleans or 0/1, optional
+        The leading axes of ``mean``, as for :func:`mse_loss`.
+    full : bool, default False
+        Add the constant ``(1/2) log(2 pi)``.
+    eps : float, default 1e-6
+    reduction : {"mean", "sum"}, default "mean"
+
+    Returns
+    -------
+    loss : float
+    (dmean, dvar) : arrays shaped and typed like ``mean`` and ``var``
+    """
+    xp = get_backend().xp
+    validate.boolean("full", full)
+    eps = validate.at_least("eps", eps, 0.0, strict=True)
+    validate.choice("reduction", reduction, ("mean", "sum"))
+    mean = _float_input("mean", mean)
+    dtype = check_dtype(mean.dtype)
+    target = _float_input("target", target, dtype)
+    var = _float_input("var", var, dtype)
+    if tuple(target.shape) != tuple(mean.shape):
+        raise ValueError(f"mean and target must have the same shape, "
+                         f"got mean {tuple(mean.shape)} and target {tuple(target.shape)}")
+    var_shape, axis = _variance_shape(tuple(mean.shape), tuple(var.shape))
+    if bool(xp.any(var < 0)):
+        raise ValueError("var must be non-negative (a variance), got negative entries")
+    _, keep, n = _mask(mask, tuple(mean.shape))
+    n = n if reduction == "mean" else 1
+    v = xp.reshape(xp.maximum(var, xp.full_like(var, eps)), var_shape)    # broadcasts against mean
+    e = mean - target
+    nll = 0.5 * (xp.log(v) + e * e / v)                                    # (..., F)
+    if full:
+        nll = nll + 0.5 * math.log(2.0 * math.pi)
+    loss = float(xp.sum(_masked(nll, keep))) / n
+    dmean = _masked(e / v, keep) / n                                       # d(e^2 / 2v)/dmean = e / v
+    dv = _masked(0.5 * (1.0 / v - e * e / (v * v)), keep) / n             # d(log v / 2)/dv + d(e^2 / 2v)/dv
+    if axis is not None:  # one variance served every entry along this axis: their gradients add
+        dv = xp.sum(dv, axis=axis, keepdims=True)
+    return loss, (dmean, xp.reshape(dv, tuple(var.shape)))
+
+
+def _variance_shape(mean_shape: tuple, var_shape: tuple) -> tuple[tuple, int | None]:
+    """The shape ``var`` takes to broadcast against ``mean``, and the axis it is broadcast along (if any)."""
+    if var_shape == mean_shape:
+        return var_shape, None
+    if var_shape == mean_shape[:-1]:  # one variance per row: add the feature axis
+        var_shape = var_shape + (1,)
+    differ = [k for k, (m, v) in enumerate(zip(mean_shape, var_shape)) if m != v]
+    if len(var_shape) != len(mean_shape) or len(differ) != 1 or var_shape[differ[0]] != 1:
+        raise ValueError(f"var must have mean's shape {mean_shape}, or it without its last axis, or "
+                         f"one of its axes of length 1 (for example {mean_shape[:-1] + (1,)}), got {var_shape}")
+    return var_shape, differ[0]
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood; like ``torch.nn.GaussianNLLLoss``, plus a mask.
+
+    ``forward(mean, target, var, mask=None)`` returns the float loss and
+    :meth:`backward` the pair ``(dmean, dvar)``, ready for
+    :meth:`minilstm.GaussianHead.backward`. See :func:`gaussian_nll_loss`.
+
+    Parameters
+    ----------
+    full : bool, default False
+    eps : float, default 1e-6
+    reduction : {"mean", "sum"}, default "mean"
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__()
+        self.full = validate.boolean("full", full)
+        self.eps = validate.at_least("eps", eps, 0.0, strict=True)
+        self.reduction = validate.choice("reduction", reduction, ("mean", "sum"))
+
+    def forward(self, mean: Any, target: Any, var: Any, mask: Any = None) -> float:  # type: ignore[override]
+        """The loss of the Gaussian ``(mean, var)`` against ``target`` (shapes: :func:`gaussian_nll_loss`)."""
+        loss, self._grad = gaussian_nll_loss(mean, target, var, mask, full=self.full, eps=self.eps,
+                                             reduction=self.reduction)
+        return loss
+
+    __call__ = forward
+
+    def __repr__(self) -> str:
+        return f"GaussianNLLLoss(full={self.full}, eps={self.eps}, reduction={self.reduction!r})"
+
+
+def l2_penalty(params: dict, weight: float) -> tuple[float, dict]:
+    """An L2 penalty on parameters, to add to any loss, and its gradients.
+
+    ``P = (weight/2) sum_k ||p_k||^2`` over the arrays of ``params``, so
+    ``dP/dp_k = weight * p_k``: the same pull towards zero as ``weight_decay=weight``
+    in :class:`minilstm.SGD` (PyTorch's convention; Keras's ``l2(lam)`` is
+    ``weight = 2 lam``). Unlike ``weight_decay`` it is part of the loss you
+    report, and you choose the arrays (biases are usually left out).
+
+    Parameters
+    ----------
+    params : dict of str to float array
+        For example ``{k: p for k, p in model.params.items() if "weight" in k}``.
+    weight : float >= 0
+
+    Returns
+    -------
+    value : float
+    grads : dict
+        ``weight * p`` under the keys of ``params``.
+
+    Examples
+    --------
+    Add the value to the loss and each gradient to the model's own, after its backward::
+
+        loss, dpred = minilstm.mse_loss(model(x), y)
+        model.backward(dpred)
+        penalty, dparams = l2_penalty(model.params, 1e-4)
+        loss += penalty
+        model.grads = {k: g + dparams[k] if k in dparams else g for k, g in model.grads.items()}
+    """
+    weight = validate.at_least("weight", weight, 0.0)
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict of arrays (a layer's .params), got {type(params).__name__}")
+    xp = get_backend().xp
+    value = 0.0
+    grads = {}
+    for k, p in params.items():
+        if not hasattr(p, "shape") or str(p.dtype).rpartition(".")[2] not in ("float32", "float64"):
+            raise TypeError(f"params[{k!r}] must be a float array, got {type(p).__name__}")
+        value += 0.5 * weight * float(xp.sum(p * p))
+        grads[k] = weight * p                            # d(w/2 p^2)/dp = w p
+    return value, grads

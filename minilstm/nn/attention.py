@@ -1,0 +1,174 @@
+"""AttentionPool: a learned query attends over the time steps of a sequence.
+
+Shape letters: B batch, T time steps, H features of each step (a recurrent
+layer's hidden size, times 2 if bidirectional).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .. import init, validate
+from ..backend import check_dtype, get_backend, rng
+from ..module import Module
+
+
+class _AttentionCache(NamedTuple):
+    h: Any             # (B, T, H): the input, zero on padded steps
+    a: Any             # (B, T): attention weights, exactly zero on padded steps
+    u: Any             # (B, T, H): tanh(W h + b) for "additive", None for "dot"
+    valid: Any         # (B, T) booleans: the steps inside each sequence's length, or None
+
+
+class AttentionPool(Module):
+    """Pool a sequence into one vector, weighting each step by a learned attention.
+
+    With a learned query ``q`` (H,), the score of step t is::
+
+        dot:       e_t = h_t . q / sqrt(H)
+        additive:  u_t = tanh(W h_t + b),  e_t = u_t . q      (Bahdanau et al. 2015; q is their v)
+
+    and the output is the attention-weighted sum of the steps::
+
+        a = softmax_t(e)   (over t < lengths[b] only: padded steps get a_t = 0)
+        y = sum_t a_t h_t
+
+    Backward, with ``da_t = dy . h_t`` and the softmax's Jacobian::
+
+        de_t = a_t (da_t - sum_s a_s da_s)
+        dh_t = a_t dy + de_t de_t/dh_t
+
+    The input is a batch-first sequence (B, T, H), as ``LSTM(..., batch_first=True)``
+    gives. The last forward's weights stay in :attr:`last_attention` (B, T) to
+    be plotted.
+
+    Parameters
+    ----------
+    hidden : int
+        H.
+    kind : {"dot", "additive"}, default "dot"
+    seed : int or numpy Generator, optional
+        Seeds the host generator that draws the weights.
+    dtype : {"float32", "float64"}, default "float32"
+
+    Attributes
+    ----------
+    params : dict
+        ``query`` (H,); for ``"additive"`` also ``weight`` (H, H) and ``bias``
+        (H,). All drawn from U(-1/sqrt(H), 1/sqrt(H)) (weight, bias, then query).
+    grads : dict
+        Gradients of the last :meth:`backward`, same keys and shapes.
+    last_attention : (B, T) array or None
+        The attention weights of the last :meth:`forward`; rows sum to 1.
+    """
+
+    def __init__(self, hidden: int, kind: str = "dot", seed: Any = None, dtype: str = "float32") -> None:
+        self.hidden = validate.positive_int("hidden", hidden)
+        self.kind = validate.choice("kind", kind, ("dot", "additive"))
+        self.dtype = check_dtype(dtype)
+        self._rng = rng(seed)
+        H, bound = self.hidden, 1.0 / math.sqrt(self.hidden)
+        host = {}
+        if self.kind == "additive":
+            host["weight"] = init.uniform(self._rng, (H, H), bound)
+            host["bias"] = init.uniform(self._rng, (H,), bound)
+        host["query"] = init.uniform(self._rng, (H,), bound)
+        self._set_params(host)
+        self.last_attention: Any = None
+        self._cache: _AttentionCache | None = None
+
+    def __repr__(self) -> str:
+        return f"AttentionPool(hidden={self.hidden}, kind={self.kind!r}, dtype={self.dtype!r})"
+
+    def _valid(self, lengths: Any, B: int, T: int) -> Any:
+        """A (B, T) boolean device array: True on each sequence's first ``lengths[b]`` steps; or None."""
+        if lengths is None:
+            return None
+        host = validate.integer_array("lengths", lengths)
+        validate.shape("lengths", host, (B,), "(one length per sequence of the batch)")
+        if host.min() < 1 or host.max() > T:
+            raise ValueError(f"lengths must be in [1, T={T}], got values from {host.min()} to {host.max()}")
+        return get_backend().asarray(np.arange(T)[None, :] < host[:, None], "float32") != 0
+
+    def _scores(self, h: Any) -> tuple[Any, Any]:
+        """The scores e (B, T), and u = tanh(W h + b) (B, T, H) for "additive" (else None)."""
+        q = self.params["query"]
+        if self.kind == "dot":
+            return (h @ q) / math.sqrt(self.hidden), None
+        u = get_backend().xp.tanh(h @ self.params["weight"].T + self.params["bias"])
+        return u @ q, u
+
+    def forward(self, x: Any, lengths: Any = None) -> Any:
+        """Attend over the steps of each sequence and return their weighted sum.
+
+        Parameters
+        ----------
+        x : (B, T, H) array
+            Batch-first sequences.
+        lengths : (B,) ints in [1, T], optional
+            Valid steps of each sequence of a padded batch: padded steps get
+            exactly zero attention and zero gradient, whatever they hold.
+
+        Returns
+        -------
+        y : (B, H) array
+        """
+        xp = self._check_backend().xp
+        x = validate.float_array("x", x, self.dtype)
+        if x.ndim != 3 or x.shape[-1] != self.hidden:
+            raise ValueError(f"x must be a batch-first 3-D array (batch, time, hidden={self.hidden}), "
+                             f"got shape {tuple(x.shape)}")
+        B, T, _ = x.shape
+        if B == 0 or T == 0:
+            raise ValueError(f"x must have at least one time step and one sequence, got shape {tuple(x.shape)}")
+        valid = self._valid(lengths, B, T)
+        h = x if valid is None else xp.where(valid[:, :, None], x, xp.zeros_like(x))  # padding: never read
+        e, u = self._scores(h)                                           # (B, T)
+        if valid is not None:
+            e = xp.where(valid, e, xp.full_like(e, -math.inf))           # padded steps: exp(-inf) = 0
+        z = xp.exp(e - xp.max(e, axis=1, keepdims=True))                 # stable: the largest is exp(0)
+        a = z / xp.sum(z, axis=1, keepdims=True)                         # (B, T) softmax over time
+        y = xp.sum(a[:, :, None] * h, axis=1)                            # (B, H)
+        self._cache = _AttentionCache(h, a, u, valid)
+        self.last_attention = a
+        return y
+
+    __call__ = forward
+
+    def backward(self, dy: Any) -> Any:
+        """Backpropagate through the last :meth:`forward`; fills :attr:`grads`.
+
+        Parameters
+        ----------
+        dy : (B, H) array
+            Gradient of the loss with respect to ``y``.
+
+        Returns
+        -------
+        dx : (B, T, H) array
+            Exactly zero on padded steps.
+        """
+        h, a, u, valid = self._require_forward()
+        xp = self._check_backend().xp
+        B, T, H = h.shape
+        dy = validate.float_array("dy", dy, self.dtype)
+        validate.shape("dy", dy, (B, H), "(the forward output's shape (batch, hidden))")
+        da = h @ dy[:, :, None]                                         # (B, T, 1): dy . h_t
+        de = a[:, :, None] * (da - xp.sum(a[:, :, None] * da, axis=1, keepdims=True))  # softmax Jacobian
+        dh = a[:, :, None] * dy[:, None, :]                             # y = sum_t a_t h_t
+        q = self.params["query"]
+        if self.kind == "dot":
+            self.grads = {"query": xp.sum(de * h, axis=(0, 1)) / math.sqrt(H)}  # de_t/dq = h_t / sqrt(H)
+            dh = dh + de * q / math.sqrt(H)                                  # de_t/dh_t = q / sqrt(H)
+        else:
+            dpre = (de * q) * (1.0 - u * u)                  # de_t/du_t = q, backprop through tanh
+            dpre2 = xp.reshape(dpre, (B * T, H))
+            self.grads = {"weight": dpre2.T @ xp.reshape(h, (B * T, H)),   # dL/dW = sum dpre h^T
+                          "bias": xp.sum(dpre2, axis=0),
+                          "query": xp.sum(de * u, axis=(0, 1))}              # de_t/dq = u_t
+            dh = dh + dpre @ self.params["weight"]
+        if valid is not None:  # padded steps were never read: exactly zero
+            dh = xp.where(valid[:, :, None], dh, xp.zeros_like(dh))
+        return dh
