@@ -327,8 +327,10 @@ class LSTM(Recurrent):
     gate's initial bias. The variants of Greff et al. (2015) are keyword
     options: ``input_gate``, ``forget_gate``, ``output_gate``,
     ``input_activation``, ``output_activation`` (each default True) and
-    ``coupled`` (CIFG, ``i = 1 - f``; default False); a removed gate has no
-    rows in the fused weights. See :class:`Recurrent` for the other arguments
+    ``coupled`` (CIFG, ``i = 1 - f``; default False; with the default forget
+    bias of 1, ``i`` starts near 1 - sigmoid(1) = 0.27); a removed gate has no
+    rows in the fused weights. ``peephole=True`` is :class:`PeepholeLSTM`, so
+    ``LSTM(D, H, **minilstm.cells.VARIANTS["CIFG"])`` builds Greff et al.'s CIFG. See :class:`Recurrent` for the other arguments
     and :mod:`minilstm.cells.lstm` for the equations.
     """
 
@@ -337,8 +339,9 @@ class LSTM(Recurrent):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  forget_bias: float | None = None, *, input_gate: bool = True, forget_gate: bool = True,
                  output_gate: bool = True, input_activation: bool = True, output_activation: bool = True,
-                 coupled: bool = False, **kwargs: Any) -> None:
-        cell, forget_bias = lstm_step(self._peephole, forget_bias, input_gate=input_gate, forget_gate=forget_gate,
+                 coupled: bool = False, peephole: bool | None = None, **kwargs: Any) -> None:
+        peephole = self._peephole if peephole is None else validate.boolean("peephole", peephole)
+        cell, forget_bias = lstm_step(peephole, forget_bias, input_gate=input_gate, forget_gate=forget_gate,
                                       output_gate=output_gate, input_activation=input_activation,
                                       output_activation=output_activation, coupled=coupled)
         super().__init__(cell, input_size, hidden_size, num_layers, forget_bias=forget_bias, **kwargs)

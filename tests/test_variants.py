@@ -100,3 +100,13 @@ def test_a_variant_model_saves_and_loads(tmp_path, rng):
     assert again.rnn.cell == model.rnn.cell
     x = rng.standard_normal((3, 5, 2))
     np.testing.assert_array_equal(model(x)[0], again(x)[0])
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_variants_table_passes_straight_to_a_layer_and_a_model(name):
+    layer = minilstm.LSTM(3, 4, **VARIANTS[name])
+    assert layer.cell.peephole == VARIANTS[name]["peephole"]
+    model = minilstm.Model(3, 4, 1, cell="lstm", **VARIANTS[name])
+    assert model.rnn.cell == layer.cell
+    with pytest.raises(TypeError, match="peephole must be True or False"):
+        minilstm.LSTM(3, 4, peephole="yes")
