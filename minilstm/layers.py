@@ -330,8 +330,9 @@ class LSTM(Recurrent):
     ``coupled`` (CIFG, ``i = 1 - f``; default False; with the default forget
     bias of 1, ``i`` starts near 1 - sigmoid(1) = 0.27); a removed gate has no
     rows in the fused weights. ``peephole=True`` is :class:`PeepholeLSTM`, so
-    ``LSTM(D, H, **minilstm.cells.VARIANTS["CIFG"])`` builds Greff et al.'s CIFG. See :class:`Recurrent` for the other arguments
-    and :mod:`minilstm.cells.lstm` for the equations.
+    ``LSTM(D, H, **minilstm.cells.VARIANTS["CIFG"])`` builds Greff et al.'s CIFG.
+    See :class:`Recurrent` for the other arguments and :mod:`minilstm.cells.lstm`
+    for the equations.
     """
 
     _peephole = False
