@@ -18,13 +18,25 @@ from .losses import (
     softmax_cross_entropy,
 )
 from .model import Model
-from .nn import AttentionPool, Conv1d, Dropout, GaussianHead, ReLU, Tanh
+from .nn import (
+    AttentionPool,
+    Conv1d,
+    Dropout,
+    GaussianHead,
+    LastStep,
+    MaskPadding,
+    MeanOverTime,
+    ReLU,
+    Sequential,
+    Tanh,
+)
 from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from .train import History, evaluate, predict, softmax, train
 
 __all__ = ["use_backend", "backend_scope", "get_backend", "to_numpy",
            "RNN", "LSTM", "GRU", "PeepholeLSTM", "Linear", "Embedding",
            "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell",
+           "Sequential", "LastStep", "MeanOverTime", "MaskPadding",
            "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "GaussianHead",
            "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "softmax_cross_entropy",
            "gaussian_nll_loss", "l2_penalty",

@@ -65,15 +65,6 @@ class Cell(Module):
             + (f", dtype={self.dtype!r}" if self.dtype != "float32" else "")
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{options})"
 
-    def train(self, mode: bool = True) -> Cell:
-        """Training or evaluation mode (a cell behaves the same in both; kept for a uniform interface)."""
-        self.training = validate.boolean("mode", mode)
-        return self
-
-    def eval(self) -> Cell:
-        """Evaluation mode."""
-        return self.train(False)
-
     def step_params(self) -> Any:
         """The :class:`~minilstm.cells.CellParams` the step pair runs with (live arrays)."""
         return cell_params(self.params, self.cell, self.hidden_size, self.dtype)

@@ -113,15 +113,6 @@ class Recurrent(Module):
     def _cell_params(self, layer: int, direction: int) -> CellParams:
         return cell_params(self.params, self.cell, self.hidden_size, self.dtype, self._suffix(layer, direction))
 
-    def train(self, mode: bool = True) -> Recurrent:
-        """Training mode (dropout on) or, with ``mode=False``, evaluation mode."""
-        self.training = validate.boolean("mode", mode)
-        return self
-
-    def eval(self) -> Recurrent:
-        """Evaluation mode: dropout off."""
-        return self.train(False)
-
     # ------------------------------------------------------------------ forward / backward
     def _check_state(self, state: Any, name: str, B: int) -> tuple:
         """A tuple of (L*K, B, H) arrays (zeros where None) from a user's state."""

@@ -1,5 +1,11 @@
 """A whole model: an optional Embedding, a recurrent stack of any cell, and a Linear head.
 
+``Model`` is a builder: it makes the :class:`~minilstm.Sequential` that a user
+could write by hand (``embedding``, ``rnn``, ``last`` = :class:`LastStep` for
+head "last" or ``mask`` = :class:`MaskPadding` for head "all", and ``head``), so
+there is one composition mechanism; its parameters keep the keys
+``"rnn.weight_ih_l0"``, ``"head.weight"``, ... and its checkpoints its flat config.
+
 Shape letters: N or B batch, T time steps, F input features, V vocabulary,
 H hidden units, K directions (1 or 2), O outputs. Models take batch-first data
 (``(B, T, F)`` floats, or ``(B, T)`` token ids with ``vocab_size``), as data
@@ -18,15 +24,16 @@ from typing import Any
 import numpy as np
 
 from . import validate
-from .backend import concat, get_backend, permute_dims, to_numpy
+from .backend import to_numpy
 from .dense import Embedding, Linear
 from .layers import GRU, LSTM, RNN, PeepholeLSTM
+from .nn.sequential import LastStep, MaskPadding, Sequential
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU, "peephole": PeepholeLSTM}
 HEADS = ("last", "all")
 
 
-class Model:
+class Model(Sequential):
     """Embedding (optional) -> recurrent stack -> Linear head.
 
     Parameters
@@ -56,31 +63,36 @@ class Model:
                  seed: Any = None, dtype: str = "float32", **cell_options: Any) -> None:
         validate.choice("cell", cell, tuple(CELLS))
         self.head_mode = validate.choice("head", head, HEADS)
-        self.config = dict(input_size=input_size, hidden_size=hidden_size, output_size=output_size,
-                           cell=cell, num_layers=num_layers, head=head, vocab_size=vocab_size,
-                           dropout=dropout, recurrent_dropout=recurrent_dropout,
-                           bidirectional=bidirectional, dtype=dtype, **cell_options)
+        self._config = dict(input_size=input_size, hidden_size=hidden_size, output_size=output_size,
+                            cell=cell, num_layers=num_layers, head=head, vocab_size=vocab_size,
+                            dropout=dropout, recurrent_dropout=recurrent_dropout,
+                            bidirectional=bidirectional, dtype=dtype, **cell_options)
         draw = np.random.default_rng(seed)
         seeds = draw.integers(0, 2**63 - 1, size=3)
-        self.embedding = None
+        modules = {}
         if vocab_size is not None:
-            self.embedding = Embedding(vocab_size, input_size, seed=int(seeds[0]), dtype=dtype)
-        self.rnn = CELLS[cell](input_size, hidden_size, num_layers, batch_first=True, dropout=dropout,
-                               recurrent_dropout=recurrent_dropout, bidirectional=bidirectional,
-                               seed=int(seeds[1]), dtype=dtype, **cell_options)
-        self.head = Linear(self.rnn.num_directions * hidden_size, output_size, seed=int(seeds[2]), dtype=dtype)
-        self.dtype = self.rnn.dtype
+            modules["embedding"] = Embedding(vocab_size, input_size, seed=int(seeds[0]), dtype=dtype)
+        modules["rnn"] = CELLS[cell](input_size, hidden_size, num_layers, batch_first=True, dropout=dropout,
+                                     recurrent_dropout=recurrent_dropout, bidirectional=bidirectional,
+                                     seed=int(seeds[1]), dtype=dtype, **cell_options)
+        if self.head_mode == "last":  # the last valid step's output, both directions
+            modules["last"] = LastStep()
+        modules["head"] = Linear(modules["rnn"].num_directions * hidden_size, output_size, seed=int(seeds[2]),
+                                 dtype=dtype)
+        if self.head_mode == "all":  # padded steps output exactly 0 (not the head's bias), and pass no gradient
+            modules["mask"] = MaskPadding()
+        super().__init__(**modules)
+        self.embedding, self.rnn, self.head = modules.get("embedding"), modules["rnn"], modules["head"]
         self._rng = self.rnn._rng  # the only random draws after init: dropout masks
-        self._cache = None
-
-    def __repr__(self) -> str:
-        lines = [f"  ({name}): {part!r}" for name, part in self._parts()]
-        return f"Model(head={self.head_mode!r},\n" + "\n".join(lines) + "\n)"
 
     @property
-    def num_params(self) -> int:
-        """The number of trainable numbers in every part."""
-        return sum(part.num_params for _, part in self._parts())
+    def config(self) -> dict:
+        """The constructor's arguments (what a checkpoint rebuilds the model from)."""
+        return self._config
+
+    def __repr__(self) -> str:
+        lines = [f"  ({name}): {part!r}" for name, part in self.modules.items()]
+        return f"Model(head={self.head_mode!r},\n" + "\n".join(lines) + f"\n)  # {self.num_params:,} parameters"
 
     def summary(self) -> str:
         """A table of the parts, their output shapes and parameter counts (as Keras's ``model.summary()``).
@@ -100,51 +112,6 @@ class Model:
         lines += [f"{name:<{width}}{shape:<16}{part.num_params:>10,}" for name, shape, part in rows]
         lines += ["=" * (width + 26), f"Total params: {self.num_params:,}"]
         return "\n".join(lines)
-
-    # ----------------------------------------------------------------- parameters
-    def _parts(self) -> list:
-        parts = [("embedding", self.embedding)] if self.embedding is not None else []
-        return parts + [("rnn", self.rnn), ("head", self.head)]
-
-    @property
-    def params(self) -> dict:
-        """Every parameter, keyed ``"rnn.weight_ih_l0"``, ``"head.weight"``, ... (live arrays)."""
-        return {f"{name}.{k}": v for name, part in self._parts() for k, v in part.params.items()}
-
-    @property
-    def grads(self) -> dict:
-        """The last backward's gradients, keyed like :attr:`params`."""
-        return {f"{name}.{k}": v for name, part in self._parts() for k, v in part.grads.items()}
-
-    def state_dict(self) -> dict:
-        """Host NumPy copies of :attr:`params`."""
-        return {f"{name}.{k}": v for name, part in self._parts() for k, v in part.state_dict().items()}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        """Copy parameters in place (so optimizers holding them see the new values).
-
-        Raises ValueError naming missing and unexpected keys, or a wrong shape.
-        """
-        params = self.params
-        validate.keys("state_dict", state_dict, params, "this model")
-        for k, v in state_dict.items():
-            v = validate.float_array(f"state_dict[{k!r}]", v, self.dtype)
-            validate.shape(f"state_dict[{k!r}]", v, tuple(params[k].shape), "")
-        for k, v in state_dict.items():
-            params[k][...] = validate.float_array(k, v, self.dtype)
-
-    def train(self, mode: bool = True) -> Model:
-        """Training mode (dropout on) or, with ``mode=False``, evaluation mode."""
-        self.rnn.train(mode)
-        return self
-
-    def eval(self) -> Model:
-        """Evaluation mode: dropout off."""
-        return self.train(False)
-
-    @property
-    def training(self) -> bool:
-        return self.rnn.training
 
     def save(self, path: str, optimizer: Any = None, **training_state: Any) -> str:
         """Write a checkpoint (see :mod:`minilstm.checkpoint`); ``minilstm.load(path)`` reads it."""
@@ -168,8 +135,7 @@ class Model:
             return to_numpy(y)[0, -1]
         return step
 
-    # ----------------------------------------------------------------- forward / backward
-    def forward(self, x: Any, lengths: Any = None, state: Any = None) -> tuple[Any, Any]:
+    def forward(self, x: Any, lengths: Any = None, state: Any = None, return_state: bool = True) -> Any:
         """Predict from a batch.
 
         Parameters
@@ -180,60 +146,20 @@ class Model:
         state : optional
             Initial recurrent state (as the recurrent layer takes it), e.g. the
             final state of the previous chunk in truncated BPTT.
+        return_state : bool, default True
+            Return ``(y, state)`` (a Model's habit); ``y`` alone with False.
 
         Returns
         -------
         y : (B, O) for head "last", (B, T, O) for head "all" (zero on padded steps)
         state : the recurrent layer's final state
         """
-        if self.embedding is not None:
-            x = self.embedding(x)
-        elif len(shape := tuple(getattr(x, "shape", np.shape(x)))) == 2 and \
+        if self.embedding is None and len(shape := tuple(getattr(x, "shape", np.shape(x)))) == 2 and \
                 (shape[-1] != self.config["input_size"] or self.config["input_size"] == 1):
             # (N, T) floats: the feature axis is missing (with F features last, the batch axis would be)
             raise ValueError(f"x must be (batch, time, features) floats, got a 2-D shape {shape}: add a feature "
                              "axis, x[..., None], for one feature per step (or make the model with vocab_size "
                              "for token ids)")
-        out, state = self.rnn(x, state, lengths=lengths)
-        if self.head_mode == "last":
-            xp = get_backend().xp
-            h_n = state[0] if isinstance(state, tuple) else state
-            K = self.rnn.num_directions
-            feats = concat([h_n[h_n.shape[0] - K + d, ...] for d in range(K)], axis=-1) if K > 1 \
-                else h_n[h_n.shape[0] - 1, ...]
-            self._cache = (xp.zeros_like(out), tuple(h_n.shape))
-            return self.head(feats), state
-        y = self.head(out)
-        # padded steps output zero (not the head's bias), and so pass no gradient back
-        self._cache = None if lengths is None else self.rnn._length_mask(lengths, y.shape[1], y.shape[0])
-        if self._cache is not None:
-            y = y * permute_dims(self._cache, (1, 0, 2))
-        return y, state
+        return super().forward(x, lengths=lengths, state=state, return_state=return_state)
 
     __call__ = forward
-
-    def backward(self, dy: Any) -> Any:
-        """Backpropagate ``dy`` (shaped like ``y``) through the model; fills :attr:`grads`.
-
-        Returns
-        -------
-        dx : (B, T, F) array shaped like ``x``, or None with ``vocab_size`` (token ids have no gradient)
-        """
-        if self.head_mode == "all" and self._cache is not None:
-            dy = dy * permute_dims(self._cache, (1, 0, 2))
-        dfeats = self.head.backward(dy)
-        if self.head_mode == "last":
-            if self._cache is None:
-                raise RuntimeError("Model.backward() called before forward()")
-            zeros_out, shape = self._cache
-            be, K, H = get_backend(), self.rnn.num_directions, self.rnn.hidden_size
-            dh_n = be.zeros(shape, self.dtype)
-            for d in range(K):  # only the top layer's final state fed the head
-                dh_n[shape[0] - K + d, ...] = dfeats[..., d * H:(d + 1) * H]
-            dstate = (dh_n, None) if len(self.rnn.cell.state_names) == 2 else dh_n
-            dx, _ = self.rnn.backward(zeros_out, dstate)
-        else:
-            dx, _ = self.rnn.backward(dfeats)
-        if self.embedding is not None:
-            return self.embedding.backward(dx)
-        return dx

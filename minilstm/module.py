@@ -1,4 +1,20 @@
-"""What every layer shares: ``params``/``grads`` dicts, state dicts and guards.
+"""What every layer shares: ``params``/``grads`` dicts, state dicts, its config, and guards.
+
+The module protocol: what :class:`~minilstm.Sequential`, :func:`minilstm.train`,
+:func:`~minilstm.predict`, :func:`~minilstm.evaluate`, :func:`~minilstm.gradcheck`
+and checkpoints need of a module, one that ships with minilstm or a learner's own
+(a subclass of :class:`Module`, whose ``__init__`` arguments are its config):
+
+- ``forward(x) -> y`` (``__call__`` too), saving what the backward needs; a module
+  that reads padding takes ``lengths=`` as well and sets ``uses_lengths = True``.
+- ``backward(dy) -> dx``: the gradient with respect to ``x`` (None for token ids),
+  filling ``grads``.
+- ``params``, ``grads``: dicts of arrays under the same keys (empty without parameters).
+- ``train(mode=True)`` / ``eval()`` and ``training``; ``dtype``.
+- ``config``: the constructor's arguments as JSON (numbers, strings, lists, dicts),
+  recorded by :class:`Module` itself; a checkpoint rebuilds the module as
+  ``type(name)(**config)`` from :data:`REGISTRY`, where every subclass of
+  :class:`Module` enters itself under its class name when it is defined.
 
 A layer keeps its parameters in ``params`` (name -> array of the active
 backend) and the gradients of its last backward in ``grads`` under the same
@@ -7,20 +23,61 @@ holding them sees the new values.
 """
 from __future__ import annotations
 
+import inspect as pyinspect
 import math
+import numbers
 from typing import Any
+
+import numpy as np
 
 from . import validate
 from .backend import Backend, get_backend, to_numpy
 
+# class name -> Module subclass: how a checkpoint rebuilds a module from its type and config
+REGISTRY: dict = {}
+
 
 class Module:
-    """Base of the layers: parameter bookkeeping, no maths."""
+    """Base of the layers: parameter bookkeeping and config, no maths."""
 
     params: dict
     grads: dict
     dtype: str
     _cache: Any = None
+    uses_lengths = False  # True: forward takes lengths= (Sequential passes them on)
+    training = True       # dropout and the like act in training mode only
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        REGISTRY[cls.__name__] = cls
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Module:
+        self = super().__new__(cls)
+        # the constructor's arguments, bound to their names: the module's config
+        self._init_arguments = pyinspect.signature(cls.__init__).bind_partial(None, *args, **kwargs).arguments
+        return self
+
+    @property
+    def config(self) -> dict:
+        """The constructor's arguments as JSON-able values (a seed Generator becomes None)."""
+        args = dict(getattr(self, "_init_arguments", {}))
+        args.pop(next(iter(args), None), None)  # self
+        out = {}
+        for k, v in args.items():
+            if pyinspect.signature(type(self).__init__).parameters[k].kind is pyinspect.Parameter.VAR_KEYWORD:
+                out.update({kk: _json_value(kk, vv) for kk, vv in v.items()})
+            else:
+                out[k] = _json_value(k, v)
+        return out
+
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout on) or, with ``mode=False``, evaluation mode; returns the module."""
+        self.training = validate.boolean("mode", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: dropout off."""
+        return self.train(False)
 
     @property
     def num_params(self) -> int:
@@ -77,3 +134,23 @@ class Module:
                            f"(the shape of {type(self).__name__}.params[{k!r}])")
         for k, v in new.items():
             self.params[k][...] = v
+
+
+def _json_value(name: str, v: Any) -> Any:
+    """``v`` as JSON: NumPy scalars as Python numbers, a seed Generator as None; else a clear error."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, np.random.Generator):
+        return None  # the weights come from the state dict; a rebuilt module needs no seed
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, numbers.Real):
+        return float(v)
+    if isinstance(v, (list, tuple)):
+        return [_json_value(name, x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _json_value(name, x) for k, x in v.items()}
+    raise TypeError(f"argument {name!r} = {type(v).__name__} cannot be saved in a config (JSON): "
+                    "give numbers, strings, lists or dicts")

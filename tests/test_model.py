@@ -269,7 +269,8 @@ def test_repr_summary_and_parameter_count():
     model = minilstm.Model(32, 16, 10, cell="gru", head="all", vocab_size=10, seed=0)
     assert repr(model) == ("Model(head='all',\n  (embedding): Embedding(num_embeddings=10, embedding_dim=32, "
                            "dtype='float32')\n  (rnn): GRU(32, 16, batch_first=True)\n"
-                           "  (head): Linear(in_features=16, out_features=10, bias=True, dtype='float32')\n)")
+                           "  (head): Linear(in_features=16, out_features=10, bias=True, dtype='float32')\n"
+                           "  (mask): MaskPadding()\n)  # 2,890 parameters")
     assert model.num_params == 10 * 32 + (48 * 32 + 48 * 16 + 2 * 48) + (16 * 10 + 10)
     assert model.num_params == sum(p.size for p in model.params.values())
     lines = model.summary().splitlines()

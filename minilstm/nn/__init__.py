@@ -3,6 +3,8 @@
 - :mod:`.conv`: ``Conv1d`` over time, on batch-first sequences with the channels last.
 - :mod:`.activations`: ``ReLU``, ``Tanh`` and inverted ``Dropout``, without parameters.
 - :mod:`.attention`: ``AttentionPool``, a learned query attending over time steps.
+- :mod:`.sequential`: ``Sequential``, and ``LastStep``, ``MeanOverTime``, ``MaskPadding``
+  that choose what goes on after a recurrent layer.
 - :mod:`.gaussian`: ``GaussianHead``, a mean and a positive variance (train it with
   :class:`minilstm.GaussianNLLLoss`).
 
@@ -13,5 +15,7 @@ from .activations import Dropout, ReLU, Tanh
 from .attention import AttentionPool
 from .conv import Conv1d
 from .gaussian import GaussianHead
+from .sequential import LastStep, MaskPadding, MeanOverTime, Sequential
 
-__all__ = ["Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "GaussianHead"]
+__all__ = ["Sequential", "LastStep", "MeanOverTime", "MaskPadding",
+           "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "GaussianHead"]

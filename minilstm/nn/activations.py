@@ -33,15 +33,6 @@ class _Parameterless(Module):
         self.training = True
         self._cache: Any = None
 
-    def train(self, mode: bool = True) -> _Parameterless:
-        """Training mode (dropout on) or, with ``mode=False``, evaluation mode."""
-        self.training = validate.boolean("mode", mode)
-        return self
-
-    def eval(self) -> _Parameterless:
-        """Evaluation mode: dropout off."""
-        return self.train(False)
-
     def _input(self, name: str, a: Any) -> Any:
         """``a`` as a float array of the active backend, in the layer's dtype or its own."""
         dtype = self.dtype

@@ -1,0 +1,292 @@
+"""Composition: ``Sequential`` runs modules in order, and the adapters that pick what goes on after a
+recurrent layer (``LastStep``, ``MeanOverTime``, ``MaskPadding``).
+
+Shape letters: B batch, T time steps, F features. A Sequential takes batch-first
+data, as models and data sets do: ``(B, T, F)`` sequences (or ``(B, T)`` token
+ids for an Embedding first). A recurrent layer inside passes on its output
+sequence; one made time-major (``batch_first=False``, the default) is turned at
+its edges, so ``Sequential(LSTM(5, 32), LastStep(), Linear(32, 2))`` reads like
+the PyTorch original. ``lengths`` (B,) flow to every module that takes them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import validate
+from ..backend import get_backend, permute_dims
+from ..layers import Recurrent
+from ..module import Module
+
+
+class Sequential(Module):
+    """Modules run in order forward and in reverse backward; like ``torch.nn.Sequential``.
+
+    Parameters
+    ----------
+    *modules : Module
+        Named ``"0"``, ``"1"``, ... in order.
+    **named : Module
+        Or give names (``Sequential(rnn=LSTM(...), head=Linear(...))``), in order.
+
+    Attributes
+    ----------
+    modules : dict of str to Module
+    params, grads : dict
+        Every module's, keyed ``"<name>.<key>"`` (``"0.weight_ih_l0"``), as PyTorch's keys.
+    """
+
+    uses_lengths = True
+
+    def __init__(self, *modules: Module, **named: Module) -> None:
+        if modules and named:
+            raise TypeError("Sequential takes modules either by position or by name, not both")
+        items = [(str(i), m) for i, m in enumerate(modules)] or list(named.items())
+        if not items:
+            raise ValueError("Sequential needs at least one module")
+        for name, m in items:
+            missing = [a for a in ("forward", "backward", "params", "grads", "train") if not hasattr(m, a)]
+            if missing:
+                raise TypeError(f"module {name!r} ({type(m).__name__}) lacks {', '.join(missing)}: "
+                                "see minilstm.module for what a module needs")
+        self.modules = dict(items)
+        self.training = True
+        _resolve_last_steps(items)
+
+    @property
+    def config(self) -> dict:
+        """``{"modules": [[name, type, config], ...]}``: what a checkpoint rebuilds it from."""
+        return {"modules": [[name, type(m).__name__, m.config] for name, m in self.modules.items()]}
+
+    @property
+    def dtype(self) -> str:
+        """The first module's dtype that is set (parameter-free modules keep their input's)."""
+        return next((m.dtype for m in self.modules.values() if getattr(m, "dtype", None)), "float32")
+
+    @property
+    def params(self) -> dict:
+        """Every parameter (live arrays), keyed ``"<name>.<key>"``."""
+        return {f"{name}.{k}": v for name, m in self.modules.items() for k, v in m.params.items()}
+
+    @property
+    def grads(self) -> dict:
+        """The last backward's gradients, keyed like :attr:`params`."""
+        return {f"{name}.{k}": v for name, m in self.modules.items() for k, v in m.grads.items()}
+
+    @property
+    def num_params(self) -> int:
+        """The number of trainable numbers in every module."""
+        return sum(getattr(m, "num_params", 0) for m in self.modules.values())
+
+    def state_dict(self) -> dict:
+        """Host NumPy copies of :attr:`params`."""
+        return {f"{name}.{k}": v for name, m in self.modules.items() for k, v in m.state_dict().items()}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Copy parameters in place, by ``"<name>.<key>"`` (NumPy arrays, backend arrays or torch tensors).
+
+        Every key and shape is checked before anything is copied.
+        """
+        validate.keys("state_dict", state_dict, self.params, type(self).__name__)
+        for name, m in self.modules.items():
+            prefix = f"{name}."
+            part = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+            if m.params:
+                m.load_state_dict(part)
+
+    def train(self, mode: bool = True) -> Sequential:
+        """Training mode (dropout on) or, with ``mode=False``, evaluation mode, for every module."""
+        self.training = validate.boolean("mode", mode)
+        for m in self.modules.values():
+            m.train(mode)
+        return self
+
+    def __repr__(self) -> str:
+        lines = [f"  ({name}): {m!r}" for name, m in self.modules.items()]
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + f"\n)  # {self.num_params:,} parameters"
+
+    def forward(self, x: Any, lengths: Any = None, state: Any = None, return_state: bool = False) -> Any:
+        """Run every module in order.
+
+        Parameters
+        ----------
+        x : (B, T, F) array, or (B, T) token ids for an Embedding first
+        lengths : (B,) ints, optional
+            Valid steps of each sequence; passed to every module that takes them.
+        state : optional
+            The initial state of the first recurrent layer (as that layer takes it).
+        return_state : bool
+            Also return the first recurrent layer's final state (truncated BPTT carries it).
+
+        Returns
+        -------
+        y, or ``(y, state)`` with ``return_state``
+        """
+        final = None
+        for m in self.modules.values():
+            if isinstance(m, Recurrent):
+                x_in = x if m.batch_first else permute_dims(x, (1, 0, 2))
+                out, s = m(x_in, state if final is None else None, lengths=lengths)
+                x = out if m.batch_first else permute_dims(out, (1, 0, 2))
+                final = (s,) if final is None else final
+            elif getattr(m, "uses_lengths", False):
+                x = m(x, lengths=lengths)
+            else:
+                x = m(x)
+        return (x, None if final is None else final[0]) if return_state else x
+
+    __call__ = forward
+
+    def backward(self, dy: Any) -> Any:
+        """Backpropagate ``dy`` (shaped like the output) through every module in reverse; fills :attr:`grads`.
+
+        Returns
+        -------
+        dx shaped like ``x``, or None for token ids
+        """
+        for m in reversed(self.modules.values()):
+            if isinstance(m, Recurrent):
+                d_out = dy if m.batch_first else permute_dims(dy, (1, 0, 2))
+                dx, _ = m.backward(d_out)
+                dy = dx if m.batch_first else permute_dims(dx, (1, 0, 2))
+            else:
+                dy = m.backward(dy)
+            if dy is None:  # token ids: nothing before them has a gradient
+                break
+        return dy
+
+
+class LastStep(Module):
+    """The output at each sequence's last valid step: (B, T, K*H) -> (B, K*H).
+
+    With ``lengths`` it reads step ``lengths[b] - 1``; after a bidirectional layer
+    the reverse direction's half is read at step 0, where that direction ends (as
+    PyTorch's ``h_n``). Inside a Sequential, ``bidirectional`` defaults to the
+    recurrent layer before it.
+
+    Parameters
+    ----------
+    bidirectional : bool, optional
+        Read the second half of the features at step 0.
+    """
+
+    uses_lengths = True
+
+    def __init__(self, bidirectional: bool | None = None) -> None:
+        self.bidirectional = None if bidirectional is None else validate.boolean("bidirectional", bidirectional)
+        self.params, self.grads, self.training, self.dtype = {}, {}, True, None
+
+    def __repr__(self) -> str:
+        return "LastStep(bidirectional=True)" if self.bidirectional else "LastStep()"
+
+    def forward(self, x: Any, lengths: Any = None) -> Any:
+        """``y[b] = x[b, lengths[b] - 1]`` (forward half) and ``x[b, 0]`` (reverse half, if bidirectional)."""
+        be = get_backend()
+        B, T, F = _sequence_shape(x)
+        last = np.full(B, T - 1) if lengths is None else _lengths(lengths, B, T) - 1
+        K = 2 if self.bidirectional else 1
+        read = np.zeros((B, T, K, 1))            # 1 where a half is read: step last[b], and step 0 for reverse
+        read[np.arange(B), last, 0] = 1.0
+        if K == 2:
+            read[:, 0, 1] = 1.0
+        read = be.asarray(read, _dtype_name(x))
+        halves = be.xp.reshape(x, (B, T, K, F // K))
+        self._cache = read
+        picked = be.xp.where(read > 0, halves, be.xp.zeros_like(halves))  # select: padding may hold nan
+        return be.xp.reshape(be.xp.sum(picked, axis=1), (B, F))
+
+    __call__ = forward
+
+    def backward(self, dy: Any) -> Any:
+        """The gradient lands on the steps that were read; every other step gets zero."""
+        read = self._require_forward()
+        B, T, K, _ = read.shape
+        xp = get_backend().xp
+        dy_halves = xp.reshape(dy, (B, 1, K, dy.shape[-1] // K))
+        return xp.reshape(read * dy_halves, (B, T, K * dy_halves.shape[-1]))
+
+
+class MeanOverTime(Module):
+    """The mean over each sequence's valid steps: (B, T, F) -> (B, F)."""
+
+    uses_lengths = True
+
+    def __init__(self) -> None:
+        self.params, self.grads, self.training, self.dtype = {}, {}, True, None
+
+    def __repr__(self) -> str:
+        return "MeanOverTime()"
+
+    def forward(self, x: Any, lengths: Any = None) -> Any:
+        """``y[b] = sum_t m[b, t] x[b, t] / lengths[b]`` with ``m`` the valid steps."""
+        be = get_backend()
+        B, T, F = _sequence_shape(x)
+        n = np.full(B, T) if lengths is None else _lengths(lengths, B, T)
+        weight = (np.arange(T)[None, :] < n[:, None]) / n[:, None]  # (B, T): 1/len on valid steps, 0 on padding
+        w = be.asarray(weight[..., None], _dtype_name(x))
+        self._cache = w
+        return be.xp.sum(be.xp.where(w > 0, x, be.xp.zeros_like(x)) * w, axis=1)  # select: 0 * nan is nan
+
+    __call__ = forward
+
+    def backward(self, dy: Any) -> Any:
+        """Each valid step gets ``dy / lengths``; padding gets zero."""
+        w = self._require_forward()
+        return w * get_backend().xp.reshape(dy, (dy.shape[0], 1, dy.shape[-1]))
+
+
+class MaskPadding(Module):
+    """Zero every padded step of a (B, T, F) sequence, so padded outputs are 0 and pass no gradient."""
+
+    uses_lengths = True
+
+    def __init__(self) -> None:
+        self.params, self.grads, self.training, self.dtype = {}, {}, True, None
+
+    def __repr__(self) -> str:
+        return "MaskPadding()"
+
+    def forward(self, x: Any, lengths: Any = None) -> Any:
+        be = get_backend()
+        B, T, _ = _sequence_shape(x)
+        if lengths is None:
+            self._cache = None
+            return x
+        keep = be.asarray((np.arange(T)[None, :] < _lengths(lengths, B, T)[:, None])[..., None], _dtype_name(x))
+        self._cache = keep
+        return be.xp.where(keep > 0, x, be.xp.zeros_like(x))
+
+    __call__ = forward
+
+    def backward(self, dy: Any) -> Any:
+        keep = self._cache
+        return dy if keep is None else get_backend().xp.where(keep > 0, dy, get_backend().xp.zeros_like(dy))
+
+
+def _sequence_shape(x: Any) -> tuple:
+    if len(x.shape) != 3:
+        raise ValueError(f"expected a batch-first sequence (batch, time, features), got shape {tuple(x.shape)}")
+    return tuple(x.shape)
+
+
+def _lengths(lengths: Any, B: int, T: int) -> np.ndarray:
+    host = validate.integer_array("lengths", lengths)
+    validate.shape("lengths", host, (B,), "(one length per sequence of the batch)")
+    if host.min() < 1 or host.max() > T:
+        raise ValueError(f"lengths must be in [1, T={T}], got values from {host.min()} to {host.max()}")
+    return host
+
+
+def _dtype_name(a: Any) -> str:
+    return str(a.dtype).replace("array_api_strict.", "")
+
+
+def _resolve_last_steps(items: list) -> None:
+    """A LastStep without ``bidirectional`` reads as many directions as the recurrent layer before it."""
+    directions = 1
+    for _, m in items:
+        if isinstance(m, Recurrent):
+            directions = m.num_directions
+        elif isinstance(m, LastStep) and m.bidirectional is None:
+            m.bidirectional = directions == 2
