@@ -46,7 +46,7 @@ def save(model: Any, path: str, optimizer: Any = None, **training_state: Any) ->
             else:
                 scalars[k] = v
     meta = {"format": FORMAT, "version": VERSION, "minilstm": __version__, "numpy": np.__version__,
-            "architecture": model.config, "optimizer": None if optimizer is None else
+            "type": type(model).__name__, "architecture": model.config, "optimizer": None if optimizer is None else
             {"name": type(optimizer).__name__, "scalars": scalars}, "training": training_state}
     arrays["meta"] = np.array(json.dumps(meta))
     folder = os.path.dirname(os.path.abspath(path))
@@ -103,20 +103,40 @@ def check_architecture(model: Any, ckpt: Checkpoint, path: str) -> None:
 def load(path: str) -> Any:
     """Rebuild the model saved at ``path`` (architecture and weights).
 
+    A :class:`~minilstm.Model`, a :class:`~minilstm.Sequential` or any module is
+    rebuilt from its type and config through :data:`minilstm.module.REGISTRY`
+    (a learner's own module class must be defined, or imported, first).
+
     Examples
     --------
     >>> model = minilstm.load("runs/sine/model.npz")  # doctest: +SKIP
     """
-    from .model import Model
-
     ckpt = read(path)
     arch = ckpt.meta.get("architecture")
     if not isinstance(arch, dict):
         raise ValueError(f"checkpoint {os.fspath(path)!r} has no architecture")
     try:
-        model = Model(**arch)
-    except TypeError as err:
+        model = build(ckpt.meta.get("type", "Model"), arch)  # files before types were saved hold a Model
+    except (TypeError, ValueError) as err:
         raise ValueError(f"checkpoint {os.fspath(path)!r} has an architecture this minilstm "
                          f"cannot build: {err}") from err
     model.load_state_dict(ckpt.params)
     return model
+
+
+def build(type_name: str, config: dict) -> Any:
+    """A module made from its class name and config (a Sequential from its modules' names, types and configs)."""
+    from .module import REGISTRY
+    from .nn.sequential import Sequential
+
+    if type_name == "Sequential":
+        modules = config.get("modules") if isinstance(config, dict) else None
+        if not isinstance(modules, list) or not all(isinstance(m, list) and len(m) == 3 for m in modules):
+            raise ValueError("a Sequential's config must list [name, type, config] for each module")
+        return Sequential(**{str(name): build(t, c) for name, t, c in modules})
+    if not isinstance(type_name, str) or type_name not in REGISTRY:
+        raise ValueError(f"unknown module type {type_name!r}: define or import its class (a subclass of "
+                         "minilstm.module.Module) before loading")
+    if not isinstance(config, dict):
+        raise ValueError(f"the config of a {type_name} must be a dict, got {type(config).__name__}")
+    return REGISTRY[type_name](**config)

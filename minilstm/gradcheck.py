@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .backend import get_backend, to_numpy
+from .nn.sequential import random_generators
 
 
 @dataclass
@@ -138,11 +139,12 @@ def gradcheck(layer: Any, *inputs: Any, eps: float = 1e-4, max_entries: int | No
                          f"got {getattr(layer, 'dtype', None)!r}")
     draw = np.random.default_rng(seed)
     inputs = tuple(_as_float64(i) for i in inputs)
-    rng_state = layer._rng.bit_generator.state if hasattr(layer, "_rng") else None
+    generators = random_generators(layer)
+    states = {k: g.bit_generator.state for k, g in generators.items()}
 
     def run() -> Any:
-        if rng_state is not None:  # replay the same dropout masks on every call
-            layer._rng.bit_generator.state = rng_state
+        for k, g in generators.items():  # replay the same dropout masks on every call
+            g.bit_generator.state = states[k]
         return layer.forward(*inputs)
 
     result = run()

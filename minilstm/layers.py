@@ -31,6 +31,7 @@ class _ForwardCache(NamedTuple):
     seqs: list    # one bptt.SequenceCache per (layer, direction)
     cells: list   # the CellParams each (layer, direction) ran with, recurrent masks included
     masks: list   # per layer: the dropout mask applied to its output, or None
+    in_masks: list  # per layer: the input-dropout mask (1, B, D) applied to its input, or None
     T: int
     B: int
 
@@ -52,6 +53,10 @@ class Recurrent(Module):
     recurrent_dropout : float in [0, 1), default 0
         Inverted dropout on the recurrent input ``h_prev`` of every layer, one mask
         per sequence shared across time (Gal & Ghahramani 2016), in training mode.
+    input_dropout : float in [0, 1), default 0
+        Inverted dropout on every layer's input ``x_t``, one mask per sequence shared
+        across time, in training mode: what Keras calls an LSTM's ``dropout``
+        (PyTorch's ``dropout`` acts between layers instead).
     bidirectional : bool, default False
     seed : int or numpy Generator, optional
         Seeds the host generator that draws the weights and dropout masks.
@@ -64,7 +69,8 @@ class Recurrent(Module):
     def __init__(self, cell: Any, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, seed: Any = None, dtype: str = "float32",
-                 forget_bias: float | None = None, recurrent_dropout: float = 0.0) -> None:
+                 forget_bias: float | None = None, recurrent_dropout: float = 0.0,
+                 input_dropout: float = 0.0) -> None:
         self.cell = cell
         self.input_size = validate.positive_int("input_size", input_size)
         self.hidden_size = validate.positive_int("hidden_size", hidden_size)
@@ -73,6 +79,7 @@ class Recurrent(Module):
         self.batch_first = validate.boolean("batch_first", batch_first)
         self.dropout = validate.probability("dropout", dropout)
         self.recurrent_dropout = validate.probability("recurrent_dropout", recurrent_dropout)
+        self.input_dropout = validate.probability("input_dropout", input_dropout)
         self.bidirectional = validate.boolean("bidirectional", bidirectional)
         self.dtype = check_dtype(dtype)
         if self.dropout > 0 and self.num_layers == 1:  # PyTorch's warning, word for word
@@ -91,7 +98,7 @@ class Recurrent(Module):
 
     def __repr__(self) -> str:
         defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0,
-                    "recurrent_dropout": 0.0, "bidirectional": False, "dtype": "float32"}
+                    "recurrent_dropout": 0.0, "input_dropout": 0.0, "bidirectional": False, "dtype": "float32"}
         options = "".join(f", {k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v)
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{options}{step_options(self.cell)})"
 
@@ -195,10 +202,13 @@ class Recurrent(Module):
         T, B, _ = x.shape
         state = self._check_state(state, "state", B)
         valid = self._length_mask(lengths, T, B)
-        K, seqs, cells, masks, layer_hs = self.num_directions, [], [], [], []
+        K, seqs, cells, masks, in_masks, layer_hs = self.num_directions, [], [], [], [], []
         finals = [[] for _ in state]
         layer_in = x
         for layer in range(self.num_layers):
+            in_mask = self._dropout_mask((1, B, layer_in.shape[-1]), self.input_dropout)  # one per sequence
+            layer_in = layer_in if in_mask is None else layer_in * in_mask
+            in_masks.append(in_mask)
             outs = []
             for d in range(K):
                 s0 = tuple(s[layer * K + d, ...] for s in state)
@@ -216,7 +226,7 @@ class Recurrent(Module):
             if mask is not None:
                 layer_in = layer_in * mask
             masks.append(mask)
-        self._cache = _ForwardCache(seqs, cells, masks, T, B)
+        self._cache = _ForwardCache(seqs, cells, masks, in_masks, T, B)
         out = permute_dims(layer_in, (1, 0, 2)) if self.batch_first else layer_in
         state_n = tuple(xp.stack(f, axis=0) for f in finals)
         return out, (state_n if len(state_n) > 1 else state_n[0]), layer_hs
@@ -266,7 +276,7 @@ class Recurrent(Module):
         """:meth:`backward`; ``on_step(index, t, ds)``, if given, sees each (layer, direction)'s state
         gradients (see :func:`minilstm.bptt.backward`), ``index = layer * K + direction``, ``t`` in the
         direction's own time order."""
-        seqs, cells, masks, T, B = self._require_forward()
+        seqs, cells, masks, in_masks, T, B = self._require_forward()
         xp = self._check_backend().xp
         K, H = self.num_directions, self.hidden_size
         dout = self._sequence("dout", dout, K * H, "num_directions * hidden_size", like=(T, B))
@@ -291,7 +301,7 @@ class Recurrent(Module):
                     dstate0[k][idx] = s
                 sfx = self._suffix(layer, d)
                 grads.update({FIELD_KEYS[f] + sfx: v for f, v in g.items()})
-            d_layer_out = d_in
+            d_layer_out = d_in if in_masks[layer] is None else d_in * in_masks[layer]
         self.grads = {k: grads[k] for k in self.params}
         dx = permute_dims(d_layer_out, (1, 0, 2)) if self.batch_first else d_layer_out
         ds = tuple(xp.stack(s, axis=0) for s in dstate0)

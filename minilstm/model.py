@@ -113,11 +113,6 @@ class Model(Sequential):
         lines += ["=" * (width + 26), f"Total params: {self.num_params:,}"]
         return "\n".join(lines)
 
-    def save(self, path: str, optimizer: Any = None, **training_state: Any) -> str:
-        """Write a checkpoint (see :mod:`minilstm.checkpoint`); ``minilstm.load(path)`` reads it."""
-        from .checkpoint import save
-        return save(self, path, optimizer, **training_state)
-
     def step_fn(self) -> Any:
         """A function ``ids -> logits`` that feeds token ids and carries the state between calls.
 

@@ -70,6 +70,10 @@ class Module:
                 out[k] = _json_value(k, v)
         return out
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``module(x)`` is ``module.forward(x)``."""
+        return self.forward(*args, **kwargs)
+
     def train(self, mode: bool = True) -> Module:
         """Training mode (dropout on) or, with ``mode=False``, evaluation mode; returns the module."""
         self.training = validate.boolean("mode", mode)

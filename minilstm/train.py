@@ -23,6 +23,7 @@ from . import checkpoint, validate
 from .backend import get_backend, to_numpy
 from .data.dataset import IGNORE, Dataset
 from .losses import mse_loss, softmax_cross_entropy
+from .nn.sequential import Sequential, as_sequential, random_generators
 from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
 from .threads import blas_limit
@@ -80,7 +81,7 @@ def as_dataset(data: Any, name: str) -> Dataset:
 def _loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
     """The loss function and its name, from ``loss`` or from the data's kind."""
     head = "all" if data.kind.endswith("_seq") else "last"
-    if model.head_mode != head:
+    if getattr(model, "head_mode", head) != head:
         raise ValueError(f"the data's kind {data.kind!r} needs a model with head={head!r}, "
                          f"got head={model.head_mode!r}")
     name = loss if loss is not None else ("cross_entropy" if data.kind.startswith("classify") else "mse")
@@ -111,7 +112,7 @@ def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: A
     lengths = None if data.lengths is None else data.lengths[idx]
     Y = Y[:, steps] if data.kind.endswith("_seq") else Y
     inputs = X if X.dtype.kind in "iu" else X.astype(model.dtype)
-    pred, state = model(inputs, lengths=lengths, state=state)
+    pred, state = model(inputs, lengths=lengths, state=state, return_state=True)
     mask = _score_mask(data, Y, lengths)
     if data.kind.startswith("regression"):
         Y = Y.astype(model.dtype)
@@ -127,7 +128,7 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
 
     Parameters
     ----------
-    model : minilstm.Model
+    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
     data : Dataset or (X, Y[, lengths])
         Batch-first; only ``X`` (and ``lengths``) are used.
     batch_size : int
@@ -145,16 +146,17 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
     """
     data = as_dataset(data, "data")
     proba = validate.boolean("proba", proba)
+    model = as_sequential(model)
     was_training = model.training
     model.eval()
     try:
-        with blas_limit(blas_threads, min(batch_size, len(data)) * model.rnn.hidden_size ** 2):
+        with blas_limit(blas_threads, min(batch_size, len(data)) * _hidden(model) ** 2):
             outs = []
             for start in range(0, len(data), batch_size):
                 idx = np.arange(start, min(start + batch_size, len(data)))
                 X = data.X[idx]
                 lengths = None if data.lengths is None else data.lengths[idx]
-                pred, _ = model(X if X.dtype.kind in "iu" else X.astype(model.dtype), lengths=lengths)
+                pred = model(X if X.dtype.kind in "iu" else X.astype(model.dtype), lengths=lengths, return_state=False)
                 outs.append(to_numpy(pred))
     finally:
         model.train(was_training)
@@ -190,6 +192,7 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
     ``blas_threads``: BLAS threads while predicting (see :mod:`minilstm.threads`).
     """
     data = as_dataset(data, "data")
+    model = as_sequential(model)
     loss_fn, _ = _loss_for(model, data, loss)
     pred = predict(model, data, batch_size, blas_threads=blas_threads)
     be = get_backend()
@@ -240,7 +243,9 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
 
     Parameters
     ----------
-    model : minilstm.Model
+    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
+        A module that is not a Sequential is trained inside ``Sequential(module)``
+        (its own arrays; its checkpoints then hold a Sequential of it).
     train_data, val_data : Dataset or (X, Y[, lengths])
         Host arrays, batch-first. The data's kind picks the loss (squared error or
         cross-entropy) and must match the model's head.
@@ -288,11 +293,12 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     """
     train_data = as_dataset(train_data, "train_data")
     val_data = None if val_data is None else as_dataset(val_data, "val_data")
+    model = as_sequential(model)
     loss_fn, _ = _loss_for(model, train_data, loss)
     epochs, batch_size = validate.count("epochs", epochs), validate.positive_int("batch_size", batch_size)
     if tbptt is not None:
         tbptt = validate.positive_int("tbptt", tbptt)
-        if model.head_mode != "all" or train_data.lengths is not None:
+        if not train_data.kind.endswith("_seq") or train_data.lengths is not None:
             raise ValueError("tbptt needs per-step targets (a model with head='all') and unpadded data")
     if early_stopping is not None:
         early_stopping = validate.positive_int("early_stopping", early_stopping)
@@ -313,7 +319,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         seed = int(np.random.SeedSequence().entropy % 2**63)
         history.seed = seed
     best, bad_epochs = history.best, history.bad_epochs
-    work = min(batch_size, len(train_data)) * model.rnn.hidden_size ** 2  # the recurrent product's size
+    work = min(batch_size, len(train_data)) * _hidden(model) ** 2  # the recurrent product's size
     with blas_limit(blas_threads, work), _StopOnInterrupt() as interrupt:
         for epoch in range(start, start + epochs):
             t0 = time.perf_counter()
@@ -403,6 +409,11 @@ class _StopOnInterrupt:
             signal.signal(signal.SIGINT, self._old)
 
 
+def _hidden(model: Sequential) -> int:
+    """The largest recurrent hidden size inside ``model`` (what the BLAS thread policy weighs), or 0."""
+    return max((getattr(m, "hidden_size", 0) for m in model.modules.values()), default=0)
+
+
 def _make_schedule(schedule: Any, opt: Optimizer, epochs: int) -> Schedule | None:
     if schedule is None or isinstance(schedule, Schedule):
         return schedule
@@ -416,7 +427,8 @@ def _make_schedule(schedule: Any, opt: Optimizer, epochs: int) -> Schedule | Non
 
 def _save(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> None:
     checkpoint.save(model, path, optimizer=opt, epoch=history.epochs, seed=history.seed,
-                    history=history.logs, rng_state=model._rng.bit_generator.state,
+                    history=history.logs,
+                    rng_states={k: g.bit_generator.state for k, g in random_generators(model).items()},
                     best=history.best if math.isfinite(history.best) else None, bad_epochs=history.bad_epochs,
                     schedule=None if sched is None else sched.state_dict())
 
@@ -427,12 +439,15 @@ def _resume(model: Any, opt: Optimizer, sched: Any, path: str) -> tuple[History,
     ckpt = checkpoint.read(path)
     checkpoint.check_architecture(model, ckpt, path)
     state = ckpt.meta.get("training") or {}
-    if "rng_state" not in state:
+    if "rng_states" not in state and "rng_state" not in state:
         raise ValueError(f"{path!r} holds weights but no training state to resume (it was not written by "
                          "train(..., checkpoint_dir=...)); rebuild the model from it with minilstm.load")
     model.load_state_dict(ckpt.params)
     opt.load_state_dict(ckpt.optimizer)
-    model._rng.bit_generator.state = state["rng_state"]
+    generators = random_generators(model)
+    saved = state["rng_states"] if "rng_states" in state else {"": state["rng_state"]}  # older files: the Model's
+    for k, g_state in saved.items():
+        generators[k].bit_generator.state = g_state
     if sched is not None and state.get("schedule") is not None:
         sched.load_state_dict(state["schedule"])
     best = math.inf if state.get("best") is None else float(state["best"])

@@ -166,3 +166,21 @@ def test_optimizer_repr(name):
     text = repr(opt)
     assert text.startswith(f"{name}(lr=0.5, ") and text.endswith("; 4 parameter arrays, 0 steps taken)")
     assert "weight_decay=" in text
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"num_layers": 2, "bidirectional": True, "recurrent_dropout": 0.2}])
+def test_input_dropout_keras_style(kwargs, rng):
+    """input_dropout drops each layer's input x_t with one mask per sequence, shared across time (Keras's
+    LSTM(dropout=...)); gradients stay exact; evaluation mode turns it off."""
+    from minilstm.gradcheck import gradcheck
+    layer = minilstm.LSTM(3, 4, input_dropout=0.5, dtype="float64", seed=0, **kwargs)
+    x = rng.standard_normal((6, 3, 3))
+    assert gradcheck(layer, x, max_entries=15).passed(1e-6)
+    layer(np.ones((6, 3, 3)))
+    mask = layer._cache.in_masks[0]
+    assert mask.shape == (1, 3, 3) and set(np.unique(mask)) <= {0.0, 2.0}  # kept inputs scaled by 1/(1-p)
+    layer.eval()
+    np.testing.assert_array_equal(layer(x)[0], layer(x)[0])
+    assert layer._cache.in_masks[0] is None
+    with pytest.raises(ValueError, match="input_dropout"):
+        minilstm.GRU(3, 4, input_dropout=1.0)

@@ -79,21 +79,50 @@ class Sequential(Module):
         """The number of trainable numbers in every module."""
         return sum(getattr(m, "num_params", 0) for m in self.modules.values())
 
-    def state_dict(self) -> dict:
-        """Host NumPy copies of :attr:`params`."""
-        return {f"{name}.{k}": v for name, m in self.modules.items() for k, v in m.state_dict().items()}
+    def state_dict(self, format: str = "numpy", keys: dict | None = None) -> dict:
+        """Copies of :attr:`params`: host NumPy arrays, or torch tensors with ``format="torch"``.
 
-    def load_state_dict(self, state_dict: dict) -> None:
-        """Copy parameters in place, by ``"<name>.<key>"`` (NumPy arrays, backend arrays or torch tensors).
+        ``keys`` renames the first part of each key (``{"0": "lstm", "2": "fc"}`` gives
+        ``"lstm.weight_ih_l0"``), to match a PyTorch module's attribute names.
+        """
+        validate.choice("format", format, ("numpy", "torch"))
+        out = {_renamed(f"{name}.{k}", keys): v for name, m in self.modules.items() for k, v in m.state_dict().items()}
+        if format == "torch":
+            import torch  # optional: pip install ".[torch]"
+            out = {k: torch.from_numpy(v) for k, v in out.items()}
+        return out
+
+    def load_state_dict(self, state_dict: Any, keys: dict | None = None) -> None:
+        """Copy parameters in place, by ``"<name>.<key>"``.
+
+        Parameters
+        ----------
+        state_dict : dict, or a PyTorch module
+            NumPy arrays, backend arrays or torch tensors; a module's own ``state_dict()``
+            is read (``seq.load_state_dict(torch_model, keys={"lstm": "0", "fc": "2"})``).
+        keys : dict, optional
+            Renames the first part of each given key to one of this Sequential's names.
 
         Every key and shape is checked before anything is copied.
         """
+        if not isinstance(state_dict, dict) and callable(getattr(state_dict, "state_dict", None)):
+            state_dict = state_dict.state_dict()
+        if keys is not None:
+            if not isinstance(keys, dict):
+                raise TypeError(f"keys must be a dict from the source's names to ours, got {type(keys).__name__}")
+            state_dict = {_renamed(k, keys): v for k, v in state_dict.items()}
         validate.keys("state_dict", state_dict, self.params, type(self).__name__)
+        parts = {}
         for name, m in self.modules.items():
             prefix = f"{name}."
-            part = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+            parts[name] = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+            if m.params:  # check every module's shapes before copying into any (load_state_dict checks first)
+                for k, v in parts[name].items():
+                    validate.shape(f"state_dict[{prefix + k!r}]", v, tuple(m.params[k].shape),
+                                   f"(the shape of {name}.params[{k!r}])")
+        for name, m in self.modules.items():
             if m.params:
-                m.load_state_dict(part)
+                m.load_state_dict(parts[name])
 
     def train(self, mode: bool = True) -> Sequential:
         """Training mode (dropout on) or, with ``mode=False``, evaluation mode, for every module."""
@@ -105,6 +134,11 @@ class Sequential(Module):
     def __repr__(self) -> str:
         lines = [f"  ({name}): {m!r}" for name, m in self.modules.items()]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + f"\n)  # {self.num_params:,} parameters"
+
+    def save(self, path: str, optimizer: Any = None, **training_state: Any) -> str:
+        """Write a checkpoint (see :mod:`minilstm.checkpoint`); ``minilstm.load(path)`` rebuilds it."""
+        from ..checkpoint import save
+        return save(self, path, optimizer, **training_state)
 
     def forward(self, x: Any, lengths: Any = None, state: Any = None, return_state: bool = False) -> Any:
         """Run every module in order.
@@ -264,6 +298,14 @@ class MaskPadding(Module):
         return dy if keep is None else get_backend().xp.where(keep > 0, dy, get_backend().xp.zeros_like(dy))
 
 
+def _renamed(key: str, keys: dict | None) -> str:
+    """``key`` with its first dotted part renamed by ``keys`` (when it is there)."""
+    if not keys:
+        return key
+    head, dot, rest = key.partition(".")
+    return str(keys.get(head, head)) + dot + rest
+
+
 def _sequence_shape(x: Any) -> tuple:
     if len(x.shape) != 3:
         raise ValueError(f"expected a batch-first sequence (batch, time, features), got shape {tuple(x.shape)}")
@@ -290,3 +332,28 @@ def _resolve_last_steps(items: list) -> None:
             directions = m.num_directions
         elif isinstance(m, LastStep) and m.bidirectional is None:
             m.bidirectional = directions == 2
+
+
+def as_sequential(module: Any) -> Sequential:
+    """``module`` itself if it is a Sequential (or a Model), else a Sequential of it alone.
+
+    :func:`minilstm.train`, :func:`~minilstm.predict` and :func:`~minilstm.evaluate`
+    run any module this way; the wrapper holds the module's own parameter arrays.
+    """
+    if isinstance(module, Sequential):
+        return module
+    if not all(hasattr(module, a) for a in ("forward", "backward", "params", "grads")):
+        raise TypeError(f"expected a module (forward, backward, params, grads; see minilstm.module), "
+                        f"got {type(module).__name__}")
+    return Sequential(module)
+
+
+def random_generators(module: Any, prefix: str = "") -> dict:
+    """Every seeded host generator inside ``module`` (dropout masks come from them), by module path."""
+    out = {prefix.rstrip(".") or "": module._rng} if isinstance(getattr(module, "_rng", None), np.random.Generator) \
+        else {}
+    for name, m in getattr(module, "modules", {}).items():
+        for k, g in random_generators(m, f"{prefix}{name}.").items():
+            if all(g is not seen for seen in out.values()):  # a Model's _rng is its rnn's
+                out[k] = g
+    return out

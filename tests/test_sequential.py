@@ -1,0 +1,247 @@
+"""Composition: Sequential, its adapters, Model as a builder of it, and training/saving any module."""
+import json
+
+import numpy as np
+import pytest
+from conftest import assert_same_weights, weights_of
+
+import minilstm
+from minilstm import checkpoint
+from minilstm.gradcheck import gradcheck
+from minilstm.module import Module
+
+
+def _hybrid(dtype="float64", bidirectional=True, dropout=0.0):
+    return minilstm.Sequential(
+        minilstm.Conv1d(3, 4, kernel_size=3, padding=1, seed=0, dtype=dtype),
+        minilstm.ReLU(),
+        minilstm.Dropout(dropout, seed=1),
+        minilstm.LSTM(4, 5, num_layers=2, bidirectional=bidirectional, seed=2, dtype=dtype),
+        minilstm.LastStep(),
+        minilstm.Linear(10 if bidirectional else 5, 2, seed=3, dtype=dtype))
+
+
+def test_keys_names_repr_and_modes():
+    seq = _hybrid(dtype="float32")
+    assert "3.weight_ih_l1_reverse" in seq.params and "0.weight" in seq.params and "5.bias" in seq.params
+    assert seq.num_params == sum(p.size for p in seq.params.values())
+    text = repr(seq)
+    assert text.startswith("Sequential(\n  (0): Conv1d(") and "(4): LastStep(bidirectional=True)" in text
+    assert text.endswith(f"# {seq.num_params:,} parameters")
+    named = minilstm.Sequential(rnn=minilstm.GRU(3, 4, batch_first=True), head=minilstm.Linear(4, 1))
+    assert sorted(named.params) == ["head.bias", "head.weight", "rnn.bias_hh_l0", "rnn.bias_ih_l0",
+                                    "rnn.weight_hh_l0", "rnn.weight_ih_l0"]
+    seq.eval()
+    assert not any(m.training for m in seq.modules.values())
+    seq.train()
+    assert all(m.training for m in seq.modules.values())
+
+
+def test_bad_compositions_are_refused():
+    with pytest.raises(ValueError, match="at least one module"):
+        minilstm.Sequential()
+    with pytest.raises(TypeError, match="by position or by name"):
+        minilstm.Sequential(minilstm.ReLU(), head=minilstm.Linear(2, 2))
+    with pytest.raises(TypeError, match="lacks forward"):
+        minilstm.Sequential(object())
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_hybrid_gradients(bidirectional, rng):
+    seq = _hybrid(bidirectional=bidirectional, dropout=0.3)  # dropout masks are replayed by gradcheck
+    x = rng.standard_normal((3, 6, 3))
+    report = gradcheck(seq, x, max_entries=10)
+    assert report.passed(1e-6), str(report)
+
+
+def test_padded_gradients_with_mean_over_time(rng):
+    seq = minilstm.Sequential(minilstm.GRU(3, 4, batch_first=True, dtype="float64", seed=0), minilstm.MeanOverTime(),
+                              minilstm.Linear(4, 2, dtype="float64", seed=1))
+    x = rng.standard_normal((3, 5, 3))
+    report = gradcheck(seq, x, np.array([5, 2, 4]), max_entries=12)
+    assert report.passed(1e-6), str(report)
+
+
+def test_time_major_layers_are_turned_at_their_edges(rng):
+    tm = minilstm.Sequential(minilstm.LSTM(3, 4, seed=0, dtype="float64"), minilstm.LastStep())
+    bf = minilstm.Sequential(minilstm.LSTM(3, 4, seed=0, dtype="float64", batch_first=True), minilstm.LastStep())
+    x = rng.standard_normal((2, 5, 3))
+    np.testing.assert_array_equal(tm(x), bf(x))
+    dy = rng.standard_normal((2, 4))
+    np.testing.assert_array_equal(tm.backward(dy), bf.backward(dy))
+
+
+def test_last_step_reads_the_last_valid_step_and_both_directions(rng):
+    lstm = minilstm.LSTM(3, 4, bidirectional=True, batch_first=True, seed=0, dtype="float64")
+    x = rng.standard_normal((2, 6, 3))
+    x[1, 3:] = 1e3  # padding holds garbage (NaN there is issue 11: the engine multiplies it by 0)
+    out, (h_n, _) = lstm(x, lengths=[6, 3])
+    y = minilstm.LastStep(bidirectional=True)(out, lengths=[6, 3])
+    np.testing.assert_array_equal(y, np.concatenate([h_n[0], h_n[1]], axis=-1))
+    with pytest.raises(ValueError, match="lengths must be in"):
+        minilstm.LastStep()(out, lengths=[7, 3])
+
+
+def test_mean_over_time_is_each_sequences_own_mean(rng):
+    x = rng.standard_normal((2, 5, 3))
+    x[1, 2:] = np.inf
+    y = minilstm.MeanOverTime()(x, lengths=[5, 2])
+    np.testing.assert_allclose(y, np.stack([x[0].mean(axis=0), x[1, :2].mean(axis=0)]), rtol=1e-14)
+
+
+def test_model_is_a_builder_of_a_sequential(rng):
+    model = minilstm.Model(3, 5, 2, cell="gru", head="last", bidirectional=True, seed=0, dtype="float64")
+    assert isinstance(model, minilstm.Sequential)
+    assert list(model.modules) == ["rnn", "last", "head"]
+    assert sorted(model.params)[0] == "head.bias" and "rnn.weight_hh_l0_reverse" in model.params
+    hand = minilstm.Sequential(rnn=minilstm.GRU(3, 5, bidirectional=True, batch_first=True, dtype="float64"),
+                               last=minilstm.LastStep(), head=minilstm.Linear(10, 2, dtype="float64"))
+    hand.load_state_dict(model.state_dict())
+    x = rng.standard_normal((4, 6, 3))
+    np.testing.assert_array_equal(model(x, lengths=[6, 2, 3, 6])[0], hand(x, lengths=[6, 2, 3, 6]))
+    assert list(minilstm.Model(3, 5, 2, head="all", vocab_size=9).modules) == ["embedding", "rnn", "head", "mask"]
+
+
+def test_torch_sequential_state_dict_loads(rng):
+    torch = pytest.importorskip("torch")
+    ref = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)).double()
+    ours = minilstm.Sequential(minilstm.Linear(3, 4, dtype="float64"), minilstm.Tanh(),
+                               minilstm.Linear(4, 2, dtype="float64"))
+    ours.load_state_dict(ref.state_dict())  # tensors, PyTorch's "0.weight" keys
+    x = rng.standard_normal((5, 3))
+    np.testing.assert_allclose(ours(x), ref(torch.from_numpy(x)).detach().numpy(), rtol=1e-14)
+    with pytest.raises(ValueError, match="missing"):
+        ours.load_state_dict({"0.weight": np.zeros((4, 3))})
+
+
+def _sine(n=64):
+    t = np.linspace(0, 8 * np.pi, n + 12)
+    X = np.stack([np.sin(t[i:i + 10]) for i in range(n)])[..., None]
+    Y = np.sin(t[10:10 + n])[:, None]
+    return X, Y
+
+
+def test_a_composed_model_trains_saves_loads_and_resumes_bit_for_bit(tmp_path):
+    X, Y = _sine()
+
+    def make():
+        return minilstm.Sequential(minilstm.Conv1d(1, 4, 3, padding="same", seed=0), minilstm.ReLU(),
+                                   minilstm.Dropout(0.2, seed=1), minilstm.LSTM(4, 8, seed=2, batch_first=True),
+                                   minilstm.LastStep(), minilstm.Linear(8, 1, seed=3))
+
+    once = make()
+    history = minilstm.train(once, (X, Y), epochs=4, batch_size=16, lr=1e-2, seed=0, progress=False)
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    half = make()
+    minilstm.train(half, (X, Y), epochs=2, batch_size=16, lr=1e-2, seed=0, progress=False,
+                   checkpoint_dir=str(tmp_path))
+    minilstm.train(half, (X, Y), epochs=2, batch_size=16, lr=1e-2, progress=False,
+                   checkpoint_dir=str(tmp_path), resume=str(tmp_path))
+    assert_same_weights(weights_of(once), weights_of(half))
+    again = minilstm.load(tmp_path / "model.npz")
+    assert type(again) is minilstm.Sequential and repr(again) == repr(half)
+    np.testing.assert_array_equal(minilstm.predict(again, (X, Y)), minilstm.predict(half, (X, Y)))
+
+
+def test_a_bare_layer_trains_and_predicts(rng):
+    X = rng.standard_normal((32, 6, 2))
+    Y = np.cumsum(X, axis=1)[..., :1] * 0.1
+    gru = minilstm.Linear(2, 1, seed=0)
+    before = minilstm.evaluate(gru, (X, Y))["loss"]
+    minilstm.train(gru, (X, Y), epochs=20, lr=5e-2, batch_size=8, seed=0, progress=False)
+    assert minilstm.evaluate(gru, (X, Y))["loss"] < before
+    assert minilstm.predict(gru, (X, Y)).shape == (32, 6, 1)
+
+
+class Scale(Module):
+    """A learner's own module: y = a * x with one learned scalar."""
+
+    def __init__(self, start: float = 1.0, dtype: str = "float32") -> None:
+        self.dtype = dtype
+        self._set_params({"a": np.array([start])})
+
+    def forward(self, x):
+        self._cache = x
+        return self.params["a"] * x
+
+    def backward(self, dy):
+        x = self._require_forward()
+        self.grads = {"a": np.sum(dy * x, keepdims=True).reshape(1)}
+        return self.params["a"] * dy
+
+
+def test_a_learners_own_module_composes_checks_and_saves(tmp_path, rng):
+    seq = minilstm.Sequential(Scale(2.0, dtype="float64"), minilstm.GRU(3, 4, batch_first=True, dtype="float64"))
+    assert gradcheck(seq, rng.standard_normal((2, 4, 3))).passed(1e-6)
+    path = seq.save(str(tmp_path / "own.npz"))
+    again = minilstm.load(path)
+    assert isinstance(again.modules["0"], Scale) and float(again.params["0.a"][0]) == 2.0
+
+
+def test_an_unknown_module_type_is_refused_clearly(tmp_path):
+    path = minilstm.Sequential(minilstm.ReLU()).save(str(tmp_path / "m.npz"))
+    ckpt = checkpoint.read(path)
+    meta = dict(ckpt.meta, architecture={"modules": [["0", "Teleporter", {}]]})
+    np.savez(tmp_path / "bad.npz", meta=np.array(json.dumps(meta)))
+    with pytest.raises(ValueError, match="unknown module type 'Teleporter'"):
+        minilstm.load(tmp_path / "bad.npz")
+
+
+def test_configs_are_json_and_refuse_what_is_not(rng):
+    seq = _hybrid(dtype="float32")
+    json.dumps(seq.config)
+    assert minilstm.LSTM(3, 4, num_layers=np.int64(2), seed=np.random.default_rng(0)).config == {
+        "input_size": 3, "hidden_size": 4, "num_layers": 2, "seed": None}
+    class Holder(Module):
+        def __init__(self, thing=None):
+            self.params, self.grads = {}, {}
+
+    assert Holder(thing=np.float32(0.5)).config == {"thing": 0.5}
+    with pytest.raises(TypeError, match="argument 'thing' = object cannot be saved in a config"):
+        Holder(thing=object()).config  # noqa: B018
+
+
+def test_adapters_on_every_backend(backend, rng):
+    x = rng.standard_normal((3, 5, 4))
+    lengths = np.array([5, 2, 3])
+    dy = rng.standard_normal((3, 4))
+    results = []
+    for be in ("numpy", backend):
+        with minilstm.backend_scope(be):
+            for adapter in (minilstm.LastStep(bidirectional=True), minilstm.MeanOverTime()):
+                y = adapter(minilstm.get_backend().asarray(x, "float64"), lengths=lengths)
+                results.append((y, adapter.backward(minilstm.get_backend().asarray(dy, "float64"))))
+    for (y1, d1), (y2, d2) in zip(results[:2], results[2:]):
+        np.testing.assert_allclose(minilstm.to_numpy(y1), minilstm.to_numpy(y2), rtol=1e-14)
+        np.testing.assert_allclose(minilstm.to_numpy(d1), minilstm.to_numpy(d2), rtol=1e-14)
+
+
+def test_a_torch_module_loads_with_a_key_mapping_and_exports_back(rng):
+    """The seed articles' LSTMPredictor: nn.LSTM + nn.Linear on the last step, loaded with one call."""
+    torch = pytest.importorskip("torch")
+
+    class LSTMPredictor(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = torch.nn.LSTM(5, 8, num_layers=2, batch_first=True)
+            self.fc = torch.nn.Linear(8, 2)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return self.fc(out[:, -1])
+
+    ref = LSTMPredictor().double()
+    ours = minilstm.Sequential(minilstm.LSTM(5, 8, num_layers=2, batch_first=True, dtype="float64"),
+                               minilstm.LastStep(), minilstm.Linear(8, 2, dtype="float64"))
+    ours.load_state_dict(ref, keys={"lstm": "0", "fc": "2"})
+    x = rng.standard_normal((4, 7, 5))
+    np.testing.assert_allclose(ours(x), ref(torch.from_numpy(x)).detach().numpy(), atol=1e-14)
+    exported = ours.state_dict(format="torch", keys={"0": "lstm", "2": "fc"})
+    assert all(isinstance(v, torch.Tensor) for v in exported.values())
+    fresh = LSTMPredictor().double()
+    fresh.load_state_dict(exported)
+    np.testing.assert_allclose(fresh(torch.from_numpy(x)).detach().numpy(), ours(x), atol=1e-14)
+    with pytest.raises(ValueError, match="missing"):
+        ours.load_state_dict(ref)  # without the mapping the names differ: said, not guessed
+    with pytest.raises(ValueError, match="format"):
+        ours.state_dict(format="jax")
