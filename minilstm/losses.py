@@ -319,13 +319,18 @@ def l2_penalty(params: dict, weight: float) -> tuple[float, dict]:
 
     Examples
     --------
-    Add the value to the loss and each gradient to the model's own, after its backward::
+    With :func:`minilstm.train`, pass it as the penalty (weights only, biases left out)::
+
+        minilstm.train(model, data, penalty=lambda p: l2_penalty(
+            {k: v for k, v in p.items() if "weight" in k}, 1e-4))
+
+    By hand, add the value to the loss and each gradient to the model's own, after its backward::
 
         loss, dpred = minilstm.mse_loss(model(x), y)
         model.backward(dpred)
         penalty, dparams = l2_penalty(model.params, 1e-4)
         loss += penalty
-        model.grads = {k: g + dparams[k] if k in dparams else g for k, g in model.grads.items()}
+        grads = {k: g + dparams[k] if k in dparams else g for k, g in model.grads.items()}
     """
     weight = validate.at_least("weight", weight, 0.0)
     if not isinstance(params, dict):

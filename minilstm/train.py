@@ -238,7 +238,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
           val_data: Any = None, metrics: dict | None = None, callbacks: Any = (),
           early_stopping: int | None = None, progress: bool = True, seed: int | None = None,
           tbptt: int | None = None, checkpoint_dir: str | None = None, resume: str | None = None,
-          blas_threads: Any = "auto") -> History:
+          blas_threads: Any = "auto", penalty: Callable | None = None) -> History:
     """Train ``model`` on ``train_data``; return the per-epoch :class:`History`.
 
     Parameters
@@ -280,6 +280,10 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     resume : str, optional
         A checkpoint to continue from: weights, optimizer, schedule, epoch,
         seed and history are restored, so N epochs + M resumed equal N + M.
+    penalty : callable, optional
+        ``penalty(params) -> (value, grads)`` added to every batch's loss and gradients,
+        e.g. ``lambda p: minilstm.l2_penalty({k: v for k, v in p.items() if "weight" in k}, 1e-4)``
+        (an explicit L2 penalty, part of the reported loss; ``weight_decay`` is not).
     blas_threads : "auto", int or None
         BLAS threads while training: "auto" is 1 for small layers and batches
         (``batch_size * hidden_size**2`` below that of H = 256, B = 64) unless
@@ -295,6 +299,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     val_data = None if val_data is None else as_dataset(val_data, "val_data")
     model = as_sequential(model)
     loss_fn, _ = _loss_for(model, train_data, loss)
+    if penalty is not None and not callable(penalty):
+        raise TypeError(f"penalty must be a function params -> (value, grads), got {type(penalty).__name__}")
     epochs, batch_size = validate.count("epochs", epochs), validate.positive_int("batch_size", batch_size)
     if tbptt is not None:
         tbptt = validate.positive_int("tbptt", tbptt)
@@ -329,7 +335,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
             losses, norms, skipped = [], [], 0
             for b in range(0, len(order), batch_size):
                 idx = order[b:b + batch_size]
-                for value, norm in _train_batch(model, loss_fn, train_data, idx, opt, clip_norm, clip_value, tbptt):
+                for value, norm in _train_batch(model, loss_fn, train_data, idx, opt, clip_norm, clip_value, tbptt,
+                                                penalty):
                     losses.append(value)
                     norms.append(norm)
                     skipped += not math.isfinite(norm)
@@ -365,7 +372,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
 
 
 def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, opt: Optimizer,
-                 clip_norm: Any, clip_value: Any, tbptt: Any):
+                 clip_norm: Any, clip_value: Any, tbptt: Any, penalty: Callable | None = None):
     """One optimizer step per chunk of the batch (one chunk without ``tbptt``); yields (loss, norm)."""
     T = data.X.shape[1]
     chunk = T if tbptt is None else tbptt
@@ -376,6 +383,10 @@ def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, opt: Op
             continue
         model.backward(dpred)
         grads = model.grads
+        if penalty is not None:  # an explicit term of the loss: its value and its gradients join in
+            extra, dparams = penalty(model.params)
+            value = value + float(extra)
+            grads = {k: g + dparams[k] if k in dparams else g for k, g in grads.items()}
         norm = clip_grad_norm(grads, clip_norm) if clip_norm is not None else global_norm(grads)
         if clip_value is not None:
             clip_grad_value(grads, clip_value)

@@ -245,3 +245,34 @@ def test_a_torch_module_loads_with_a_key_mapping_and_exports_back(rng):
         ours.load_state_dict(ref)  # without the mapping the names differ: said, not guessed
     with pytest.raises(ValueError, match="format"):
         ours.state_dict(format="jax")
+
+
+def test_train_with_an_l2_penalty_equals_sgd_weight_decay():
+    """An explicit penalty: the same steps as SGD's weight_decay (same pull), and part of the logged loss."""
+    X, Y = _sine(32)
+
+    def run(**kw):
+        model = minilstm.Sequential(minilstm.GRU(1, 4, batch_first=True, seed=0, dtype="float64"),
+                                    minilstm.LastStep(), minilstm.Linear(4, 1, seed=1, dtype="float64"))
+        opt = minilstm.SGD(model.params, lr=0.1, weight_decay=kw.pop("weight_decay", 0.0))
+        history = minilstm.train(model, (X, Y), optimizer=opt, epochs=2, batch_size=8, seed=0, progress=False, **kw)
+        return weights_of(model), history
+
+    by_penalty, h1 = run(penalty=lambda p: minilstm.l2_penalty(p, 0.01))
+    by_decay, h2 = run(weight_decay=0.01)
+    for k in by_penalty:
+        np.testing.assert_allclose(by_penalty[k], by_decay[k], rtol=1e-13, atol=1e-15)
+    assert h1["train_loss"][0] > h2["train_loss"][0]  # the penalty is in the reported loss
+    with pytest.raises(TypeError, match="penalty must be a function"):
+        minilstm.train(minilstm.Linear(1, 1), (X, Y), penalty=0.01, progress=False)
+
+
+def test_attention_pool_gets_lengths_inside_a_sequential(rng):
+    seq = minilstm.Sequential(minilstm.LSTM(3, 4, batch_first=True, seed=0, dtype="float64"),
+                              minilstm.AttentionPool(4, seed=1, dtype="float64"),
+                              minilstm.Linear(4, 2, seed=2, dtype="float64"))
+    x = rng.standard_normal((2, 6, 3))
+    seq(x, lengths=[6, 3])
+    weights = seq.modules["1"].last_attention
+    assert np.all(minilstm.to_numpy(weights)[1, 3:] == 0)
+    assert gradcheck(seq, x, np.array([6, 3]), max_entries=10).passed(1e-6)

@@ -64,6 +64,8 @@ class AttentionPool(Module):
         The attention weights of the last :meth:`forward`; rows sum to 1.
     """
 
+    uses_lengths = True  # Sequential passes lengths on: padded steps get no attention
+
     def __init__(self, hidden: int, kind: str = "dot", seed: Any = None, dtype: str = "float32") -> None:
         self.hidden = validate.positive_int("hidden", hidden)
         self.kind = validate.choice("kind", kind, ("dot", "additive"))
