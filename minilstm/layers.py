@@ -247,10 +247,7 @@ class Recurrent(Module):
         """A (T, B, 1) mask of ones on each sequence's first ``lengths[b]`` steps, or None."""
         if lengths is None:
             return None
-        host = validate.integer_array("lengths", lengths)
-        validate.shape("lengths", host, (B,), "(one length per sequence of the batch)")
-        if host.min() < 1 or host.max() > T:
-            raise ValueError(f"lengths must be in [1, T={T}], got values from {host.min()} to {host.max()}")
+        host = validate.lengths(lengths, B, T)
         steps = np.arange(T)[:, None, None]
         return get_backend().asarray(steps < host[None, :, None], self.dtype)
 

@@ -125,3 +125,12 @@ def keys(name: str, given: Any, expected: Any, owner: str) -> dict:
     if missing or extra:
         raise ValueError(f"{name} does not match {owner}: missing keys {missing}, unexpected keys {extra}")
     return given
+
+
+def lengths(value: Any, B: int, T: int) -> np.ndarray:
+    """``lengths`` of a padded batch as host ints, one per sequence, each in [1, T]; else a clear error."""
+    host = integer_array("lengths", value)
+    shape("lengths", host, (B,), "(one length per sequence of the batch)")
+    if host.min() < 1 or host.max() > T:
+        raise ValueError(f"lengths must be in [1, T={T}], got values from {host.min()} to {host.max()}")
+    return host

@@ -88,10 +88,7 @@ class AttentionPool(Module):
         """A (B, T) boolean device array: True on each sequence's first ``lengths[b]`` steps; or None."""
         if lengths is None:
             return None
-        host = validate.integer_array("lengths", lengths)
-        validate.shape("lengths", host, (B,), "(one length per sequence of the batch)")
-        if host.min() < 1 or host.max() > T:
-            raise ValueError(f"lengths must be in [1, T={T}], got values from {host.min()} to {host.max()}")
+        host = validate.lengths(lengths, B, T)
         return get_backend().asarray(np.arange(T)[None, :] < host[:, None], "float32") != 0
 
     def _scores(self, h: Any) -> tuple[Any, Any]:

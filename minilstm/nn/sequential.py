@@ -218,7 +218,7 @@ class LastStep(Module):
         """``y[b] = x[b, lengths[b] - 1]`` (forward half) and ``x[b, 0]`` (reverse half, if bidirectional)."""
         be = get_backend()
         B, T, F = _sequence_shape(x)
-        last = np.full(B, T - 1) if lengths is None else _lengths(lengths, B, T) - 1
+        last = np.full(B, T - 1) if lengths is None else validate.lengths(lengths, B, T) - 1
         K = 2 if self.bidirectional else 1
         read = np.zeros((B, T, K, 1))            # 1 where a half is read: step last[b], and step 0 for reverse
         read[np.arange(B), last, 0] = 1.0
@@ -256,7 +256,7 @@ class MeanOverTime(Module):
         """``y[b] = sum_t m[b, t] x[b, t] / lengths[b]`` with ``m`` the valid steps."""
         be = get_backend()
         B, T, F = _sequence_shape(x)
-        n = np.full(B, T) if lengths is None else _lengths(lengths, B, T)
+        n = np.full(B, T) if lengths is None else validate.lengths(lengths, B, T)
         weight = (np.arange(T)[None, :] < n[:, None]) / n[:, None]  # (B, T): 1/len on valid steps, 0 on padding
         w = be.asarray(weight[..., None], _dtype_name(x))
         self._cache = w
@@ -287,7 +287,7 @@ class MaskPadding(Module):
         if lengths is None:
             self._cache = None
             return x
-        keep = be.asarray((np.arange(T)[None, :] < _lengths(lengths, B, T)[:, None])[..., None], _dtype_name(x))
+        keep = be.asarray((np.arange(T)[None, :] < validate.lengths(lengths, B, T)[:, None])[..., None], _dtype_name(x))
         self._cache = keep
         return be.xp.where(keep > 0, x, be.xp.zeros_like(x))
 
@@ -310,14 +310,6 @@ def _sequence_shape(x: Any) -> tuple:
     if len(x.shape) != 3:
         raise ValueError(f"expected a batch-first sequence (batch, time, features), got shape {tuple(x.shape)}")
     return tuple(x.shape)
-
-
-def _lengths(lengths: Any, B: int, T: int) -> np.ndarray:
-    host = validate.integer_array("lengths", lengths)
-    validate.shape("lengths", host, (B,), "(one length per sequence of the batch)")
-    if host.min() < 1 or host.max() > T:
-        raise ValueError(f"lengths must be in [1, T={T}], got values from {host.min()} to {host.max()}")
-    return host
 
 
 def _dtype_name(a: Any) -> str:
