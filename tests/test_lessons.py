@@ -1,0 +1,75 @@
+"""Every lesson runs top to bottom headless in its quick mode, and is committed executed and clean."""
+import time
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+pytest.importorskip("matplotlib")
+
+LESSONS = Path(__file__).resolve().parents[1] / "lessons"
+NOTEBOOKS = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
+IDS = [p.stem for p in NOTEBOOKS]
+QUICK_SECONDS = 60  # each lesson is near 10-30 s in quick mode on 2 busy cores; all together well under 4 min
+
+
+def problems(nb) -> list:
+    """Every error, stderr stream or warning among the outputs of ``nb``, as text."""
+    found = []
+    for k, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                found.append(f"cell {k}: {out.ename}: {out.evalue}")
+            elif out.output_type == "stream" and out.name == "stderr":
+                found.append(f"cell {k}: stderr: {out.text[:300]}")
+            text = out.get("text", "") or out.get("data", {}).get("text/plain", "")
+            if "Warning" in text:
+                found.append(f"cell {k}: a warning: {text[:300]}")
+    return found
+
+
+def test_lessons_are_numbered_from_01_and_built_from_their_sources():
+    assert [int(p.stem[:2]) for p in NOTEBOOKS] == list(range(1, len(NOTEBOOKS) + 1)) and len(NOTEBOOKS) >= 2
+    assert sorted(p.stem for p in (LESSONS / "src").glob("[0-9][0-9]_*.py")) == IDS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_lesson_runs_quick(path, monkeypatch):
+    monkeypatch.setenv("MINILSTM_LESSON_QUICK", "1")  # the kernel inherits it and shrinks sizes and epochs
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    start = time.perf_counter()
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(LESSONS)}}).execute()  # a cell error raises
+    seconds = time.perf_counter() - start
+    assert not problems(nb), problems(nb)
+    assert seconds < QUICK_SECONDS, f"{path.name} took {seconds:.0f} s in quick mode"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_lesson_is_committed_executed_and_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count is not None for c in code), "run lessons/build.py before committing"
+    assert any("image/png" in out.get("data", {}) for c in code for out in c.outputs), "no plot in the outputs"
+    assert not problems(nb), problems(nb)
+    assert nb.cells[0].cell_type == "markdown" and "you will" in nb.cells[0].source.lower(), \
+        "a lesson opens with its learning goals"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_lesson_matches_its_source(path):
+    """The committed notebook was built from ``lessons/src`` as it is now (edit the source, then rebuild)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lesson_build", LESSONS / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    built = build.notebook(LESSONS / "src" / f"{path.stem}.py")
+    committed = nbformat.read(path, as_version=4)
+    assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in built.cells], \
+        f"{path.name} is out of date: python lessons/build.py {path.stem[:2]}"
