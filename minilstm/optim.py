@@ -268,7 +268,23 @@ def global_norm(grads: dict) -> float:
     """The L2 norm of all gradients together, ``sqrt(sum_k sum(g_k**2))``."""
     _arrays("grads", grads)
     # each array's sum of squares comes to the host; the total adds up there in float64
-    return math.sqrt(sum(float(to_numpy(namespace(g).sum(g * g))) for g in grads.values()))
+    return math.sqrt(sum(_sum_of_squares(g) for g in grads.values()))
+
+
+def _sum_of_squares(g: Any) -> float:
+    """``sum(g**2)`` as a host float64, scaled by ``max|g|`` first so that float32 squares cannot overflow.
+
+    An exploding gradient (entries near 1e20 in float32) has a finite norm that
+    ``sum(g * g)`` would turn into inf, with NumPy's overflow warnings.
+    """
+    xp = namespace(g)
+    if g.size == 0:
+        return 0.0
+    m = float(to_numpy(xp.max(xp.abs(g))))
+    if m == 0.0 or not math.isfinite(m):
+        return m * m  # 0, inf or nan: said as it is
+    scaled = g / m
+    return m * m * float(to_numpy(xp.sum(scaled * scaled)))
 
 
 def clip_grad_norm(grads: dict, max_norm: float) -> float:
