@@ -421,8 +421,6 @@ def test_bad_clipping(call, err, match):
 
 def test_global_norm_of_an_exploding_float32_gradient_is_finite_and_silent():
     """Entries near 1e30 in float32: squaring would overflow (and warn); the norm is still finite and exact."""
-    import numpy as np
-
     from minilstm.optim import clip_grad_norm, global_norm
     g = {"w": np.full((3, 4), 1e30, dtype=np.float32), "b": np.zeros(0, dtype=np.float32)}
     assert global_norm(g) == pytest.approx(1e30 * np.sqrt(12), rel=1e-6)
