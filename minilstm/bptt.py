@@ -20,8 +20,12 @@ Padded batches: an optional ``mask`` (T, B, 1) of ones (real steps) and zeros
 (padding) freezes each sequence's state over its padded steps and zeroes its
 output there, so padded steps contribute exactly zero gradient::
 
-    s_t   = m_t * cell(x_t, s_{t-1}) + (1 - m_t) * s_{t-1}
-    out_t = m_t * h_t
+    s_t   = cell(x_t, s_{t-1}) if m_t else s_{t-1}
+    out_t = h_t if m_t else 0
+
+Padding is selected away (``where``), never multiplied by zero, and its inputs
+are zeroed before the input projection: ``0 * nan`` is ``nan``, so NaN or Inf
+in the padding would otherwise reach a sequence's state and every gradient.
 """
 from __future__ import annotations
 
@@ -62,17 +66,20 @@ def forward(cell: Any, x: Any, state: tuple, p: CellParams, mask: Any = None
         The final state.
     cache : SequenceCache
     """
+    xp = namespace(x)
     T = x.shape[0]
+    if mask is not None:  # whatever the padding holds, the cell sees zeros there (its cache stays finite)
+        x = xp.where(mask > 0, x, xp.zeros_like(x))
     xw = _project(x, p.weight_ih, cell.input_bias(p))  # (T, B, G*H)
     for t in range(T):
         new, cache = cell.step_forward(xw[t, ...], state, p)
         if mask is not None:  # padded steps keep the previous state
-            m = mask[t, ...]
-            new = tuple(s + m * (n - s) for s, n in zip(state, new))
+            m = mask[t, ...] > 0
+            new = tuple(xp.where(m, n, s) for s, n in zip(state, new))
         state = new
         if t == 0:  # the first step gives the shapes of the sequence's buffers, made once
             hs, steps = _buffer(T, state[0]), type(cache)(*(_buffer(T, field) for field in cache))
-        hs[t, ...] = state[0] if mask is None else mask[t, ...] * state[0]
+        hs[t, ...] = state[0] if mask is None else xp.where(mask[t, ...] > 0, state[0], xp.zeros_like(state[0]))
         for buf, field in zip(steps, cache):
             if _is_array(field):
                 buf[t, ...] = field
@@ -115,8 +122,9 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
         step = type(steps)(*(field[t, ...] if _is_array(field) else field for field in steps))
         dnew = (dstate[0] + dhs[t, ...],) + tuple(dstate[1:])  # h_t feeds the output too
         if mask is not None:  # only real steps reach the cell; padding passes the state on
-            m = mask[t, ...]
-            dnew, dpass = tuple(m * d for d in dnew), tuple((1.0 - m) * d for d in dstate)
+            m = mask[t, ...] > 0
+            dnew, dpass = tuple(xp.where(m, d, xp.zeros_like(d)) for d in dnew), \
+                tuple(xp.where(m, xp.zeros_like(d), d) for d in dstate)
         if on_step is not None:
             on_step(t, dnew)
         g = cell.step_backward(dnew, step, p)

@@ -104,3 +104,23 @@ def test_bad_lengths(lengths, match):
 def test_bad_recurrent_dropout():
     with pytest.raises(ValueError, match=r"recurrent_dropout must be in \[0, 1\), got 1.0"):
         minilstm.LSTM(2, 3, recurrent_dropout=1.0)
+
+
+@pytest.mark.parametrize("poison", [np.nan, np.inf, -np.inf, 1e300])
+@pytest.mark.parametrize("cls", KINDS)
+def test_nan_and_inf_in_padding_never_reach_anything(cls, poison, backend, rng):
+    """Padding is selected away, never multiplied by 0 (0 * nan is nan): outputs, final states and every
+    gradient of the batch equal those of clean padding, whatever the padding holds (issue 11, finding 1)."""
+    layer = cls(3, 4, num_layers=2, bidirectional=True, seed=0, dtype="float64")
+    x = rng.standard_normal((5, 3, 3))
+    dout = rng.standard_normal((5, 3, 8))
+    lengths = np.array([5, 2, 4])
+    results = []
+    for fill in (0.0, poison):
+        xx = x.copy()
+        xx[2:, 1], xx[4:, 2] = fill, fill
+        out, state = layer(xx, lengths=lengths)
+        dx, _ = layer.backward(dout)
+        results.append([out, *_parts(state), dx, *layer.grads.values()])
+    for clean, poisoned in zip(*results):
+        np.testing.assert_array_equal(minilstm.to_numpy(clean), minilstm.to_numpy(poisoned))
