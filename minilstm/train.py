@@ -22,13 +22,21 @@ import numpy as np
 from . import checkpoint, validate
 from .backend import get_backend, to_numpy
 from .data.dataset import IGNORE, Dataset
-from .losses import mse_loss, softmax_cross_entropy
+from .losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
 from .nn.sequential import Sequential, as_sequential, random_generators
 from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
 from .threads import blas_limit
 
-LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy}
+
+def gaussian_nll(pred: tuple, target: Any, mask: Any = None) -> tuple[float, tuple]:
+    """The Gaussian negative log-likelihood of a ``(mean, var)`` prediction (a :class:`GaussianHead`'s),
+    as ``loss="gaussian_nll"`` takes it: ``(loss, (dmean, dvar))``, like ``torch.nn.GaussianNLLLoss``."""
+    mean, var = pred
+    return gaussian_nll_loss(mean, target, var, mask)
+
+
+LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy, "gaussian_nll": gaussian_nll}
 
 
 @dataclass
@@ -157,9 +165,11 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
                 X = data.X[idx]
                 lengths = None if data.lengths is None else data.lengths[idx]
                 pred = model(X if X.dtype.kind in "iu" else X.astype(model.dtype), lengths=lengths, return_state=False)
-                outs.append(to_numpy(pred))
+                outs.append(tuple(map(to_numpy, pred)) if isinstance(pred, tuple) else to_numpy(pred))
     finally:
         model.train(was_training)
+    if isinstance(outs[0], tuple):  # a head of several outputs, e.g. a GaussianHead's (mean, var)
+        return tuple(np.concatenate(part) for part in zip(*outs))
     out = np.concatenate(outs)
     return softmax(out) if proba else out
 
@@ -198,7 +208,9 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
     be = get_backend()
     mask = _score_mask(data, data.Y, data.lengths)
     Y = data.Y.astype(model.dtype) if data.kind.startswith("regression") else data.Y
-    value, _ = loss_fn(be.asarray(pred, model.dtype), Y, mask)
+    on_device = tuple(be.asarray(p, model.dtype) for p in pred) if isinstance(pred, tuple) \
+        else be.asarray(pred, model.dtype)
+    value, _ = loss_fn(on_device, Y, mask)
     out = {"loss": float(value)}
     for name, fn in (metrics or {}).items():
         out[name] = float(fn(pred, data))
@@ -249,8 +261,10 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     train_data, val_data : Dataset or (X, Y[, lengths])
         Host arrays, batch-first. The data's kind picks the loss (squared error or
         cross-entropy) and must match the model's head.
-    loss : {"mse", "cross_entropy"} or callable, optional
+    loss : {"mse", "cross_entropy", "gaussian_nll"} or callable, optional
         ``fn(pred, target, mask) -> (loss, dpred)``; default from the data's kind.
+        ``"gaussian_nll"`` trains a model ending in a :class:`~minilstm.GaussianHead`
+        (its prediction and gradient are ``(mean, var)`` pairs).
     optimizer : {"sgd", "adam", "adamw", "rmsprop", "adagrad"} or Optimizer
     lr, weight_decay : float
     epochs, batch_size : int

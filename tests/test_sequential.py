@@ -276,3 +276,21 @@ def test_attention_pool_gets_lengths_inside_a_sequential(rng):
     weights = seq.modules["1"].last_attention
     assert np.all(minilstm.to_numpy(weights)[1, 3:] == 0)
     assert gradcheck(seq, x, np.array([6, 3]), max_entries=10).passed(1e-6)
+
+
+def test_a_gaussian_head_trains_predicts_and_evaluates_through_the_stock_functions(tmp_path):
+    X, Y = _sine(64)
+    model = minilstm.Sequential(minilstm.LSTM(1, 8, batch_first=True, seed=0, dtype="float64"), minilstm.LastStep(),
+                                minilstm.GaussianHead(8, 1, seed=1, dtype="float64"))
+    x = X[:4]
+    assert gradcheck(model, x, max_entries=8).passed(1e-6)  # backward takes (dmean, dvar) apart
+    history = minilstm.train(model, (X, Y), loss="gaussian_nll", epochs=6, lr=1e-2, batch_size=16, seed=0,
+                             progress=False)
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    mean, var = minilstm.predict(model, (X, Y), batch_size=20)  # several batches: each part joined
+    assert mean.shape == var.shape == (64, 1) and np.all(var > 0)
+    value = minilstm.evaluate(model, (X, Y), loss="gaussian_nll")["loss"]
+    ref, _ = minilstm.gaussian_nll_loss(mean, Y, var)
+    assert value == pytest.approx(ref, rel=1e-12)
+    again = minilstm.load(model.save(str(tmp_path / "g.npz")))
+    np.testing.assert_array_equal(minilstm.predict(again, (X, Y))[1], var)

@@ -172,20 +172,24 @@ class Sequential(Module):
 
     __call__ = forward
 
-    def backward(self, dy: Any) -> Any:
+    def backward(self, dy: Any, *more: Any) -> Any:
         """Backpropagate ``dy`` (shaped like the output) through every module in reverse; fills :attr:`grads`.
+
+        A Sequential whose last module has several outputs (a GaussianHead's ``(mean, var)``)
+        takes their gradients as a tuple, or one argument each.
 
         Returns
         -------
         dx shaped like ``x``, or None for token ids
         """
+        dy = (dy, *more) if more else dy
         for m in reversed(self.modules.values()):
             if isinstance(m, Recurrent):
                 d_out = dy if m.batch_first else permute_dims(dy, (1, 0, 2))
                 dx, _ = m.backward(d_out)
                 dy = dx if m.batch_first else permute_dims(dx, (1, 0, 2))
-            else:
-                dy = m.backward(dy)
+            else:  # a module of several outputs (GaussianHead's mean and var) takes their gradients apart
+                dy = m.backward(*dy) if isinstance(dy, tuple) else m.backward(dy)
             if dy is None:  # token ids: nothing before them has a gradient
                 break
         return dy
