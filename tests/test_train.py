@@ -248,7 +248,7 @@ def test_padded_data_trains(rng):
 @pytest.mark.parametrize("kwargs,error,match", [
     (dict(optimizer="adamax"), ValueError, r"optimizer name must be one of \('sgd', 'adam', 'adamw', "
                                            r"'rmsprop', 'adagrad'\), got 'adamax'"),
-    (dict(loss="hinge"), ValueError, r"loss must be one of \('mse', 'cross_entropy'\), got 'hinge'"),
+    (dict(loss="hinge"), ValueError, r"loss must be one of \('mse', 'cross_entropy', 'gaussian_nll'\), got 'hinge'"),
     (dict(epochs=-1), ValueError, "epochs must be an int >= 0, got -1"),
     (dict(batch_size=0), ValueError, "batch_size must be a positive int, got 0"),
     (dict(lr=0.0), ValueError, "lr must be a finite number > 0.0"),
