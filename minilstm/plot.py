@@ -42,16 +42,24 @@ def _finish(plt: Any, fig: Any, path: str | None) -> Any:
     return fig
 
 
-def loss_curves(history: Any, path: str | None = None, title: str = "loss") -> Any:
-    """Training (and validation) loss per epoch; saved to ``path`` when given. Returns the figure."""
+def _legend_below(ax: Any) -> None:
+    """The legend under the axes, where it never hides a curve (a curve at 1.0 runs along the top)."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+
+
+def loss_curves(history: Any, path: str | None = None, title: str = "loss", loss: str = "loss") -> Any:
+    """Training (and validation) loss per epoch; saved to ``path`` when given. Returns the figure.
+
+    ``loss``: the loss's name for the y axis (e.g. ``"cross-entropy"``).
+    """
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(history["epoch"], history["train_loss"], label="train")
+    fig, ax = plt.subplots(figsize=(6, 4.4))
+    ax.plot(history["epoch"], history["train_loss"], marker=".", label="training")
     if "val_loss" in history:
-        ax.plot(history["epoch"], history["val_loss"], label="validation")
-    ax.set(xlabel="epoch", ylabel="loss (log scale)", title=title, yscale="log")
+        ax.plot(history["epoch"], history["val_loss"], marker=".", label="validation")
+    ax.set(xlabel="epoch", ylabel=f"{loss} (log scale)", title=title, yscale="log")
     _epoch_axis(ax)
-    ax.legend()
+    _legend_below(ax)
     return _finish(plt, fig, path)
 
 
@@ -78,11 +86,11 @@ def metric_curve(history: Any, key: str, path: str | None = None, title: str | N
     that only reached chance does not look like progress. An accuracy's axis spans [0, 1].
     """
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(6, 4.4))
     ax.plot(history["epoch"], history[key], marker="o", label=label(key))
     if chance is not None:
-        ax.axhline(chance, linestyle="--", color="0.5", label=f"chance ({chance:g})")
-        ax.legend()
+        ax.axhline(chance, linestyle="--", color="0.5", label=f"chance ({chance:.2g})")
+        _legend_below(ax)
     if key.endswith("accuracy"):
         ax.set_ylim(-0.02, 1.02)
     ax.set(xlabel="epoch", ylabel=label(key), title=title or label(key))

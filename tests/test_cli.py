@@ -12,6 +12,7 @@ import pytest
 
 import minilstm
 from minilstm import __main__ as cli_main
+from minilstm import cli
 from minilstm.cli import TASKS
 
 pytest.importorskip("matplotlib")
@@ -75,9 +76,10 @@ def test_resume_continues_the_run(sine_run, tmp_path):
                               minilstm.load(sine_run / "model.npz").state_dict()["rnn.weight_hh_l0"])
 
 
+@pytest.mark.parametrize("cell", ["gru", "rnn"])
 @pytest.mark.parametrize("task", sorted(set(TASKS) - {"sine"}))
-def test_every_other_task_runs_and_plots_its_accuracy(task, tmp_path):
-    args = ["train", "--task", task, "--epochs", "1", "--hidden", "4", "--cell", "gru", "--out", str(tmp_path),
+def test_every_other_task_runs_and_plots_its_accuracy(task, cell, tmp_path):
+    args = ["train", "--task", task, "--epochs", "1", "--hidden", "4", "--cell", cell, "--out", str(tmp_path),
             "--no-progress"]
     assert cli_main.main(args) == 0
     assert sorted(os.listdir(tmp_path)) == ["accuracy.png", "loss.png", "metrics.json", "model.npz"]
@@ -85,7 +87,7 @@ def test_every_other_task_runs_and_plots_its_accuracy(task, tmp_path):
     metric = f"val_{TASKS[task].metric}"
     value = _metrics(tmp_path)["final"][metric]
     assert 0 <= value <= 1 and value == _metrics(tmp_path)["history"][metric][-1]
-    assert minilstm.load(tmp_path / "model.npz").config["cell"] == "gru"
+    assert minilstm.load(tmp_path / "model.npz").config["cell"] == cell
 
 
 @pytest.mark.parametrize("args,message", [
@@ -144,6 +146,8 @@ def test_user_mistakes_are_one_line(sine_run, tmp_path, capsys, monkeypatch):
                         (["--lr", "0.5"], "--lr 0.5 cannot change a resumed run")]:
         assert words in _one_line_error(["--resume", str(run), *args], capsys), args
     assert sorted(os.listdir(run)) == before and _metrics(run)["history"]["epoch"] == [1, 2, 3]
+    assert "--length 10: T must be >= 20" in _one_line_error(["--task", "adding", "--length", "10",
+                                                              "--out", str(tmp_path / "a")], capsys)
     assert "the gru cell has no forget gate" in _one_line_error(["--cell", "gru", "--forget-bias", "2",
                                                                   "--out", str(tmp_path / "g")], capsys)
     monkeypatch.setitem(sys.modules, "cupy", None)  # as if CuPy were not installed
@@ -225,5 +229,22 @@ def test_each_task_default_in_a_quick_form(task, tmp_path, capsys):
                                f"forget bias {t.forget_bias:g}, epochs 1, lr {t.lr:g}, batch size {t.batch_size}")
     settings = _metrics(tmp_path)["settings"]
     assert settings["task"] == task and settings["forget_bias"] == t.forget_bias and settings["hidden"] == t.hidden
+    assert settings["schedule"] == t.schedule and (t.schedule is None or f"schedule {t.schedule}" in lines[1])
     model = minilstm.load(tmp_path / "model.npz")
     assert model.config["hidden_size"] == t.hidden and model.config["forget_bias"] == t.forget_bias
+    if task == "adding":
+        final = _metrics(tmp_path)["final"]
+        assert 0 <= final["val_mae"] and final["criterion_met"] in (0.0, 1.0)
+        assert any(line.startswith("the 1997 criterion (>= 99 % of the sequences within 0.04") for line in lines)
+    if task == "text":
+        sample = _metrics(tmp_path)["sample"]
+        line = next(line for line in lines if line.startswith("sample (temperature 0.5; "))
+        known, words = cli.known_words(sample, TASKS["text"].make(0, t.length)[0].meta["text"])
+        assert f"; {known} of its {words} whole words are words of the corpus): {sample!r}" in line
+        assert _metrics(tmp_path)["final"]["sample_known_words"] == pytest.approx(known / words)
+
+
+def test_known_words_counts_whole_words_of_the_corpus():
+    corpus = "The keeper wrote everything down. He wrote the tide."
+    assert cli.known_words("The keeper wrot the tide and the wat", corpus) == (5, 7)  # "wat" may be cut: left out
+    assert cli.known_words("THE\nKeeper, wrote.", corpus) == (2, 2) and cli.known_words("", corpus) == (0, 0)

@@ -1,7 +1,7 @@
 """A small built-in corpus for the character-level text task.
 
 Original prose written for minilstm (released with it under the MIT license):
-plain ASCII English, about nine kilobytes, enough for a character model to learn
+plain ASCII English, about thirteen kilobytes, enough for a character model to learn
 spelling, spaces and punctuation in a minute on a CPU.
 """
 
@@ -160,4 +160,77 @@ In the morning you will open the book again and find that the rest comes
 back by itself, as a road comes back when you walk it a second time. A good
 reader is not one who remembers the most. A good reader is one who keeps the
 thread, and knows which things to let go, and which things to hold.
+
+THE BAKER WHO ROSE IN THE DARK
+
+In the town by the river there was a baker who got up every morning while
+the stars were still out. She lit the oven first, because the oven was slow
+to wake, and then she mixed the flour and the water and the salt in a great
+wooden bowl. She kneaded the dough with both hands and folded it and turned
+it, and folded it again, until it was smooth and soft and warm. Then she
+covered it with a cloth and let it rest, and while it rested she swept the
+floor and set out the baskets and wrote the prices on a board by the door.
+
+When the dough had grown to twice as big she cut it into loaves and shaped
+each one and laid it on a long tray. The oven was hot by then, and the
+kitchen smelled of wood smoke. She slid the trays in one after another and
+closed the iron door. Then she sat down on a stool by the window and drank a
+cup of tea and watched the street. It was the only quiet hour of her day,
+and she liked it best of all.
+
+The first people to come were the fishermen, who wanted bread for the boats.
+Then came the children on their way to school, who wanted something sweet,
+and then the old men who sat in the square and talked about the weather. By
+noon the baskets were empty and the board by the door said: sold out, come
+back tomorrow. The baker cleaned the bowl and the trays and the table, and
+went upstairs, and slept in the afternoon like a cat in the sun.
+
+Her daughter asked her once why she did the same thing every day. The baker
+thought about it for a long time. Because the bread does not keep, she said
+at last. What I made yesterday is gone. If I want there to be bread
+tomorrow, I have to make it again. Most good things are like that. You do
+not make them once and put them on a shelf. You make them every morning, in
+the dark, before anyone else is awake.
+
+THE WALK TO THE HILL
+
+Every Sunday the family walked to the top of the hill behind the village.
+The path went up through a field of sheep, over a wall by a wooden stile,
+and into a small wood of beech trees where the ground was soft with old
+leaves. The youngest boy always ran ahead and hid behind the same tree, and
+the others always pretended not to know where he was. His sister counted the
+steps on the way up and told everyone the number at the top. It was never
+the same number twice, and they argued about it all the way home.
+
+From the top of the hill you could see the whole valley: the river and the
+bridge, the church and the school, the road that went to the town and the
+railway that went to the city. On a clear day you could see the sea, a thin
+grey line at the edge of the sky. The father said that on a very clear day
+you could see the lighthouse, but nobody else had ever seen it, and the
+children said that he made it up.
+
+They sat on the grass and ate their bread and cheese and apples, and the
+mother read aloud from a book of old stories. The wind moved in the long
+grass and the clouds moved over the valley, and their shadows moved over the
+fields below, so that the whole valley seemed to breathe. Then they packed
+up the basket and walked down again, more slowly than they had come up, and
+the youngest boy fell asleep on the back of his father before they reached
+the stile.
+
+THE KEY OF THE HALL
+
+The clock in the hall had been wound by the same hand for forty years. Every
+evening at nine the old man opened the glass door and turned the key seven
+times, no more and no less, and closed the door again. If he turned it six
+times the clock stopped before morning, and if he turned it eight times the
+spring was too tight and the clock ran fast. He had learned this when he was
+young, from his mother, who had learned it from hers.
+
+When he grew too old to climb the stairs, his grandson came to wind the
+clock. The boy turned the key seven times and listened to it tick. What does
+it count, he asked. It counts the seconds, said the old man, and the
+minutes, and the hours. But it also counts the evenings when somebody
+remembered to wind it. Each one of those is a small promise kept. The boy
+did not understand, but he came back the next evening, and the one after
+that, and in time he stopped asking what it counted.
 """
