@@ -13,9 +13,8 @@ one too large by the log. Here the noise is the same everywhere (sigma 0.1), so
 a calibrated model predicts sigma near 0.1 and about 95 % of the test points
 fall inside its mean +- 2 sigma band.
 
-``minilstm.train`` runs one output and one gradient through a Sequential; a head
-that returns ``(mean, var)`` and takes ``backward(dmean, dvar)`` needs the short
-loop below (forward, loss, backward, clip, step), as in PyTorch.
+The head returns ``(mean, var)`` and its backward takes ``(dmean, dvar)``;
+``minilstm.train(..., loss="gaussian_nll")`` carries both pairs through the model.
 
 It prints the test RMSE of the mean, the mean predicted sigma and the share of
 test points inside the band, and writes uncertainty_loss.png (NLL per epoch)
@@ -30,7 +29,6 @@ import numpy as np
 
 import minilstm
 from minilstm import data
-from minilstm.optim import clip_grad_norm
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--quick", action="store_true", help="a small model, a few epochs, a few seconds")
@@ -46,41 +44,21 @@ dataset = data.sine_wave(n_points=n_points, window=20, noise=noise, dt=20 * np.p
 scaler = dataset.meta["scaler"]
 train_set, test_set = data.chronological_split(dataset)
 
-# 2. model: an LSTM body, (B, 20, 1) -> (B, H), and a Gaussian head, (B, H) -> mean (B, 1), var (B, 1)
-body = minilstm.Sequential(
+# 2. model: (B, 20, 1) -> (B, 20, H) -> (B, H) -> mean (B, 1), var (B, 1)
+model = minilstm.Sequential(
     minilstm.LSTM(1, H, batch_first=True, seed=0),
     minilstm.LastStep(),
+    minilstm.GaussianHead(H, 1, seed=0),               # var = softplus(x W_v^T + b_v) + 1e-6 > 0
 )
-head = minilstm.GaussianHead(H, 1, seed=0)             # var = softplus(x W_v^T + b_v) + 1e-6 > 0
-print(body, head, sep="\n")
+print(model)
 
-# 3. training: forward, NLL, backward through the head then the body, clip, step
-criterion = minilstm.GaussianNLLLoss()
-params = {**body.params, **head.params}                # "0.weight_ih_l0", ..., "mean.weight", "var.weight", ...
-optimizer = minilstm.Adam(params, lr=1e-3)
-rng = np.random.default_rng(0)                         # the batch order
-history = {"epoch": [], "train": [], "test": []}
-for epoch in range(1, epochs + 1):
-    body.train()
-    losses = []
-    for batch in data.batches(train_set, batch_size=32, shuffle=True, rng=rng):
-        mean, var = head(body(batch.X))
-        losses.append(criterion(mean, batch.Y, var))
-        dmean, dvar = criterion.backward()
-        body.backward(head.backward(dmean, dvar))
-        grads = {**body.grads, **head.grads}
-        clip_grad_norm(grads, 1.0)                     # in place, on the global norm
-        optimizer.step(grads)
-    body.eval()
-    mean, var = head(body(test_set.X))
-    history["epoch"].append(epoch)
-    history["train"].append(np.mean(losses))
-    history["test"].append(criterion(mean, test_set.Y, var))
-print(f"after {epochs} epochs: NLL {history['train'][-1]:.3f} (train), {history['test'][-1]:.3f} (test)")
+# 3. training: the Gaussian NLL (as torch.nn.GaussianNLLLoss), Adam, the global gradient norm clipped to 1
+history = minilstm.train(model, train_set, val_data=test_set, loss="gaussian_nll", optimizer="adam", lr=1e-3,
+                         epochs=epochs, batch_size=32, clip_norm=1.0, seed=0, progress=False)
+print(f"after {epochs} epochs: NLL {history['train_loss'][-1]:.3f} (train), {history['val_loss'][-1]:.3f} (test)")
 
 # 4. result, in original units: the band's edges go through the same linear inverse transform as the mean
-body.eval()
-mean, var = head(body(test_set.X))                     # (180, 1) each, scaled
+mean, var = minilstm.predict(model, test_set)          # (180, 1) each, scaled
 sigma = np.sqrt(var)
 mean_orig = scaler.inverse_transform(mean)[:, 0]
 lower = scaler.inverse_transform(mean - 2 * sigma)[:, 0]
@@ -93,8 +71,8 @@ print(f"test RMSE of the mean {test_rmse:.4f} (noise level {noise}); mean predic
       f"{inside:.1%} of the test points inside mean +- 2 sigma (95.4 % for a calibrated Gaussian)")
 
 fig, ax = plt.subplots(figsize=(6, 4))
-ax.plot(history["epoch"], history["train"], label="train (80 %)")
-ax.plot(history["epoch"], history["test"], label="test (20 %)")
+ax.plot(history["epoch"], history["train_loss"], label="train (80 %)")
+ax.plot(history["epoch"], history["val_loss"], label="test (20 %)")
 ax.set(xlabel="epoch", ylabel="Gaussian NLL on scaled values", title=f"LSTM({H}) + GaussianHead: NLL per epoch")
 ax.legend()
 fig.tight_layout()
