@@ -1,0 +1,378 @@
+# %% [markdown]
+# # Lesson 4: GRU, peepholes and the variants
+#
+# The LSTM of lesson 3 is one point in a family. The gated recurrent unit (GRU; Cho et al. 2014) merges the cell
+# state into the hidden state and uses two gates instead of three; the peephole LSTM (Gers & Schmidhuber 2000)
+# lets the gates see the cell state; and Greff et al. (2015), "LSTM: A Search Space Odyssey", removed one part of
+# the LSTM at a time to see which parts matter. Every one of them is an option of `minilstm`'s cells, with its
+# backward proved by gradient checks, so we can compare them on equal terms.
+#
+# **In this lesson you will be able to**
+#
+# 1. write both forms of the GRU step, PyTorch's `reset_after=True` and Cho et al.'s `reset_after=False`, and
+#    show that the same weights give different functions;
+# 2. explain why cuDNN (and so PyTorch and Keras) chose `reset_after`;
+# 3. say what the peephole LSTM's cell state feeds into, and check that zero peepholes give the plain LSTM;
+# 4. build Greff et al.'s variants as options (`LSTM(..., **minilstm.cells.VARIANTS["CIFG"])`), count their
+#    parameters, compare a few on a task, and read the project's measured miniature of the study;
+# 5. write the GRU step backward yourself and have `check_step_backward(..., cell="gru")` check it.
+#
+# About 25 minutes. Lesson 3 first.
+
+# %%
+import os
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import minilstm
+from minilstm import data, inspect, plot
+from minilstm.cells import VARIANTS
+from minilstm.exercises import check_step_backward
+
+QUICK = os.environ.get("MINILSTM_LESSON_QUICK") == "1"  # CI runs every lesson small
+np.set_printoptions(precision=4, suppress=True)
+rng = np.random.default_rng(0)
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+# %% [markdown]
+# ## 1. The GRU, in its two forms
+#
+# The GRU keeps one state $h_t$. A reset gate $r_t$ decides how much of the old state the candidate $n_t$ sees,
+# and an update gate $z_t$ mixes the candidate with the old state. PyTorch's gate order is $r, z, n$. The two
+# forms differ in one line, where the reset gate acts:
+#
+# | | `reset_after=True` (PyTorch, cuDNN, TensorFlow 2's Keras) | `reset_after=False` (Cho et al. 2014) |
+# |---|---|---|
+# | reset | $r_t = \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr})$ | the same |
+# | update | $z_t = \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})$ | the same |
+# | candidate | $n_t = \tanh\big(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big)$ | $n_t = \tanh\big(W_{in} x_t + b_{in} + W_{hn} (r_t \odot h_{t-1}) + b_{hn}\big)$ |
+# | new state | $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ | the same |
+#
+# Both forms have exactly the same parameters: `weight_ih` $(3H, D)$, `weight_hh` $(3H, H)$ and two bias vectors
+# $(3H)$. So we can give two `minilstm.GRUCell`s the same weights and compute both forms by hand next to them:
+
+# %%
+D, H, B = 3, 4, 2
+gru_after = minilstm.GRUCell(D, H, dtype="float64", seed=0)                     # reset_after=True, the default
+gru_before = minilstm.GRUCell(D, H, reset_after=False, dtype="float64")
+gru_before.load_state_dict(gru_after.state_dict())                              # the very same weights
+
+x, h_prev = rng.standard_normal((B, D)), rng.standard_normal((B, H))
+W_ih, W_hh, b_ih, b_hh = (gru_after.params[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+x_r, x_z, x_n = np.split(x @ W_ih.T + b_ih, 3, axis=1)                          # input products, blocks r, z, n
+W_hr, W_hz, W_hn = np.split(W_hh, 3)
+b_hr, b_hz, b_hn = np.split(b_hh, 3)
+
+r = sigmoid(x_r + h_prev @ W_hr.T + b_hr)
+z = sigmoid(x_z + h_prev @ W_hz.T + b_hz)
+n_after = np.tanh(x_n + r * (h_prev @ W_hn.T + b_hn))                           # reset after the product
+n_before = np.tanh(x_n + (r * h_prev) @ W_hn.T + b_hn)                          # reset before it
+h_after = (1 - z) * n_after + z * h_prev
+h_before = (1 - z) * n_before + z * h_prev
+
+print("reset_after=True  equals the equations:", np.allclose(h_after, gru_after(x, h_prev)))
+print("reset_after=False equals the equations:", np.allclose(h_before, gru_before(x, h_prev)))
+print("largest difference between the two forms, one step:", np.abs(h_after - h_before).max().round(3))
+
+# %% [markdown]
+# Over a whole sequence: two `GRU` layers with the same weights, one of each form, read
+# the same input:
+
+# %%
+T = 60
+xs = rng.standard_normal((T, 1, D))
+layer_after = minilstm.GRU(D, 8, dtype="float64", seed=1)
+layer_before = minilstm.GRU(D, 8, reset_after=False, dtype="float64")
+layer_before.load_state_dict(layer_after.state_dict())
+out_after, _ = layer_after(xs)
+out_before, _ = layer_before(xs)
+
+fig, ax = plt.subplots(figsize=(9, 3.6))
+for unit, color in ((0, "C0"), (1, "C1")):
+    ax.plot(out_after[:, 0, unit], color=color, label=f"unit {unit}, reset_after=True")
+    ax.plot(out_before[:, 0, unit], color=color, ls="--", label=f"unit {unit}, reset_after=False")
+ax.set(xlabel="time step t", ylabel="h_t", title="one set of weights, two GRU forms, two different functions")
+ax.legend(ncol=2, fontsize=8)
+print(f"largest difference over the sequence: {np.abs(out_after - out_before).max():.2f}")
+
+# %% [markdown]
+# Solid and dashed lines of one colour follow each other closely, but not exactly: at some steps the two forms
+# differ by a tenth or more. The difference does not build up, because this untrained GRU soon forgets its past
+# ($z \approx 0.5$), but it never vanishes: they are different functions of the same weights. Weights trained in
+# one form do not carry over to the other, which is why PyTorch, Keras and minilstm name the form explicitly, and
+# why Keras weights load into PyTorch's GRU only from a Keras GRU with `reset_after=True`.
+#
+# ### Why cuDNN chose `reset_after`
+#
+# Look at what each step must compute from $h_{t-1}$. With `reset_after=True`, all three recurrent products
+# $W_{hr} h_{t-1}$, $W_{hz} h_{t-1}$, $W_{hn} h_{t-1}$ use the same vector, so they are **one** matrix product
+# $W_{hh} h_{t-1}$ of shape $(3H, H)$, and $r_t$ is applied to its result afterwards. With `reset_after=False`,
+# the $n$ block's product needs $r_t \odot h_{t-1}$, so it must wait for $r_t$: **two** products per step, one
+# after the other. The engine's step forward (`minilstm/cells/gru.py`) shows the difference line for line:
+#
+# ```python
+# if self.reset_after:                     # one product serves all three blocks
+#     hrz, hn = _rz_n(h_in @ p.weight_hh.T)
+#     ...
+# else:                                    # r comes first: W_hn sees r * h_in
+#     r, z = split_gates(sigmoid(xrz + h_in @ W_hrz.T), 2)
+#     hn = (r * h_in) @ W_hn.T + b_hn
+# ```
+#
+# On a GPU the time loop is sequential, and at the sizes recurrent networks often have, a step's cost is mostly
+# the launching and synchronising of its kernels, not their arithmetic. One fused recurrent product per step is
+# what cuDNN's GRU computes, and PyTorch and TensorFlow 2's Keras use its form so that they can call it. On a CPU
+# with NumPy the arithmetic is the same either way, and so is the time:
+
+# %%
+xt = rng.standard_normal((50 if QUICK else 100, 32, 64)).astype("float32")
+for reset_after in (True, False):
+    layer = minilstm.GRU(64, 128, reset_after=reset_after, seed=0)
+    start = time.perf_counter()
+    for _ in range(3):
+        out, _ = layer(xt)
+        layer.backward(np.ones_like(out))
+    print(f"reset_after={reset_after!s:5}: {(time.perf_counter() - start) / 3 * 1000:.0f} ms per forward and "
+          f"backward (T = {len(xt)}, B = 32, H = 128, NumPy)")
+
+# %% [markdown]
+# The two numbers are close; in our runs `reset_after=False` was even slightly faster (by 5 to 20 %). On a CPU
+# the number of separate products does not matter, only their arithmetic, which is the same. The advantage of
+# `reset_after` shows where each product is a kernel launch.
+#
+# **Check yourself.** If $r_t = 1$ everywhere, do the two forms agree? And if $b_{hn} \neq 0$ and $r_t = 0$?
+# *(Yes: both give $\tanh(W_{in}x + b_{in} + W_{hn}h + b_{hn})$. No: `reset_after=True` drops $b_{hn}$ with the
+# product, `reset_after=False` keeps it.)*
+#
+# ## 2. The GRU's gradient path
+#
+# The last line, $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$, is the GRU's version of the LSTM's cell update:
+# backward it gives $\partial L/\partial h_{t-1} = z_t \odot \partial L/\partial h_t + (\text{terms through }
+# W_{hh})$. The update gate $z_t$ plays the forget gate's role, but PyTorch (and minilstm) start its bias at 0,
+# so $z \approx 0.5$ and this path passes only half of the gradient at every step. That is why the untrained GRU
+# lost its gradient fastest in lesson 3. Shifting the update gate's bias, as we shifted the forget bias, opens the path:
+
+# %%
+def gru_with_update_bias(bias, H=32):
+    gru = minilstm.GRU(8, H, seed=0)
+    gru.params["bias_ih_l0"][H:2 * H] = bias              # the z block of the fused r, z, n biases
+    return gru
+
+
+xg = rng.standard_normal((50, 16, 8)).astype("float32")
+flows = {f"GRU, z bias {b:g} (z near {sigmoid(b):.2f})": inspect.gradient_flow(gru_with_update_bias(b), xg)
+         for b in (0.0, 2.0, 5.0)}
+flows["LSTM, forget bias 1"] = inspect.gradient_flow(minilstm.LSTM(8, 32, seed=0), xg)
+ax = plot.gradient_flow(flows, title="untrained cells: how far back the gradient reaches").axes[0]
+ax.set_xlabel("time step t (the loss reads the last one)");
+
+# %% [markdown]
+# At bias 0 the GRU's gradient falls by a factor of about 0.7 per step: half of it through the direct path, and a
+# little more back through $W_{hh}$. At bias 2 it falls by about 0.9 per step, close to $z \approx 0.88$, and at
+# bias 5 the direct path keeps nearly all of it. The LSTM at its default forget bias of 1 lies between bias 0
+# and bias 2. (minilstm keeps PyTorch's zero
+# initialisation of the GRU, so this is a change you make by hand, as above.) The price is the same as the
+# forget bias's: a GRU that starts with $z$ near 1 barely updates its state until it learns to.
+#
+# ## 3. The peephole LSTM
+#
+# In the LSTM of lesson 3 the gates see $x_t$ and $h_{t-1}$, but not the cell state itself; $h_{t-1}$ is only a
+# squashed, gated view of it. Gers & Schmidhuber (2000) added *peepholes*, one diagonal weight vector per gate
+# (`weight_peep_i`, `weight_peep_f`, `weight_peep_o`, each $(H)$): the input and forget gates see $c_{t-1}$, the
+# output gate sees the new $c_t$:
+#
+# $$i_t = \sigma(\dots + p_i \odot c_{t-1}), \qquad f_t = \sigma(\dots + p_f \odot c_{t-1}), \qquad
+# o_t = \sigma(\dots + p_o \odot c_t).$$
+#
+# So $c$ feeds into three more places, and backward each of them sends a gradient to it: the highway becomes
+# $\partial L/\partial c_{t-1} = f_t \odot \delta c_t + p_i \odot \partial a_i + p_f \odot \partial a_f$, and
+# $\delta c_t$ itself gains $p_o \odot \partial a_o$ (the engine's `step_backward` adds exactly these lines).
+# With zero peepholes it must be the plain LSTM:
+
+# %%
+peep = minilstm.PeepholeLSTM(D, H, dtype="float64", seed=0)
+print({k: v.shape for k, v in peep.params.items() if "peep" in k})
+plain = minilstm.LSTM(D, H, dtype="float64")
+plain.load_state_dict({k: v for k, v in peep.state_dict().items() if "peep" not in k})
+for k in ("i", "f", "o"):
+    peep.params[f"weight_peep_{k}_l0"][...] = 0.0
+xs = rng.standard_normal((10, B, D))
+print("zero peepholes == plain LSTM:", np.allclose(peep(xs)[0], plain(xs)[0], rtol=1e-13, atol=0))
+
+# %% [markdown]
+# The peephole LSTM costs $3H$ more parameters, and its output gate must wait for $c_t$ within the step.
+# cuDNN and PyTorch offer no peepholes; Greff et al. found that dropping them costs nothing on average (the "NP"
+# variant below).
+#
+# ## 4. The variants of Greff et al. (2015)
+#
+# Greff et al. started from the peephole LSTM ("V", for vanilla) and changed one thing at a time. In minilstm
+# each is an option of the one LSTM step, collected by name in `minilstm.cells.VARIANTS`:
+
+# %%
+for name, options in VARIANTS.items():
+    layer = minilstm.LSTM(2, 32, **options)
+    print(f"{name:5s} {layer.num_params:6,d} parameters, gate blocks {''.join(layer.cell.gates):4s}  {options}")
+
+# %% [markdown]
+# | name | option | the line it changes |
+# |---|---|---|
+# | NIG | `input_gate=False` | $i = 1$ |
+# | NFG | `forget_gate=False` | $f = 1$ (the 1997 cell) |
+# | NOG | `output_gate=False` | $o = 1$ |
+# | NIAF | `input_activation=False` | $g = W_{ig} x + \dots$ (no tanh) |
+# | NOAF | `output_activation=False` | $h = o \odot c$ (no tanh) |
+# | NP | `peephole=False` | no peepholes |
+# | CIFG | `coupled=True` | $i = 1 - f$ |
+#
+# A removed gate has no rows in the fused weights, so NIG, NFG, NOG and CIFG have a quarter fewer recurrent and
+# input weights; NIAF and NOAF only drop a nonlinearity and keep every parameter. Any variant is one line:
+# `minilstm.LSTM(D, H, **VARIANTS["CIFG"])`, or `Model(..., cell="lstm", **VARIANTS["CIFG"])`.
+#
+# (These are the layers alone; a `Model` adds its Linear head, 33 more parameters here.)
+#
+# ### A small run
+#
+# Three variants on the adding problem (sequences of 20 to 22 steps), with the settings of the project's
+# miniature study below (32 units, Adam at 0.01, 16 epochs, batch 64, clipping at 1), one seed:
+
+# %%
+adding = data.make_task("adding", seed=0, n=600 if QUICK else 2000, T=20)
+add_train, add_val = data.split(adding, (0.8, 0.2), seed=0)
+runs = {}
+for name in ("V", "NFG", "CIFG"):
+    model = minilstm.Model(2, 32, 1, cell="lstm", seed=0, **VARIANTS[name])
+    runs[name] = minilstm.train(model, add_train, val_data=add_val, lr=1e-2, epochs=3 if QUICK else 16,
+                                batch_size=64, clip_norm=1.0, seed=0, progress=False,
+                                metrics={"accuracy": lambda pred, ds: data.adding_accuracy(pred, ds.Y)})
+    print(f"{name:5s} {model.num_params:5,d} parameters, final validation accuracy "
+          f"{runs[name]['val_accuracy'][-1]:.3f}, loss {runs[name]['val_loss'][-1]:.2e}")
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 4))
+for name, h in runs.items():
+    ax.plot(h["epoch"], h["val_accuracy"], marker="o", label=name)
+ax.axhline(0.15, color="0.5", ls="--", label="always 0.5 (about 15 %)")
+ax.set(xlabel="epoch", ylabel="validation accuracy (|error| < 0.04)", ylim=(0, 1.02),
+       title="three LSTM variants on the adding problem (T = 20, one seed)")
+ax.legend();
+
+# %% [markdown]
+# At this short lag all three learn the task. CIFG, with a quarter fewer gate weights, ends level with or above V;
+# NFG (no forget gate: $c_t = c_{t-1} + i_t \odot g_t$, a state that can only accumulate) learns as fast but
+# twice collapses for an epoch and recovers. The final differences are smaller than the spread between seeds:
+# in the miniature below, V alone ranged from 0.948 to 0.980 over five seeds. A ranking needs more than one run.
+#
+# ### The measured miniature
+#
+# One seed and one task say little. `python benchmarks/variants.py` (about 5 minutes on 2 cores) runs all eight
+# variants with five seeds on two tasks, character-level text and the adding problem, with the settings above;
+# its report is `benchmarks/results/variants.md`. The final validation results, as the mean over the five seeds
+# and the mean difference from V with the same seed:
+#
+# | variant | parameters (adding) | text: char accuracy | minus V | text: seeds with loss above V's | adding: accuracy | minus V | adding: seeds with loss above V's |
+# |---|---:|---:|---:|---:|---:|---:|---:|
+# | V | 4,737 | 0.469 | | | 0.959 | | |
+# | NIG | 3,553 | 0.471 | +0.002 | 2/5 | 0.872 | -0.087 | 5/5 |
+# | NFG | 3,553 | 0.431 | -0.038 | 5/5 | 0.911 | -0.048 | 2/5 |
+# | NOG | 3,553 | 0.464 | -0.005 | 3/5 | 0.917 | -0.042 | 4/5 |
+# | NIAF | 4,737 | 0.461 | -0.007 | 5/5 | 0.980 | +0.021 | 0/5 |
+# | NOAF | 4,737 | 0.422 | -0.047 | 5/5 | 0.967 | +0.008 | 3/5 |
+# | NP | 4,641 | 0.477 | +0.008 | 1/5 | 0.952 | -0.007 | 2/5 |
+# | CIFG | 3,553 | 0.486 | +0.017 | 0/5 | 0.990 | +0.031 | 0/5 |
+#
+# What it found, in the report's words: on text, **the forget gate and the output activation matter most, as
+# in the paper** (NOAF and NFG worst, in every seed; part of NOAF's deficit is overfitting); CIFG is the best
+# variant with 18 % fewer parameters, and NIG, NOG and NP are within the seed-to-seed spread of V. The adding
+# problem ranks them differently: NIG is worst in every seed, CIFG and NIAF beat V in every seed, and the short
+# lag leaves little for the forget gate to do.
+#
+# **The caveats, also the report's.** Five seeds and two tiny tasks, one shared setting chosen from V's
+# validation curves, where Greff et al. tuned every variant with 200 random-search trials per data set and
+# tested differences with Welch's t-test. "Every seed" is 5 of 5: a coin gives that 1 time in 32 for one
+# comparison, and the table holds 14 comparisons in two directions, so about one such result is expected by
+# chance alone. Only the larger effects (NOAF and NFG on text, NIG on adding, CIFG's lead on adding) are worth
+# much, and only for these tasks and settings.
+#
+# ### Which parts matter
+#
+# Greff et al.'s conclusion, over speech, handwriting and music: **the forget gate and the output activation
+# are critical**; coupling the input and forget gates (CIFG, the GRU's idea) and dropping the peepholes (NP)
+# cost nothing and save parameters; no variant beat the vanilla LSTM clearly. Jozefowicz et al. (2015) found
+# the GRU better than a plain LSTM on most of their tasks, but not on language modelling, and an LSTM with a
+# forget bias of 1 closed most of that gap. Our miniature agrees on the forget gate, the output activation, CIFG
+# and NP for text, and shows that a task can reorder the rest.
+#
+# **Check yourself.** CIFG sets $i = 1 - f$. What does that do to the cell update, and which GRU line does it
+# resemble? *($c_t = f_t \odot c_{t-1} + (1 - f_t) \odot g_t$: a convex mix of old and new, like
+# $h_t = z_t \odot h_{t-1} + (1 - z_t) \odot n_t$.)*
+#
+# ## 5. Your turn: the GRU step backward
+#
+# Write the GRU step backward (the default `reset_after=True` form) with the engine's signature,
+# `step_backward(dstate, cache, p)`:
+#
+# - `dstate` is `(dh,)`: $\partial L/\partial h_t$, $(B, H)$;
+# - `cache` is the engine's `GRUCache`: `cache.r`, `cache.z`, `cache.n`, `cache.h_prev`, and `cache.hn`
+#   $= W_{hn} h_{t-1} + b_{hn}$;
+# - `p.weight_hh` is $W_{hh}$, $(3H, H)$, blocks $r, z, n$.
+#
+# Return `(dxw, dhw, (dh_prev,))`. Unlike the LSTM's, the GRU's two pre-activation gradients differ: `dxw`
+# $(B, 3H)$ is the gradient of the input side $W_{ih} x_t + b$ (blocks $\partial a_r, \partial a_z,
+# \partial a_n$), and `dhw` that of the recurrent product $W_{hh} h_{t-1}$, whose $n$ block sits inside
+# $r_t \odot (\dots)$ and so is $r_t \odot \partial a_n$. Then $\partial h_{t-1}$ has two paths: directly through
+# $z_t \odot h_{t-1}$, and through `dhw` $W_{hh}$.
+
+# %%
+def my_gru_step_backward(dstate, cache, p):
+    (dh,) = dstate
+    da_r = da_z = da_n = np.zeros_like(dh)          # TODO: through h = (1 - z) n + z h_prev and n = tanh(...)
+    dxw = np.concatenate([da_r, da_z, da_n], axis=-1)
+    dhw = np.concatenate([da_r, da_z, da_n], axis=-1)  # TODO: the n block of the recurrent product
+    dh_prev = np.zeros_like(dh)                     # TODO: two paths
+    return dxw, dhw, (dh_prev,)
+
+
+check_step_backward(my_gru_step_backward, cell="gru")
+
+# %% [markdown]
+# The checker names every wrong gradient and, in the fused arrays, the gate block of the worst entry. The usual
+# first bug is a `dhw` equal to `dxw`: the checker then says the $n$ block of `dhw` is wrong. When all three pass,
+# try the other form: `check_step_backward(fn, cell="gru", reset_after=False)`, where `cache.hn` is
+# $W_{hn}(r_t \odot h_{t-1}) + b_{hn}$ and the reset gate's gradient comes through that product. (Stuck? The
+# reference solution is `lessons/solutions/gru.py`.)
+#
+# ## Exercises
+#
+# 1. **Converting weights.** Train a `GRU(reset_after=False)` briefly on the adding problem, load its weights
+#    into a `GRU(reset_after=True)` and measure the validation accuracy of each. How much is lost?
+# 2. **A GRU update bias in training.** Use `gru_with_update_bias` of section 2 inside a `Model` (set
+#    `model.rnn.params["bias_ih_l0"][H:2*H]`) and train it on the adding problem at $T = 30$, as lesson 3 did with
+#    forget biases. Does a larger $z$ bias help the GRU as the forget bias helped the LSTM?
+# 3. **Peepholes in the highway.** Repeat lesson 3's cut experiment ($W_{hh} = 0$) with a `PeepholeLSTM`. Does
+#    $\partial L/\partial c_{t-1} = f_t \odot \partial L/\partial c_t$ still hold? Add the two peephole terms and
+#    check again.
+# 4. **Your own variant table.** Add NOAF and NIG to section 4's run, then change the task to temporal order
+#    (`data.make_task("order", T=30)`, `Model(8, 32, 4, ...)`, `data.class_accuracy`). Which ranking changes?
+# 5. **Counting parameters.** Write the parameter count of each variant as a formula in $D$ and $H$ and check it
+#    against `num_params` for $D = 2, H = 32$.
+#
+# ## Summary
+#
+# - The GRU: $r$ and $z$ gates, a candidate $n$ and $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$. Its two forms
+#   differ in where $r$ acts; with the same weights they are different functions (`GRU(reset_after=...)`).
+# - `reset_after=True` needs one fused recurrent product per step, which is why cuDNN, and with it PyTorch and
+#   Keras, use it; on a CPU the two forms cost about the same.
+# - The GRU's $z_t \odot h_{t-1}$ is a gradient path like the LSTM's highway; at PyTorch's zero bias it passes
+#   only half of the gradient at each step.
+# - The peephole LSTM lets $i, f$ see $c_{t-1}$ and $o$ see $c_t$ (`PeepholeLSTM`); zero peepholes give the
+#   LSTM exactly.
+# - Greff et al.'s variants are options (`LSTM(..., **VARIANTS[name])`). The forget gate and the output
+#   activation matter most; CIFG and no peepholes are free. Small studies, ours included, are weak evidence:
+#   read the seeds and the caveats before the ranking.
