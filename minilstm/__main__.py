@@ -8,6 +8,7 @@ on a noisy sine wave) and writes a checkpoint, metrics and plots;
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -82,4 +83,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)

@@ -56,3 +56,15 @@ def test_flow_refuses_a_file_as_out_folder(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(SystemExit, match="is a file, not a folder"):
         cli_main.main(["flow", "--out", str(tmp_path / "f")])
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`python -m minilstm train | true`: the reader is gone before the first epoch is printed; no
+    BrokenPipeError traceback, exit status 141 (as a Unix tool killed by SIGPIPE)."""
+    import subprocess
+    import sys
+    done = subprocess.run(f"{sys.executable} -m minilstm train --task reber --epochs 2 --hidden 4 --no-progress "
+                          f"--out {tmp_path} | true; echo ${{PIPESTATUS[0]}}", shell=True, executable="/bin/bash",
+                          capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert done.stdout.strip() == "141"
