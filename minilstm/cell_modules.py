@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from . import validate
 from .backend import check_dtype, get_backend, namespace, rng
 from .cells import GRUStep, RNNStep
-from .layers import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, step_options
+from .layers import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, set_gate_bias, step_options
 from .module import Module
 
 
@@ -189,9 +189,11 @@ class PeepholeLSTMCell(LSTMCell):
 
 
 class GRUCell(Cell):
-    """One GRU step (gates r, z, n); like ``torch.nn.GRUCell``. ``reset_after=False`` is Cho et al. 2014."""
+    """One GRU step (gates r, z, n); like ``torch.nn.GRUCell``. ``reset_after=False`` is Cho et al. 2014;
+    ``update_bias`` as :class:`minilstm.GRU` takes it."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, reset_after: bool = True,
-                 **kwargs: Any) -> None:
+                 update_bias: float = 0.0, **kwargs: Any) -> None:
         super().__init__(GRUStep(reset_after=validate.boolean("reset_after", reset_after)),
                          input_size, hidden_size, bias, **kwargs)
+        set_gate_bias(self.params, self.cell, hidden_size, "z", "update_bias", update_bias, self.bias)

@@ -360,12 +360,16 @@ class GRU(Recurrent):
 
     ``reset_after=True`` (default; PyTorch, cuDNN, Keras) applies r to
     ``W_hn h + b_hn``; ``False`` is Cho et al. 2014's ``W_hn (r * h) + b_hn``.
+    ``update_bias`` (default 0) is the update gate's initial bias (its ``bias_ih``
+    entries): the GRU's counterpart of the LSTM's ``forget_bias``, since
+    ``h = (1 - z) * n + z * h_prev`` carries the state (and its gradient) where z is near 1.
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 reset_after: bool = True, **kwargs: Any) -> None:
+                 reset_after: bool = True, update_bias: float = 0.0, **kwargs: Any) -> None:
         super().__init__(GRUStep(reset_after=validate.boolean("reset_after", reset_after)),
                          input_size, hidden_size, num_layers, **kwargs)
+        set_gate_bias(self.params, self.cell, hidden_size, "z", "update_bias", update_bias, self.bias)
 
 
 def initial_cell_params(rng: Any, cell: Any, D: int, H: int, bias: bool, forget_bias: float) -> dict:
@@ -402,6 +406,19 @@ def step_options(step: Any) -> str:
     """``", name=value"`` for each option of a step pair that is not its default (peephole: the class says it)."""
     return "".join(f", {f.name}={getattr(step, f.name)!r}" for f in dataclasses.fields(step)
                    if f.name != "peephole" and getattr(step, f.name) != f.default)
+
+
+def set_gate_bias(params: dict, cell: Any, H: int, gate: str, name: str, value: float, bias: bool) -> None:
+    """Set one gate's block of every ``bias_ih*`` in ``params`` to ``value`` (after the seeded draws)."""
+    value = validate.number(name, value)
+    if value == 0.0:
+        return
+    if not bias:
+        raise ValueError(f"{name}={value!r} needs biases, but the layer was made with bias=False")
+    k = cell.gates.index(gate)
+    for key, b in params.items():
+        if key.startswith("bias_ih"):
+            b[k * H:(k + 1) * H] = value
 
 
 def lstm_step(peephole: bool, forget_bias: float | None, **variant: Any) -> tuple[LSTMStep, float | None]:

@@ -148,3 +148,21 @@ def test_repr_names_the_options_that_differ():
         == "LSTMCell(3, 4, output_activation=False, dtype='float64')"
     assert repr(minilstm.GRUCell(3, 4, bias=False)) == "GRUCell(3, 4, bias=False)"
     assert minilstm.LSTMCell(3, 4).num_params == 4 * 4 * (3 + 4 + 2)
+
+
+@pytest.mark.parametrize("make", [lambda **kw: minilstm.GRU(3, 4, num_layers=2, bidirectional=True, **kw),
+                                  lambda **kw: minilstm.GRUCell(3, 4, **kw)], ids=["layer", "cell"])
+def test_gru_update_bias_opens_the_carry(make):
+    """update_bias sets the z block of every bias_ih (the GRU's forget_bias); z = sigmoid(b) at zero input."""
+    plain, biased = make(seed=0, dtype="float64"), make(seed=0, dtype="float64", update_bias=3.0)
+    for k, b in biased.params.items():
+        if k.startswith("bias_ih"):
+            np.testing.assert_array_equal(b[4:8], 3.0)
+            np.testing.assert_array_equal(np.delete(b, np.s_[4:8]), np.delete(plain.params[k], np.s_[4:8]))
+        else:
+            np.testing.assert_array_equal(b, plain.params[k])  # the same seeded draws otherwise
+    assert biased.config["update_bias"] == 3.0
+    with pytest.raises(ValueError, match="needs biases"):
+        make(bias=False, update_bias=1.0)
+    with pytest.raises(TypeError, match="update_bias"):
+        make(update_bias="high")
