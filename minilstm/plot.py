@@ -47,16 +47,18 @@ def _legend_below(ax: Any) -> None:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
 
 
-def loss_curves(history: Any, path: str | None = None, title: str = "loss", loss: str = "loss") -> Any:
+def loss_curves(history: Any, path: str | None = None, title: str = "loss", loss: str = "loss",
+                labels: tuple = ("training", "validation")) -> Any:
     """Training (and validation) loss per epoch; saved to ``path`` when given. Returns the figure.
 
-    ``loss``: the loss's name for the y axis (e.g. ``"cross-entropy"``).
+    ``loss``: the loss's name for the y axis (e.g. ``"cross-entropy"``). ``labels``: the two curves'
+    names (``("train (80 %)", "test (20 %)")`` when the held-out part is a test set).
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.4))
-    ax.plot(history["epoch"], history["train_loss"], marker=".", label="training")
+    ax.plot(history["epoch"], history["train_loss"], marker=".", label=labels[0])
     if "val_loss" in history:
-        ax.plot(history["epoch"], history["val_loss"], marker=".", label="validation")
+        ax.plot(history["epoch"], history["val_loss"], marker=".", label=labels[1])
     ax.set(xlabel="epoch", ylabel=f"{loss} (log scale)", title=title, yscale="log")
     _epoch_axis(ax)
     _legend_below(ax)

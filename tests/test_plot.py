@@ -48,6 +48,8 @@ def test_loss_curves_name_the_loss_on_a_log_axis_of_whole_epochs():
     assert ax.get_title() == "order: cross-entropy per epoch" and ax.get_yscale() == "log"
     assert _legend_texts(ax) == ["training", "validation"]
     assert _integer_epoch_ticks(ax)
+    fig = plot.loss_curves(_history(3), labels=("train (80 %)", "test (20 %)"))
+    assert _legend_texts(fig.axes[0]) == ["train (80 %)", "test (20 %)"]
 
 
 def test_metric_curve_draws_chance_on_a_full_accuracy_axis():
