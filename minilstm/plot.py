@@ -158,13 +158,18 @@ def gates(trace: Any, index: int = 0, batch: int = 0, ax: Any = None, path: str 
 
 
 def gradient_flow(flows: Any, ax: Any = None, path: str | None = None, title: str | None = None,
-                  state: str = "h") -> Any:
+                  state: str = "h", colors: dict | None = None) -> Any:
     """||dL/dh_t|| (or ||dL/dc_t|| with ``state="c"``) against the time step, log scale.
 
     Parameters
     ----------
     flows : Flow, or dict of label to Flow
         From :func:`minilstm.inspect.gradient_flow`; several cells on one axes.
+    colors : dict of label to colour, optional
+        Keep one cell's colour the same across panels.
+
+    A norm of exactly 0 (the cell state at the step the loss reads, say) is left
+    out rather than drawn at the bottom of the log axis.
     """
     plt = _pyplot()
     fig, (a,) = _axes(plt, ax)
@@ -173,7 +178,8 @@ def gradient_flow(flows: Any, ax: Any = None, path: str | None = None, title: st
         if values is None:
             continue  # a cell without c
         steps = np.arange(flow.at + 1)  # the loss reads step `at`: later steps get no gradient
-        a.plot(steps, np.maximum(values[:flow.at + 1], 1e-300), label=label)
+        shown = np.where(values[:flow.at + 1] > 0, values[:flow.at + 1], np.nan)
+        a.plot(steps, shown, label=label, **({"color": colors[label]} if colors and label in colors else {}))
     a.set(yscale="log", xlabel="time step t", ylabel=f"||dL/d{state}_t|| (batch mean)",
           title=title or f"gradient flow back from step {flow.at}")
     if isinstance(flows, dict):

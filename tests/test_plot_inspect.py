@@ -77,3 +77,13 @@ def test_plots_never_show(monkeypatch, x):
     plot.gradient_flow(inspect.gradient_flow(minilstm.GRU(3, 4, seed=0), x))
     plot.gates(inspect.record(minilstm.RNN(3, 4, seed=0), x))
     plt.close("all")
+
+
+def test_gradient_flow_leaves_exact_zeros_out_and_keeps_given_colours(x):
+    flow = inspect.gradient_flow(minilstm.LSTM(3, 4, seed=0), x)
+    assert flow.dc[-1] == 0  # nothing reaches c from later steps at the step the loss reads
+    fig = plot.gradient_flow({"LSTM": flow}, state="c", colors={"LSTM": "C3"})
+    (line,) = fig.axes[0].get_lines()
+    assert np.isnan(line.get_ydata()[-1]) and fig.axes[0].get_ylim()[0] > 1e-100
+    assert line.get_color() == "C3"
+    plt.close("all")
