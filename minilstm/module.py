@@ -62,9 +62,10 @@ class Module:
         """The constructor's arguments as JSON-able values (a seed Generator becomes None)."""
         args = dict(getattr(self, "_init_arguments", {}))
         args.pop(next(iter(args), None), None)  # self
+        kinds = {k: p.kind for k, p in pyinspect.signature(type(self).__init__).parameters.items()}
         out = {}
         for k, v in args.items():
-            if pyinspect.signature(type(self).__init__).parameters[k].kind is pyinspect.Parameter.VAR_KEYWORD:
+            if kinds[k] is pyinspect.Parameter.VAR_KEYWORD:
                 out.update({kk: _json_value(kk, vv) for kk, vv in v.items()})
             else:
                 out[k] = _json_value(k, v)
@@ -142,7 +143,7 @@ class Module:
 
 def _json_value(name: str, v: Any) -> Any:
     """``v`` as JSON: NumPy scalars as Python numbers, a seed Generator as None; else a clear error."""
-    if v is None or isinstance(v, (bool, str)):
+    if v is None or isinstance(v, str):
         return v
     if isinstance(v, np.random.Generator):
         return None  # the weights come from the state dict; a rebuilt module needs no seed
