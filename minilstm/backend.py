@@ -123,8 +123,14 @@ def make_backend(backend: Any = "numpy", device: Any = None) -> Backend:
     if isinstance(backend, types.ModuleType):
         if backend is np:
             return make_backend("numpy", device)
+        if backend.__name__ == "cupy":  # the module itself, as by name (CuPy need not declare the standard)
+            return _cupy_backend(device)
         if not hasattr(backend, "asarray") or not hasattr(backend, "tanh"):
             raise TypeError(f"module {backend.__name__!r} is not an array namespace")
+        if not hasattr(backend, "__array_api_version__"):  # torch has asarray and tanh but not the standard's API
+            raise TypeError(f"module {backend.__name__!r} is not an array-API namespace (it has no "
+                            "__array_api_version__): backend must be 'numpy', 'cupy' or a module that follows "
+                            "the array API standard, such as array_api_strict")
         if device is not None:
             try:  # an unknown device fails here, not at the first array a layer makes
                 backend.zeros((0,), device=device)

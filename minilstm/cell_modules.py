@@ -56,7 +56,7 @@ class Cell(Module):
         self.dtype = check_dtype(dtype)
         self.training = True
         self._rng = rng(seed)
-        fb = validate.number("forget_bias", 0.0 if forget_bias is None else forget_bias)
+        fb = validate.finite("forget_bias", 0.0 if forget_bias is None else forget_bias)
         self._set_params(initial_cell_params(self._rng, step, self.input_size, self.hidden_size, self.bias, fb))
         self._cache: _StepCache | None = None
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import validate
 from .backend import get_backend, to_numpy
 from .nn.sequential import random_generators
 
@@ -66,6 +67,8 @@ def check_gradients(f: Callable[[], float], arrays: dict, analytic: dict, eps: f
         are both far below it are compared in absolute terms, since rounding in
         ``f`` (about ``1e-16 |f| / eps``) makes their relative error meaningless.
     """
+    eps, max_entries, seed = _options(eps, max_entries, seed)
+    floor = validate.at_least("floor", floor, 0.0, strict=True)
     if set(arrays) != set(analytic):
         raise ValueError(f"analytic must have the keys of arrays {sorted(arrays)}, got {sorted(analytic)}")
     pick = np.random.default_rng(seed)
@@ -134,6 +137,7 @@ def gradcheck(layer: Any, *inputs: Any, eps: float = 1e-4, max_entries: int | No
     True
     """
     be = get_backend()
+    eps, max_entries, seed = _options(eps, max_entries, seed)
     if getattr(layer, "dtype", None) != "float64":
         raise ValueError("gradcheck needs a float64 layer (dtype='float64'), "
                          f"got {getattr(layer, 'dtype', None)!r}")
@@ -166,6 +170,14 @@ def gradcheck(layer: Any, *inputs: Any, eps: float = 1e-4, max_entries: int | No
             key = f"{name}[{j}]" if len(parts) > 1 else name
             arrays[key], analytic[key] = a, da
     return check_gradients(f, arrays, analytic, eps=eps, max_entries=max_entries, seed=seed)
+
+
+def _options(eps: Any, max_entries: Any, seed: Any) -> tuple[float, int | None, int]:
+    """The checked options: a step ``eps > 0``, ``max_entries`` None or >= 1 (0 would check nothing and
+    pass), a seed >= 0."""
+    eps = validate.at_least("eps", eps, 0.0, strict=True)
+    max_entries = None if max_entries is None else validate.positive_int("max_entries", max_entries)
+    return eps, max_entries, validate.count("seed", seed)
 
 
 def _as_float64(obj: Any) -> Any:

@@ -89,7 +89,7 @@ class Recurrent(Module):
         if forget_bias is not None and "f" not in cell.gates:
             raise TypeError(f"{type(self).__name__} got an unexpected keyword argument 'forget_bias' "
                             f"(only a cell with a forget gate, the LSTM's, takes it), got {forget_bias!r}")
-        forget_bias = validate.number("forget_bias", 0.0 if forget_bias is None else forget_bias)
+        forget_bias = validate.finite("forget_bias", 0.0 if forget_bias is None else forget_bias)
         self.num_directions = 2 if self.bidirectional else 1
         self.training = True
         self._rng = rng(seed)
@@ -410,7 +410,7 @@ def step_options(step: Any) -> str:
 
 def set_gate_bias(params: dict, cell: Any, H: int, gate: str, name: str, value: float, bias: bool) -> None:
     """Set one gate's block of every ``bias_ih*`` in ``params`` to ``value`` (after the seeded draws)."""
-    value = validate.number(name, value)
+    value = validate.finite(name, value)
     if value == 0.0:
         return
     if not bias:

@@ -103,6 +103,10 @@ def softmax_cross_entropy(logits: Any, targets: Any, mask: Any = None) -> tuple[
     ``L = -(1/n) sum_k m_k log p_k[t_k]`` with ``n = sum_k m_k``, so
     ``dL/dlogits = (1/n) m (p - onehot(t))``.
 
+    As in PyTorch, a logit of ``-inf`` is a class of probability 0: it adds
+    nothing to the loss and gets a zero gradient, and a ``-inf`` logit at the
+    target gives an infinite loss (with a finite gradient, ``p - onehot``).
+
     Parameters
     ----------
     logits : (..., C) float array
@@ -125,6 +129,10 @@ def softmax_cross_entropy(logits: Any, targets: Any, mask: Any = None) -> tuple[
         raise ValueError(f"logits must be (..., C) and targets (...), "
                          f"got logits {tuple(logits.shape)} and targets {tuple(host_t.shape)}")
     C = logits.shape[-1]
+    if C < 2:  # one class: p = 1 whatever the logit, so the loss and its gradient are always 0
+        raise ValueError(f"logits must have at least 2 classes in the last axis, got C = {C} (shape "
+                         f"{tuple(logits.shape)}): a model trained with cross-entropy needs one output per "
+                         "class, output_size=2 for two classes")
     host_m, keep, n = _mask(mask, tuple(host_t.shape))
     _check_classes(host_t, C, host_m)
     z = logits - xp.max(logits, axis=-1, keepdims=True)               # shift: exp(z) <= 1
@@ -132,8 +140,10 @@ def softmax_cross_entropy(logits: Any, targets: Any, mask: Any = None) -> tuple[
     # class indices compared as float64 (exact below 2**53); a masked-out target
     # outside [0, C) simply gives an all-zero row
     classes = be.asarray(np.arange(C), "float64")
-    onehot = xp.astype(be.asarray(host_t, "float64")[..., None] == classes, logits.dtype)
-    nll = _masked(-xp.sum(onehot * logp, axis=-1), keep)             # (...) -log p[t]
+    is_t = be.asarray(host_t, "float64")[..., None] == classes       # (..., C) True at the target
+    onehot = xp.astype(is_t, logits.dtype)
+    # pick log p[t] by selection: onehot * logp would be 0 * -inf = nan at a -inf logit
+    nll = _masked(-xp.sum(_masked(logp, is_t), axis=-1), keep)       # (...) -log p[t]
     loss = float(xp.sum(nll)) / n
     keep_c = None if keep is None else keep[..., None]                # broadcast over C
     dlogits = _masked((xp.exp(logp) - onehot) / n, keep_c)            # d(-log p[t])/dz = p - onehot

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import validate
-from .backend import to_numpy
+from .backend import rng, to_numpy
 from .dense import Embedding, Linear
 from .layers import GRU, LSTM, RNN, PeepholeLSTM
 from .nn.sequential import LastStep, MaskPadding, Sequential
@@ -62,12 +62,17 @@ class Model(Sequential):
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, bidirectional: bool = False,
                  seed: Any = None, dtype: str = "float32", **cell_options: Any) -> None:
         validate.choice("cell", cell, tuple(CELLS))
+        for name, size in (("input_size", input_size), ("hidden_size", hidden_size),
+                           ("output_size", output_size), ("num_layers", num_layers)):
+            validate.positive_int(name, size)  # here, so the message names this argument, not a part's
+        if vocab_size is not None:
+            validate.positive_int("vocab_size", vocab_size)
         self.head_mode = validate.choice("head", head, HEADS)
         self._config = dict(input_size=input_size, hidden_size=hidden_size, output_size=output_size,
                             cell=cell, num_layers=num_layers, head=head, vocab_size=vocab_size,
                             dropout=dropout, recurrent_dropout=recurrent_dropout,
                             bidirectional=bidirectional, dtype=dtype, **cell_options)
-        draw = np.random.default_rng(seed)
+        draw = rng(seed)
         seeds = draw.integers(0, 2**63 - 1, size=3)
         modules = {}
         if vocab_size is not None:

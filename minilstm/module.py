@@ -118,7 +118,8 @@ class Module:
     def load_state_dict(self, state_dict: dict) -> None:
         """Load parameters (NumPy arrays, backend arrays or torch tensors) by PyTorch's keys.
 
-        Values are copied into the existing arrays after every key and shape is checked.
+        Values are copied into the existing arrays after every key and shape is checked,
+        cast to the layer's dtype as PyTorch's ``load_state_dict`` does (``bfloat16`` too).
 
         Raises
         ------
@@ -131,7 +132,10 @@ class Module:
         new = {}
         for k, v in state_dict.items():
             if hasattr(v, "detach"):  # a PyTorch tensor
-                v = v.detach().cpu().numpy()
+                v = v.detach().cpu()
+                if v.is_floating_point() and v.dtype.itemsize <= 2 and str(v.dtype) != "torch.float16":
+                    v = v.float()  # bfloat16 (or float8) has no NumPy dtype; float32 holds it exactly
+                v = v.numpy()
             elif hasattr(v, "shape"):  # an array of any backend
                 v = to_numpy(v)
             new[k] = validate.float_array(f"state_dict[{k!r}]", v, self.dtype)

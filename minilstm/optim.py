@@ -164,7 +164,7 @@ class Adam(Optimizer):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2), got {type(betas).__name__} {betas!r}")
         self.betas = (validate.probability("beta1", betas[0]), validate.probability("beta2", betas[1]))
-        self.eps = validate.at_least("eps", eps, 0.0)
+        self.eps = validate.at_least("eps", eps, 0.0, strict=True)  # > 0: sqrt(v_hat) is 0 where g has been 0
         self.weight_decay = validate.at_least("weight_decay", weight_decay, 0.0)
         super().__init__(params, lr, ("m", "v"))
 
@@ -209,7 +209,7 @@ class RMSprop(Optimizer):
     def __init__(self, params: dict, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         self.alpha = validate.probability("alpha", alpha)
-        self.eps = validate.at_least("eps", eps, 0.0)
+        self.eps = validate.at_least("eps", eps, 0.0, strict=True)  # > 0: sqrt(v) is 0 where g has been 0
         self.momentum = validate.at_least("momentum", momentum, 0.0)
         self.weight_decay = validate.at_least("weight_decay", weight_decay, 0.0)
         super().__init__(params, lr, ("v", "b") if self.momentum else ("v",))
@@ -239,7 +239,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: dict, lr: float = 1e-2, eps: float = 1e-10, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0) -> None:
-        self.eps = validate.at_least("eps", eps, 0.0)
+        self.eps = validate.at_least("eps", eps, 0.0, strict=True)  # > 0: the sum is 0 where g has been 0
         self.weight_decay = validate.at_least("weight_decay", weight_decay, 0.0)
         fill = validate.at_least("initial_accumulator_value", initial_accumulator_value, 0.0)
         self.initial_accumulator_value = fill

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import checkpoint, validate
+from . import checkpoint, train_args, validate
 from .backend import get_backend, to_numpy
 from .data.dataset import IGNORE, Dataset
 from .losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
@@ -153,6 +153,7 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
         outputs (logits for a classifier), or probabilities with ``proba=True``.
     """
     data = as_dataset(data, "data")
+    train_args.check_predict(data, batch_size)
     proba = validate.boolean("proba", proba)
     model = as_sequential(model)
     was_training = model.training
@@ -202,6 +203,7 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
     ``blas_threads``: BLAS threads while predicting (see :mod:`minilstm.threads`).
     """
     data = as_dataset(data, "data")
+    loss = train_args.check_evaluate(data, loss, metrics, batch_size)
     model = as_sequential(model)
     loss_fn, _ = _loss_for(model, data, loss)
     pred = predict(model, data, batch_size, blas_threads=blas_threads)
@@ -261,8 +263,9 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     train_data, val_data : Dataset or (X, Y[, lengths])
         Host arrays, batch-first. The data's kind picks the loss (squared error or
         cross-entropy) and must match the model's head.
-    loss : {"mse", "cross_entropy", "gaussian_nll"} or callable, optional
-        ``fn(pred, target, mask) -> (loss, dpred)``; default from the data's kind.
+    loss : {"mse", "cross_entropy", "gaussian_nll"}, loss object or callable, optional
+        ``fn(pred, target, mask) -> (loss, dpred)``, or an object with ``forward`` and
+        ``backward`` such as ``MSELoss()``; default from the data's kind.
         ``"gaussian_nll"`` trains a model ending in a :class:`~minilstm.GaussianHead`
         (its prediction and gradient are ``(mean, var)`` pairs).
     optimizer : {"sgd", "adam", "adamw", "rmsprop", "adagrad"} or Optimizer
@@ -312,6 +315,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     train_data = as_dataset(train_data, "train_data")
     val_data = None if val_data is None else as_dataset(val_data, "val_data")
     model = as_sequential(model)
+    loss = train_args.check_train(model, train_data, val_data, loss=loss, optimizer=optimizer, schedule=schedule,
+                                  metrics=metrics, callbacks=callbacks, seed=seed, progress=progress)
     loss_fn, _ = _loss_for(model, train_data, loss)
     if penalty is not None and not callable(penalty):
         raise TypeError(f"penalty must be a function params -> (value, grads), got {type(penalty).__name__}")

@@ -43,6 +43,14 @@ def number(name: str, value: Any) -> float:
     return float(value)
 
 
+def finite(name: str, value: Any) -> float:
+    """``value`` as a finite float (not nan or inf), else an error naming ``name``."""
+    value = number(name, value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return value
+
+
 def at_least(name: str, value: Any, low: float, strict: bool = False) -> float:
     """``value`` as a finite float ``>= low`` (``> low`` if ``strict``), else an error naming ``name``."""
     value = number(name, value)

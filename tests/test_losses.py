@@ -132,6 +132,63 @@ def test_huge_logits_give_a_finite_loss(backend, dtype):
     assert np.all(np.isfinite(minilstm.to_numpy(dlogits)))
 
 
+def _torch_cross_entropy(torch, logits, targets):
+    """PyTorch's mean cross-entropy of (n, C) logits and its gradient, in float64."""
+    lt = torch.tensor(np.asarray(logits, dtype=np.float64), requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(lt, torch.tensor(targets))
+    ref.backward()
+    return ref.item(), lt.grad.numpy()
+
+
+def test_a_minus_inf_logit_is_a_class_of_probability_zero(backend, dtype):
+    torch = pytest.importorskip("torch")
+    logits = np.array([[2.0, -np.inf, 0.5]], dtype=dtype)
+    loss, dlogits = minilstm.softmax_cross_entropy(logits, np.array([0]))  # main: nan (0 * -inf)
+    ref, ref_grad = _torch_cross_entropy(torch, logits, [0])
+    assert ref == pytest.approx(0.2014132779827524, rel=1e-12)
+    assert close(loss, ref, dtype) and close(dlogits, ref_grad, dtype)
+    assert minilstm.to_numpy(dlogits)[0, 1] == 0.0  # exactly: exp(-inf) = 0
+
+
+def test_a_minus_inf_target_logit_gives_an_infinite_loss_like_torch(backend, dtype):
+    torch = pytest.importorskip("torch")
+    logits = np.array([[2.0, -np.inf, 0.5], [0.1, 0.2, 0.3]], dtype=dtype)
+    loss, dlogits = minilstm.softmax_cross_entropy(logits, np.array([1, 2]))
+    ref, ref_grad = _torch_cross_entropy(torch, logits, [1, 2])
+    assert loss == ref == np.inf
+    assert close(dlogits, ref_grad, dtype)  # finite: p - onehot, with p = 0 at the target
+
+
+def test_masked_cross_entropy_with_minus_inf_logits_matches_torch_on_the_kept_rows(backend, rng):
+    torch = pytest.importorskip("torch")
+    mask = _mask(rng)
+    targets = _targets(rng, mask)
+    logits = rng.standard_normal((T, B, C))
+    logits[..., 0] = np.where(targets == 0, logits[..., 0], -np.inf)  # -inf wherever class 0 is not the target
+    logits[~mask, 1:3] = -np.inf  # and in the masked-out (padded) rows
+    loss, dlogits = minilstm.softmax_cross_entropy(logits, targets, mask)
+    ref, ref_grad = _torch_cross_entropy(torch, logits[mask], targets[mask])
+    assert np.isfinite(loss) and close(loss, ref, "float64")
+    assert close(minilstm.to_numpy(dlogits)[mask], ref_grad, "float64")
+    assert np.all(minilstm.to_numpy(dlogits)[~mask] == 0.0)
+
+
+def test_evaluate_and_train_on_padded_steps_with_a_minus_inf_logit():
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(0)
+    X, Y = r.standard_normal((6, 7, 2)), r.integers(1, 3, (6, 7))  # classes 1 and 2 only
+    lengths = np.array([7, 5, 3, 7, 2, 6])
+    model = minilstm.Model(2, 4, 3, head="all", seed=0, dtype="float64")
+    model.head.params["bias"][0] = -np.inf  # class 0 is never predicted: its logit is -inf on every step
+    data = (X, Y, lengths)
+    logits = minilstm.predict(model, data)
+    kept = np.arange(7)[None, :] < lengths[:, None]
+    ref, _ = _torch_cross_entropy(torch, logits[kept], Y[kept])
+    assert minilstm.evaluate(model, data)["loss"] == pytest.approx(ref, rel=1e-12)  # main: nan
+    history = minilstm.train(model, data, epochs=2, batch_size=3, seed=0, progress=False)
+    assert np.all(np.isfinite(history["train_loss"])) and history["skipped_steps"] == [0, 0]
+
+
 def test_losses_keep_dtype(backend, dtype, rng):
     be = minilstm.get_backend()
     pred = be.asarray(rng.standard_normal((T, B, C)), dtype)
@@ -175,6 +232,8 @@ BAD = {
     "ce-target-too-big": (minilstm.softmax_cross_entropy, (_P, _T + 4, None), ValueError, r"in \[0, 4\)"),
     "ce-negative-target-kept": (minilstm.softmax_cross_entropy, (_P, _T - 1, np.ones((2, 3))), ValueError,
                                 r"in \[0, 4\) where not masked out, got \[-1, "),
+    "ce-one-class": (minilstm.softmax_cross_entropy, (np.zeros((2, 3, 1)), _T, None), ValueError,
+                     r"logits must have at least 2 classes in the last axis, got C = 1 \(shape \(2, 3, 1\)\)"),
     "mask-wrong-shape": (minilstm.mse_loss, (_P, _P, np.ones((3, 2))), ValueError,
                          r"mask must have the leading axes of shape \(2, 3, 4\).*got \(3, 2\)"),
     "mask-not-0-1": (minilstm.mse_loss, (_P, _P, np.full((2, 3), 0.5)), ValueError, "booleans or 0/1 only"),

@@ -235,7 +235,8 @@ def test_bad_forward_and_backward(rng):
 def test_wrong_label_range_in_training(rng):
     model = minilstm.Model(F, H, 3, seed=0)
     X = rng.standard_normal((8, T, F)).astype(np.float32)
-    with pytest.raises(ValueError, match=r"targets must be class indices in \[0, 3\) where not masked out, got \[3\]"):
+    with pytest.raises(ValueError, match=r"train_data's targets must be class indices in \[0, 3\) \(one per model "
+                                         r"output\), got class ids up to 3: make the model with output_size=4"):
         minilstm.train(model, (X, np.array([0, 1, 2, 3, 0, 1, 2, 0])), epochs=1, progress=False)
 
 

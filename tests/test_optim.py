@@ -293,13 +293,18 @@ BAD_ARGS = [  # (class, kwargs, error, message)
     (Adam, dict(betas=(0.9, -0.1)), ValueError, r"beta2 must be in \[0, 1\), got -0.1"),
     (AdamW, dict(betas=0.9), TypeError, r"betas must be a pair \(beta1, beta2\), got float 0.9"),
     (AdamW, dict(betas=(0.9, 0.99, 0.999)), TypeError, r"betas must be a pair"),
-    (Adam, dict(eps=-1e-8), ValueError, r"eps must be a finite number >= 0.0, got -1e-08"),
+    (Adam, dict(eps=-1e-8), ValueError, r"eps must be a finite number > 0.0, got -1e-08"),
     (AdamW, dict(weight_decay=-0.01), ValueError, r"weight_decay must be a finite number >= 0.0"),
     (RMSprop, dict(alpha=1.0), ValueError, r"alpha must be in \[0, 1\), got 1.0"),
     (RMSprop, dict(momentum=-0.9), ValueError, r"momentum must be a finite number >= 0.0"),
     (Adagrad, dict(initial_accumulator_value=-1.0), ValueError,
      r"initial_accumulator_value must be a finite number >= 0.0, got -1.0"),
-    (Adagrad, dict(eps=-1.0), ValueError, r"eps must be a finite number >= 0.0"),
+    (Adagrad, dict(eps=-1.0), ValueError, r"eps must be a finite number > 0.0"),
+    # eps = 0 divides 0 by 0 for an entry whose gradient has been 0 so far: nan weights
+    (Adam, dict(eps=0.0), ValueError, r"eps must be a finite number > 0.0, got 0.0"),
+    (AdamW, dict(eps=0), ValueError, r"eps must be a finite number > 0.0, got 0.0"),
+    (RMSprop, dict(eps=0.0), ValueError, r"eps must be a finite number > 0.0, got 0.0"),
+    (Adagrad, dict(eps=0.0), ValueError, r"eps must be a finite number > 0.0, got 0.0"),
 ]
 
 

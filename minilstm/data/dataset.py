@@ -59,6 +59,11 @@ class Dataset:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        for name in ("X", "Y", "lengths"):
+            a = getattr(self, name)
+            if not isinstance(a, np.ndarray) and not (name == "lengths" and a is None):
+                raise TypeError(f"Dataset {name} must be a NumPy array, got {type(a).__name__}: "
+                                f"convert it first, np.asarray({name})")
         n = self.X.shape[0]
         if self.Y.shape[0] != n:
             raise ValueError(f"Y must have {n} rows like X, got shape {self.Y.shape}")
