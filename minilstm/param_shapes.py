@@ -177,5 +177,6 @@ _RULES: dict = {
     **{cls: (lambda args, cls=cls: _recurrent(cls, args)) for cls in (RNN, LSTM, GRU, PeepholeLSTM)},
     **{cls: (lambda args, cls=cls: _cell(cls, args)) for cls in (RNNCell, LSTMCell, PeepholeLSTMCell, GRUCell)},
     **{cls: (lambda args: {}) for cls in vars(activations).values()
-       if isinstance(cls, type) and issubclass(cls, activations._Parameterless)},
+       if isinstance(cls, type) and issubclass(cls, activations._Parameterless)
+       and cls is not activations._Parameterless},
 }
