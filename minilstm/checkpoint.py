@@ -5,10 +5,9 @@ arrays under ``optim/<name>``, and under ``meta`` a JSON text with the
 architecture, the versions, the optimizer's scalars and whatever training
 state the caller adds (epoch, seed, random-generator state, history).
 
-Saving writes a temporary file beside the target (``.tmp-<pid>@<host>-<token>.npz``),
-syncs it to disk and renames it over the target, so a process killed at any
-moment leaves the previous checkpoint whole; the next save into that folder
-removes what a dead writer left behind. The file's mode follows the umask, as
+Saving is atomic (see :mod:`minilstm.atomic`): a process killed at any moment
+leaves the previous checkpoint whole, the next save into that folder removes
+the temporary a dead writer left, and the file's mode follows the umask, as
 ``open()`` does. Reading never unpickles, checks every array header against the
 file's real size before reading any data, caps the JSON's nesting and checks
 each metadata field; :func:`load` compares the architecture with the stored
@@ -23,24 +22,17 @@ import math
 import numbers
 import os
 import re
-import secrets
-import socket
-import stat
-import time
 import zipfile
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import atomic
+
 FORMAT = "minilstm-checkpoint"
 VERSION = 1
 MAX_DEPTH = 32  # JSON nesting; what train() writes is 5 deep (training.rng_states.<name>.state.state)
-# A temporary untouched this long is stale whoever wrote it: a live save keeps writing, then renames at once.
-STALE_AFTER = 3600.0
-_HOST = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname()) or "host"
-# ours: ".tmp-<pid>@<host>-<8 hex>.npz"; before the pid was in the name, mkstemp's ".tmp-<8 chars>.npz"
-_TEMPORARY = re.compile(r"\.tmp-(?:(?P<pid>\d+)@(?P<host>.+)-)?[0-9a-z_]{8}\.npz")
 
 
 class Checkpoint(NamedTuple):
@@ -81,11 +73,9 @@ def save(model: Any, path: str, optimizer: Any = None, **training_state: Any) ->
             "type": type(model).__name__, "architecture": model.config, "optimizer": None if optimizer is None else
             {"name": type(optimizer).__name__, "scalars": scalars}, "training": training_state}
     arrays["meta"] = np.array(json.dumps(_plain(meta, "")))
-    folder = os.path.dirname(os.path.abspath(path))
     try:
-        os.makedirs(folder, exist_ok=True)
-        _remove_stale_temporaries(folder)
-        _write_atomically(arrays, path, folder)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        atomic.write(path, lambda f: np.savez(f, **arrays))
     except OSError as err:
         message = f"could not save the checkpoint {path!r} ({err.strerror or err}); any previous file there " \
                   "is untouched"
@@ -112,82 +102,6 @@ def _plain(v: Any, where: str) -> Any:
                 for k, x in v.items()}
     raise TypeError(f"checkpoint field {where!r} = {type(v).__name__} cannot be saved (JSON): give numbers, "
                     "strings, lists or dicts with string keys")
-
-
-def _write_atomically(arrays: dict, path: str, folder: str) -> None:
-    """Write to a new temporary in ``folder``, sync it, rename it over ``path``; remove it on any failure."""
-    fd, tmp = _new_temporary(folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # atomic on POSIX and Windows
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
-    if os.name == "posix":  # make the rename itself survive a power cut; some file systems refuse, harmlessly
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-
-
-def _new_temporary(folder: str) -> tuple[int, str]:
-    """A new file ``.tmp-<pid>@<host>-<token>.npz`` in ``folder``, open for writing: (fd, path).
-
-    Made with mode 0o666, from which the kernel takes the umask away exactly as
-    for ``open()`` (mkstemp's 0o600 would hide checkpoints in a shared folder).
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp = os.path.join(folder, f".tmp-{os.getpid()}@{_HOST}-{secrets.token_hex(4)}.npz")
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name in {folder!r}")
-
-
-def _remove_stale_temporaries(folder: str) -> None:
-    """Remove the temporaries that killed saves left in ``folder``, and nothing else.
-
-    Only names of our pattern, only plain files, and only when their writer is
-    surely gone: its pid (written in the name, on this host) no longer runs, or
-    the file has not been touched for :data:`STALE_AFTER` seconds. A live save,
-    even a slow one in another process, is never disturbed.
-    """
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return
-    now = time.time()
-    for name in names:
-        match = _TEMPORARY.fullmatch(name)
-        if match is None:
-            continue
-        full = os.path.join(folder, name)
-        with contextlib.suppress(OSError):  # gone already, or not ours to remove: leave it
-            info = os.lstat(full)
-            dead = match["pid"] is not None and match["host"] == _HOST and not _running(int(match["pid"]))
-            if stat.S_ISREG(info.st_mode) and (dead or now - info.st_mtime > STALE_AFTER):
-                os.remove(full)
-
-
-def _running(pid: int) -> bool:
-    """Whether process ``pid`` exists (a recycled pid only keeps a stale file a while longer)."""
-    if os.name != "posix":
-        return True  # os.kill(pid, 0) would terminate it on Windows: there the age alone decides
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists but is another user's
-    return True
 
 
 # ---------------------------------------------------------------------------------------------- reading

@@ -15,7 +15,7 @@ import pytest
 from conftest import assert_same_weights, weights_of
 
 import minilstm
-from minilstm import checkpoint, data
+from minilstm import atomic, checkpoint, data
 
 
 @pytest.fixture(scope="module")
@@ -425,17 +425,24 @@ def test_a_checkpoint_honours_the_umask(umask, tmp_path):
 def test_the_next_save_removes_only_stale_temporaries(tmp_path):
     """Our names whose writer is dead (or untouched for an hour) go; a live writer's and everything else stay."""
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    dead, host = int(done.stdout), checkpoint._HOST
+    dead, host = int(done.stdout), atomic.HOST
     stale = [f".tmp-{dead}@{host}-0a1b2c3d.npz", ".tmp-old_mks7.npz", f".tmp-{os.getpid()}@elsewhere-00000000.npz"]
     kept = [f".tmp-{os.getpid()}@{host}-0a1b2c3d.npz", f".tmp-{os.getppid()}@{host}-12345678.npz",
             f".tmp-{dead}@elsewhere-0a1b2c3d.npz", ".tmp-new_mks7.npz", ".tmp-notes.txt", "notes.npz",
             ".tmp-0a1b2c3d.npz.bak", "model.npz.tmp-0a1b2c3d.npz"]
     for name in stale + kept:
         (tmp_path / name).write_bytes(b"partial")
-    hour_ago = time.time() - checkpoint.STALE_AFTER - 60
+    hour_ago = time.time() - atomic.STALE_AFTER - 60
     for name in (".tmp-old_mks7.npz", f".tmp-{os.getpid()}@elsewhere-00000000.npz", "notes.npz"):
         os.utime(tmp_path / name, (hour_ago, hour_ago))
     (tmp_path / ".tmp-dir_mks7.npz").mkdir()  # a folder is never removed, however old
     os.utime(tmp_path / ".tmp-dir_mks7.npz", (hour_ago, hour_ago))
     minilstm.Model(1, 2, 1, seed=0).save(tmp_path / "model.npz")
     assert sorted(os.listdir(tmp_path)) == sorted(kept + [".tmp-dir_mks7.npz", "model.npz"])
+
+
+def test_save_and_load_on_every_backend(backend, tmp_path):
+    model = minilstm.Model(2, 3, 1, cell="gru", seed=0)
+    loaded = minilstm.load(model.save(tmp_path / "model.npz", optimizer=minilstm.Adam(model.params), epoch=1))
+    assert isinstance(loaded.params["rnn.weight_hh_l0"], backend.array_type)
+    assert_same_weights(weights_of(loaded), weights_of(model))
