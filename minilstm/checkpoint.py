@@ -288,7 +288,7 @@ def load(path: str) -> Any:
     path = os.fspath(path)
     type_name, arch = ckpt.meta.get("type", "Model"), ckpt.meta["architecture"]  # older files hold a Model
     try:
-        expected = param_shapes(type_name, arch)
+        expected = param_shapes(type_name, arch, most=len(ckpt.params))
     except (TypeError, ValueError) as err:
         raise _field_error(path, "architecture", f"cannot be built by this minilstm: {err}") from err
     if expected is not None:

@@ -37,8 +37,11 @@ from .nn.sequential import LastStep, MaskPadding, MeanOverTime
 _VARIANT = tuple(f.name for f in dataclasses.fields(LSTMStep) if f.name != "peephole")
 
 
-def param_shapes(type_name: str, config: Any) -> dict | None:
+def param_shapes(type_name: str, config: Any, most: int | None = None) -> dict | None:
     """``{key: shape}`` of the module ``REGISTRY[type_name](**config)`` would be, or None when unknown.
+
+    ``most``, if given, is the number of arrays there can be (those a file holds):
+    a ``num_layers`` that needs more is refused before any key is listed.
 
     Raises
     ------
@@ -51,7 +54,7 @@ def param_shapes(type_name: str, config: Any) -> dict | None:
             return None  # build() names what is wrong
         out: dict = {}
         for name, sub_type, sub_config in modules:
-            sub = param_shapes(sub_type, sub_config)
+            sub = param_shapes(sub_type, sub_config, most)
             if sub is None:
                 return None
             out.update({f"{name}.{k}": shape for k, shape in sub.items()})
@@ -62,7 +65,12 @@ def param_shapes(type_name: str, config: Any) -> dict | None:
         return None
     if not isinstance(config, dict):
         raise ValueError(f"the config of a {type_name} must be a dict, got {type(config).__name__}")
-    return rule(_arguments(cls, config))
+    args = _arguments(cls, config)
+    if most is not None and "num_layers" in args:  # two weights per layer at least: listing more is wasted work
+        layers = validate.positive_int("num_layers", args["num_layers"])
+        if 2 * layers > most:
+            raise ValueError(f"num_layers={layers} needs {2 * layers} weight arrays or more, the file holds {most}")
+    return rule(args)
 
 
 def _arguments(cls: type, config: dict) -> dict:

@@ -242,6 +242,16 @@ def test_a_tampered_size_is_refused_before_building(key, value, saved, tmp_path,
     assert time.perf_counter() - t0 < 1.0
 
 
+def test_a_tampered_layer_count_is_refused_before_listing_its_layers(saved, tmp_path):
+    path = _rewrite(saved, tmp_path / "tampered.npz", _setting("architecture", "num_layers", value=10**7))
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=_field(path, "architecture") + re.escape(
+            "cannot be built by this minilstm: num_layers=10000000 needs 20000000 weight arrays or more, the file "
+            "holds 6")):
+        minilstm.load(path)
+    assert time.perf_counter() - t0 < 1.0
+
+
 def test_a_header_declaring_a_huge_array_is_refused_without_allocating(saved, tmp_path):
     path = tmp_path / "huge.npz"
     with zipfile.ZipFile(saved) as src, zipfile.ZipFile(path, "w") as dst:
