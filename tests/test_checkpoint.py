@@ -1,15 +1,21 @@
 """Checkpoints: a save/load round trip, a file that cannot run code, atomic writes, clear errors,
 and resuming a run bit for bit."""
+import io
 import json
 import os
 import re
+import stat
+import subprocess
+import sys
+import time
+import zipfile
 
 import numpy as np
 import pytest
 from conftest import assert_same_weights, weights_of
 
 import minilstm
-from minilstm import checkpoint, data
+from minilstm import atomic, checkpoint, data
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +187,272 @@ def test_early_stopping_counts_survive_a_resume(tmp_path):
     rest = run(8, resume=str(tmp_path / "a"))
     assert whole.stopped_early and rest.stopped_early and not first.stopped_early
     assert rest["train_loss"] == whole["train_loss"]
+
+
+# ---------------------------------------------------------------- a file that was tampered with is refused fast
+def _rewrite(src, dst, change=None, **members):
+    """Copy the checkpoint ``src`` to ``dst`` with ``change(meta)`` applied (a str replaces the JSON) and members
+    replaced or added."""
+    with np.load(src, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    meta = json.loads(str(arrays["meta"]))
+    if change is not None:
+        meta = change(meta)
+    arrays["meta"] = np.array(meta if isinstance(meta, str) else json.dumps(meta))
+    arrays.update(members)
+    with open(dst, "wb") as f:
+        np.savez(f, **arrays)
+    return dst
+
+
+def _setting(*keys, value):
+    def change(meta):
+        inner = meta
+        for k in keys[:-1]:
+            inner = inner[k]
+        inner[keys[-1]] = value
+        return meta
+    return change
+
+
+def _field(path, name):
+    return re.escape(f"checkpoint {str(path)!r}: field {name!r} ")
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = minilstm.Model(2, 4, 1, seed=0)
+    return model.save(tmp_path / "model.npz", optimizer=minilstm.Adam(model.params), epoch=1, seed=0,
+                      history={"train_loss": [0.5]}, rng_states={"": {}}, best=None, bad_epochs=0, schedule=None)
+
+
+@pytest.mark.parametrize("key,value", [("hidden_size", 4000), ("input_size", 30_000_000)])
+def test_a_tampered_size_is_refused_before_building(key, value, saved, tmp_path, monkeypatch):
+    """A config that disagrees with the stored arrays is refused from their shapes: nothing is built."""
+    path = _rewrite(saved, tmp_path / "tampered.npz", _setting("architecture", key, value=value))
+
+    def no_build(*args):
+        raise AssertionError("built before the shapes were checked")
+
+    monkeypatch.setattr(checkpoint, "build", no_build)
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=_field(path, "architecture") + "does not match the stored weights: "
+                                         r"rnn\.weight_ih_l0 is \(16, 2\) in the file but"):
+        minilstm.load(path)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_a_tampered_layer_count_is_refused_before_listing_its_layers(saved, tmp_path):
+    path = _rewrite(saved, tmp_path / "tampered.npz", _setting("architecture", "num_layers", value=10**7))
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=_field(path, "architecture") + re.escape(
+            "cannot be built by this minilstm: num_layers=10000000 needs 20000000 weight arrays or more, the file "
+            "holds 6")):
+        minilstm.load(path)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_a_header_declaring_a_huge_array_is_refused_without_allocating(saved, tmp_path):
+    path = tmp_path / "huge.npz"
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "param/head.weight.npy":  # (1, 4) float32 becomes (1e7, 1e7): 400 TB declared
+                header = io.BytesIO()
+                np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False,
+                                                              "shape": (10**7, 10**7)})
+                data = header.getvalue() + b"\0" * 16
+            dst.writestr(info.filename, data)
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=_field(path, "param/head.weight") +
+                       re.escape("declares a (10000000, 10000000) float32 array (400000000000000 bytes) but holds "
+                                 "16 bytes")):
+        checkpoint.read(path)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_a_zip_that_claims_more_than_the_file_holds_is_refused(saved, tmp_path):
+    """A compressed member may unpack to far more than the file's size: refused before it is unpacked."""
+    path = _rewrite(saved, tmp_path / "bomb.npz")
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("param/zeros.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array(member, np.zeros(4_000_000, np.float32))
+    assert os.path.getsize(path) < 100_000
+    with pytest.raises(ValueError, match=_field(path, "param/zeros") + "claims 16000128 bytes, more than the "
+                                         "whole file holds"):
+        checkpoint.read(path)
+
+
+@pytest.mark.parametrize("change,field,problem", [
+    (_setting("version", value="1"), "version", "must be an int >= 1, got '1'"),
+    (_setting("version", value=None), "version", "must be an int >= 1, got None"),
+    (_setting("type", value=5), "type", "must be a string, got 5"),
+    (_setting("architecture", value=[2, 4, 1]), "architecture", "must be a dict of settings"),
+    (_setting("architecture", "num_layers", value="x"), "architecture",
+     "cannot be built by this minilstm: num_layers must be a positive int, got str 'x'"),
+    (_setting("architecture", "colour", value="red"), "architecture",
+     "cannot be built by this minilstm: Recurrent.__init__() got an unexpected keyword argument 'colour'"),
+    (_setting("optimizer", value=5), "optimizer", "must be null or a dict with 'name' and 'scalars', got 5"),
+    (lambda meta: meta | {"optimizer": {"name": "Adam"}}, "optimizer.scalars", "must be a dict, got None"),
+    (_setting("optimizer", "name", value=3), "optimizer.name", "must be a string, got 3"),
+    (_setting("training", value=[1]), "training", "must be a dict, got list"),
+    (_setting("training", "epoch", value="2"), "training.epoch", "must be an int >= 0, got '2'"),
+    (_setting("training", "history", value=[0.5]), "training.history", "must be a dict of lists"),
+    (_setting("training", "rng_states", value={"": 5}), "training.rng_states", "must be a dict of dicts"),
+    (lambda meta: '{"format": "minilstm-checkpoint", "version": 1, "x": ' + "[" * 50_000 + "]" * 50_000 + "}",
+     "meta", "nests 50001 levels deep, more than a checkpoint's 32"),
+], ids=["version-str", "version-none", "type-int", "architecture-list", "size-str", "unknown-setting",
+        "optimizer-int", "no-scalars", "optimizer-name", "training-list", "epoch-str", "history-list",
+        "rng-states", "deep-json"])
+def test_every_malformed_field_is_a_value_error_naming_file_and_field(change, field, problem, saved, tmp_path):
+    path = _rewrite(saved, tmp_path / "tampered.npz", change)
+    with pytest.raises(ValueError, match=_field(path, field) + re.escape(problem)):
+        minilstm.load(path)
+
+
+def test_a_meta_that_is_no_string_and_a_weight_of_ints_are_refused(saved, tmp_path):
+    path = _rewrite(saved, tmp_path / "a.npz", meta=np.zeros(3))
+    with pytest.raises(ValueError, match=_field(path, "meta") + r"must be one JSON string, got a \(3,\) float64"):
+        checkpoint.read(path)
+    path = _rewrite(saved, tmp_path / "b.npz", **{"param/head.bias": np.zeros(1, np.int64)})
+    with pytest.raises(ValueError, match=_field(path, "param/head.bias") + "must hold floats, got dtype int64"):
+        checkpoint.read(path)
+
+
+def test_a_tampered_training_state_is_refused_on_resume(saved, tmp_path):
+    path = _rewrite(saved, tmp_path / "tampered.npz", _setting("training", "seed", value="zero"))
+    with pytest.raises(ValueError, match=_field(path, "training.seed") + "must be an int or null, got 'zero'"):
+        minilstm.train(minilstm.Model(2, 4, 1, seed=0), (np.zeros((4, 3, 2)), np.zeros((4, 1))), epochs=1,
+                       progress=False, resume=path)
+
+
+@pytest.mark.parametrize("type_name,config", [
+    ("Model", dict(input_size=3, hidden_size=5, output_size=2)),
+    ("Model", dict(input_size=3, hidden_size=5, output_size=2, cell="gru", num_layers=2, bidirectional=True,
+                   vocab_size=11, head="all", reset_after=False)),
+    ("Model", dict(input_size=2, hidden_size=4, output_size=1, cell="peephole", num_layers=3, bias=False)),
+    ("Model", dict(input_size=2, hidden_size=4, output_size=1, cell="lstm", coupled=True)),
+    ("Model", dict(input_size=2, hidden_size=4, output_size=1, cell="rnn", nonlinearity="relu")),
+    ("LSTM", dict(input_size=3, hidden_size=4, num_layers=2, bidirectional=True, peephole=True)),
+    ("LSTM", dict(input_size=3, hidden_size=4, forget_gate=False, output_gate=False)),
+    ("PeepholeLSTM", dict(input_size=3, hidden_size=2, bias=False)),
+    ("GRU", dict(input_size=3, hidden_size=4, num_layers=2)),
+    ("RNN", dict(input_size=3, hidden_size=4, bidirectional=True)),
+    ("LSTMCell", dict(input_size=3, hidden_size=4, output_gate=False)),
+    ("PeepholeLSTMCell", dict(input_size=3, hidden_size=4)),
+    ("GRUCell", dict(input_size=3, hidden_size=4, bias=False)),
+    ("RNNCell", dict(input_size=3, hidden_size=4)),
+    ("Linear", dict(in_features=3, out_features=2, bias=False)),
+    ("Embedding", dict(num_embeddings=7, embedding_dim=3)),
+    ("Conv1d", dict(in_channels=3, out_channels=4, kernel_size=3, padding="same")),
+    ("AttentionPool", dict(hidden=4, kind="additive")),
+    ("AttentionPool", dict(hidden=4)),
+    ("GaussianHead", dict(in_features=4, out_features=2)),
+    ("Sequential", dict(modules=[["0", "Conv1d", dict(in_channels=2, out_channels=3, kernel_size=2)],
+                                 ["1", "ReLU", {}], ["2", "Dropout", dict(p=0.1)],
+                                 ["3", "LSTM", dict(input_size=3, hidden_size=4, batch_first=True)],
+                                 ["4", "MeanOverTime", {}], ["5", "Tanh", {}], ["6", "Linear", dict(
+                                     in_features=4, out_features=1)]])),
+])
+def test_the_shapes_from_a_config_are_the_built_ones(type_name, config):
+    from minilstm.param_shapes import param_shapes
+
+    built = checkpoint.build(type_name, config)
+    assert param_shapes(type_name, config) == {k: v.shape for k, v in built.state_dict().items()}
+
+
+def test_every_module_of_minilstm_has_a_shape_rule():
+    """A new module without a rule would be built before its shapes are checked: add one to param_shapes."""
+    from minilstm.module import REGISTRY
+    from minilstm.param_shapes import _RULES
+
+    abstract = {"Recurrent", "Cell", "_Parameterless", "Sequential"}
+    ours = {name for name, cls in REGISTRY.items() if cls.__module__.startswith("minilstm.")} - abstract
+    assert ours == {cls.__name__ for cls in _RULES}
+
+
+def test_a_learners_module_is_built_then_checked(tmp_path):
+    class ScaleForCheckpointTest(minilstm.module.Module):
+        def __init__(self, size, dtype="float64"):
+            self.dtype = dtype
+            self._set_params({"w": np.ones(size)})
+
+        def forward(self, x):
+            return x * self.params["w"]
+
+        def backward(self, dy):
+            return dy * self.params["w"]
+
+    path = minilstm.Sequential(ScaleForCheckpointTest(3)).save(tmp_path / "scale.npz")
+    assert minilstm.load(path).params["0.w"].shape == (3,)
+    path = _rewrite(path, tmp_path / "tampered.npz", lambda meta: json.loads(
+        json.dumps(meta).replace('"size": 3', '"size": 5')))
+    with pytest.raises(ValueError, match=_field(path, "param") + r"does not fit the architecture: .*\(5,\)"):
+        minilstm.load(path)
+
+
+# ---------------------------------------------------------------- NumPy scalars are saved as plain numbers
+def test_numpy_scalars_everywhere_are_saved(tmp_path):
+    """Sizes, rates and seeds given as NumPy scalars pass every check; the save must not fail after the work."""
+    model = minilstm.Model(np.int64(1), np.int64(4), np.int32(1), num_layers=np.int64(2), dropout=np.float32(0.25),
+                           bidirectional=np.bool_(True), seed=np.int64(0))
+    train_set = data.make_task("sine", seed=0).subset(slice(0, 16))
+    history = minilstm.train(model, train_set, epochs=2, seed=np.int64(3), lr=np.float64(1e-2), batch_size=8,
+                             progress=False, checkpoint_dir=tmp_path,
+                             schedule=("step", {"step_size": np.int64(1), "gamma": np.float32(0.5)}))
+    ckpt = checkpoint.read(tmp_path / "model.npz")
+    assert ckpt.meta["architecture"]["hidden_size"] == 4 and type(ckpt.meta["architecture"]["hidden_size"]) is int
+    assert ckpt.meta["architecture"]["dropout"] == pytest.approx(0.25)
+    assert ckpt.meta["training"]["seed"] == 3 and history.seed == 3
+    assert_same_weights(weights_of(minilstm.load(tmp_path / "model.npz")), weights_of(model))
+    minilstm.train(minilstm.load(tmp_path / "model.npz"), train_set, epochs=1, batch_size=8, progress=False,
+                   resume=tmp_path, schedule=("step", {"step_size": 1, "gamma": 0.5}))
+
+    path = model.save(tmp_path / "extra.npz", epoch=np.int64(2), pair=(np.float32(0.5), np.bool_(False)),
+                      table={np.int64(1): np.array(2.5)})
+    assert checkpoint.read(path).meta["training"] == {"epoch": 2, "pair": [0.5, False], "table": {"1": 2.5}}
+
+
+def test_an_unsavable_value_names_its_field_and_writes_nothing(tmp_path):
+    with pytest.raises(TypeError, match=re.escape("checkpoint field 'training.history.lr' = set cannot be saved")):
+        minilstm.Model(1, 2, 1, seed=0).save(tmp_path / "model.npz", history={"lr": {0.1}})
+    assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------- files honour the umask; stale temporaries go
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_a_checkpoint_honours_the_umask(umask, tmp_path):
+    old = os.umask(umask)
+    try:
+        path = minilstm.Model(1, 2, 1, seed=0).save(tmp_path / "model.npz")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process ids checked with os.kill(pid, 0)")
+def test_the_next_save_removes_only_stale_temporaries(tmp_path):
+    """Our names whose writer is dead (or untouched for an hour) go; a live writer's and everything else stay."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead, host = int(done.stdout), atomic.HOST
+    stale = [f".tmp-{dead}@{host}-0a1b2c3d.npz", ".tmp-old_mks7.npz", f".tmp-{os.getpid()}@elsewhere-00000000.npz"]
+    kept = [f".tmp-{os.getpid()}@{host}-0a1b2c3d.npz", f".tmp-{os.getppid()}@{host}-12345678.npz",
+            f".tmp-{dead}@elsewhere-0a1b2c3d.npz", ".tmp-new_mks7.npz", ".tmp-notes.txt", "notes.npz",
+            ".tmp-0a1b2c3d.npz.bak", "model.npz.tmp-0a1b2c3d.npz"]
+    for name in stale + kept:
+        (tmp_path / name).write_bytes(b"partial")
+    hour_ago = time.time() - atomic.STALE_AFTER - 60
+    for name in (".tmp-old_mks7.npz", f".tmp-{os.getpid()}@elsewhere-00000000.npz", "notes.npz"):
+        os.utime(tmp_path / name, (hour_ago, hour_ago))
+    (tmp_path / ".tmp-dir_mks7.npz").mkdir()  # a folder is never removed, however old
+    os.utime(tmp_path / ".tmp-dir_mks7.npz", (hour_ago, hour_ago))
+    minilstm.Model(1, 2, 1, seed=0).save(tmp_path / "model.npz")
+    assert sorted(os.listdir(tmp_path)) == sorted(kept + [".tmp-dir_mks7.npz", "model.npz"])
+
+
+def test_save_and_load_on_every_backend(backend, tmp_path):
+    model = minilstm.Model(2, 3, 1, cell="gru", seed=0)
+    loaded = minilstm.load(model.save(tmp_path / "model.npz", optimizer=minilstm.Adam(model.params), epoch=1))
+    assert isinstance(loaded.params["rnn.weight_hh_l0"], backend.array_type)
+    assert_same_weights(weights_of(loaded), weights_of(model))
