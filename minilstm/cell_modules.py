@@ -171,14 +171,16 @@ class LSTMCell(Cell):
 
     Takes the LSTM layer's ``forget_bias`` (default 1.0) and variant options
     (``input_gate``, ``forget_gate``, ``output_gate``, ``input_activation``,
-    ``output_activation``, ``coupled``; see :mod:`minilstm.cells.lstm`).
+    ``output_activation``, ``coupled``; see :mod:`minilstm.cells.lstm`), and
+    ``peephole`` like the layer (``peephole=True`` is :class:`PeepholeLSTMCell`).
     """
 
     _peephole = False
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, *, forget_bias: float | None = None,
-                 seed: Any = None, dtype: str = "float32", **variant: Any) -> None:
-        step, forget_bias = lstm_step(self._peephole, forget_bias, **variant)
+                 peephole: bool | None = None, seed: Any = None, dtype: str = "float32", **variant: Any) -> None:
+        peephole = self._peephole if peephole is None else validate.boolean("peephole", peephole)
+        step, forget_bias = lstm_step(peephole, forget_bias, **variant)
         super().__init__(step, input_size, hidden_size, bias, seed=seed, dtype=dtype, forget_bias=forget_bias)
 
 

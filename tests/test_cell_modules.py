@@ -166,3 +166,16 @@ def test_gru_update_bias_opens_the_carry(make):
         make(bias=False, update_bias=1.0)
     with pytest.raises(TypeError, match="update_bias"):
         make(update_bias="high")
+
+
+def test_lstm_cell_takes_peephole_like_the_layer(rng):
+    """``LSTMCell(peephole=...)`` as ``LSTM(peephole=...)``: True is the peephole cell, False the plain one."""
+    x = rng.standard_normal((2, 3))
+    plain = minilstm.LSTMCell(3, 4, peephole=False, seed=0)
+    assert "weight_peep_i" not in plain.params
+    assert close(plain(x)[0], minilstm.LSTMCell(3, 4, seed=0)(x)[0], "float32")
+    peep = minilstm.LSTMCell(3, 4, peephole=True, seed=0)
+    assert set(peep.params) == set(minilstm.PeepholeLSTMCell(3, 4, seed=0).params)
+    assert not minilstm.PeepholeLSTMCell(3, 4, peephole=False).cell.peephole
+    with pytest.raises(TypeError, match="peephole must be True or False"):
+        minilstm.LSTMCell(3, 4, peephole="yes")
