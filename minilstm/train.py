@@ -20,23 +20,14 @@ from typing import Any
 import numpy as np
 
 from . import checkpoint, validate
-from .backend import get_backend, to_numpy
-from .data.dataset import IGNORE, Dataset
-from .losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
-from .nn.sequential import Sequential, as_sequential, random_generators
+from .data.dataset import Dataset
+from .inference import LOSSES, _hidden, _loss_for, _score_mask, as_dataset, evaluate, gaussian_nll, predict, softmax
+from .nn.sequential import as_sequential, random_generators
 from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
 from .threads import blas_limit
 
-
-def gaussian_nll(pred: tuple, target: Any, mask: Any = None) -> tuple[float, tuple]:
-    """The Gaussian negative log-likelihood of a ``(mean, var)`` prediction (a :class:`GaussianHead`'s),
-    as ``loss="gaussian_nll"`` takes it: ``(loss, (dmean, dvar))``, like ``torch.nn.GaussianNLLLoss``."""
-    mean, var = pred
-    return gaussian_nll_loss(mean, target, var, mask)
-
-
-LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy, "gaussian_nll": gaussian_nll}
+__all__ = ["History", "train", "as_dataset", "predict", "evaluate", "softmax", "gaussian_nll", "LOSSES"]
 
 
 @dataclass
@@ -72,44 +63,6 @@ class History:
         return len(self.logs.get("epoch", []))
 
 
-def as_dataset(data: Any, name: str) -> Dataset:
-    """A :class:`Dataset` from a Dataset or an ``(X, Y)`` / ``(X, Y, lengths)`` tuple."""
-    if isinstance(data, Dataset):
-        return data
-    if isinstance(data, (tuple, list)) and len(data) in (2, 3):
-        X, Y = np.asarray(data[0]), np.asarray(data[1])
-        kind = ("classify" if Y.dtype.kind in "iu" else "regression") + \
-               ("_seq" if Y.ndim >= 2 and Y.shape[:2] == X.shape[:2] and Y.dtype.kind in "iu"
-                or Y.ndim == 3 else "_last")
-        return Dataset(X, Y, None if len(data) == 2 else np.asarray(data[2]), kind=kind)
-    raise TypeError(f"{name} must be a minilstm.data.Dataset or a tuple (X, Y[, lengths]), "
-                    f"got {type(data).__name__}")
-
-
-def _loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
-    """The loss function and its name, from ``loss`` or from the data's kind."""
-    head = "all" if data.kind.endswith("_seq") else "last"
-    if getattr(model, "head_mode", head) != head:
-        raise ValueError(f"the data's kind {data.kind!r} needs a model with head={head!r}, "
-                         f"got head={model.head_mode!r}")
-    name = loss if loss is not None else ("cross_entropy" if data.kind.startswith("classify") else "mse")
-    if callable(name):
-        return name, getattr(name, "__name__", "loss")
-    validate.choice("loss", name, tuple(LOSSES))
-    return LOSSES[name], name
-
-
-def _score_mask(data: Dataset, Y: np.ndarray, lengths: Any) -> Any:
-    """Which targets count: (B, T) for per-step targets, else None (every sequence counts)."""
-    if not data.kind.endswith("_seq"):
-        return None
-    T = Y.shape[1]
-    keep = np.ones(Y.shape[:2], dtype=bool) if lengths is None else np.arange(T)[None, :] < lengths[:, None]
-    if data.kind == "classify_seq":
-        keep &= Y != IGNORE
-    return keep
-
-
 def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: Any = None,
                 steps: slice = slice(None)) -> tuple[float | None, Any, Any]:
     """Forward and loss of one batch (and one chunk of its steps); the model keeps the cache.
@@ -128,93 +81,6 @@ def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: A
         return None, None, state
     value, dpred = loss_fn(pred, Y, mask)
     return value, dpred, state
-
-
-def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
-            blas_threads: Any = "auto") -> np.ndarray:
-    """The model's outputs for every sequence of ``data`` (evaluation mode), on the host.
-
-    Parameters
-    ----------
-    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
-    data : Dataset or (X, Y[, lengths])
-        Batch-first; only ``X`` (and ``lengths``) are used.
-    batch_size : int
-    proba : bool
-        Return class probabilities, the :func:`softmax` of the logits over the
-        last axis (for a classifier).
-    blas_threads : "auto", int or None
-        BLAS threads while predicting (see :mod:`minilstm.threads`).
-
-    Returns
-    -------
-    ndarray
-        ``(N, O)`` for head "last", ``(N, T, O)`` for head "all": the head's
-        outputs (logits for a classifier), or probabilities with ``proba=True``.
-    """
-    data = as_dataset(data, "data")
-    proba = validate.boolean("proba", proba)
-    model = as_sequential(model)
-    was_training = model.training
-    model.eval()
-    try:
-        with blas_limit(blas_threads, min(batch_size, len(data)) * _hidden(model) ** 2):
-            outs = []
-            for start in range(0, len(data), batch_size):
-                idx = np.arange(start, min(start + batch_size, len(data)))
-                X = data.X[idx]
-                lengths = None if data.lengths is None else data.lengths[idx]
-                pred = model(X if X.dtype.kind in "iu" else X.astype(model.dtype), lengths=lengths, return_state=False)
-                outs.append(tuple(map(to_numpy, pred)) if isinstance(pred, tuple) else to_numpy(pred))
-    finally:
-        model.train(was_training)
-    if isinstance(outs[0], tuple):  # a head of several outputs, e.g. a GaussianHead's (mean, var)
-        return tuple(np.concatenate(part) for part in zip(*outs))
-    out = np.concatenate(outs)
-    return softmax(out) if proba else out
-
-
-def softmax(logits: Any, axis: int = -1) -> np.ndarray:
-    """Probabilities from logits: ``exp(z - max z) / sum exp(z - max z)`` along ``axis`` (stable).
-
-    Parameters
-    ----------
-    logits : array_like
-        E.g. a classifier's :func:`predict` output, ``(N, C)`` or ``(N, T, C)``.
-    axis : int
-
-    Returns
-    -------
-    ndarray
-        Same shape, non-negative, summing to 1 along ``axis``.
-    """
-    z = to_numpy(logits)
-    dtype = z.dtype if z.dtype in (np.float32, np.float64) else np.float64
-    z = z.astype(np.float64)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))  # shifted so the largest exponent is 0
-    return (e / e.sum(axis=axis, keepdims=True)).astype(dtype)
-
-
-def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = None,
-             batch_size: int = 256, blas_threads: Any = "auto") -> dict:
-    """Mean loss and every metric ``name -> fn(pred, data)`` on ``data``, in evaluation mode.
-
-    ``blas_threads``: BLAS threads while predicting (see :mod:`minilstm.threads`).
-    """
-    data = as_dataset(data, "data")
-    model = as_sequential(model)
-    loss_fn, _ = _loss_for(model, data, loss)
-    pred = predict(model, data, batch_size, blas_threads=blas_threads)
-    be = get_backend()
-    mask = _score_mask(data, data.Y, data.lengths)
-    Y = data.Y.astype(model.dtype) if data.kind.startswith("regression") else data.Y
-    on_device = tuple(be.asarray(p, model.dtype) for p in pred) if isinstance(pred, tuple) \
-        else be.asarray(pred, model.dtype)
-    value, _ = loss_fn(on_device, Y, mask)
-    out = {"loss": float(value)}
-    for name, fn in (metrics or {}).items():
-        out[name] = float(fn(pred, data))
-    return out
 
 
 def _interactive() -> bool:
@@ -432,11 +298,6 @@ class _StopOnInterrupt:
     def __exit__(self, *exc: Any) -> None:
         if self._old is not None:
             signal.signal(signal.SIGINT, self._old)
-
-
-def _hidden(model: Sequential) -> int:
-    """The largest recurrent hidden size inside ``model`` (what the BLAS thread policy weighs), or 0."""
-    return max((getattr(m, "hidden_size", 0) for m in model.modules.values()), default=0)
 
 
 def _make_schedule(schedule: Any, opt: Optimizer, epochs: int) -> Schedule | None:
