@@ -15,8 +15,11 @@ import numpy as np
 from . import validate
 from .backend import get_backend, to_numpy
 from .data.dataset import IGNORE, Dataset
+from .layers import Recurrent
 from .losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
-from .nn.sequential import Sequential, as_sequential
+from .nn.attention import AttentionPool
+from .nn.conv import Conv1d
+from .nn.sequential import LastStep, MeanOverTime, Sequential, as_sequential
 from .threads import blas_limit
 
 
@@ -69,7 +72,7 @@ def _score_mask(data: Dataset, Y: np.ndarray, lengths: Any) -> Any:
 
 
 def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
-            blas_threads: Any = "auto") -> np.ndarray:
+            blas_threads: Any = "auto", chunk: int | None = None) -> np.ndarray:
     """The model's outputs for every sequence of ``data`` (evaluation mode), on the host.
 
     Parameters
@@ -83,6 +86,13 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
         last axis (for a classifier).
     blas_threads : "auto", int or None
         BLAS threads while predicting (see :mod:`minilstm.threads`).
+    chunk : int, optional
+        Run each batch ``chunk`` time steps at a time, the recurrent state carried
+        from one chunk to the next (as truncated BPTT trains), so that memory grows
+        with the chunk, not the sequence; the outputs are those of one whole run.
+        For per-step models on unpadded data: one unidirectional recurrent layer
+        (any number of stacked layers inside it), every other module acting on each
+        step alone (not LastStep, MeanOverTime, Conv1d, AttentionPool).
 
     Returns
     -------
@@ -93,6 +103,11 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
     data = as_dataset(data, "data")
     proba = validate.boolean("proba", proba)
     model = as_sequential(model)
+    if chunk is not None:
+        chunk = validate.positive_int("chunk", chunk)
+        problem = chunk_problem(model, data)
+        if problem is not None:
+            raise ValueError(f"chunk={chunk} runs a per-step model over unpadded data, but {problem}")
     was_training = model.training
     model.eval()
     try:
@@ -100,16 +115,47 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
             outs = []
             for start in range(0, len(data), batch_size):
                 idx = np.arange(start, min(start + batch_size, len(data)))
-                X = data.X[idx]
                 lengths = None if data.lengths is None else data.lengths[idx]
-                pred = model(X if X.dtype.kind in "iu" else X.astype(model.dtype), lengths=lengths, return_state=False)
-                outs.append(tuple(map(to_numpy, pred)) if isinstance(pred, tuple) else to_numpy(pred))
+                outs.append(_predict_batch(model, data.X[idx], lengths, chunk))
     finally:
         model.train(was_training)
     if isinstance(outs[0], tuple):  # a head of several outputs, e.g. a GaussianHead's (mean, var)
         return tuple(np.concatenate(part) for part in zip(*outs))
     out = np.concatenate(outs)
     return softmax(out) if proba else out
+
+
+def _predict_batch(model: Sequential, X: np.ndarray, lengths: Any, chunk: int | None) -> Any:
+    """One batch's outputs on the host: in one run, or ``chunk`` steps at a time with the state carried."""
+    parts, state = [], None
+    for t0 in range(0, X.shape[1], chunk) if chunk else [0]:
+        x = X[:, t0:t0 + chunk] if chunk else X  # (B, t, ...): cast chunk by chunk, not the whole sequence at once
+        pred, state = model(x if x.dtype.kind in "iu" else x.astype(model.dtype), lengths=lengths, state=state,
+                            return_state=True)
+        parts.append(tuple(map(to_numpy, pred)) if isinstance(pred, tuple) else to_numpy(pred))
+        first = parts[-1][0] if isinstance(pred, tuple) else parts[-1]
+        if chunk is not None and first.shape[:2] != x.shape[:2]:
+            raise ValueError(f"chunk={chunk} needs a per-step model, whose outputs keep the (batch, time) axes; "
+                             f"a chunk of shape {x.shape} gave shape {first.shape}")
+    if isinstance(parts[0], tuple):  # a head of several outputs: join each along time
+        return tuple(np.concatenate(part, axis=1) for part in zip(*parts)) if chunk else parts[0]
+    return np.concatenate(parts, axis=1) if chunk else parts[0]
+
+
+def chunk_problem(model: Sequential, data: Dataset) -> str | None:
+    """Why ``model`` cannot run ``data`` in chunks of time steps with its state carried, or None if it can."""
+    if data.lengths is not None:
+        return "the data is padded (it has lengths)"
+    recurrent = [m for m in model.modules.values() if isinstance(m, Recurrent)]
+    if len(recurrent) > 1:
+        return f"the model has {len(recurrent)} recurrent modules, and only the first one's state is carried"
+    if any(m.bidirectional for m in recurrent):
+        return "the recurrent layer is bidirectional (its reverse direction reads the whole sequence)"
+    mixing = [f"{name} ({type(m).__name__})" for name, m in model.modules.items()
+              if isinstance(m, (LastStep, MeanOverTime, Conv1d, AttentionPool, Sequential))]
+    if mixing:
+        return f"{', '.join(mixing)} mixes time steps"
+    return None
 
 
 def softmax(logits: Any, axis: int = -1) -> np.ndarray:
@@ -134,15 +180,16 @@ def softmax(logits: Any, axis: int = -1) -> np.ndarray:
 
 
 def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = None,
-             batch_size: int = 256, blas_threads: Any = "auto") -> dict:
+             batch_size: int = 256, blas_threads: Any = "auto", chunk: int | None = None) -> dict:
     """Mean loss and every metric ``name -> fn(pred, data)`` on ``data``, in evaluation mode.
 
-    ``blas_threads``: BLAS threads while predicting (see :mod:`minilstm.threads`).
+    ``blas_threads``: BLAS threads while predicting (see :mod:`minilstm.threads`);
+    ``chunk``: run long sequences that many steps at a time (see :func:`predict`).
     """
     data = as_dataset(data, "data")
     model = as_sequential(model)
     loss_fn, _ = _loss_for(model, data, loss)
-    pred = predict(model, data, batch_size, blas_threads=blas_threads)
+    pred = predict(model, data, batch_size, blas_threads=blas_threads, chunk=chunk)
     be = get_backend()
     mask = _score_mask(data, data.Y, data.lengths)
     Y = data.Y.astype(model.dtype) if data.kind.startswith("regression") else data.Y

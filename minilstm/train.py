@@ -21,13 +21,26 @@ import numpy as np
 
 from . import checkpoint, validate
 from .data.dataset import Dataset
-from .inference import LOSSES, _hidden, _loss_for, _score_mask, as_dataset, evaluate, gaussian_nll, predict, softmax
+from .guards import DivergenceWatch, TrainingDiverged, refuse_non_finite
+from .inference import (
+    LOSSES,
+    _hidden,
+    _loss_for,
+    _score_mask,
+    as_dataset,
+    chunk_problem,
+    evaluate,
+    gaussian_nll,
+    predict,
+    softmax,
+)
 from .nn.sequential import as_sequential, random_generators
 from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
 from .threads import blas_limit
 
-__all__ = ["History", "train", "as_dataset", "predict", "evaluate", "softmax", "gaussian_nll", "LOSSES"]
+__all__ = ["History", "TrainingDiverged", "train", "as_dataset", "predict", "evaluate", "softmax", "gaussian_nll",
+           "LOSSES"]
 
 
 @dataclass
@@ -36,7 +49,7 @@ class History:
 
     Keys: ``epoch``, ``train_loss``, ``val_loss`` (with ``val_data``), each metric
     (``val_<name>``), ``grad_norm`` (mean pre-clip global norm), ``lr``,
-    ``skipped_steps`` (steps not taken because the gradient was inf or nan), ``time`` (s).
+    ``skipped_steps`` (steps not taken because the loss or gradient was inf or nan), ``time`` (s).
     """
 
     logs: dict = field(default_factory=dict)
@@ -154,9 +167,13 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         reproducible.
     tbptt : int, optional
         Truncated BPTT for per-step targets: chunks of ``tbptt`` steps, the state
-        carried across chunks, no gradient across a chunk boundary.
+        carried across chunks, no gradient across a chunk boundary. ``val_data``
+        is then evaluated in chunks of ``tbptt`` steps too (``chunk`` of :func:`predict`),
+        so its memory is bounded like training's.
     checkpoint_dir : str, optional
-        Save ``model.npz`` there after every epoch (weights, optimizer, training state).
+        Save ``model.npz`` there after every epoch (weights, optimizer, training state),
+        and with ``val_data`` also ``best.npz`` whenever the validation loss improves;
+        an epoch that ends in skipped steps is not saved (see below).
     resume : str, optional
         A checkpoint to continue from: weights, optimizer, schedule, epoch,
         seed and history are restored, so N epochs + M resumed equal N + M.
@@ -171,12 +188,25 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         :data:`minilstm.threads.ENV_VARS`) is set; None leaves BLAS as it is
         (see :mod:`minilstm.threads`).
 
+    A step whose loss or gradient norm is inf or nan is skipped (the weights stay as
+    they were) and counted in ``skipped_steps``. The run has diverged, and stops
+    with :class:`~minilstm.TrainingDiverged` (naming the epoch and step, the last
+    finite gradient norm and the checkpoint kept), when 10 steps in a row are
+    skipped (:data:`minilstm.guards.BAD_STEPS_IN_A_ROW`, counted across epochs) or
+    when a step leaves a weight inf or nan. A checkpoint is written only after an
+    epoch whose last step was taken (not skipped), so the file left is the last
+    good one. Data with a nan or an inf (padding aside) is refused
+    before training, naming the first.
+
     Ctrl-C (SIGINT, in the main thread) stops training after the current batch:
     the partial epoch is evaluated, logged and saved like any other, and the
     history's ``interrupted`` is True. A second Ctrl-C interrupts at once.
     """
     train_data = as_dataset(train_data, "train_data")
     val_data = None if val_data is None else as_dataset(val_data, "val_data")
+    for name, ds in (("train_data", train_data), ("val_data", val_data)):
+        if ds is not None:
+            refuse_non_finite(ds, name)
     model = as_sequential(model)
     loss_fn, _ = _loss_for(model, train_data, loss)
     if penalty is not None and not callable(penalty):
@@ -205,6 +235,9 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         seed = int(np.random.SeedSequence().entropy % 2**63)
         history.seed = seed
     best, bad_epochs = history.best, history.bad_epochs
+    watch = DivergenceWatch(history)
+    val_chunk = tbptt if val_data is not None and tbptt is not None and chunk_problem(model, val_data) is None \
+        else None  # a model that cannot run in chunks is evaluated whole
     work = min(batch_size, len(train_data)) * _hidden(model) ** 2  # the recurrent product's size
     with blas_limit(blas_threads, work), _StopOnInterrupt() as interrupt:
         for epoch in range(start, start + epochs):
@@ -215,11 +248,15 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
             losses, norms, skipped = [], [], 0
             for b in range(0, len(order), batch_size):
                 idx = order[b:b + batch_size]
-                for value, norm in _train_batch(model, loss_fn, train_data, idx, opt, clip_norm, clip_value, tbptt,
-                                                penalty):
+                for value, norm, grads in _train_batch(model, loss_fn, train_data, idx, clip_norm, clip_value, tbptt,
+                                                       penalty):
                     losses.append(value)
                     norms.append(norm)
-                    skipped += not math.isfinite(norm)
+                    if watch.step(epoch + 1, len(norms), value, norm):  # inf or nan would ruin the weights: skip
+                        skipped += 1
+                    else:
+                        opt.step(grads)
+                        watch.check_weights(model.params, epoch + 1, len(norms))
                 if bar is not None:
                     bar.update(len(idx))
                     bar.set_postfix(loss=f"{np.mean(losses):.4g}" if losses else "-")
@@ -231,17 +268,21 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
                    "grad_norm": float(np.mean(norms)) if norms else math.nan, "lr": opt.lr,
                    "skipped_steps": skipped}
             if val_data is not None:
-                scores = evaluate(model, val_data, loss, metrics, blas_threads=blas_threads)
+                scores = evaluate(model, val_data, loss, metrics, blas_threads=blas_threads, chunk=val_chunk)
                 row.update({f"val_{k}": v for k, v in scores.items()})
             row["time"] = time.perf_counter() - t0
             history.append(row)
             monitored = row.get("val_loss", row["train_loss"])
             if sched is not None:
                 sched.step(monitored) if isinstance(sched, ReduceLROnPlateau) else sched.step()
-            best, bad_epochs = (monitored, 0) if monitored < best else (best, bad_epochs + 1)
+            improved = monitored < best
+            best, bad_epochs = (monitored, 0) if improved else (best, bad_epochs + 1)
             history.best, history.bad_epochs = best, bad_epochs
-            if checkpoint_dir is not None:
-                _save(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
+            if checkpoint_dir is not None and not watch.bad:  # an epoch ending in skipped steps keeps the last file
+                watch.saved = _save(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
+                watch.saved_epoch = epoch + 1
+                if improved and val_data is not None:
+                    _save(model, opt, sched, history, os.path.join(checkpoint_dir, "best.npz"))
             stop = early_stopping is not None and bad_epochs >= early_stopping
             stop |= any(bool(cb(epoch + 1, row, model)) for cb in callbacks)
             history.stopped_early, history.interrupted = stop, interrupt.requested
@@ -251,9 +292,10 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     return history
 
 
-def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, opt: Optimizer,
-                 clip_norm: Any, clip_value: Any, tbptt: Any, penalty: Callable | None = None):
-    """One optimizer step per chunk of the batch (one chunk without ``tbptt``); yields (loss, norm)."""
+def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, clip_norm: Any, clip_value: Any,
+                 tbptt: Any, penalty: Callable | None = None):
+    """Yield ``(loss, norm, grads)`` for each chunk of the batch (one chunk without ``tbptt``): the pre-clip
+    norm and the clipped gradients, for the caller to step on before the next chunk runs."""
     T = data.X.shape[1]
     chunk = T if tbptt is None else tbptt
     state = None
@@ -270,9 +312,7 @@ def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, opt: Op
         norm = clip_grad_norm(grads, clip_norm) if clip_norm is not None else global_norm(grads)
         if clip_value is not None:
             clip_grad_value(grads, clip_value)
-        if math.isfinite(norm):  # an inf or nan gradient would ruin the weights: skip, and count it
-            opt.step(grads)
-        yield value, norm
+        yield value, norm, grads
 
 
 class _StopOnInterrupt:
@@ -311,8 +351,8 @@ def _make_schedule(schedule: Any, opt: Optimizer, epochs: int) -> Schedule | Non
     return make_schedule(schedule, opt, **defaults[schedule])
 
 
-def _save(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> None:
-    checkpoint.save(model, path, optimizer=opt, epoch=history.epochs, seed=history.seed,
+def _save(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> str:
+    return checkpoint.save(model, path, optimizer=opt, epoch=history.epochs, seed=history.seed,
                     history=history.logs,
                     rng_states={k: g.bit_generator.state for k, g in random_generators(model).items()},
                     best=history.best if math.isfinite(history.best) else None, bad_epochs=history.bad_epochs,
