@@ -35,7 +35,8 @@ class TrainingDiverged(RuntimeError):
         The checkpoint left on disk, the last one saved before the divergence
         (its weights finite); None if none was saved.
     history : History
-        The epochs logged before the error.
+        The epochs logged up to the error, the one it stopped in included
+        (partial: not evaluated on ``val_data``).
     """
 
     def __init__(self, message: str, epoch: int, step: int, grad_norm: float, checkpoint: str | None,
@@ -55,29 +56,31 @@ class DivergenceWatch:
     last_norm: float = math.nan      # the last finite gradient norm
     saved: str | None = None         # the last checkpoint written, and after which epoch
     saved_epoch: int = 0
+    found: tuple | None = None       # (epoch, step, what went wrong) once the run has diverged
 
     def step(self, epoch: int, step: int, loss: float, norm: float) -> bool:
-        """Record a step; whether it was bad (so skipped). TrainingDiverged at the BAD_STEPS_IN_A_ROW-th in a row."""
+        """Record a step; whether it is bad (to be skipped). The BAD_STEPS_IN_A_ROW-th bad one in a row diverges."""
         if math.isfinite(loss) and math.isfinite(norm):
             self.bad, self.last_norm = 0, norm
             return False
         self.since = (epoch, step) if self.bad == 0 else self.since
         self.bad += 1
         if self.bad >= BAD_STEPS_IN_A_ROW:
-            raise self._error(*self.since, f"{self.bad} steps in a row had an inf or nan loss or gradient "
-                                            "and were skipped")
+            self.found = (*self.since, f"{self.bad} steps in a row had an inf or nan loss or gradient and were skipped")
         return True
 
     def check_weights(self, params: dict, epoch: int, step: int) -> None:
-        """TrainingDiverged if the step just taken left a weight inf or nan (no later step can bring it back)."""
+        """The run has diverged if the step just taken left a weight inf or nan (no later step can undo it)."""
         xp = namespace(*params.values())
         finite = [xp.all(xp.isfinite(p)) for p in params.values()]
         if bool(xp.all(xp.stack(finite))):  # one answer from the device, not one per array
             return
         bad = [k for k, ok in zip(params, finite) if not bool(ok)]
-        raise self._error(epoch, step, f"the step left an inf or a nan in {', '.join(bad)}")
+        self.found = (epoch, step, f"the step left an inf or a nan in {', '.join(bad)}")
 
-    def _error(self, epoch: int, step: int, what: str) -> TrainingDiverged:
+    def error(self) -> TrainingDiverged:
+        """The error to raise once :attr:`found` is set."""
+        epoch, step, what = self.found
         kept = (f"the checkpoint {self.saved!r} was left as saved after epoch {self.saved_epoch}" if self.saved
                 else "no checkpoint had been saved")
         return TrainingDiverged(f"training diverged at epoch {epoch}, step {step}: {what} (the last finite "

@@ -257,21 +257,26 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
                     else:
                         opt.step(grads)
                         watch.check_weights(model.params, epoch + 1, len(norms))
+                    if watch.found:
+                        break
                 if bar is not None:
                     bar.update(len(idx))
                     bar.set_postfix(loss=f"{np.mean(losses):.4g}" if losses else "-")
-                if interrupt.requested:  # Ctrl-C: end this epoch after the batch just taken
+                if interrupt.requested or watch.found:  # Ctrl-C, or divergence: end this epoch here
                     break
             if bar is not None:
                 bar.close()
             row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else math.nan,
                    "grad_norm": float(np.mean(norms)) if norms else math.nan, "lr": opt.lr,
                    "skipped_steps": skipped}
-            if val_data is not None:
-                scores = evaluate(model, val_data, loss, metrics, blas_threads=blas_threads, chunk=val_chunk)
+            if val_data is not None:  # not on diverged weights: nan keeps every log as long as "epoch"
+                scores = dict.fromkeys(["loss", *(metrics or {})], math.nan) if watch.found else \
+                    evaluate(model, val_data, loss, metrics, blas_threads=blas_threads, chunk=val_chunk)
                 row.update({f"val_{k}": v for k, v in scores.items()})
             row["time"] = time.perf_counter() - t0
             history.append(row)
+            if watch.found:  # the partial epoch is logged, nothing is saved
+                raise watch.error()
             monitored = row.get("val_loss", row["train_loss"])
             if sched is not None:
                 sched.step(monitored) if isinstance(sched, ReduceLROnPlateau) else sched.step()

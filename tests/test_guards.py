@@ -45,7 +45,9 @@ def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(sine, tmp_path
     assert str(err) == (f"training diverged at epoch 2, step 3: {BAD_STEPS_IN_A_ROW} steps in a row had an inf or "
                         f"nan loss or gradient and were skipped (the last finite gradient norm was "
                         f"{err.grad_norm:.4g}); the checkpoint {path!r} was left as saved after epoch 1")
-    assert err.history.epochs == 3 and err.history["skipped_steps"] == [0, 2, 4]
+    # epoch 4 stopped at its 4th step, the 10th skipped in a row: logged, not evaluated, no callback
+    assert err.history["epoch"] == [1, 2, 3, 4] and err.history["skipped_steps"] == [0, 2, 4, 4]
+    assert math.isfinite(err.history["val_loss"][0]) and math.isnan(err.history["val_loss"][3])
     assert sorted(seen) == [1, 2, 3]
     for name in ("model.npz", "best.npz"):
         ckpt = checkpoint.read(os.path.join(tmp_path, name))
@@ -109,7 +111,7 @@ def test_ten_skipped_steps_in_a_row_diverge_nine_do_not(sine, tmp_path):
             minilstm.train(m2 := _model(), two_steps, loss=bad_first(BAD_STEPS_IN_A_ROW), epochs=6, batch_size=8,
                            progress=False, seed=0)
     assert (caught.value.epoch, caught.value.step, caught.value.checkpoint) == (1, 1, None)
-    assert caught.value.history["skipped_steps"] == [2, 2, 2, 2]
+    assert caught.value.history["skipped_steps"] == [2, 2, 2, 2, 2]
     assert_same_weights(weights_of(m2), before)
 
 
