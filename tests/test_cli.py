@@ -184,6 +184,17 @@ def test_ctrl_c_saves_and_exits_130(tmp_path):
     assert metrics["interrupted"] and 1 < len(metrics["train_loss"]) < 200
 
 
+def test_a_diverging_run_exits_1_with_one_line(tmp_path, capsys):
+    """Adam at lr 1e30 without clipping: the run stops itself, and says where, in one line."""
+    with np.errstate(all="ignore"):  # the overflow is the point
+        code = cli_main.main(["train", "--lr", "1e30", "--clip", "0", "--hidden", "4", "--epochs", "2",
+                              "--out", str(tmp_path), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("python -m minilstm train: training diverged at epoch 1, step ")
+    assert err.endswith("; no checkpoint had been saved\n")
+
+
 def test_check_prints_the_table(capsys):
     assert cli_main.main(["check"]) == 0
     out = capsys.readouterr().out
