@@ -181,7 +181,7 @@ class Embedding(Module):
         lead = tuple(host.shape)
         idx = xp.reshape(get_backend().indices(host), (math.prod(lead),))  # (N,)
         y2 = xp.take(self.params["weight"], idx, axis=0)         # (N, E)
-        self._cache = _EmbeddingCache(host.reshape(-1), lead)
+        self._cache = _EmbeddingCache(np.array(host, dtype=np.int64).reshape(-1), lead)  # a copy: callers reuse theirs
         return xp.reshape(y2, lead + (self.embedding_dim,))
 
     __call__ = forward
