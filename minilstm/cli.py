@@ -222,7 +222,8 @@ def _train(args: Any) -> int:
     if sample is not None:
         print(f"sample (temperature {SAMPLE_TEMPERATURE:g}; {known} of its {words} whole words are words of the "
               f"corpus): {sample!r}")
-    print(f"wrote {out}/model.npz, metrics.json, loss.png and "
+    best = ", best.npz" if os.path.exists(os.path.join(out, "best.npz")) else ""  # unless no epoch improved
+    print(f"wrote {out}/model.npz{best}, metrics.json, loss.png and "
           f"{'predictions.png' if name == 'sine' else 'accuracy.png'}")
     if history.interrupted:
         print(f"interrupted: stopped after a batch of epoch {history.epochs}; the run is saved in {out} "
