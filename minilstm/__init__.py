@@ -31,7 +31,7 @@ from .nn import (
     Tanh,
 )
 from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
-from .train import History, evaluate, predict, softmax, train
+from .train import History, TrainingDiverged, evaluate, predict, softmax, train
 
 __all__ = ["use_backend", "backend_scope", "get_backend", "to_numpy",
            "RNN", "LSTM", "GRU", "PeepholeLSTM", "Linear", "Embedding",
@@ -41,5 +41,6 @@ __all__ = ["use_backend", "backend_scope", "get_backend", "to_numpy",
            "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "softmax_cross_entropy",
            "gaussian_nll_loss", "l2_penalty",
            "gradcheck", "check_gradients", "Model", "train", "evaluate", "predict", "softmax", "History", "load",
+           "TrainingDiverged",
            "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "data", "inspect", "nn", "optim", "plot", "schedules",
            "threads"]

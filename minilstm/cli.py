@@ -22,7 +22,7 @@ import numpy as np
 from . import checkpoint, data, plot
 from .backend import use_backend
 from .model import CELLS, Model
-from .train import predict, train
+from .train import TrainingDiverged, predict, train
 
 
 @dataclass(frozen=True)
@@ -151,13 +151,17 @@ def run_train(args: Any) -> int:
     A user's mistake (a missing run, a folder that is a file, a backend that is
     not there, options that would change a resumed run) is one line on stderr
     and exit code 2; Ctrl-C stops after the current batch, writes everything
-    and exits with 130.
+    and exits with 130; a run that diverges is one line on stderr (where, the last
+    finite gradient norm, the checkpoint left in ``--out``) and exit code 1.
     """
     try:
         return _train(args)
     except UsageError as err:
         print(f"python -m minilstm train: error: {err}", file=sys.stderr)
         return 2
+    except TrainingDiverged as err:
+        print(f"python -m minilstm train: {err}", file=sys.stderr)
+        return 1
 
 
 def _train(args: Any) -> int:
@@ -218,7 +222,8 @@ def _train(args: Any) -> int:
     if sample is not None:
         print(f"sample (temperature {SAMPLE_TEMPERATURE:g}; {known} of its {words} whole words are words of the "
               f"corpus): {sample!r}")
-    print(f"wrote {out}/model.npz, metrics.json, loss.png and "
+    best = ", best.npz" if os.path.exists(os.path.join(out, "best.npz")) else ""  # unless no epoch improved
+    print(f"wrote {out}/model.npz{best}, metrics.json, loss.png and "
           f"{'predictions.png' if name == 'sine' else 'accuracy.png'}")
     if history.interrupted:
         print(f"interrupted: stopped after a batch of epoch {history.epochs}; the run is saved in {out} "

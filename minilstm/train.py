@@ -20,23 +20,27 @@ from typing import Any
 import numpy as np
 
 from . import checkpoint, train_args, validate
-from .backend import get_backend, to_numpy
-from .data.dataset import IGNORE, Dataset
-from .losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
-from .nn.sequential import Sequential, as_sequential, random_generators
+from .data.dataset import Dataset
+from .guards import DivergenceWatch, TrainingDiverged, refuse_non_finite
+from .inference import (
+    LOSSES,
+    _hidden,
+    _loss_for,
+    _score_mask,
+    as_dataset,
+    chunk_problem,
+    evaluate,
+    gaussian_nll,
+    predict,
+    softmax,
+)
+from .nn.sequential import as_sequential, random_generators
 from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
 from .threads import blas_limit
 
-
-def gaussian_nll(pred: tuple, target: Any, mask: Any = None) -> tuple[float, tuple]:
-    """The Gaussian negative log-likelihood of a ``(mean, var)`` prediction (a :class:`GaussianHead`'s),
-    as ``loss="gaussian_nll"`` takes it: ``(loss, (dmean, dvar))``, like ``torch.nn.GaussianNLLLoss``."""
-    mean, var = pred
-    return gaussian_nll_loss(mean, target, var, mask)
-
-
-LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy, "gaussian_nll": gaussian_nll}
+__all__ = ["History", "TrainingDiverged", "train", "as_dataset", "predict", "evaluate", "softmax", "gaussian_nll",
+           "LOSSES"]
 
 
 @dataclass
@@ -45,7 +49,7 @@ class History:
 
     Keys: ``epoch``, ``train_loss``, ``val_loss`` (with ``val_data``), each metric
     (``val_<name>``), ``grad_norm`` (mean pre-clip global norm), ``lr``,
-    ``skipped_steps`` (steps not taken because the gradient was inf or nan), ``time`` (s).
+    ``skipped_steps`` (steps not taken because the loss or gradient was inf or nan), ``time`` (s).
     """
 
     logs: dict = field(default_factory=dict)
@@ -72,44 +76,6 @@ class History:
         return len(self.logs.get("epoch", []))
 
 
-def as_dataset(data: Any, name: str) -> Dataset:
-    """A :class:`Dataset` from a Dataset or an ``(X, Y)`` / ``(X, Y, lengths)`` tuple."""
-    if isinstance(data, Dataset):
-        return data
-    if isinstance(data, (tuple, list)) and len(data) in (2, 3):
-        X, Y = np.asarray(data[0]), np.asarray(data[1])
-        kind = ("classify" if Y.dtype.kind in "iu" else "regression") + \
-               ("_seq" if Y.ndim >= 2 and Y.shape[:2] == X.shape[:2] and Y.dtype.kind in "iu"
-                or Y.ndim == 3 else "_last")
-        return Dataset(X, Y, None if len(data) == 2 else np.asarray(data[2]), kind=kind)
-    raise TypeError(f"{name} must be a minilstm.data.Dataset or a tuple (X, Y[, lengths]), "
-                    f"got {type(data).__name__}")
-
-
-def _loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
-    """The loss function and its name, from ``loss`` or from the data's kind."""
-    head = "all" if data.kind.endswith("_seq") else "last"
-    if getattr(model, "head_mode", head) != head:
-        raise ValueError(f"the data's kind {data.kind!r} needs a model with head={head!r}, "
-                         f"got head={model.head_mode!r}")
-    name = loss if loss is not None else ("cross_entropy" if data.kind.startswith("classify") else "mse")
-    if callable(name):
-        return name, getattr(name, "__name__", "loss")
-    validate.choice("loss", name, tuple(LOSSES))
-    return LOSSES[name], name
-
-
-def _score_mask(data: Dataset, Y: np.ndarray, lengths: Any) -> Any:
-    """Which targets count: (B, T) for per-step targets, else None (every sequence counts)."""
-    if not data.kind.endswith("_seq"):
-        return None
-    T = Y.shape[1]
-    keep = np.ones(Y.shape[:2], dtype=bool) if lengths is None else np.arange(T)[None, :] < lengths[:, None]
-    if data.kind == "classify_seq":
-        keep &= Y != IGNORE
-    return keep
-
-
 def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: Any = None,
                 steps: slice = slice(None)) -> tuple[float | None, Any, Any]:
     """Forward and loss of one batch (and one chunk of its steps); the model keeps the cache.
@@ -128,95 +94,6 @@ def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: A
         return None, None, state
     value, dpred = loss_fn(pred, Y, mask)
     return value, dpred, state
-
-
-def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
-            blas_threads: Any = "auto") -> np.ndarray:
-    """The model's outputs for every sequence of ``data`` (evaluation mode), on the host.
-
-    Parameters
-    ----------
-    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
-    data : Dataset or (X, Y[, lengths])
-        Batch-first; only ``X`` (and ``lengths``) are used.
-    batch_size : int
-    proba : bool
-        Return class probabilities, the :func:`softmax` of the logits over the
-        last axis (for a classifier).
-    blas_threads : "auto", int or None
-        BLAS threads while predicting (see :mod:`minilstm.threads`).
-
-    Returns
-    -------
-    ndarray
-        ``(N, O)`` for head "last", ``(N, T, O)`` for head "all": the head's
-        outputs (logits for a classifier), or probabilities with ``proba=True``.
-    """
-    data = as_dataset(data, "data")
-    train_args.check_predict(data, batch_size)
-    proba = validate.boolean("proba", proba)
-    model = as_sequential(model)
-    was_training = model.training
-    model.eval()
-    try:
-        with blas_limit(blas_threads, min(batch_size, len(data)) * _hidden(model) ** 2):
-            outs = []
-            for start in range(0, len(data), batch_size):
-                idx = np.arange(start, min(start + batch_size, len(data)))
-                X = data.X[idx]
-                lengths = None if data.lengths is None else data.lengths[idx]
-                pred = model(X if X.dtype.kind in "iu" else X.astype(model.dtype), lengths=lengths, return_state=False)
-                outs.append(tuple(map(to_numpy, pred)) if isinstance(pred, tuple) else to_numpy(pred))
-    finally:
-        model.train(was_training)
-    if isinstance(outs[0], tuple):  # a head of several outputs, e.g. a GaussianHead's (mean, var)
-        return tuple(np.concatenate(part) for part in zip(*outs))
-    out = np.concatenate(outs)
-    return softmax(out) if proba else out
-
-
-def softmax(logits: Any, axis: int = -1) -> np.ndarray:
-    """Probabilities from logits: ``exp(z - max z) / sum exp(z - max z)`` along ``axis`` (stable).
-
-    Parameters
-    ----------
-    logits : array_like
-        E.g. a classifier's :func:`predict` output, ``(N, C)`` or ``(N, T, C)``.
-    axis : int
-
-    Returns
-    -------
-    ndarray
-        Same shape, non-negative, summing to 1 along ``axis``.
-    """
-    z = to_numpy(logits)
-    dtype = z.dtype if z.dtype in (np.float32, np.float64) else np.float64
-    z = z.astype(np.float64)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))  # shifted so the largest exponent is 0
-    return (e / e.sum(axis=axis, keepdims=True)).astype(dtype)
-
-
-def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = None,
-             batch_size: int = 256, blas_threads: Any = "auto") -> dict:
-    """Mean loss and every metric ``name -> fn(pred, data)`` on ``data``, in evaluation mode.
-
-    ``blas_threads``: BLAS threads while predicting (see :mod:`minilstm.threads`).
-    """
-    data = as_dataset(data, "data")
-    loss = train_args.check_evaluate(data, loss, metrics, batch_size)
-    model = as_sequential(model)
-    loss_fn, _ = _loss_for(model, data, loss)
-    pred = predict(model, data, batch_size, blas_threads=blas_threads)
-    be = get_backend()
-    mask = _score_mask(data, data.Y, data.lengths)
-    Y = data.Y.astype(model.dtype) if data.kind.startswith("regression") else data.Y
-    on_device = tuple(be.asarray(p, model.dtype) for p in pred) if isinstance(pred, tuple) \
-        else be.asarray(pred, model.dtype)
-    value, _ = loss_fn(on_device, Y, mask)
-    out = {"loss": float(value)}
-    for name, fn in (metrics or {}).items():
-        out[name] = float(fn(pred, data))
-    return out
 
 
 def _interactive() -> bool:
@@ -291,9 +168,13 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         reproducible.
     tbptt : int, optional
         Truncated BPTT for per-step targets: chunks of ``tbptt`` steps, the state
-        carried across chunks, no gradient across a chunk boundary.
+        carried across chunks, no gradient across a chunk boundary. ``val_data``
+        is then evaluated in chunks of ``tbptt`` steps too (``chunk`` of :func:`predict`),
+        so its memory is bounded like training's.
     checkpoint_dir : str, optional
-        Save ``model.npz`` there after every epoch (weights, optimizer, training state).
+        Save ``model.npz`` there after every epoch (weights, optimizer, training state),
+        and with ``val_data`` also ``best.npz`` whenever the validation loss improves;
+        an epoch that ends in skipped steps is not saved (see below).
     resume : str, optional
         A checkpoint to continue from: weights, optimizer, schedule, epoch,
         seed and history are restored, so N epochs + M resumed equal N + M.
@@ -308,12 +189,25 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         :data:`minilstm.threads.ENV_VARS`) is set; None leaves BLAS as it is
         (see :mod:`minilstm.threads`).
 
+    A step whose loss or gradient norm is inf or nan is skipped (the weights stay as
+    they were) and counted in ``skipped_steps``. The run has diverged, and stops
+    with :class:`~minilstm.TrainingDiverged` (naming the epoch and step, the last
+    finite gradient norm and the checkpoint kept), when 10 steps in a row are
+    skipped (:data:`minilstm.guards.BAD_STEPS_IN_A_ROW`, counted across epochs) or
+    when a step leaves a weight inf or nan. A checkpoint is written only after an
+    epoch whose last step was taken (not skipped), so the file left is the last
+    good one. Data with a nan or an inf (padding aside) is refused
+    before training, naming the first.
+
     Ctrl-C (SIGINT, in the main thread) stops training after the current batch:
     the partial epoch is evaluated, logged and saved like any other, and the
     history's ``interrupted`` is True. A second Ctrl-C interrupts at once.
     """
     train_data = as_dataset(train_data, "train_data")
     val_data = None if val_data is None else as_dataset(val_data, "val_data")
+    for name, ds in (("train_data", train_data), ("val_data", val_data)):
+        if ds is not None:
+            refuse_non_finite(ds, name)
     model = as_sequential(model)
     loss = train_args.check_train(model, train_data, val_data, loss=loss, optimizer=optimizer, schedule=schedule,
                                   metrics=metrics, callbacks=callbacks, seed=seed, progress=progress)
@@ -344,6 +238,10 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         seed = int(np.random.SeedSequence().entropy % 2**63)
         history.seed = seed
     best, bad_epochs = history.best, history.bad_epochs
+    watch = DivergenceWatch(history)
+    watch.start(model.params)
+    val_chunk = tbptt if val_data is not None and tbptt is not None and chunk_problem(model, val_data) is None \
+        else None  # a model that cannot run in chunks is evaluated whole
     work = min(batch_size, len(train_data)) * _hidden(model) ** 2  # the recurrent product's size
     with blas_limit(blas_threads, work), _StopOnInterrupt() as interrupt:
         for epoch in range(start, start + epochs):
@@ -354,33 +252,46 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
             losses, norms, skipped = [], [], 0
             for b in range(0, len(order), batch_size):
                 idx = order[b:b + batch_size]
-                for value, norm in _train_batch(model, loss_fn, train_data, idx, opt, clip_norm, clip_value, tbptt,
-                                                penalty):
+                for value, norm, grads in _train_batch(model, loss_fn, train_data, idx, clip_norm, clip_value, tbptt,
+                                                       penalty):
                     losses.append(value)
                     norms.append(norm)
-                    skipped += not math.isfinite(norm)
+                    if watch.step(epoch + 1, len(norms), value, norm):  # inf or nan would ruin the weights: skip
+                        skipped += 1
+                    else:
+                        opt.step(grads)
+                        watch.check_weights(model.params, epoch + 1, len(norms))
+                    if watch.found:
+                        break
                 if bar is not None:
                     bar.update(len(idx))
                     bar.set_postfix(loss=f"{np.mean(losses):.4g}" if losses else "-")
-                if interrupt.requested:  # Ctrl-C: end this epoch after the batch just taken
+                if interrupt.requested or watch.found:  # Ctrl-C, or divergence: end this epoch here
                     break
             if bar is not None:
                 bar.close()
             row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else math.nan,
                    "grad_norm": float(np.mean(norms)) if norms else math.nan, "lr": opt.lr,
                    "skipped_steps": skipped}
-            if val_data is not None:
-                scores = evaluate(model, val_data, loss, metrics, blas_threads=blas_threads)
+            if val_data is not None:  # not on diverged weights: nan keeps every log as long as "epoch"
+                scores = dict.fromkeys(["loss", *(metrics or {})], math.nan) if watch.found else \
+                    evaluate(model, val_data, loss, metrics, blas_threads=blas_threads, chunk=val_chunk)
                 row.update({f"val_{k}": v for k, v in scores.items()})
             row["time"] = time.perf_counter() - t0
             history.append(row)
+            if watch.found:  # the partial epoch is logged, nothing is saved
+                raise watch.error()
             monitored = row.get("val_loss", row["train_loss"])
             if sched is not None:
                 sched.step(monitored) if isinstance(sched, ReduceLROnPlateau) else sched.step()
-            best, bad_epochs = (monitored, 0) if monitored < best else (best, bad_epochs + 1)
+            improved = monitored < best
+            best, bad_epochs = (monitored, 0) if improved else (best, bad_epochs + 1)
             history.best, history.bad_epochs = best, bad_epochs
-            if checkpoint_dir is not None:
-                _save(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
+            if checkpoint_dir is not None and not watch.bad:  # an epoch ending in skipped steps keeps the last file
+                watch.saved = _save(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
+                watch.saved_epoch = epoch + 1
+                if improved and val_data is not None:
+                    _save(model, opt, sched, history, os.path.join(checkpoint_dir, "best.npz"))
             stop = early_stopping is not None and bad_epochs >= early_stopping
             stop |= any(bool(cb(epoch + 1, row, model)) for cb in callbacks)
             history.stopped_early, history.interrupted = stop, interrupt.requested
@@ -390,9 +301,10 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     return history
 
 
-def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, opt: Optimizer,
-                 clip_norm: Any, clip_value: Any, tbptt: Any, penalty: Callable | None = None):
-    """One optimizer step per chunk of the batch (one chunk without ``tbptt``); yields (loss, norm)."""
+def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, clip_norm: Any, clip_value: Any,
+                 tbptt: Any, penalty: Callable | None = None):
+    """Yield ``(loss, norm, grads)`` for each chunk of the batch (one chunk without ``tbptt``): the pre-clip
+    norm and the clipped gradients, for the caller to step on before the next chunk runs."""
     T = data.X.shape[1]
     chunk = T if tbptt is None else tbptt
     state = None
@@ -409,9 +321,7 @@ def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, opt: Op
         norm = clip_grad_norm(grads, clip_norm) if clip_norm is not None else global_norm(grads)
         if clip_value is not None:
             clip_grad_value(grads, clip_value)
-        if math.isfinite(norm):  # an inf or nan gradient would ruin the weights: skip, and count it
-            opt.step(grads)
-        yield value, norm
+        yield value, norm, grads
 
 
 class _StopOnInterrupt:
@@ -439,11 +349,6 @@ class _StopOnInterrupt:
             signal.signal(signal.SIGINT, self._old)
 
 
-def _hidden(model: Sequential) -> int:
-    """The largest recurrent hidden size inside ``model`` (what the BLAS thread policy weighs), or 0."""
-    return max((getattr(m, "hidden_size", 0) for m in model.modules.values()), default=0)
-
-
 def _make_schedule(schedule: Any, opt: Optimizer, epochs: int) -> Schedule | None:
     if schedule is None or isinstance(schedule, Schedule):
         return schedule
@@ -455,8 +360,8 @@ def _make_schedule(schedule: Any, opt: Optimizer, epochs: int) -> Schedule | Non
     return make_schedule(schedule, opt, **defaults[schedule])
 
 
-def _save(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> None:
-    checkpoint.save(model, path, optimizer=opt, epoch=history.epochs, seed=history.seed,
+def _save(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> str:
+    return checkpoint.save(model, path, optimizer=opt, epoch=history.epochs, seed=history.seed,
                     history=history.logs,
                     rng_states={k: g.bit_generator.state for k, g in random_generators(model).items()},
                     best=history.best if math.isfinite(history.best) else None, bad_epochs=history.bad_epochs,

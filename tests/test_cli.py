@@ -36,7 +36,7 @@ def sine_run(tmp_path_factory):
 
 
 def test_train_writes_model_metrics_and_plots(sine_run):
-    assert sorted(os.listdir(sine_run)) == ["loss.png", "metrics.json", "model.npz", "predictions.png"]
+    assert sorted(os.listdir(sine_run)) == ["best.npz", "loss.png", "metrics.json", "model.npz", "predictions.png"]
     assert _is_png(sine_run / "loss.png") and _is_png(sine_run / "predictions.png")
     model = minilstm.load(sine_run / "model.npz")
     assert model.config["cell"] == "lstm" and model.config["hidden_size"] == TASKS["sine"].hidden
@@ -60,7 +60,7 @@ def test_train_prints_each_epoch(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("minilstm: lstm on reber, ")
     assert "epoch   1  train loss" in out and "epoch   2  train loss" in out and "val accuracy" in out
-    assert f"wrote {tmp_path}/model.npz, metrics.json, loss.png and accuracy.png" in out
+    assert f"wrote {tmp_path}/model.npz, best.npz, metrics.json, loss.png and accuracy.png" in out
 
 
 def test_resume_continues_the_run(sine_run, tmp_path):
@@ -82,7 +82,7 @@ def test_every_other_task_runs_and_plots_its_accuracy(task, cell, tmp_path):
     args = ["train", "--task", task, "--epochs", "1", "--hidden", "4", "--cell", cell, "--out", str(tmp_path),
             "--no-progress"]
     assert cli_main.main(args) == 0
-    assert sorted(os.listdir(tmp_path)) == ["accuracy.png", "loss.png", "metrics.json", "model.npz"]
+    assert sorted(os.listdir(tmp_path)) == ["accuracy.png", "best.npz", "loss.png", "metrics.json", "model.npz"]
     assert _is_png(tmp_path / "accuracy.png")
     metric = f"val_{TASKS[task].metric}"
     value = _metrics(tmp_path)["final"][metric]
@@ -179,9 +179,20 @@ def test_ctrl_c_saves_and_exits_130(tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err.count("\n") == 1 and err.startswith("interrupted: stopped after a batch of epoch ")
-    assert sorted(os.listdir(tmp_path)) == ["loss.png", "metrics.json", "model.npz", "predictions.png"]
+    assert sorted(os.listdir(tmp_path)) == ["best.npz", "loss.png", "metrics.json", "model.npz", "predictions.png"]
     metrics = _metrics(tmp_path)
     assert metrics["interrupted"] and 1 < len(metrics["train_loss"]) < 200
+
+
+def test_a_diverging_run_exits_1_with_one_line(tmp_path, capsys):
+    """Adam at lr 1e30 without clipping: the run stops itself, and says where, in one line."""
+    with np.errstate(all="ignore"):  # the overflow is the point
+        code = cli_main.main(["train", "--lr", "1e30", "--clip", "0", "--hidden", "4", "--epochs", "2",
+                              "--out", str(tmp_path), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("python -m minilstm train: training diverged at epoch 1, step ")
+    assert err.endswith("; no checkpoint had been saved\n")
 
 
 def test_check_prints_the_table(capsys):

@@ -142,6 +142,48 @@ def test_embedding_backward_adds_repeated_rows(backend, rng):
     assert close(layer.grads["weight"], expected, "float64")
 
 
+def test_embedding_backward_equals_the_one_hot_product(backend, dtype, rng):
+    """dW = onehot(idx)^T dy, summed without the one-hot: groups of 1 to 40 repeats
+    (several rounds of the scan), tokens never read (zero rows), any order."""
+    V, E = 60, 5
+    idx = rng.permutation(np.repeat(np.arange(0, 40), np.arange(1, 41)))[:700].reshape(20, 35)
+    dy = rng.standard_normal((20, 35, E))
+    layer = minilstm.Embedding(V, E, seed=0, dtype=dtype)
+    layer(idx)
+    layer.backward(backend.asarray(dy, dtype))
+    onehot = (idx.reshape(-1)[:, None] == np.arange(V)).astype(np.float64)  # (N, V), the reference
+    expected = onehot.T @ dy.astype(dtype).astype(np.float64).reshape(-1, E)
+    assert close(layer.grads["weight"], expected, dtype)
+    assert not np.any(_np(layer.grads["weight"])[40:]), "tokens never read get exactly zero"
+    assert _np(layer.grads["weight"]).dtype == np.dtype(dtype)
+
+
+def test_embedding_backward_of_a_large_vocabulary_is_small_and_fast(rng):
+    """V = 50,000 and 64 x 200 tokens: a (N, V) one-hot would take 3.2 GB and seconds;
+    the gradient takes a few (N, E) arrays besides its own (V, E)."""
+    import time
+    import tracemalloc
+
+    layer = minilstm.Embedding(50_000, 64, seed=0)
+    idx = np.minimum(rng.zipf(1.2, (64, 200)) - 1, 49_999)  # text-like: a few tokens very often
+    dy = rng.standard_normal((64, 200, 64)).astype(np.float32)
+    layer(idx)
+    tracemalloc.start()
+    try:
+        t0 = time.perf_counter()
+        layer.backward(dy)
+        seconds = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    weight_bytes = layer.params["weight"].nbytes
+    assert peak < 4 * weight_bytes, f"peak {peak / 1e6:.1f} MB for a {weight_bytes / 1e6:.1f} MB weight"
+    assert seconds < 2.0, f"{seconds:.2f} s"
+    expected = np.zeros((50_000, 64))
+    np.add.at(expected, idx.reshape(-1), dy.reshape(-1, 64).astype(np.float64))
+    assert close(layer.grads["weight"], expected, "float32")
+
+
 def test_indices_may_be_backend_arrays(backend):
     layer = minilstm.Embedding(5, 3, seed=0)
     idx = backend.xp.astype(backend.asarray([[1.0, 2.0]], "float64"), backend.xp.int64)

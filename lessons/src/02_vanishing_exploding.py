@@ -264,8 +264,12 @@ for name, clip in (("no clipping", None), ("clip_norm = 1", 1.0)):
     model = minilstm.Model(2, 32, 1, cell="rnn", seed=0)
     model.rnn.params["weight_hh_l0"] *= 2.0
     with np.errstate(over="ignore", invalid="ignore"):   # the unclipped run overflows float32; we know
-        histories[name] = minilstm.train(model, adding, optimizer="sgd", lr=0.1, epochs=epochs, batch_size=20,
-                                         clip_norm=clip, seed=0, progress=False)
+        try:
+            histories[name] = minilstm.train(model, adding, optimizer="sgd", lr=0.1, epochs=epochs, batch_size=20,
+                                             clip_norm=clip, seed=0, progress=False)
+        except minilstm.TrainingDiverged as err:  # the run stopped itself; its history is on the error
+            print(f"{name:14s} {err}")
+            histories[name] = err.history
     h = histories[name]
     print(f"{name:14s} loss per epoch: " + " ".join(f"{v:.3g}" for v in h["train_loss"]))
     print(f"{'':14s} steps skipped (inf or nan gradient): {sum(h['skipped_steps'])}")
@@ -286,9 +290,12 @@ ax2.legend();
 # %% [markdown]
 # Without clipping the first huge gradient sends the weights so far that the loss overflows, and every later
 # gradient is infinite: `minilstm.train` refuses to take those steps (it counts them in `skipped_steps`), but the
-# weights are already ruined. With `clip_norm=1` the same run learns: its gradient norm starts large, each step
-# is capped, and the loss falls below the dashed line of a model that always predicts the mean (the adding
-# problem's target, the sum of two uniform numbers, has variance 1/6).
+# weights are already ruined, so after 10 skipped steps in a row it stops the run with a `TrainingDiverged` error
+# that says where it went wrong (the error carries the history, the epoch it stopped in included, which we plot;
+# with `checkpoint_dir` the last good checkpoint would be left as it was). With `clip_norm=1` the same run
+# learns: its gradient norm starts large, each step is capped, and the loss falls below the dashed line of a
+# model that always predicts the mean (the adding problem's target, the sum of two uniform numbers, has
+# variance 1/6).
 #
 # Clipping cures explosion only. A vanishing gradient is not made larger by any threshold: that needs a
 # different cell (lesson 3).

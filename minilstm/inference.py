@@ -1,0 +1,209 @@
+"""``minilstm.inference``: predictions, scores and the pieces training shares with them.
+
+:func:`predict` runs a model in evaluation mode over a data set, batch by batch;
+:func:`evaluate` scores those predictions with a loss and metrics. The data
+helpers (a :class:`Dataset` from a tuple, the loss its kind calls for, which
+targets count) live here because :mod:`minilstm.train` uses them too.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import train_args, validate
+from .backend import get_backend, to_numpy
+from .data.dataset import IGNORE, Dataset
+from .layers import Recurrent
+from .losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
+from .nn.attention import AttentionPool
+from .nn.conv import Conv1d
+from .nn.sequential import LastStep, MeanOverTime, Sequential, as_sequential
+from .threads import blas_limit
+
+
+def gaussian_nll(pred: tuple, target: Any, mask: Any = None) -> tuple[float, tuple]:
+    """The Gaussian negative log-likelihood of a ``(mean, var)`` prediction (a :class:`GaussianHead`'s),
+    as ``loss="gaussian_nll"`` takes it: ``(loss, (dmean, dvar))``, like ``torch.nn.GaussianNLLLoss``."""
+    mean, var = pred
+    return gaussian_nll_loss(mean, target, var, mask)
+
+
+LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy, "gaussian_nll": gaussian_nll}
+
+
+def as_dataset(data: Any, name: str) -> Dataset:
+    """A :class:`Dataset` from a Dataset or an ``(X, Y)`` / ``(X, Y, lengths)`` tuple."""
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, (tuple, list)) and len(data) in (2, 3):
+        X, Y = np.asarray(data[0]), np.asarray(data[1])
+        kind = ("classify" if Y.dtype.kind in "iu" else "regression") + \
+               ("_seq" if Y.ndim >= 2 and Y.shape[:2] == X.shape[:2] and Y.dtype.kind in "iu"
+                or Y.ndim == 3 else "_last")
+        return Dataset(X, Y, None if len(data) == 2 else np.asarray(data[2]), kind=kind)
+    raise TypeError(f"{name} must be a minilstm.data.Dataset or a tuple (X, Y[, lengths]), "
+                    f"got {type(data).__name__}")
+
+
+def _loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
+    """The loss function and its name, from ``loss`` or from the data's kind."""
+    head = "all" if data.kind.endswith("_seq") else "last"
+    if getattr(model, "head_mode", head) != head:
+        raise ValueError(f"the data's kind {data.kind!r} needs a model with head={head!r}, "
+                         f"got head={model.head_mode!r}")
+    name = loss if loss is not None else ("cross_entropy" if data.kind.startswith("classify") else "mse")
+    if callable(name):
+        return name, getattr(name, "__name__", "loss")
+    validate.choice("loss", name, tuple(LOSSES))
+    return LOSSES[name], name
+
+
+def _score_mask(data: Dataset, Y: np.ndarray, lengths: Any) -> Any:
+    """Which targets count: (B, T) for per-step targets, else None (every sequence counts)."""
+    if not data.kind.endswith("_seq"):
+        return None
+    T = Y.shape[1]
+    keep = np.ones(Y.shape[:2], dtype=bool) if lengths is None else np.arange(T)[None, :] < lengths[:, None]
+    if data.kind == "classify_seq":
+        keep &= Y != IGNORE
+    return keep
+
+
+def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
+            blas_threads: Any = "auto", chunk: int | None = None) -> np.ndarray:
+    """The model's outputs for every sequence of ``data`` (evaluation mode), on the host.
+
+    Parameters
+    ----------
+    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
+    data : Dataset or (X, Y[, lengths])
+        Batch-first; only ``X`` (and ``lengths``) are used.
+    batch_size : int
+    proba : bool
+        Return class probabilities, the :func:`softmax` of the logits over the
+        last axis (for a classifier).
+    blas_threads : "auto", int or None
+        BLAS threads while predicting (see :mod:`minilstm.threads`).
+    chunk : int, optional
+        Run each batch ``chunk`` time steps at a time, the recurrent state carried
+        from one chunk to the next (as truncated BPTT trains), so that memory grows
+        with the chunk, not the sequence; the outputs are those of one whole run.
+        For per-step models on unpadded data: one unidirectional recurrent layer
+        (any number of stacked layers inside it), every other module acting on each
+        step alone (not LastStep, MeanOverTime, Conv1d, AttentionPool).
+
+    Returns
+    -------
+    ndarray
+        ``(N, O)`` for head "last", ``(N, T, O)`` for head "all": the head's
+        outputs (logits for a classifier), or probabilities with ``proba=True``.
+    """
+    data = as_dataset(data, "data")
+    train_args.check_predict(data, batch_size)
+    proba = validate.boolean("proba", proba)
+    model = as_sequential(model)
+    if chunk is not None:
+        chunk = validate.positive_int("chunk", chunk)
+        problem = chunk_problem(model, data)
+        if problem is not None:
+            raise ValueError(f"chunk={chunk} runs a per-step model over unpadded data, but {problem}")
+    was_training = model.training
+    model.eval()
+    try:
+        with blas_limit(blas_threads, min(batch_size, len(data)) * _hidden(model) ** 2):
+            outs = []
+            for start in range(0, len(data), batch_size):
+                idx = np.arange(start, min(start + batch_size, len(data)))
+                lengths = None if data.lengths is None else data.lengths[idx]
+                outs.append(_predict_batch(model, data.X[idx], lengths, chunk))
+    finally:
+        model.train(was_training)
+    if isinstance(outs[0], tuple):  # a head of several outputs, e.g. a GaussianHead's (mean, var)
+        return tuple(np.concatenate(part) for part in zip(*outs))
+    out = np.concatenate(outs)
+    return softmax(out) if proba else out
+
+
+def _predict_batch(model: Sequential, X: np.ndarray, lengths: Any, chunk: int | None) -> Any:
+    """One batch's outputs on the host: in one run, or ``chunk`` steps at a time with the state carried."""
+    parts, state = [], None
+    for t0 in range(0, X.shape[1], chunk) if chunk else [0]:
+        x = X[:, t0:t0 + chunk] if chunk else X  # (B, t, ...): cast chunk by chunk, not the whole sequence at once
+        pred, state = model(x if x.dtype.kind in "iu" else x.astype(model.dtype), lengths=lengths, state=state,
+                            return_state=True)
+        parts.append(tuple(map(to_numpy, pred)) if isinstance(pred, tuple) else to_numpy(pred))
+        first = parts[-1][0] if isinstance(pred, tuple) else parts[-1]
+        if chunk is not None and first.shape[:2] != x.shape[:2]:
+            raise ValueError(f"chunk={chunk} needs a per-step model, whose outputs keep the (batch, time) axes; "
+                             f"a chunk of shape {x.shape} gave shape {first.shape}")
+    if isinstance(parts[0], tuple):  # a head of several outputs: join each along time
+        return tuple(np.concatenate(part, axis=1) for part in zip(*parts)) if chunk else parts[0]
+    return np.concatenate(parts, axis=1) if chunk else parts[0]
+
+
+def chunk_problem(model: Sequential, data: Dataset) -> str | None:
+    """Why ``model`` cannot run ``data`` in chunks of time steps with its state carried, or None if it can."""
+    if data.lengths is not None:
+        return "the data is padded (it has lengths)"
+    recurrent = [m for m in model.modules.values() if isinstance(m, Recurrent)]
+    if len(recurrent) > 1:
+        return f"the model has {len(recurrent)} recurrent modules, and only the first one's state is carried"
+    if any(m.bidirectional for m in recurrent):
+        return "the recurrent layer is bidirectional (its reverse direction reads the whole sequence)"
+    mixing = [f"{name} ({type(m).__name__})" for name, m in model.modules.items()
+              if isinstance(m, (LastStep, MeanOverTime, Conv1d, AttentionPool, Sequential))]
+    if mixing:
+        return f"{', '.join(mixing)} mixes time steps"
+    return None
+
+
+def softmax(logits: Any, axis: int = -1) -> np.ndarray:
+    """Probabilities from logits: ``exp(z - max z) / sum exp(z - max z)`` along ``axis`` (stable).
+
+    Parameters
+    ----------
+    logits : array_like
+        E.g. a classifier's :func:`predict` output, ``(N, C)`` or ``(N, T, C)``.
+    axis : int
+
+    Returns
+    -------
+    ndarray
+        Same shape, non-negative, summing to 1 along ``axis``.
+    """
+    z = to_numpy(logits)
+    dtype = z.dtype if z.dtype in (np.float32, np.float64) else np.float64
+    z = z.astype(np.float64)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))  # shifted so the largest exponent is 0
+    return (e / e.sum(axis=axis, keepdims=True)).astype(dtype)
+
+
+def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = None,
+             batch_size: int = 256, blas_threads: Any = "auto", chunk: int | None = None) -> dict:
+    """Mean loss and every metric ``name -> fn(pred, data)`` on ``data``, in evaluation mode.
+
+    ``blas_threads``: BLAS threads while predicting (see :mod:`minilstm.threads`);
+    ``chunk``: run long sequences that many steps at a time (see :func:`predict`).
+    """
+    data = as_dataset(data, "data")
+    loss = train_args.check_evaluate(data, loss, metrics, batch_size)
+    model = as_sequential(model)
+    loss_fn, _ = _loss_for(model, data, loss)
+    pred = predict(model, data, batch_size, blas_threads=blas_threads, chunk=chunk)
+    be = get_backend()
+    mask = _score_mask(data, data.Y, data.lengths)
+    Y = data.Y.astype(model.dtype) if data.kind.startswith("regression") else data.Y
+    on_device = tuple(be.asarray(p, model.dtype) for p in pred) if isinstance(pred, tuple) \
+        else be.asarray(pred, model.dtype)
+    value, _ = loss_fn(on_device, Y, mask)
+    out = {"loss": float(value)}
+    for name, fn in (metrics or {}).items():
+        out[name] = float(fn(pred, data))
+    return out
+
+
+def _hidden(model: Sequential) -> int:
+    """The largest recurrent hidden size inside ``model`` (what the BLAS thread policy weighs), or 0."""
+    return max((getattr(m, "hidden_size", 0) for m in model.modules.values()), default=0)
