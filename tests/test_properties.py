@@ -4,12 +4,12 @@ Drawn (see :mod:`strategies`): the cell (RNN tanh and relu, LSTM, peephole LSTM,
 GRU with the reset gate after or before the product, six of Greff et al.'s LSTM
 variants), 1-2 layers, one or two directions, batch_first, with or without
 biases, a random or zero initial state, T 1-20, B 1-6, D and H 1-10, a padded
-batch's lengths with NaN, +-Inf, 1e300 or random values in its padding (in the
+batch's lengths with NaN, +-Inf, the largest float or random values in its padding (in the
 input and in the upstream gradient), the seed of the weights and data.
 
 1. The gradients are right: ``minilstm.gradcheck`` compares every parameter's,
    the input's and the initial state's analytic gradient with float64 central
-   differences (two random entries of each array per example).
+   differences (one random entry of each array per example).
 2. Step by step equals the whole sequence, forward and backward.
 3. A padded batch equals each sequence alone at its true length, whatever the padding holds.
 4. The stand-in backend (``array_api_strict``) equals NumPy.
@@ -20,25 +20,29 @@ and inherits the others from there.
 
 Step and tolerance of the gradient check. ``gradcheck``'s fourth-order
 difference has a truncation error of order ``eps**4`` and a rounding error of
-order ``1e-16 |f| / eps``, where ``f`` is the weighted sum of the outputs; an
-entry's relative error divides by at least ``1e-6 max(1, |f|)``. With
-``eps = 1e-4`` both errors lie far below the bound ``TOL = 1e-6`` (measured
-worst: 6e-8 on the largest drawn shapes), while a wrong gradient is off by
-order 1.
+order ``1e-16 S / eps``, where ``S`` is the size of the terms summed into the
+checked scalar ``f`` (a weighted sum of the outputs); an entry's relative error
+divides by at least ``1e-6 max(1, |f|)``. A wrong gradient is off by order 1.
+Over 300 drawn examples of the smooth cells the worst error was 6.2e-7 at
+``eps = 1e-4`` (rounding: a GRU with |f| = 0.3 drawn by the long profile even
+reached 1.3e-6, and its error grew as eps shrank: 5e-6 at 3e-5, 1e-5 at 1e-5),
+2.1e-7 at ``eps = 3e-4`` and 2.3e-6 at ``eps = 1e-3`` (truncation). So the
+smooth cells take ``EPS = 3e-4`` and the bound ``TOL = 1e-6``.
 
 A ReLU has a kink at 0: if a perturbation of ``+-2 eps`` carries any real
 step's pre-activation across 0, the difference quotient mixes two slopes and
 the check fails on a correct gradient. The test rebuilds a ReLU layer's
 pre-activations in NumPy (checked against the layer's output) and, with
 ``hypothesis.assume``, redraws any example where one lies within
-``KINK_MARGIN = 1e-3`` of 0. ReLU examples take a smaller step, ``eps = 1e-5``,
-so the margin is 50 times the largest step (a pre-activation moves by the step
-times its sensitivity to the perturbed entry, which stays well below 50 for
-these O(1) inputs and orthogonal or Glorot weights), and a looser bound,
-``RELU_TOL = 1e-5``: a unit the ReLU switched off has a gradient of exactly 0,
-so its error is the rounding noise over the floor, ``~1e-16 / (eps 1e-6)``,
-measured up to 3.4e-6 at ``eps = 1e-5``. Padded steps are selected away, so
-their pre-activations have no kink to cross.
+``KINK_MARGIN = 2e-3`` of 0 (about 5% of the ReLU examples of the long
+profile). ReLU examples take a smaller step, ``RELU_EPS = 2e-5``, so the margin
+is 50 times the largest step (a pre-activation moves by the step times its
+sensitivity to the perturbed entry, which stays well below 50 for these O(1)
+inputs and orthogonal or Glorot weights), and so a looser bound for rounding,
+``RELU_TOL = 1e-5`` (a unit the ReLU switched off has a gradient of exactly 0:
+its error is all rounding over the floor, 3.4e-6 at ``eps = 1e-5`` in the
+smallest drawn example). Padded steps are selected away, so their
+pre-activations have no kink to cross.
 
 The default (``ci``) profile tries 30 examples for the gradient check and 20 for
 each other property, the same ones every run (strategies.py); the file takes
@@ -55,9 +59,9 @@ from strategies import CELLS, Case, cases, examples
 
 import minilstm
 
-EPS, TOL = 1e-4, 1e-6             # the gradient check's step and bound on the relative error
-RELU_EPS, RELU_TOL = 1e-5, 1e-5   # a ReLU's smaller step, and the bound its rounding noise needs
-KINK_MARGIN = 1e-3                # how near its kink a ReLU's pre-activation may lie
+EPS, TOL = 3e-4, 1e-6             # the gradient check's step and bound on the relative error
+RELU_EPS, RELU_TOL = 2e-5, 1e-5   # a ReLU's smaller step, and the bound its rounding noise needs
+KINK_MARGIN = 2e-3                # how near its kink a ReLU's pre-activation may lie
 
 
 def record(case: Case) -> None:
