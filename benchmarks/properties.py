@@ -10,8 +10,9 @@ twenty times as many examples, drawn afresh from ``--seed`` (a random one when
 not given; it is printed, and ``--seed`` replays the run). A failure prints the
 smallest example hypothesis found and a ``@reproduce_failure`` blob. The
 per-property statistics (run time, examples tried, redrawn ones, the options
-drawn) follow pytest's summary. It takes about 4 minutes on one core;
-not part of CI.
+drawn) follow pytest's summary. It takes about 5 minutes with one BLAS thread
+on a shared 2-core machine (seed 2: 600 gradient checks in 184 s, 400 examples
+of each other property in 23, 20 and 67 s); not part of CI.
 """
 from __future__ import annotations
 
