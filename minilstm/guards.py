@@ -104,19 +104,27 @@ def _non_finite(params: dict) -> Any:
     return xp.stack([xp.sum(xp.astype(~xp.isfinite(p), xp.int64)) for p in params.values()])
 
 
-def refuse_non_finite(data: Dataset, name: str) -> None:
-    """A ValueError naming the first nan or inf in ``data``'s float X or Y, e.g. ``train_data X[3, 17, 0] is nan``.
+def refuse_non_finite(data: Dataset, name: str, dtype: str = "float64") -> None:
+    """A ValueError naming the first nan or inf in ``data``'s float X or Y, e.g. ``train_data X[3, 17, 0] is nan``,
+    or the first value beyond the range of ``dtype``, the model's (``1e300`` is inf in float32).
 
     Padded steps (``>= lengths``) may hold anything: the models never read them.
     """
+    limit = float(np.finfo(dtype).max)
     for part, a in (("X", data.X), ("Y", data.Y)):
-        if a.dtype.kind != "f" or np.isfinite(a).all():
+        if a.dtype.kind != "f":
             continue
         bad = ~np.isfinite(a)
+        if float(np.finfo(a.dtype).max) > limit:  # wider than the model's dtype: its largest values would be inf
+            with np.errstate(invalid="ignore"):  # nan compares False; isfinite has it
+                bad |= np.abs(a) > limit
+        if not bad.any():
+            continue
         if data.lengths is not None and (part == "X" or data.kind.endswith("_seq")):
             valid = np.arange(a.shape[1])[None, :] < data.lengths[:, None]  # (N, T)
             bad &= valid.reshape(valid.shape + (1,) * (a.ndim - 2))
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"{name} {part}[{', '.join(map(str, where))}] is {a[where]}: the data must be "
+            what = f"is {a[where]}" if not np.isfinite(a[where]) else f"= {a[where]:.4g} is beyond {dtype}'s range"
+            raise ValueError(f"{name} {part}[{', '.join(map(str, where))}] {what}: the data must be "
                              "finite (one nan or inf would turn every weight into nan)")

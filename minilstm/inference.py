@@ -131,7 +131,7 @@ def _predict_batch(model: Sequential, X: np.ndarray, lengths: Any, chunk: int | 
     parts, state = [], None
     for t0 in range(0, X.shape[1], chunk) if chunk else [0]:
         x = X[:, t0:t0 + chunk] if chunk else X  # (B, t, ...): cast chunk by chunk, not the whole sequence at once
-        pred, state = model(x if x.dtype.kind in "iu" else x.astype(model.dtype), lengths=lengths, state=state,
+        pred, state = model(x if x.dtype.kind in "iu" else validate.cast(x, model.dtype), lengths=lengths, state=state,
                             return_state=True)
         parts.append(tuple(map(to_numpy, pred)) if isinstance(pred, tuple) else to_numpy(pred))
         first = parts[-1][0] if isinstance(pred, tuple) else parts[-1]
@@ -194,7 +194,7 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
     pred = predict(model, data, batch_size, blas_threads=blas_threads, chunk=chunk)
     be = get_backend()
     mask = _score_mask(data, data.Y, data.lengths)
-    Y = data.Y.astype(model.dtype) if data.kind.startswith("regression") else data.Y
+    Y = validate.cast(data.Y, model.dtype) if data.kind.startswith("regression") else data.Y
     on_device = tuple(be.asarray(p, model.dtype) for p in pred) if isinstance(pred, tuple) \
         else be.asarray(pred, model.dtype)
     value, _ = loss_fn(on_device, Y, mask)

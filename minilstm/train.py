@@ -85,11 +85,11 @@ def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: A
     X, Y = data.X[idx][:, steps], data.Y[idx]
     lengths = None if data.lengths is None else data.lengths[idx]
     Y = Y[:, steps] if data.kind.endswith("_seq") else Y
-    inputs = X if X.dtype.kind in "iu" else X.astype(model.dtype)
+    inputs = X if X.dtype.kind in "iu" else validate.cast(X, model.dtype)
     pred, state = model(inputs, lengths=lengths, state=state, return_state=True)
     mask = _score_mask(data, Y, lengths)
     if data.kind.startswith("regression"):
-        Y = Y.astype(model.dtype)
+        Y = validate.cast(Y, model.dtype)
     if mask is not None and not mask.any():  # nothing scored in this chunk
         return None, None, state
     value, dpred = loss_fn(pred, Y, mask)
@@ -205,10 +205,10 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     """
     train_data = as_dataset(train_data, "train_data")
     val_data = None if val_data is None else as_dataset(val_data, "val_data")
+    model = as_sequential(model)
     for name, ds in (("train_data", train_data), ("val_data", val_data)):
         if ds is not None:
-            refuse_non_finite(ds, name)
-    model = as_sequential(model)
+            refuse_non_finite(ds, name, model.dtype)
     loss = train_args.check_train(model, train_data, val_data, loss=loss, optimizer=optimizer, schedule=schedule,
                                   metrics=metrics, callbacks=callbacks, seed=seed, progress=progress)
     loss_fn, _ = _loss_for(model, train_data, loss)

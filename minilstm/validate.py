@@ -75,6 +75,13 @@ def choice(name: str, value: Any, options: tuple) -> Any:
     return value
 
 
+def cast(host: np.ndarray, dtype: str) -> np.ndarray:
+    """A host array as ``dtype``, quietly: a float64 beyond float32's range becomes inf, which is harmless
+    in padding (never read) and refused by ``train`` on a real step (see :mod:`minilstm.guards`)."""
+    with np.errstate(over="ignore"):
+        return host.astype(dtype, copy=False)
+
+
 def float_array(name: str, a: Any, dtype: str) -> Any:
     """``a`` as a floating-point array of the active backend, cast to ``dtype``.
 
@@ -93,7 +100,7 @@ def float_array(name: str, a: Any, dtype: str) -> Any:
                              f"{type(a).__name__}") from err
         if host.dtype.kind != "f":
             raise TypeError(f"{name} must hold floating-point numbers, got dtype {host.dtype}")
-        return be.asarray(host, dtype)
+        return be.asarray(cast(host, dtype), dtype)
     if not hasattr(a, "shape") or not hasattr(a, "dtype"):
         raise TypeError(f"{name} must be an array of floats, got {type(a).__name__}")
     if not isinstance(a, be.array_type):

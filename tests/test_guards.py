@@ -9,7 +9,8 @@ from conftest import assert_same_weights, weights_of
 
 import minilstm
 from minilstm import checkpoint, data
-from minilstm.guards import BAD_STEPS_IN_A_ROW
+from minilstm.data import Dataset
+from minilstm.guards import BAD_STEPS_IN_A_ROW, refuse_non_finite
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +156,18 @@ def test_padding_may_hold_nan_but_a_valid_step_may_not(rng):
     with pytest.raises(ValueError, match=r"^train_data X\[1, 2, 0\] is nan: "):
         X[1, 2, 0] = np.nan
         minilstm.train(model, (X, Y, lengths), epochs=1, progress=False)
+
+
+def test_a_value_beyond_the_models_dtype_is_refused_on_real_steps_only(rng):
+    """1e300 is finite in float64 but inf in a float32 model: refused on a real step, harmless in padding."""
+    X = rng.standard_normal((4, 6, 1))
+    Y = rng.standard_normal((4, 6, 1))
+    lengths = np.array([6, 3, 4, 2])
+    X[1, 4, 0] = 1e300  # padding
+    history = minilstm.train(minilstm.Model(1, 4, 1, head="all", seed=0), (X, Y, lengths), epochs=1,
+                             batch_size=4, progress=False, seed=0)
+    assert history["skipped_steps"] == [0] and math.isfinite(history["train_loss"][0])
+    X[2, 1, 0] = -1e300  # a real step
+    with pytest.raises(ValueError, match=r"^train_data X\[2, 1, 0\] = -1e\+300 is beyond float32's range: "):
+        minilstm.train(minilstm.Model(1, 4, 1, head="all", seed=0), (X, Y, lengths), epochs=1, progress=False)
+    refuse_non_finite(Dataset(X, Y, lengths), "train_data", "float64")  # a float64 model holds it

@@ -124,3 +124,15 @@ def test_nan_and_inf_in_padding_never_reach_anything(cls, poison, backend, rng):
         results.append([out, *_parts(state), dx, *layer.grads.values()])
     for clean, poisoned in zip(*results):
         np.testing.assert_array_equal(minilstm.to_numpy(clean), minilstm.to_numpy(poisoned))
+
+
+def test_a_float64_beyond_float32s_range_in_padding_casts_quietly(rng):
+    """A float32 layer given 1e300 in a padded step: no overflow warning (pytest turns warnings into errors),
+    and the real steps are those of zero padding."""
+    x = rng.standard_normal((3, 2, 2))
+    lengths = np.array([3, 2])
+    layer = minilstm.GRU(2, 3, seed=0)
+    ref, _ = layer(x, lengths=lengths)
+    x[2:, 1] = 1e300
+    out, _ = layer(x, lengths=lengths)
+    assert np.array_equal(minilstm.to_numpy(out), minilstm.to_numpy(ref))
