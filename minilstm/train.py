@@ -377,14 +377,23 @@ def _resume(model: Any, opt: Optimizer, sched: Any, path: str) -> tuple[History,
     if "rng_states" not in state and "rng_state" not in state:
         raise ValueError(f"{path!r} holds weights but no training state to resume (it was not written by "
                          "train(..., checkpoint_dir=...)); rebuild the model from it with minilstm.load")
-    model.load_state_dict(ckpt.params)
-    opt.load_state_dict(ckpt.optimizer)
-    generators = random_generators(model)
-    saved = state["rng_states"] if "rng_states" in state else {"": state["rng_state"]}  # older files: the Model's
-    for k, g_state in saved.items():
-        generators[k].bit_generator.state = g_state
-    if sched is not None and state.get("schedule") is not None:
-        sched.load_state_dict(state["schedule"])
-    best = math.inf if state.get("best") is None else float(state["best"])
-    return (History(logs=state["history"], seed=state["seed"], best=best, bad_epochs=int(state.get("bad_epochs", 0))),
-            int(state["epoch"]))
+    part = "params"  # the field being restored, for the error
+    try:
+        model.load_state_dict(ckpt.params)
+        part = "optimizer"
+        opt.load_state_dict(ckpt.optimizer)
+        part = "training.rng_states"
+        generators = random_generators(model)
+        saved = state["rng_states"] if "rng_states" in state else {"": state["rng_state"]}  # older files: the Model's
+        for k, g_state in saved.items():
+            generators[k].bit_generator.state = g_state
+        part = "training.schedule"
+        if sched is not None and state.get("schedule") is not None:
+            sched.load_state_dict(state["schedule"])
+        part = "training"
+        best = math.inf if state.get("best") is None else float(state["best"])
+        return (History(logs=state["history"], seed=state["seed"], best=best,
+                        bad_epochs=int(state.get("bad_epochs", 0))), int(state["epoch"]))
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:  # a file that does not fit this run
+        detail = f"no entry {err.args[0]!r} where one was expected" if isinstance(err, KeyError) else str(err)
+        raise ValueError(f"checkpoint {str(path)!r}: field {part!r} cannot be restored: {detail}") from err

@@ -457,3 +457,19 @@ def test_save_and_load_on_every_backend(backend, tmp_path):
     loaded = minilstm.load(model.save(tmp_path / "model.npz", optimizer=minilstm.Adam(model.params), epoch=1))
     assert isinstance(loaded.params["rnn.weight_hh_l0"], backend.array_type)
     assert_same_weights(weights_of(loaded), weights_of(model))
+
+
+@pytest.mark.parametrize("field, change, members", [
+    ("optimizer", None, {"optim/m/head.weight": np.zeros((3, 3), np.float32)}),
+    ("training.rng_states", _setting("training", "rng_states", value={"": {"bit_generator": "PCG64"}}), {}),
+    ("training.rng_states", _setting("training", "rng_states", value={"nowhere": {}}), {}),
+])
+def test_a_training_state_that_does_not_fit_is_refused_naming_file_and_field(field, change, members, tmp_path):
+    """Resuming reads the optimizer's buffers and the generators' states last: a file whose parts fail there
+    is still a ValueError naming the file and the field (not a KeyError from inside NumPy)."""
+    X, Y = np.zeros((4, 3, 2)), np.zeros((4, 1))
+    minilstm.train(minilstm.Model(2, 4, 1, seed=0), (X, Y), epochs=1, progress=False, seed=0,
+                   checkpoint_dir=tmp_path / "run")
+    path = _rewrite(tmp_path / "run" / "model.npz", tmp_path / "tampered.npz", change, **members)
+    with pytest.raises(ValueError, match=_field(path, field) + "cannot be restored: "):
+        minilstm.train(minilstm.Model(2, 4, 1, seed=0), (X, Y), epochs=1, progress=False, resume=path)
