@@ -178,16 +178,14 @@ def train_case(kind: str, T: int, B: int, H: int, opts: dict, sgemm_gflops: floa
     if kind == "PeepholeLSTM":
         sides["lstm"] = minilstm_train("LSTM", T, B, D, H)
     rounds = measure.rounds(sides, **opts)
-    ms = measure.median_ms(rounds, "minilstm")
+    ms, gemm_ms = measure.median_ms(rounds, "minilstm"), measure.median_ms(rounds, "gemm")
     gflop = gemm_flops(G, T, B, D, H) / 1e9
     row = {"cell": kind, "T": T, "B": B, "D": D, "H": H, "minilstm_ms": ms,
            "torch_ms": measure.median_ms(rounds, "torch") if torch else None,
            "ratio": measure.median_ratio(rounds, "minilstm", "torch") if torch else None,
-           "gemm_ms": measure.median_ms(rounds, "gemm"),
-           "step_per_gemm": measure.median_ratio(rounds, "minilstm", "gemm"),
-           "gemm_gflop": gflop, "gflops": gflop / (ms / 1e3), "gemm_gflops": gflop / (measure.median_ms(rounds, "gemm")
-                                                                                     / 1e3)}
-    row["sgemm_fraction"] = row["gflops"] / sgemm_gflops
+           "gemm_ms": gemm_ms, "step_per_gemm": measure.median_ratio(rounds, "minilstm", "gemm"),
+           "gemm_gflop": gflop, "gflops": gflop / (ms / 1e3), "gemm_gflops": gflop / (gemm_ms / 1e3),
+           "sgemm_fraction": gflop / (ms / 1e3) / sgemm_gflops}
     if kind == "PeepholeLSTM":
         row["lstm_ms"] = measure.median_ms(rounds, "lstm")
         row["per_lstm"] = measure.median_ratio(rounds, "minilstm", "lstm")
@@ -254,6 +252,7 @@ def environment(threads: int, clock: str) -> dict:
     except (OSError, subprocess.SubprocessError):
         commit = None
     unset = os.environ.get(UNSET_MARK)
+    unset = dict(kv.split("=", 1) for kv in unset.split(";")) if unset else {}
     return {"cpu": measure.cpu_name(), "cpu_flags": measure.cpu_flags(), "cores": os.cpu_count(),
             "python": sys.version.split()[0], "numpy": np.__version__, "minilstm": minilstm.__version__,
             "minilstm_path": os.path.dirname(minilstm.__file__), "commit": commit,
@@ -262,8 +261,7 @@ def environment(threads: int, clock: str) -> dict:
             "blas": [{k: p.get(k) for k in ("user_api", "internal_api", "version", "architecture", "num_threads",
                                              "threading_layer", "filepath")} for p in blas],
             "kernel": next((p.get("architecture") for p in blas if p.get("user_api") == "blas"), None),
-            "threads": threads, "clock": clock, "env_unset": dict(kv.split("=", 1) for kv in unset.split(";"))
-            if unset else {}, "loadavg_start": measure.loadavg()}
+            "threads": threads, "clock": clock, "env_unset": unset, "loadavg_start": measure.loadavg()}
 
 
 def parse_shapes(text: str) -> list[tuple]:
@@ -295,6 +293,9 @@ def parse_args(argv: list | None = None) -> argparse.Namespace:
     p.add_argument("--markdown", help="also write the tables as Markdown to this file (for the README)")
     p.add_argument("--keep-blas-env", action="store_true", help="keep OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE")
     args = p.parse_args(argv)
+    for name in ("rounds", "threads", "sgemm"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            p.error(f"--{name} must be at least 1, got {getattr(args, name)}")
     if args.clock == "cpu" and args.threads != 1:
         p.error("--clock cpu counts every thread's CPU time together: use it with --threads 1")
     unknown = set(args.cells.split(",")) - set(GATES) or set(args.parts.split(",")) - set(report.PARTS)
@@ -323,19 +324,22 @@ def main(argv: list | None = None) -> dict:
         rounds = measure.rounds({"sgemm": sgemm(n)}, **opts)
         ms = measure.median_ms(rounds, "sgemm")
         out["sgemm"] = {"n": n, "ms": ms, "gflops": 2 * n**3 / (ms / 1e3) / 1e9, "rounds": rounds}
-        if "train" in parts:
-            out["train"] = [train_case(k, *s, opts, out["sgemm"]["gflops"]) for k in cells for s in shapes]
-        if "infer" in parts:
-            out["infer"] = [infer_case(k, *s, opts) for k in cells for s in shapes]
-        if "overhead" in parts:
-            out["overhead"] = [overhead_case(k, 20 if args.quick else 1000, opts) for k in cells]
-        if "memory" in parts:
-            out["memory"] = [memory_case(k, *s) for k in cells for s in shapes]
+        cases = {"train": lambda k, s: train_case(k, *s, opts, out["sgemm"]["gflops"]),
+                 "infer": lambda k, s: infer_case(k, *s, opts),
+                 "overhead": lambda k, s: overhead_case(k, 20 if args.quick else 1000, opts),
+                 "memory": lambda k, s: memory_case(k, *s)}
+        for part in (p for p in report.PARTS if p in parts):
+            todo = [(k, s) for k in cells for s in (shapes if part != "overhead" else [None])]
+            out[part] = []
+            for k, s in todo:  # a long run says where it is
+                out[part].append(cases[part](k, s))
+                shape = "x".join(map(str, s or ()))
+                print(f"[{time.time() - started:5.0f} s] {part} {k} {shape}: {report.brief(out[part][-1])}",
+                      file=sys.stderr, flush=True)
     out["checks"] = report.checks(out)
     out["load"] = report.load_summary(out, gate["threshold"])
     out["machine"]["loadavg_end"] = measure.loadavg()
     out["seconds"] = round(time.time() - started, 1)
-    print(report.tables(out))
     path = args.json or os.path.join(ROOT, "benchmarks", "results", f"speed-{out['date'][:10]}.json")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
@@ -343,7 +347,7 @@ def main(argv: list | None = None) -> dict:
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as f:
             f.write(report.tables(out, markdown=True))
-    print(f"\nwrote {path} ({out['seconds']} s)")
+    print(report.tables(out) + f"\nwrote {path} ({out['seconds']} s)")
     return out
 
 

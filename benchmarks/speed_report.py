@@ -86,6 +86,12 @@ def load_summary(out: dict, threshold: float) -> dict:
             "waited_s": round(sum(r["waited_s"] for r in rounds), 1)}
 
 
+def brief(row: dict) -> str:
+    """One case's headline figures, for progress lines."""
+    keys = ("minilstm_ms", "torch_ms", "ratio", "step_per_gemm", "minilstm_us_per_step", "warm_over_min")
+    return ", ".join(f"{k} {row[k]:.3g}" for k in keys if row.get(k) is not None)
+
+
 def _f(v: float | None, digits: int = 2) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 

@@ -114,6 +114,7 @@ def test_min_cache_counts_saved_activations_output_and_input():
     (["--clock", "cpu"], "use it with --threads 1"),
     (["--cells", "LSTM,Transformer"], "unknown cells or parts: Transformer"),
     (["--shapes", "100x64"], "shapes must be TxBxH"),
+    (["--rounds", "0"], "--rounds must be at least 1, got 0"),
 ])
 def test_bad_arguments_are_refused(argv, message, capsys):
     with pytest.raises(SystemExit):
