@@ -1,52 +1,99 @@
-"""Forward + backward time of minilstm (NumPy) against PyTorch on the same CPU.
+"""How fast minilstm (NumPy) trains and infers, against PyTorch and against its own matrix products.
 
-Run: python benchmarks/speed.py [--repeats 7] [--quick] [--cells RNN,LSTM,GRU,PeepholeLSTM]
+Run: python benchmarks/speed.py [--quick] [--threads N] [--clock cpu] [--max-wait S] [--json PATH]
 
-Both sides run the same layer shape in float32 on the same data, one after the
-other in one process, and the script prints the median of several repeats and
-the ratio minilstm / PyTorch (below 1 means minilstm is faster). PyTorch runs
-eagerly with autograd, as a learner would use it. PyTorch has no peephole LSTM:
-the ``PeepholeLSTM`` row is measured against ``torch.nn.LSTM`` (marked ``*``).
-PyTorch's CPU LSTM and GRU run through oneDNN's fused, JIT-compiled kernels
-when it can; the last columns time PyTorch with oneDNN switched off as well
-(``torch.backends.mkldnn.enabled = False``: ATen's own cell loop on MKL's
-matrix products), the like-for-like comparison with a loop of array calls.
-The repeats of one side are not interleaved with the other's: each library's
-idle worker threads keep spinning for a while after a call and would steal
-the cores from the other.
+Every figure is float32, on one layer of D = H inputs (shapes T x B x H below), through the public
+API only (``minilstm.LSTM(...)``, ``.train()`` / ``.eval()``, forward and ``backward``), so it measures
+whatever engine is importable. How rounds are timed (quiet gate, warmed blocks interleaved, medians of
+per-round ratios, wall or CPU clock) is in ``benchmarks/speed_measure.py``. Measured, per cell:
+
+- **training step**: forward + backward of the layer, minilstm against ``torch.nn`` (autograd, oneDNN on,
+  ``x.requires_grad`` so both return dx); PyTorch has no peephole LSTM, so ``PeepholeLSTM`` is timed
+  against ``torch.nn.LSTM`` (``*``) and, in the same rounds, against minilstm's LSTM;
+- **the step's GEMMs**, timed in the same rounds: exactly the matrix products a step performs, with its
+  shapes and dtype (input projection ``(TB, D) @ (D, GH)``, T recurrent products ``(B, H) @ (H, GH)``
+  forward and T ``(B, GH) @ (GH, H)`` backward, ``dW_ih``, ``dW_hh`` and ``dx``), written into buffers
+  made once; the step / GEMM ratio says what the rest of the step costs. GFLOP/s counts those products'
+  ``6 T B G H (D + H)`` flops over the step's time, against the machine's sgemm rate (a square
+  ``--sgemm``-sized product, measured first in the same run);
+- **inference**: ``layer.eval()`` forward against a forward under ``torch.no_grad()``;
+- **per-step overhead**: B = D = H = 1, T = 1000, forward + backward, in microseconds per step;
+- **peak memory** (tracemalloc, which sees NumPy's allocations): the peak of one training step above
+  what was allocated just before it, *cold* (a fresh layer) and *warm* (inside a training loop: the
+  previous step's cache, gradients and output still alive), against the **minimum cache**: the arrays
+  backward truly needs, ``T B (K H + H + D)`` floats: the cell's saved activations, ``K H`` per step and
+  sequence (LSTM and peephole LSTM: i, f, g, o and c, K = 5, from which tanh(c) and c_prev follow; GRU
+  with reset_after: r, z, n and W_hn h + b_hn, K = 4; RNN: none beyond h, K = 0), the output sequence h
+  (it gives every step's h_prev, the recurrent product's input) and the input x.
+
+The targets (float32, 2-core machine, ratios in one run) are printed beside each figure with PASS or
+MISS and listed under ``checks`` in the JSON. The environment may pin OpenBLAS's kernel
+(``OPENBLAS_CORETYPE``, ``OPENBLAS_L2_SIZE``): the script re-executes itself without both, so OpenBLAS
+picks the kernel from the CPU (``--keep-blas-env`` keeps them), and reports the kernel it ran on.
+Output: a table on stdout and JSON in ``benchmarks/results/speed-<date>.json`` (or ``--json PATH``).
 """
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
+import os
+import sys
 
-import numpy as np
+PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+UNSET_MARK = "MINILSTM_BENCH_UNSET"  # what the parent removed, for the child's report
 
-import minilstm
+
+def without_pins(environ: dict) -> dict | None:
+    """The environment without OpenBLAS's kernel pins, or None when none is set."""
+    pinned = {k: environ[k] for k in PINS if k in environ}
+    if not pinned:
+        return None
+    env = {k: v for k, v in environ.items() if k not in PINS}
+    env[UNSET_MARK] = ";".join(f"{k}={v}" for k, v in pinned.items())
+    return env
+
+
+if __name__ == "__main__" and "--keep-blas-env" not in sys.argv:  # before NumPy loads OpenBLAS
+    _env = without_pins(dict(os.environ))
+    if _env is not None:
+        os.execve(sys.executable, [sys.executable, *sys.argv], _env)
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+
+import numpy as np  # noqa: E402
+import speed_measure as measure  # noqa: E402
+import speed_report as report  # noqa: E402
+import threadpoolctl  # noqa: E402
+
+import minilstm  # noqa: E402
 
 try:
     import torch
-except ImportError:  # the script still times minilstm alone
+except ImportError:  # minilstm's own figures still come out
     torch = None
 
-SHAPES = [  # (T, B, D, H)
-    (50, 32, 32, 64),
-    (100, 32, 64, 128),
-    (100, 64, 128, 256),
-    (200, 16, 64, 512),
-]
-
-
-CELLS = ("RNN", "LSTM", "GRU", "PeepholeLSTM")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHAPES = [(200, 16, 64), (50, 32, 128), (100, 64, 256), (100, 32, 512)]  # (T, B, H) with D = H
+QUICK_SHAPES = [(8, 4, 16)]
+CELLS = ("LSTM", "GRU", "PeepholeLSTM")
+GATES = {"RNN": 1, "GRU": 3, "LSTM": 4, "PeepholeLSTM": 4}  # G: gate blocks of the fused weights
+SAVED = {"RNN": 0, "GRU": 4, "LSTM": 5, "PeepholeLSTM": 5}  # K: activations per step backward needs
 TORCH_CELL = {"PeepholeLSTM": "LSTM"}  # the nearest PyTorch layer where it has no twin
 
 
-def minilstm_step(kind: str, T: int, B: int, D: int, H: int):
-    """One forward + backward of a minilstm layer, as a function of no arguments."""
-    layer = getattr(minilstm, kind)(D, H, seed=0)
-    x = np.random.default_rng(0).standard_normal((T, B, D)).astype(np.float32)
-    dout = np.ones((T, B, H), dtype=np.float32)
+# ---------------------------------------------------------------- the sides
+def data(T: int, B: int, D: int, H: int) -> tuple:
+    """Input and upstream gradient, float32, the same for every side."""
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((T, B, D), dtype=np.float32), rng.standard_normal((T, B, H), dtype=np.float32)
+
+
+def minilstm_train(kind: str, T: int, B: int, D: int, H: int):
+    """One forward + backward of a minilstm layer in training mode."""
+    layer, (x, dout) = getattr(minilstm, kind)(D, H, seed=0).train(), data(T, B, D, H)
 
     def step():
         layer(x)
@@ -54,56 +101,255 @@ def minilstm_step(kind: str, T: int, B: int, D: int, H: int):
     return step
 
 
-def torch_step(kind: str, T: int, B: int, D: int, H: int, onednn: bool = True):
-    """The same for the PyTorch layer, with or without oneDNN's fused kernels."""
-    layer = getattr(torch.nn, TORCH_CELL.get(kind, kind))(D, H)
-    x = torch.randn(T, B, D, requires_grad=True)
-    dout = torch.ones(T, B, H)
+def minilstm_infer(kind: str, T: int, B: int, D: int, H: int):
+    """One forward of a minilstm layer in eval mode."""
+    layer, (x, _) = getattr(minilstm, kind)(D, H, seed=0).eval(), data(T, B, D, H)
+    return lambda: layer(x)
+
+
+def torch_layer(kind: str, T: int, B: int, D: int, H: int) -> tuple:
+    torch.manual_seed(0)
+    x, dout = (torch.from_numpy(a) for a in data(T, B, D, H))
+    return getattr(torch.nn, TORCH_CELL.get(kind, kind))(D, H), x, dout
+
+
+def torch_train(kind: str, T: int, B: int, D: int, H: int):
+    """The same step in PyTorch: autograd, dx included."""
+    layer, x, dout = torch_layer(kind, T, B, D, H)
+    x.requires_grad_(True)
 
     def step():
-        before, torch.backends.mkldnn.enabled = torch.backends.mkldnn.enabled, onednn
-        try:
-            layer.zero_grad()
-            out, _ = layer(x)
-            out.backward(dout)
-        finally:
-            torch.backends.mkldnn.enabled = before
+        layer.zero_grad(set_to_none=True)
+        x.grad = None
+        out, _ = layer(x)
+        out.backward(dout)
     return step
 
 
-def median_time(fn, repeats: int) -> float:
-    """Median seconds of ``fn()`` over ``repeats`` calls, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def torch_infer(kind: str, T: int, B: int, D: int, H: int):
+    layer, x, _ = torch_layer(kind, T, B, D, H)
+
+    def forward():
+        with torch.no_grad():
+            layer(x)
+    return forward
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--quick", action="store_true", help="the two smallest shapes only")
-    parser.add_argument("--cells", default=",".join(CELLS), help="comma-separated layer names")
-    args = parser.parse_args()
-    shapes = SHAPES[:2] if args.quick else SHAPES
+def gemm_flops(G: int, T: int, B: int, D: int, H: int) -> int:
+    """Flops of a training step's matrix products: three with D (projection, dW_ih, dx), three with H."""
+    return 2 * T * B * G * H * (3 * D + 3 * H)
+
+
+def gemm_step(G: int, T: int, B: int, D: int, H: int):
+    """Exactly the matrix products of one training step, into buffers made once."""
+    rng = np.random.default_rng(1)
+    a = lambda *shape: rng.standard_normal(shape, dtype=np.float32)  # noqa: E731
+    x, h, W_ih, W_hh = a(T * B, D), a(T * B, H), a(G * H, D), a(G * H, H)
+    dxw = a(T * B, G * H)
+    xw, gates, dh = np.empty((T * B, G * H), np.float32), np.empty((B, G * H), np.float32), a(B, H)
+    dW_ih, dW_hh, dx = np.empty_like(W_ih), np.empty_like(W_hh), np.empty((T * B, D), np.float32)
+
+    def step():
+        np.matmul(x, W_ih.T, out=xw)              # input projection of every step
+        for t in range(T):                        # recurrent products, forward
+            np.matmul(h[t * B:(t + 1) * B], W_hh.T, out=gates)
+        for t in range(T):                        # and backward: dh_prev = da @ W_hh
+            np.matmul(dxw[t * B:(t + 1) * B], W_hh, out=dh)
+        np.matmul(dxw.T, x, out=dW_ih)
+        np.matmul(dxw.T, h, out=dW_hh)
+        np.matmul(dxw, W_ih, out=dx)
+    return step
+
+
+def sgemm(n: int):
+    """A square float32 product of size n: the machine's sgemm rate."""
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((n, n), dtype=np.float32), rng.standard_normal((n, n), dtype=np.float32)
+    out = np.empty((n, n), np.float32)
+    return lambda: np.matmul(a, b, out=out)
+
+
+# ---------------------------------------------------------------- the cases
+def train_case(kind: str, T: int, B: int, H: int, opts: dict, sgemm_gflops: float) -> dict:
+    D, G = H, GATES[kind]
+    sides = {"minilstm": minilstm_train(kind, T, B, D, H), "gemm": gemm_step(G, T, B, D, H)}
     if torch is not None:
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}")
-    print(f"{'cell':<13} {'T':>4} {'B':>4} {'D':>4} {'H':>4} {'minilstm ms':>12} "
-          f"{'torch ms':>9} {'ratio':>6} {'no-oneDNN ms':>13} {'ratio':>6}")
-    nan = float("nan")
-    for kind in args.cells.split(","):
-        for T, B, D, H in shapes:
-            ours = median_time(minilstm_step(kind, T, B, D, H), args.repeats) * 1e3
-            ref = plain = nan
-            if torch is not None:
-                ref = median_time(torch_step(kind, T, B, D, H), args.repeats) * 1e3
-                plain = median_time(torch_step(kind, T, B, D, H, onednn=False), args.repeats) * 1e3
-            name = kind + ("*" if kind in TORCH_CELL else "")
-            print(f"{name:<13} {T:>4} {B:>4} {D:>4} {H:>4} {ours:>12.2f} {ref:>9.2f} {ours / ref:>6.2f} "
-                  f"{plain:>13.2f} {ours / plain:>6.2f}", flush=True)
+        sides["torch"] = torch_train(kind, T, B, D, H)
+    if kind == "PeepholeLSTM":
+        sides["lstm"] = minilstm_train("LSTM", T, B, D, H)
+    rounds = measure.rounds(sides, **opts)
+    ms, gemm_ms = measure.median_ms(rounds, "minilstm"), measure.median_ms(rounds, "gemm")
+    gflop = gemm_flops(G, T, B, D, H) / 1e9
+    row = {"cell": kind, "T": T, "B": B, "D": D, "H": H, "minilstm_ms": ms,
+           "torch_ms": measure.median_ms(rounds, "torch") if torch else None,
+           "ratio": measure.median_ratio(rounds, "minilstm", "torch") if torch else None,
+           "gemm_ms": gemm_ms, "step_per_gemm": measure.median_ratio(rounds, "minilstm", "gemm"),
+           "gemm_gflop": gflop, "gflops": gflop / (ms / 1e3), "gemm_gflops": gflop / (gemm_ms / 1e3),
+           "sgemm_fraction": gflop / (ms / 1e3) / sgemm_gflops}
+    if kind == "PeepholeLSTM":
+        row["lstm_ms"] = measure.median_ms(rounds, "lstm")
+        row["per_lstm"] = measure.median_ratio(rounds, "minilstm", "lstm")
+    return row | {"rounds": rounds}
+
+
+def infer_case(kind: str, T: int, B: int, H: int, opts: dict) -> dict:
+    sides = {"minilstm": minilstm_infer(kind, T, B, H, H)}
+    if torch is not None:
+        sides["torch"] = torch_infer(kind, T, B, H, H)
+    rounds = measure.rounds(sides, **opts)
+    return {"cell": kind, "T": T, "B": B, "D": H, "H": H, "minilstm_ms": measure.median_ms(rounds, "minilstm"),
+            "torch_ms": measure.median_ms(rounds, "torch") if torch else None,
+            "ratio": measure.median_ratio(rounds, "minilstm", "torch") if torch else None, "rounds": rounds}
+
+
+def overhead_case(kind: str, T: int, opts: dict) -> dict:
+    """Forward + backward at B = D = H = 1: what each step costs beyond its arithmetic."""
+    sides = {"minilstm": minilstm_train(kind, T, 1, 1, 1)}
+    if torch is not None:
+        sides["torch"] = torch_train(kind, T, 1, 1, 1)
+    rounds = measure.rounds(sides, **opts)
+    us = {s: measure.median_ms(rounds, s) * 1e3 / T for s in sides}
+    return {"cell": kind, "T": T, "B": 1, "D": 1, "H": 1, "minilstm_us_per_step": us["minilstm"],
+            "torch_us_per_step": us.get("torch"),
+            "ratio": measure.median_ratio(rounds, "minilstm", "torch") if torch else None, "rounds": rounds}
+
+
+def min_cache_bytes(kind: str, T: int, B: int, D: int, H: int, itemsize: int = 4) -> int:
+    """The arrays backward truly needs: K H saved activations, h and x per step and sequence."""
+    return T * B * (SAVED[kind] * H + H + D) * itemsize
+
+
+def memory_case(kind: str, T: int, B: int, H: int) -> dict:
+    """Peak traced memory of a training step above what was allocated just before it, cold and warm."""
+    D = H
+    layer, (x, dout) = getattr(minilstm, kind)(D, H, seed=0).train(), data(T, B, D, H)
+    tracemalloc.start()
+    try:
+        floor = tracemalloc.get_traced_memory()[0]
+        peaks = []
+        for _ in range(3):  # cold, then two warm steps: the second is the loop's steady state
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            out, _ = layer(x)
+            layer.backward(dout)
+            peaks.append(tracemalloc.get_traced_memory()[1] - before)
+        held = tracemalloc.get_traced_memory()[0] - floor
+    finally:
+        tracemalloc.stop()
+    del out
+    need = min_cache_bytes(kind, T, B, D, H)
+    return {"cell": kind, "T": T, "B": B, "D": D, "H": H, "min_cache_bytes": need, "peak_cold_bytes": peaks[0],
+            "peak_warm_bytes": peaks[-1], "held_bytes": held, "warm_over_min": peaks[-1] / need,
+            "cold_over_min": peaks[0] / need}
+
+
+# ---------------------------------------------------------------- the run
+def environment(threads: int, clock: str) -> dict:
+    blas = threadpoolctl.threadpool_info()
+    try:
+        commit = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"], capture_output=True,
+                                text=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    unset = os.environ.get(UNSET_MARK)
+    unset = dict(kv.split("=", 1) for kv in unset.split(";")) if unset else {}
+    return {"cpu": measure.cpu_name(), "cpu_flags": measure.cpu_flags(), "cores": os.cpu_count(),
+            "python": sys.version.split()[0], "numpy": np.__version__, "minilstm": minilstm.__version__,
+            "minilstm_path": os.path.dirname(minilstm.__file__), "commit": commit,
+            "torch": torch.__version__ if torch else None, "torch_threads": torch.get_num_threads() if torch else None,
+            "onednn": bool(torch.backends.mkldnn.is_available()) if torch else None,
+            "blas": [{k: p.get(k) for k in ("user_api", "internal_api", "version", "architecture", "num_threads",
+                                             "threading_layer", "filepath")} for p in blas],
+            "kernel": next((p.get("architecture") for p in blas if p.get("user_api") == "blas"), None),
+            "threads": threads, "clock": clock, "env_unset": unset, "loadavg_start": measure.loadavg()}
+
+
+def parse_shapes(text: str) -> list[tuple]:
+    try:
+        shapes = [tuple(int(v) for v in s.lower().split("x")) for s in text.split(",")]
+    except ValueError:
+        shapes = []
+    if not shapes or any(len(s) != 3 or min(s) < 1 for s in shapes):
+        raise argparse.ArgumentTypeError(f"shapes must be TxBxH[,TxBxH...] of positive ints, got {text!r}")
+    return shapes
+
+
+def parse_args(argv: list | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="a tiny shape, 3 short rounds: a smoke test in seconds")
+    p.add_argument("--cells", default=",".join(CELLS), help=f"comma-separated, of {', '.join(GATES)}")
+    p.add_argument("--shapes", type=parse_shapes, help="TxBxH,... (D = H); default the four target shapes")
+    p.add_argument("--parts", default="train,infer,overhead,memory", help="which measurements to run")
+    p.add_argument("--rounds", type=int, help="rounds per case (default 7; --quick 3)")
+    p.add_argument("--block-s", type=float, help="seconds of timed calls per block (default 0.25)")
+    p.add_argument("--threads", type=int, help="BLAS and torch threads (default: the BLAS's own count)")
+    p.add_argument("--clock", choices=sorted(measure.CLOCKS), default="wall",
+                   help="cpu: process CPU time, for one-thread runs (--threads 1) only")
+    p.add_argument("--quiet-below", type=float, default=0.10,
+                   help="a round waits until other processes use at most this fraction of the CPUs (0.10)")
+    p.add_argument("--max-wait", type=float, default=30.0, help="seconds a round waits for quiet at most (30)")
+    p.add_argument("--sgemm", type=int, help="size of the square sgemm that gives the machine's rate (2048)")
+    p.add_argument("--json", help="where to write the results (default benchmarks/results/speed-<date>.json)")
+    p.add_argument("--markdown", help="also write the tables as Markdown to this file (for the README)")
+    p.add_argument("--keep-blas-env", action="store_true", help="keep OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE")
+    args = p.parse_args(argv)
+    for name in ("rounds", "threads", "sgemm"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            p.error(f"--{name} must be at least 1, got {getattr(args, name)}")
+    if args.clock == "cpu" and args.threads != 1:
+        p.error("--clock cpu counts every thread's CPU time together: use it with --threads 1")
+    unknown = set(args.cells.split(",")) - set(GATES) or set(args.parts.split(",")) - set(report.PARTS)
+    if unknown:
+        p.error(f"unknown cells or parts: {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: list | None = None) -> dict:
+    args = parse_args(argv)
+    started = time.time()
+    shapes = args.shapes or (QUICK_SHAPES if args.quick else SHAPES)
+    cells, parts = args.cells.split(","), args.parts.split(",")
+    threads = args.threads or next((p["num_threads"] for p in threadpoolctl.threadpool_info()
+                                   if p["user_api"] == "blas"), 1)
+    gate = {"threshold": args.quiet_below, "max_wait": args.max_wait, "window": 0.05 if args.quick else 0.25}
+    opts = {"n_rounds": args.rounds or (3 if args.quick else 7), "gate": gate, "clock": args.clock,
+            "block_s": args.block_s or (0.01 if args.quick else 0.25), "warm_s": 0.005 if args.quick else 0.05}
+    with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
+        if torch is not None:
+            torch.set_num_threads(threads)
+        out = {"command": "python benchmarks/speed.py " + " ".join(sys.argv[1:] if argv is None else argv),
+               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "machine": environment(threads, args.clock), "gate": gate, "shapes_THD": shapes}
+        n = args.sgemm or (256 if args.quick else 2048)
+        rounds = measure.rounds({"sgemm": sgemm(n)}, **opts)
+        ms = measure.median_ms(rounds, "sgemm")
+        out["sgemm"] = {"n": n, "ms": ms, "gflops": 2 * n**3 / (ms / 1e3) / 1e9, "rounds": rounds}
+        cases = {"train": lambda k, s: train_case(k, *s, opts, out["sgemm"]["gflops"]),
+                 "infer": lambda k, s: infer_case(k, *s, opts),
+                 "overhead": lambda k, s: overhead_case(k, 20 if args.quick else 1000, opts),
+                 "memory": lambda k, s: memory_case(k, *s)}
+        for part in (p for p in report.PARTS if p in parts):
+            todo = [(k, s) for k in cells for s in (shapes if part != "overhead" else [None])]
+            out[part] = []
+            for k, s in todo:  # a long run says where it is
+                out[part].append(cases[part](k, s))
+                shape = "x".join(map(str, s or ()))
+                print(f"[{time.time() - started:5.0f} s] {part} {k} {shape}: {report.brief(out[part][-1])}",
+                      file=sys.stderr, flush=True)
+    out["checks"] = report.checks(out)
+    out["load"] = report.load_summary(out, gate["threshold"])
+    out["machine"]["loadavg_end"] = measure.loadavg()
+    out["seconds"] = round(time.time() - started, 1)
+    path = args.json or os.path.join(ROOT, "benchmarks", "results", f"speed-{out['date'][:10]}.json")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(report.tables(out, markdown=True))
+    print(report.tables(out) + f"\nwrote {path} ({out['seconds']} s)")
+    return out
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,122 @@
+"""benchmarks/speed.py: a quick run writes every figure it promises; its gate, rounds and verdicts work."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "benchmarks")
+sys.path.insert(0, BENCH)
+
+import speed  # noqa: E402
+import speed_measure as measure  # noqa: E402
+import speed_report as report  # noqa: E402
+
+
+def test_quick_run_writes_every_field(tmp_path):
+    pytest.importorskip("torch")
+    path = tmp_path / "speed.json"
+    md = tmp_path / "speed.md"
+    env = dict(os.environ, PYTHONPATH=ROOT, OPENBLAS_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, os.path.join(BENCH, "speed.py"), "--quick", "--rounds", "2",
+                           "--max-wait", "0", "--keep-blas-env", "--cells", "LSTM,PeepholeLSTM", "--json", str(path),
+                           "--markdown", str(md)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Training step" in done.stdout and "targets:" in done.stdout
+    out = json.loads(path.read_text())
+    machine = out["machine"]
+    assert machine["threads"] == 1 and machine["torch_threads"] == 1 and machine["clock"] == "wall"
+    assert machine["cpu"] and machine["kernel"] and machine["minilstm_path"] == os.path.join(ROOT, "minilstm")
+    blas = next(b for b in machine["blas"] if b["user_api"] == "blas")
+    assert {"internal_api", "version", "architecture", "num_threads"} <= set(blas)
+    assert out["sgemm"]["gflops"] > 0
+    T, B, H = speed.QUICK_SHAPES[0]
+    train = {r["cell"]: r for r in out["train"]}
+    assert set(train) == {"LSTM", "PeepholeLSTM"}
+    lstm = train["LSTM"]
+    assert (lstm["T"], lstm["B"], lstm["D"], lstm["H"]) == (T, B, H, H)
+    for key in ("minilstm_ms", "torch_ms", "ratio", "gemm_ms", "step_per_gemm", "gflops", "sgemm_fraction"):
+        assert lstm[key] > 0, key
+    assert lstm["gemm_gflop"] == pytest.approx(speed.gemm_flops(4, T, B, H, H) / 1e9)
+    assert train["PeepholeLSTM"]["per_lstm"] > 0
+    assert len(lstm["rounds"]) == 2
+    for r in lstm["rounds"]:
+        assert set(r["ms"]) == {"minilstm", "gemm", "torch"}
+        assert {"load_before", "load_during", "waited_s", "under_load"} <= set(r)
+    assert all(r["minilstm_ms"] > 0 and r["torch_ms"] > 0 for r in out["infer"])
+    assert all(r["minilstm_us_per_step"] > 0 and r["T"] == 20 for r in out["overhead"])
+    for r in out["memory"]:
+        assert r["min_cache_bytes"] == speed.min_cache_bytes(r["cell"], T, B, H, H)
+        assert r["peak_warm_bytes"] > 0 and r["warm_over_min"] > 0
+    assert out["checks"] == []  # the quick shape is none of the target shapes
+    taken = out["sgemm"]["rounds"] + [r for part in report.PARTS for row in out[part] for r in row.get("rounds", [])]
+    assert out["load"]["rounds"] == len(taken) and out["load"]["rounds_under_load"] <= len(taken)
+    assert md.read_text().count("| cell |") == 4
+
+
+def test_without_pins_removes_both_and_says_so():
+    env = speed.without_pins({"PATH": "/bin", "OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "1048576"})
+    assert "OPENBLAS_CORETYPE" not in env and "OPENBLAS_L2_SIZE" not in env and env["PATH"] == "/bin"
+    assert env[speed.UNSET_MARK] == "OPENBLAS_CORETYPE=Haswell;OPENBLAS_L2_SIZE=1048576"
+    assert speed.without_pins({"PATH": "/bin", "OPENBLAS_NUM_THREADS": "1"}) is None
+
+
+def test_rounds_interleave_blocks_in_alternating_order():
+    calls = []
+    sides = {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}
+    gate = {"threshold": 1.0, "max_wait": 0.0, "window": 0.01}
+    rounds = measure.rounds(sides, n_rounds=2, gate=gate, block_s=0.0, warm_s=0.0)
+    # each block: two warm-up calls and three timed ones, whole, then the other side's
+    assert calls == ["a"] * 5 + ["b"] * 5 + ["b"] * 5 + ["a"] * 5
+    assert [r["calls"] for r in rounds] == [{"a": 3, "b": 3}] * 2
+    assert all(r["under_load"] is False for r in rounds)
+
+
+def test_gate_waits_no_longer_than_max_wait():
+    start = time.monotonic()
+    load, waited = measure.wait_quiet(threshold=-1.0, max_wait=0.1, window=0.02)  # never quiet enough
+    assert waited >= 0.1 and time.monotonic() - start < 1.0
+    if load is not None:
+        assert 0.0 <= load <= 1.0
+
+
+def test_medians_are_of_per_round_ratios():
+    rounds = [{"ms": {"a": 1.0, "b": 1.0}}, {"ms": {"a": 4.0, "b": 2.0}}, {"ms": {"a": 9.0, "b": 3.0}}]
+    assert measure.median_ratio(rounds, "a", "b") == 2.0  # not median(a) / median(b) = 4 / 2
+    assert measure.median_ms(rounds, "a") == 4.0
+
+
+def test_checks_judge_target_shapes_only():
+    row = {"cell": "LSTM", "T": 100, "B": 64, "D": 256, "H": 256, "ratio": 1.1, "step_per_gemm": 1.1,
+           "sgemm_fraction": 0.3}
+    got = {c["quantity"]: c["pass"] for c in report.checks({"train": [row]})}
+    assert got == {"ratio": False, "step_per_gemm": True}
+    off = dict(row, T=50)
+    assert report.checks({"train": [off]}) == []
+    big = dict(row, T=100, B=32, D=512, H=512, ratio=1.2)
+    got = {c["quantity"]: c["pass"] for c in report.checks({"train": [big]})}
+    assert got == {"ratio": True, "step_per_gemm": True, "sgemm_fraction": False}
+    gru = {"cell": "GRU", "T": 200, "B": 16, "D": 64, "H": 64, "ratio": 0.9}
+    assert [c["pass"] for c in report.checks({"infer": [gru]})] == [True]
+
+
+def test_min_cache_counts_saved_activations_output_and_input():
+    assert speed.min_cache_bytes("LSTM", 10, 2, 3, 5) == 10 * 2 * (5 * 5 + 5 + 3) * 4
+    assert speed.min_cache_bytes("GRU", 10, 2, 3, 5) == 10 * 2 * (4 * 5 + 5 + 3) * 4
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--clock", "cpu"], "use it with --threads 1"),
+    (["--cells", "LSTM,Transformer"], "unknown cells or parts: Transformer"),
+    (["--shapes", "100x64"], "shapes must be TxBxH"),
+    (["--rounds", "0"], "--rounds must be at least 1, got 0"),
+])
+def test_bad_arguments_are_refused(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        speed.parse_args(argv)
+    assert message in capsys.readouterr().err
