@@ -193,6 +193,28 @@ def permute_dims(a: Any, axes: tuple) -> Any:
     return (getattr(xp, "permute_dims", None) or xp.transpose)(a, axes)
 
 
+@functools.cache
+def _takes_out(array_type: type) -> bool:
+    """True for arrays whose namespace's functions write into ``out=`` (NumPy's and CuPy's)."""
+    return array_type.__module__.split(".")[0] in ("numpy", "cupy")
+
+
+def into(f: Any, *args: Any, out: Any = None) -> Any:
+    """``f(*args)``, written into ``out`` when one is given, and returned.
+
+    NumPy and CuPy functions write into ``out=`` and make no new array (what the
+    time loop's in-place steps rely on); a namespace without ``out=`` (the array
+    API, ``array_api_strict``) computes a new array that is copied into ``out``,
+    so the same cell code runs on every backend.
+    """
+    if out is None:
+        return f(*args)
+    if _takes_out(type(out)):
+        return f(*args, out=out)
+    out[...] = f(*args)
+    return out
+
+
 def to_numpy(a: Any) -> np.ndarray:
     """Bring an array of any backend to the host as a NumPy array."""
     if isinstance(a, np.ndarray):
