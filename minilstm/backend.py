@@ -60,6 +60,12 @@ class Backend:
             return self.xp.zeros(shape, dtype=self.dtype(dtype))
         return self.xp.zeros(shape, dtype=self.dtype(dtype), device=self.device)
 
+    def empty(self, shape: tuple[int, ...], dtype: str = "float32") -> Any:
+        """A new array whose values are not set (for a buffer written before it is read)."""
+        if self.device is None:
+            return self.xp.empty(shape, dtype=self.dtype(dtype))
+        return self.xp.empty(shape, dtype=self.dtype(dtype), device=self.device)
+
     def indices(self, host: Any) -> Any:
         """Host integers as an int64 array on this backend's device (for indexing)."""
         if self.device is None:
@@ -180,11 +186,11 @@ def namespace(*arrays: Any) -> types.ModuleType:
     return get_backend().xp
 
 
-def concat(arrays: list, axis: int = -1) -> Any:
-    """Join arrays along ``axis`` (``concat`` in the array API, ``concatenate`` before it)."""
+def concat(arrays: list, axis: int = -1, out: Any = None) -> Any:
+    """Join arrays along ``axis`` (``concat`` in the array API, ``concatenate`` before it), into ``out`` if given."""
     xp = namespace(*arrays)
     join = getattr(xp, "concat", None) or xp.concatenate
-    return join(arrays, axis=axis)
+    return into(functools.partial(join, axis=axis), arrays, out=out)
 
 
 def permute_dims(a: Any, axes: tuple) -> Any:

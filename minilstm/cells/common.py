@@ -50,10 +50,9 @@ def dtanh(y: Any) -> Any:
     return 1.0 - y * y
 
 
-def relu(x: Any) -> Any:
-    """``max(x, 0)``."""
-    xp = namespace(x)
-    return xp.maximum(x, xp.zeros_like(x))
+def relu(x: Any, out: Any = None) -> Any:
+    """``max(x, 0)``, into ``out`` if given."""
+    return into(namespace(x).maximum, x, 0.0, out=out)
 
 
 def split_gates(a: Any, n: int) -> tuple:
@@ -62,9 +61,9 @@ def split_gates(a: Any, n: int) -> tuple:
     return tuple(a[..., k * H:(k + 1) * H] for k in range(n))
 
 
-def join_gates(blocks: tuple) -> Any:
-    """The inverse of :func:`split_gates`: one fused ``(..., n*H)`` array."""
-    return concat(list(blocks), axis=-1)
+def join_gates(blocks: tuple, out: Any = None) -> Any:
+    """The inverse of :func:`split_gates`: one fused ``(..., n*H)`` array (into ``out`` if given)."""
+    return concat(list(blocks), axis=-1, out=out)
 
 
 class CellParams(NamedTuple):
