@@ -221,6 +221,24 @@ def into(f: Any, *args: Any, out: Any = None) -> Any:
     return out
 
 
+class _WithOut:
+    """A namespace whose functions take ``out=`` through :func:`into` (for one that has no ``out=``)."""
+
+    def __init__(self, xp: types.ModuleType) -> None:
+        self._xp = xp
+
+    def __getattr__(self, name: str) -> Any:
+        f = getattr(self._xp, name)
+        return functools.partial(into, f) if callable(f) else f
+
+
+@functools.cache
+def with_out(xp: types.ModuleType) -> Any:
+    """``xp`` itself where its functions take ``out=`` (NumPy, CuPy: no wrapper on the hot path), else a
+    stand-in whose functions do, by copying (``array_api_strict``); cells write ``xp.tanh(a, out=a)``."""
+    return xp if xp.__name__.split(".")[0] in ("numpy", "cupy") else _WithOut(xp)
+
+
 def to_numpy(a: Any) -> np.ndarray:
     """Bring an array of any backend to the host as a NumPy array."""
     if isinstance(a, np.ndarray):

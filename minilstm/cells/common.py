@@ -9,7 +9,7 @@ import functools
 import math
 from typing import Any, NamedTuple
 
-from ..backend import concat, into, namespace
+from ..backend import concat, namespace, with_out
 
 
 def sigmoid(x: Any, out: Any = None) -> Any:
@@ -21,12 +21,12 @@ def sigmoid(x: Any, out: Any = None) -> Any:
     float32, 709 in float64), so no x warns; below -88 a float32 sigmoid stays at
     ``sigmoid(-88)`` = 6e-39, a subnormal, not 0, and its gradient flows on.
     """
-    xp = namespace(x)
-    e = into(xp.negative, x, out=out)
-    e = into(xp.minimum, e, _exp_cap(xp, x.dtype), out=e)   # exp(-x) stays finite
-    e = into(xp.exp, e, out=e)
-    e = into(xp.add, e, 1.0, out=e)
-    return into(xp.divide, 1.0, e, out=e)
+    xp = with_out(namespace(x))
+    e = xp.negative(x, out=out)
+    e = xp.minimum(e, _exp_cap(xp, x.dtype), out=e)   # exp(-x) stays finite
+    e = xp.exp(e, out=e)
+    e = xp.add(e, 1.0, out=e)
+    return xp.divide(1.0, e, out=e)
 
 
 @functools.cache
@@ -37,7 +37,7 @@ def _exp_cap(xp: Any, dtype: Any) -> float:
 
 def tanh(x: Any, out: Any = None) -> Any:
     """``tanh(x)``, into ``out`` if given (it may be ``x``)."""
-    return into(namespace(x).tanh, x, out=out)
+    return with_out(namespace(x)).tanh(x, out=out)
 
 
 def dsigmoid(y: Any) -> Any:
@@ -52,7 +52,7 @@ def dtanh(y: Any) -> Any:
 
 def relu(x: Any, out: Any = None) -> Any:
     """``max(x, 0)``, into ``out`` if given."""
-    return into(namespace(x).maximum, x, 0.0, out=out)
+    return with_out(namespace(x)).maximum(x, 0.0, out=out)
 
 
 def split_gates(a: Any, n: int) -> tuple:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ..backend import concat, into, namespace
+from ..backend import concat, namespace, with_out
 from .common import (
     CellParams,
     StepGrads,
@@ -84,7 +84,7 @@ class GRUStep:
                      ) -> tuple[tuple, GRUCache]:
         """One step: ``(h,)`` and its cache from ``xw`` (B, 3H) and ``(h_prev,)``; ``h`` and the
         :attr:`kept` arrays into ``out`` if given."""
-        xp = namespace(xw)
+        xp = with_out(namespace(xw))  # its functions take out= on every backend
         (h_prev,) = state
         h_out, hn_out, rh_out = (*out, None)[:3]  # rh only with reset_after=False
         rh = None
@@ -93,16 +93,16 @@ class GRUStep:
         h_in = dropped(h_prev, p)
         if self.reset_after:                     # one product serves all three blocks
             hrz, hn = _rz_n(h_in @ p.weight_hh.T)
-            r, z = split_gates(sigmoid(into(xp.add, xrz, hrz, out=xrz), out=xrz), 2)  # r, z in one pass
-            hn = into(xp.add, hn, b_hn, out=hn_out)
-            n = tanh(into(xp.add, xn, r * hn, out=xn), out=xn)
+            r, z = split_gates(sigmoid(xp.add(xrz, hrz, out=xrz), out=xrz), 2)  # r, z in one pass
+            hn = xp.add(hn, b_hn, out=hn_out)
+            n = tanh(xp.add(xn, r * hn, out=xn), out=xn)
         else:                                    # r comes first: W_hn sees r * h_in
             W_hrz, W_hn = _rz_n(p.weight_hh, axis=0)
-            r, z = split_gates(sigmoid(into(xp.add, xrz, h_in @ W_hrz.T, out=xrz), out=xrz), 2)
-            rh = into(xp.multiply, r, h_in, out=rh_out)
-            hn = into(xp.add, rh @ W_hn.T, b_hn, out=hn_out)
-            n = tanh(into(xp.add, xn, hn, out=xn), out=xn)
-        h = into(xp.add, (1.0 - z) * n, z * h_prev, out=h_out)
+            r, z = split_gates(sigmoid(xp.add(xrz, h_in @ W_hrz.T, out=xrz), out=xrz), 2)
+            rh = xp.multiply(r, h_in, out=rh_out)
+            hn = xp.add(rh @ W_hn.T, b_hn, out=hn_out)
+            n = tanh(xp.add(xn, hn, out=xn), out=xn)
+        h = xp.add((1.0 - z) * n, z * h_prev, out=h_out)
         return (h,), GRUCache(h_prev, h_in, r, z, n, hn, rh)
 
     def sequence_cache(self, xw: Any, states: tuple, kept: tuple, p: CellParams) -> GRUCache:

@@ -33,10 +33,11 @@ the time loop's buffers; the values are those of the equations either way.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ..backend import into, namespace
+from ..backend import namespace, with_out
 from .common import (
     CellParams,
     StepGrads,
@@ -113,20 +114,26 @@ class LSTMStep:
             raise ValueError("coupled=True (i = 1 - f) needs the forget gate and replaces the input gate: "
                              "leave input_gate and forget_gate True")
 
-    @property
+    @functools.cached_property  # read several times a step: computed once
     def gates(self) -> tuple:
         """The gate blocks present in the fused weights, in PyTorch's order."""
         has = {"i": self.input_gate and not self.coupled, "f": self.forget_gate, "g": True, "o": self.output_gate}
         return tuple(k for k in ("i", "f", "g", "o") if has[k])
 
-    @property
+    @functools.cached_property
     def peepholes(self) -> tuple:
         """The sigmoid gates that carry a peephole weight (none without ``peephole``)."""
         return tuple(k for k in self.gates if k != "g") if self.peephole else ()
 
     def split(self, a: Any) -> Gates:
         """Named views of a fused ``(..., G*H)`` array; an absent gate is ``None``."""
-        return Gates(**{k: None for k in "ifgo"} | dict(zip(self.gates, split_gates(a, len(self.gates)))))
+        blocks = split_gates(a, len(self.gates))
+        return Gates(*(None if k is None else blocks[k] for k in self._block))
+
+    @functools.cached_property
+    def _block(self) -> tuple:
+        """For i, f, g, o: the gate's block number in the fused arrays, or None when absent."""
+        return tuple(self.gates.index(k) if k in self.gates else None for k in "ifgo")
 
     def join(self, blocks: Gates, out: Any = None) -> Any:
         """The inverse of :meth:`split`: the present blocks as one fused array (into ``out`` if given)."""
@@ -144,23 +151,24 @@ class LSTMStep:
 
         The gates are written over ``xw``; ``h`` and ``c`` into ``out``'s arrays when given.
         """
+        xp = with_out(namespace(xw))  # its functions take out= on every backend
         h_prev, c_prev = state
         h_out, c_out = out
         h_in = dropped(h_prev, p)
-        a = into(namespace(xw).add, xw, h_in @ p.weight_hh.T, out=xw)  # (B, G*H) pre-activations; b_hh is in xw
+        a = xp.add(xw, h_in @ p.weight_hh.T, out=xw)  # (B, G*H) pre-activations; b_hh is in xw
         pre = self.split(a)
         if self.peephole:        # each sigmoid gate waits for its c (in _gate)
-            g = tanh(pre.g, out=pre.g) if self.input_activation else pre.g
+            g = xp.tanh(pre.g, out=pre.g) if self.input_activation else pre.g
         else:                    # every sigmoid gate in one pass over the fused array (its g block too, so
-            g = tanh(pre.g) if self.input_activation else pre.g * 1.0  # g is taken first and put back):
+            g = xp.tanh(pre.g) if self.input_activation else pre.g * 1.0  # g is taken first and put back):
             sigmoid(a, out=a)    # 2 to 4 numpy calls fewer per step than a pass per gate
             pre.g[...] = g
             g = pre.g
         f = self._gate(pre.f, p.peep_f, c_prev)
         i = 1.0 - f if self.coupled else self._gate(pre.i, p.peep_i, c_prev)
-        c = into(namespace(xw).add, f * c_prev, i * g, out=c_out)
+        c = xp.add(f * c_prev, i * g, out=c_out)
         o = self._gate(pre.o, p.peep_o, c)
-        h = into(namespace(xw).multiply, o, tanh(c) if self.output_activation else c, out=h_out)
+        h = xp.multiply(o, xp.tanh(c) if self.output_activation else c, out=h_out)
         return (h, c), LSTMCache(h_in, c_prev, i, f, g, o, c)
 
     def _gate(self, a: Any, peep: Any, c: Any) -> Any:
@@ -170,7 +178,7 @@ class LSTMStep:
             return 1.0
         if peep is None:
             return a
-        return sigmoid(into(namespace(a).add, a, peep * c, out=a), out=a)
+        return sigmoid(with_out(namespace(a)).add(a, peep * c, out=a), out=a)
 
     def sequence_cache(self, xw: Any, states: tuple, kept: tuple, p: CellParams) -> LSTMCache:
         """The cache of a whole sequence, as views: gates (T, B, H) from ``xw`` (T, B, G*H), states from

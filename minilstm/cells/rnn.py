@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ..backend import into, namespace
+from ..backend import namespace, with_out
 from .common import CellParams, StepGrads, dropped, dtanh, relu, stacked_grads, tanh
 
 
@@ -60,7 +60,8 @@ class RNNStep:
         phi, _ = _NONLINEARITIES[self.nonlinearity]
         (h_prev,) = state
         h_in = dropped(h_prev, p)
-        a = into(namespace(xw).add, xw, h_in @ p.weight_hh.T, out=xw)  # b_hh is inside xw
+        xp = with_out(namespace(xw))
+        a = xp.add(xw, h_in @ p.weight_hh.T, out=xw)  # b_hh is inside xw
         h = phi(a, out=out[0])
         return (h,), RNNCache(h_in, h)
 
