@@ -4,14 +4,22 @@ Shape letters: T time steps, B batch, D input features, H hidden units,
 G gate blocks of the cell. Sequences are time-major, ``(T, B, D)``.
 
 A cell is any object with ``input_bias(p) -> (G*H,)``,
-``step_forward(xw, state, p) -> (state, cache)``,
-``step_backward(dstate, cache, p) -> StepGrads`` and
+``step_forward(xw, state, p, out) -> (state, cache)``,
+``step_backward(dstate, cache, p, out) -> StepGrads``,
+``sequence_cache(xw, states, kept, p) -> cache``, a tuple ``kept`` of the
+per-step arrays it needs beyond its gates and state, and
 ``param_grads(x, dxw, dhw, caches, p) -> dict`` (see :mod:`minilstm.cells`).
 The loop is fast by structure: the input projections of all steps (with every
 bias that adds straight onto a pre-activation) are one matrix product before
 the loop, and the input and weight gradients are stacked matrix products after
 it; inside the loop only the recurrent product and the elementwise gate maths
-remain.
+remain. Nothing is copied per step: each step writes its gates over its row of
+the projection, and its state (and ``kept`` arrays) into ``out``, rows of
+(T+1, B, H) histories; the sequence's cache is views of those buffers, and
+backward writes each step's gate gradients over its gates. Measured against
+the loop that stored a copy of every cache field per step (LSTM, float32, one
+thread, CPU time): training step 0.89x at H=256, 0.83x at H=512, inference
+0.74x at H=256; a training step's peak memory 2.7 -> 1.4x the cache's minimum.
 
 A cache field may be a Python number instead of an array (a gate a cell
 variant does not have is the constant 1); it is kept as it is, not stacked.
