@@ -187,8 +187,9 @@ def _project(x: Any, w: Any, b: Any) -> Any:
 
 def _contiguous_t(w: Any) -> Any:
     """``w`` as a view of a contiguous copy of ``w.T``: ``h @ result.T`` reads memory in order."""
-    xp = namespace(w)
-    return xp.reshape(w.T, tuple(w.T.shape), copy=True).T
+    wt = _empty(tuple(w.T.shape), w)  # row-major on every backend; filled by the copy below
+    wt[...] = w.T
+    return wt.T
 
 
 def _history(rows: int, s0: Any) -> Any:
