@@ -95,7 +95,7 @@ def forward(cell: Any, x: Any, state: tuple, p: CellParams, mask: Any = None, ke
     for t in range(T):
         if t % chunk == 0:
             work = None  # the last chunk's buffer goes before the next is made
-            work = _project(x[t:t + chunk, ...], p.weight_ih, bias)  # (chunk, B, G*H)
+            work = _project(x[t:min(t + chunk, T), ...], p.weight_ih, bias)  # (chunk, B, G*H)
         prev = tuple(s[t % n, ...] for s, n in zip(states, rows))
         out = tuple(s[(t + 1) % n, ...] for s, n in zip(states, rows)) + tuple(k[t % k.shape[0], ...] for k in kept)
         cell.step_forward(work[t % chunk, ...], prev, p_step, out=out)  # gates over xw, state into out
