@@ -60,6 +60,12 @@ class Backend:
             return self.xp.zeros(shape, dtype=self.dtype(dtype))
         return self.xp.zeros(shape, dtype=self.dtype(dtype), device=self.device)
 
+    def empty(self, shape: tuple[int, ...], dtype: str = "float32") -> Any:
+        """A new array whose values are not set (for a buffer written before it is read)."""
+        if self.device is None:
+            return self.xp.empty(shape, dtype=self.dtype(dtype))
+        return self.xp.empty(shape, dtype=self.dtype(dtype), device=self.device)
+
     def indices(self, host: Any) -> Any:
         """Host integers as an int64 array on this backend's device (for indexing)."""
         if self.device is None:
@@ -186,17 +192,57 @@ def namespace(*arrays: Any) -> types.ModuleType:
     return get_backend().xp
 
 
-def concat(arrays: list, axis: int = -1) -> Any:
-    """Join arrays along ``axis`` (``concat`` in the array API, ``concatenate`` before it)."""
+def concat(arrays: list, axis: int = -1, out: Any = None) -> Any:
+    """Join arrays along ``axis`` (``concat`` in the array API, ``concatenate`` before it), into ``out`` if given."""
     xp = namespace(*arrays)
     join = getattr(xp, "concat", None) or xp.concatenate
-    return join(arrays, axis=axis)
+    return into(functools.partial(join, axis=axis), arrays, out=out)
 
 
 def permute_dims(a: Any, axes: tuple) -> Any:
     """Reorder the axes of ``a`` (``permute_dims`` in the array API, ``transpose`` before it)."""
     xp = namespace(a)
     return (getattr(xp, "permute_dims", None) or xp.transpose)(a, axes)
+
+
+@functools.cache
+def _takes_out(array_type: type) -> bool:
+    """True for arrays whose namespace's functions write into ``out=`` (NumPy's and CuPy's)."""
+    return array_type.__module__.split(".")[0] in ("numpy", "cupy")
+
+
+def into(f: Any, *args: Any, out: Any = None) -> Any:
+    """``f(*args)``, written into ``out`` when one is given, and returned.
+
+    NumPy and CuPy functions write into ``out=`` and make no new array (what the
+    time loop's in-place steps rely on); a namespace without ``out=`` (the array
+    API, ``array_api_strict``) computes a new array that is copied into ``out``,
+    so the same cell code runs on every backend.
+    """
+    if out is None:
+        return f(*args)
+    if _takes_out(type(out)):
+        return f(*args, out=out)
+    out[...] = f(*args)
+    return out
+
+
+class _WithOut:
+    """A namespace whose functions take ``out=`` through :func:`into` (for one that has no ``out=``)."""
+
+    def __init__(self, xp: types.ModuleType) -> None:
+        self._xp = xp
+
+    def __getattr__(self, name: str) -> Any:
+        f = getattr(self._xp, name)
+        return functools.partial(into, f) if callable(f) else f
+
+
+@functools.cache
+def with_out(xp: types.ModuleType) -> Any:
+    """``xp`` itself where its functions take ``out=`` (NumPy, CuPy: no wrapper on the hot path), else a
+    stand-in whose functions do, by copying (``array_api_strict``); cells write ``xp.tanh(a, out=a)``."""
+    return xp if xp.__name__.split(".")[0] in ("numpy", "cupy") else _WithOut(xp)
 
 
 def to_numpy(a: Any) -> np.ndarray:

@@ -135,7 +135,7 @@ def record(obj: Any, x: Any, state: Any = None, lengths: Any = None) -> Trace:
     Trace
     """
     layer, x = _recurrent(obj, x)
-    _, _, hs = layer._forward(x, _layer_state(obj, state), lengths)
+    _, _, hs = layer._forward(x, _layer_state(obj, state), lengths, keep=True)
     cache = layer._cache
     K, xp = layer.num_directions, get_backend().xp
     valid = None if lengths is None else to_numpy(layer._length_mask(lengths, cache.T, cache.B))[..., 0] > 0
@@ -203,7 +203,7 @@ def state_gradients(obj: Any, x: Any, at: int = -1, dout: Any = None, state: Any
     StateGradients
     """
     layer, x = _recurrent(obj, x)
-    out, _, _ = layer._forward(x, _layer_state(obj, state), lengths)
+    out, _, _ = layer._forward(x, _layer_state(obj, state), lengths, keep=True)
     cache = layer._cache
     T, B, H, LK = cache.T, cache.B, layer.hidden_size, len(cache.seqs)
     if dout is None:
@@ -257,7 +257,7 @@ def jacobian_norms(obj: Any, x: Any, state: Any = None) -> np.ndarray:
     (L*K, T) array
     """
     layer, x = _recurrent(obj, x)
-    layer._forward(x, _layer_state(obj, state), None)
+    layer._forward(x, _layer_state(obj, state), None, keep=True)
     cache, be = layer._cache, get_backend()
     T, B, H, n = cache.T, cache.B, layer.hidden_size, len(layer.cell.state_names)
     out = np.zeros((len(cache.seqs), T))

@@ -36,6 +36,10 @@ class _ForwardCache(NamedTuple):
     B: int
 
 
+# what a layer holds in place of a cache after an eval-mode forward, and after the backward that used it up
+_NO_CACHE, _USED = object(), object()
+
+
 class Recurrent(Module):
     """A stack of recurrent layers over one cell (the shared base of RNN, LSTM, GRU).
 
@@ -195,8 +199,13 @@ class Recurrent(Module):
 
     __call__ = forward
 
-    def _forward(self, x: Any, state: Any, lengths: Any) -> tuple[Any, Any, list]:
-        """:meth:`forward`, and every (layer, direction)'s hidden states (T, B, H) in input time order."""
+    def _forward(self, x: Any, state: Any, lengths: Any, keep: bool | None = None) -> tuple[Any, Any, list]:
+        """:meth:`forward`, and every (layer, direction)'s hidden states (T, B, H) in input time order.
+
+        ``keep`` (default: in training mode) keeps what backward needs; in eval mode nothing is kept.
+        """
+        self._cache = None  # the previous forward's cache goes before this one's is built
+        keep = self.training if keep is None else keep
         xp = self._check_backend().xp
         x = self._sequence("x", x, self.input_size, "input_size")
         T, B, _ = x.shape
@@ -214,7 +223,8 @@ class Recurrent(Module):
                 s0 = tuple(s[layer * K + d, ...] for s in state)
                 flip = (lambda a: xp.flip(a, axis=0)) if d else (lambda a: a)  # reverse reads time backwards
                 p = self._cell_params(layer, d)._replace(recurrent_mask=self._recurrent_mask(B))
-                hs, s_T, seq = bptt.forward(self.cell, flip(layer_in), s0, p, None if valid is None else flip(valid))
+                hs, s_T, seq = bptt.forward(self.cell, flip(layer_in), s0, p, None if valid is None else flip(valid),
+                                            keep)
                 outs.append(flip(hs))
                 layer_hs.append(outs[-1])
                 seqs.append(seq)
@@ -226,7 +236,7 @@ class Recurrent(Module):
             if mask is not None:
                 layer_in = layer_in * mask
             masks.append(mask)
-        self._cache = _ForwardCache(seqs, cells, masks, in_masks, T, B)
+        self._cache = _ForwardCache(seqs, cells, masks, in_masks, T, B) if keep else _NO_CACHE
         out = permute_dims(layer_in, (1, 0, 2)) if self.batch_first else layer_in
         state_n = tuple(xp.stack(f, axis=0) for f in finals)
         return out, (state_n if len(state_n) > 1 else state_n[0]), layer_hs
@@ -273,7 +283,13 @@ class Recurrent(Module):
         """:meth:`backward`; ``on_step(index, t, ds)``, if given, sees each (layer, direction)'s state
         gradients (see :func:`minilstm.bptt.backward`), ``index = layer * K + direction``, ``t`` in the
         direction's own time order."""
-        seqs, cells, masks, in_masks, T, B = self._require_forward()
+        if self._require_forward() is _NO_CACHE:
+            raise RuntimeError(f"{type(self).__name__}.backward() after a forward in eval mode, which keeps no "
+                               "cache: call train() before the forward to backpropagate through")
+        if self._cache is _USED:
+            raise RuntimeError(f"{type(self).__name__}.backward() twice after one forward: the first backward "
+                               "wrote the gradients over the cache; run forward again")
+        seqs, cells, masks, in_masks, T, B = self._cache
         xp = self._check_backend().xp
         K, H = self.num_directions, self.hidden_size
         dout = self._sequence("dout", dout, K * H, "num_directions * hidden_size", like=(T, B))
@@ -300,6 +316,7 @@ class Recurrent(Module):
                 grads.update({FIELD_KEYS[f] + sfx: v for f, v in g.items()})
             d_layer_out = d_in if in_masks[layer] is None else d_in * in_masks[layer]
         self.grads = {k: grads[k] for k in self.params}
+        self._cache = _USED
         dx = permute_dims(d_layer_out, (1, 0, 2)) if self.batch_first else d_layer_out
         ds = tuple(xp.stack(s, axis=0) for s in dstate0)
         return dx, (ds if len(ds) > 1 else ds[0])

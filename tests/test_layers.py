@@ -181,6 +181,7 @@ def test_input_dropout_keras_style(kwargs, rng):
     assert mask.shape == (1, 3, 3) and set(np.unique(mask)) <= {0.0, 2.0}  # kept inputs scaled by 1/(1-p)
     layer.eval()
     np.testing.assert_array_equal(layer(x)[0], layer(x)[0])
+    layer._forward(x, None, None, keep=True)  # eval mode keeps no cache unless asked (as inspect does)
     assert layer._cache.in_masks[0] is None
     with pytest.raises(ValueError, match="input_dropout"):
         minilstm.GRU(3, 4, input_dropout=1.0)

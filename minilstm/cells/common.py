@@ -5,15 +5,39 @@ units, G gate blocks (RNN 1, GRU 3, LSTM 4), T time steps.
 """
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any, NamedTuple
 
-from ..backend import concat, namespace
+from ..backend import concat, namespace, with_out
 
 
-def sigmoid(x: Any) -> Any:
-    """Logistic sigmoid, written as ``(1 + tanh(x/2)) / 2``: no overflow for any x."""
-    xp = namespace(x)
-    return 0.5 * (1.0 + xp.tanh(0.5 * x))
+def sigmoid(x: Any, out: Any = None) -> Any:
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, into ``out`` if given (it may be ``x``).
+
+    This form keeps relative precision in both tails: ``sigmoid(-80)`` is 1.8e-35
+    in float32 (the older ``(1 + tanh(x/2)) / 2`` was exactly 0 below about -17,
+    and so was its gradient). ``-x`` is capped where ``exp`` would overflow (88 in
+    float32, 709 in float64), so no x warns; below -88 a float32 sigmoid stays at
+    ``sigmoid(-88)`` = 6e-39, a subnormal, not 0, and its gradient flows on.
+    """
+    xp = with_out(namespace(x))
+    e = xp.negative(x, out=out)
+    e = xp.minimum(e, _exp_cap(xp, x.dtype), out=e)   # exp(-x) stays finite
+    e = xp.exp(e, out=e)
+    e = xp.add(e, 1.0, out=e)
+    return xp.divide(1.0, e, out=e)
+
+
+@functools.cache
+def _exp_cap(xp: Any, dtype: Any) -> float:
+    """The largest whole number whose ``exp`` is finite in ``dtype``: 88 (float32) or 709 (float64)."""
+    return float(math.floor(math.log(xp.finfo(dtype).max)))
+
+
+def tanh(x: Any, out: Any = None) -> Any:
+    """``tanh(x)``, into ``out`` if given (it may be ``x``)."""
+    return with_out(namespace(x)).tanh(x, out=out)
 
 
 def dsigmoid(y: Any) -> Any:
@@ -26,10 +50,9 @@ def dtanh(y: Any) -> Any:
     return 1.0 - y * y
 
 
-def relu(x: Any) -> Any:
-    """``max(x, 0)``."""
-    xp = namespace(x)
-    return xp.maximum(x, xp.zeros_like(x))
+def relu(x: Any, out: Any = None) -> Any:
+    """``max(x, 0)``, into ``out`` if given."""
+    return with_out(namespace(x)).maximum(x, 0.0, out=out)
 
 
 def split_gates(a: Any, n: int) -> tuple:
@@ -38,9 +61,9 @@ def split_gates(a: Any, n: int) -> tuple:
     return tuple(a[..., k * H:(k + 1) * H] for k in range(n))
 
 
-def join_gates(blocks: tuple) -> Any:
-    """The inverse of :func:`split_gates`: one fused ``(..., n*H)`` array."""
-    return concat(list(blocks), axis=-1)
+def join_gates(blocks: tuple, out: Any = None) -> Any:
+    """The inverse of :func:`split_gates`: one fused ``(..., n*H)`` array (into ``out`` if given)."""
+    return concat(list(blocks), axis=-1, out=out)
 
 
 class CellParams(NamedTuple):

@@ -15,14 +15,27 @@ With recurrent dropout, ``h_prev`` inside the products (not in the last
 line) is ``h_prev * mask``, as in Keras.
 Shapes: xw (B, 3H) is the precomputed ``W_ih x + b_ih`` plus ``b_hr, b_hz``
 (``b_hn`` stays in the step: with ``reset_after`` it sits inside ``r * (...)``); h (B, H).
+The step writes r, z and n over ``xw`` and, given ``out``, ``h`` and ``hn`` into
+the time loop's buffers.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ..backend import concat, namespace
-from .common import CellParams, StepGrads, dropped, dsigmoid, dtanh, join_gates, sigmoid, split_gates, stacked_grads
+from ..backend import concat, namespace, with_out
+from .common import (
+    CellParams,
+    StepGrads,
+    dropped,
+    dsigmoid,
+    dtanh,
+    join_gates,
+    sigmoid,
+    split_gates,
+    stacked_grads,
+    tanh,
+)
 
 
 class GRUCache(NamedTuple):
@@ -32,6 +45,7 @@ class GRUCache(NamedTuple):
     z: Any       # (B, H) update gate
     n: Any       # (B, H) candidate
     hn: Any      # (B, H) W_hn h_in + b_hn (reset_after) or W_hn (r * h_in) + b_hn
+    rh: Any = None  # (B, H) r * h_in, the n block's product input (reset_after=False; r is gone after backward)
 
 
 def _rz_n(a: Any, axis: int = -1) -> tuple:
@@ -61,28 +75,48 @@ class GRUStep:
         b_hr, b_hz, b_hn = split_gates(p.bias_hh, 3)
         return p.bias_ih + join_gates((b_hr, b_hz, xp.zeros_like(b_hn)))
 
-    def step_forward(self, xw: Any, state: tuple, p: CellParams) -> tuple[tuple, GRUCache]:
-        """One step: ``(h,)`` and its cache from ``xw`` (B, 3H) and ``(h_prev,)``."""
-        xp = namespace(xw)
+    @property
+    def kept(self) -> tuple:
+        """Per-step arrays the backward needs beyond the gates and the state (the loop keeps their buffers)."""
+        return ("hn",) if self.reset_after else ("hn", "rh")
+
+    def step_forward(self, xw: Any, state: tuple, p: CellParams, out: tuple = (None, None, None)
+                     ) -> tuple[tuple, GRUCache]:
+        """One step: ``(h,)`` and its cache from ``xw`` (B, 3H) and ``(h_prev,)``; ``h`` and the
+        :attr:`kept` arrays into ``out`` if given."""
+        xp = with_out(namespace(xw))  # its functions take out= on every backend
         (h_prev,) = state
+        h_out, hn_out, rh_out = (*out, None)[:3]  # rh only with reset_after=False
+        rh = None
         xrz, xn = _rz_n(xw)                      # b_hr, b_hz are inside xw
         _, b_hn = _rz_n(p.bias_hh)
         h_in = dropped(h_prev, p)
         if self.reset_after:                     # one product serves all three blocks
             hrz, hn = _rz_n(h_in @ p.weight_hh.T)
-            r, z = split_gates(sigmoid(xrz + hrz), 2)  # r and z in one sigmoid pass
-            hn = hn + b_hn
-            n = xp.tanh(xn + r * hn)
+            r, z = split_gates(sigmoid(xp.add(xrz, hrz, out=xrz), out=xrz), 2)  # r, z in one pass
+            hn = xp.add(hn, b_hn, out=hn_out)
+            n = tanh(xp.add(xn, r * hn, out=xn), out=xn)
         else:                                    # r comes first: W_hn sees r * h_in
             W_hrz, W_hn = _rz_n(p.weight_hh, axis=0)
-            r, z = split_gates(sigmoid(xrz + h_in @ W_hrz.T), 2)
-            hn = (r * h_in) @ W_hn.T + b_hn
-            n = xp.tanh(xn + hn)
-        h = (1.0 - z) * n + z * h_prev
-        return (h,), GRUCache(h_prev, h_in, r, z, n, hn)
+            r, z = split_gates(sigmoid(xp.add(xrz, h_in @ W_hrz.T, out=xrz), out=xrz), 2)
+            rh = xp.multiply(r, h_in, out=rh_out)
+            hn = xp.add(rh @ W_hn.T, b_hn, out=hn_out)
+            n = tanh(xp.add(xn, hn, out=xn), out=xn)
+        h = xp.add((1.0 - z) * n, z * h_prev, out=h_out)
+        return (h,), GRUCache(h_prev, h_in, r, z, n, hn, rh)
 
-    def step_backward(self, dstate: tuple, cache: GRUCache, p: CellParams) -> StepGrads:
-        """Gradients of one step from ``(dh,)`` (B, H) flowing into its output."""
+    def sequence_cache(self, xw: Any, states: tuple, kept: tuple, p: CellParams) -> GRUCache:
+        """The cache of a whole sequence, as views: r, z, n (T, B, H) from ``xw`` (T, B, 3H), ``h_prev``
+        from the (T+1, B, H) history the loop kept, ``hn`` from its kept buffer."""
+        (hs,) = states
+        r, z, n = split_gates(xw, 3)
+        return GRUCache(hs[:-1, ...], dropped(hs[:-1, ...], p), r, z, n, *kept)
+
+    def step_backward(self, dstate: tuple, cache: GRUCache, p: CellParams, out: Any = None) -> StepGrads:
+        """Gradients of one step from ``(dh,)`` (B, H) flowing into its output.
+
+        ``dxw`` is written into ``out`` when given (the loop hands the step's gates' own buffer).
+        """
         (dh,) = dstate
         h_prev, r, z, n = cache.h_prev, cache.r, cache.z, cache.n
         W_hrz, W_hn = _rz_n(p.weight_hh, axis=0)
@@ -94,13 +128,14 @@ class GRUStep:
             dar = dan * cache.hn * dsigmoid(r)
             dhw = join_gates((dar, daz, dhn))
             dh_prev = dh_prev + dropped(dhw @ p.weight_hh, p)
+            dxw = join_gates((dar, daz, dan), out=out)  # over the gates: read above for the last time
         else:
-            dhn = dan                            # n = tanh(xn + W_hn (r * h_in) + b_hn)
-            drh = dan @ W_hn
+            drh = dan @ W_hn                     # n = tanh(xn + W_hn (r * h_in) + b_hn)
             dar = drh * cache.h_in * dsigmoid(r)
-            dhw = join_gates((dar, daz, dhn))
-            dh_prev = dh_prev + dropped(_rz_n(dhw)[0] @ W_hrz + drh * r, p)
-        return StepGrads(join_gates((dar, daz, dan)), dhw, (dh_prev,))
+            drh_r = drh * r
+            dhw = dxw = join_gates((dar, daz, dan), out=out)  # dhn = dan; over the gates, now dead
+            dh_prev = dh_prev + dropped(_rz_n(dhw)[0] @ W_hrz + drh_r, p)
+        return StepGrads(dxw, dhw, (dh_prev,))
 
     def param_grads(self, x: Any, dxw: Any, dhw: Any, caches: GRUCache, p: CellParams) -> dict:
         """Parameter gradients from the stacked (T, ...) step caches."""
@@ -110,7 +145,7 @@ class GRUStep:
             xp = namespace(x)
             T, B, H = caches.h_prev.shape
             dhn = xp.reshape(_rz_n(dhw)[1], (T * B, H))
-            rh = xp.reshape(caches.r * caches.h_in, (T * B, H))
+            rh = xp.reshape(caches.rh, (T * B, H))
             dW_hrz, _ = _rz_n(grads["weight_hh"], axis=0)
             grads["weight_hh"] = concat([dW_hrz, dhn.T @ rh], axis=0)
         return grads

@@ -6,14 +6,16 @@ Equations, one step (``phi`` is tanh or relu)::
 
 With recurrent dropout, ``h_prev`` in the product is ``h_prev * mask``.
 Shapes: xw (B, H) is the precomputed ``W_ih x + b_ih + b_hh``; h, h_prev (B, H).
+The step writes its pre-activation over ``xw`` and, given ``out``, ``h`` into
+the time loop's buffer.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ..backend import namespace
-from .common import CellParams, StepGrads, dropped, dtanh, relu, stacked_grads
+from ..backend import namespace, with_out
+from .common import CellParams, StepGrads, dropped, dtanh, relu, stacked_grads, tanh
 
 
 class RNNCache(NamedTuple):
@@ -28,7 +30,7 @@ def _drelu_times(h: Any, dh: Any) -> Any:
 
 
 _NONLINEARITIES = {
-    "tanh": (lambda a: namespace(a).tanh(a), lambda h, dh: dh * dtanh(h)),
+    "tanh": (tanh, lambda h, dh: dh * dtanh(h)),
     "relu": (relu, _drelu_times),
 }
 
@@ -51,16 +53,25 @@ class RNNStep:
         """Both biases add straight onto the pre-activation: the loop folds them into ``xw``."""
         return p.bias_ih + p.bias_hh
 
-    def step_forward(self, xw: Any, state: tuple, p: CellParams) -> tuple[tuple, RNNCache]:
-        """One step: ``(h,)`` and its cache from ``xw`` (B, H) and ``(h_prev,)``."""
+    kept = ()  # no per-step arrays beyond the state
+
+    def step_forward(self, xw: Any, state: tuple, p: CellParams, out: tuple = (None,)) -> tuple[tuple, RNNCache]:
+        """One step: ``(h,)`` and its cache from ``xw`` (B, H) and ``(h_prev,)``; h into ``out`` if given."""
         phi, _ = _NONLINEARITIES[self.nonlinearity]
         (h_prev,) = state
         h_in = dropped(h_prev, p)
-        h = phi(xw + h_in @ p.weight_hh.T)      # b_hh is inside xw
+        xp = with_out(namespace(xw))
+        a = xp.add(xw, h_in @ p.weight_hh.T, out=xw)  # b_hh is inside xw
+        h = phi(a, out=out[0])
         return (h,), RNNCache(h_in, h)
 
-    def step_backward(self, dstate: tuple, cache: RNNCache, p: CellParams) -> StepGrads:
-        """Gradients of one step from ``(dh,)`` (B, H) flowing into its output."""
+    def sequence_cache(self, xw: Any, states: tuple, kept: tuple, p: CellParams) -> RNNCache:
+        """The cache of a whole sequence, as views of the (T+1, B, H) history the loop kept."""
+        (hs,) = states
+        return RNNCache(dropped(hs[:-1, ...], p), hs[1:, ...])
+
+    def step_backward(self, dstate: tuple, cache: RNNCache, p: CellParams, out: Any = None) -> StepGrads:
+        """Gradients of one step from ``(dh,)`` (B, H) flowing into its output (``da`` into ``out`` if given)."""
         _, dphi_times = _NONLINEARITIES[self.nonlinearity]
         (dh,) = dstate
         da = dphi_times(cache.h, dh)             # backprop through phi

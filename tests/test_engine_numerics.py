@@ -1,0 +1,53 @@
+"""The gate nonlinearities' numerics: the sigmoid keeps relative precision in its tails."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import minilstm
+from minilstm.cells.common import dsigmoid, sigmoid
+
+# worst relative error against an exact float64 reference: a few ulp of the dtype
+ULPS = {"float32": 4 * np.finfo(np.float32).eps, "float64": 4 * np.finfo(np.float64).eps}
+
+
+def _exact(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) for each value, in float64 with math.exp (exp(-x) overflows only far beyond 80)."""
+    return np.array([1.0 / (1.0 + math.exp(-float(v))) for v in x])
+
+
+def test_sigmoid_relative_precision_over_both_tails(backend, dtype):
+    host = np.linspace(-80.0, 80.0, 3201).astype(dtype)
+    got = minilstm.to_numpy(sigmoid(backend.asarray(host, dtype))).astype(np.float64)
+    want = _exact(host.astype(np.float64))
+    if dtype == "float32":  # the float32 reference is the exact value rounded to float32
+        want = want.astype(np.float32).astype(np.float64)
+    rel = np.abs(got - want) / want
+    assert rel.max() <= ULPS[dtype], (host[rel.argmax()], got[rel.argmax()], want[rel.argmax()])
+    assert got[0] > 0.0  # sigmoid(-80) = 1.8e-35 is a normal float32, not 0
+
+
+def test_sigmoid_into_out_matches_and_no_warning_for_any_x(backend, dtype):
+    host = np.array([-np.inf, -1e30, -1e4, -710.0, -100.0, -88.0, 0.0, 88.0, 1e4, np.inf], dtype)
+    x = backend.asarray(host, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fresh = minilstm.to_numpy(sigmoid(x))
+        out = backend.asarray(np.zeros_like(host), dtype)
+        same = sigmoid(x, out=out)
+    assert same is out
+    np.testing.assert_array_equal(minilstm.to_numpy(out), fresh)
+    assert np.all(fresh[:6] > 0.0) and np.all(fresh[:6] < 1e-37)  # capped at sigmoid(-88) or below, never 0
+    assert fresh[6] == 0.5 and np.all(fresh[7:] == 1.0)
+
+
+def test_dsigmoid_nonzero_where_torch_is(dtype):
+    torch = pytest.importorskip("torch")
+    host = np.linspace(-80.0, 80.0, 1601).astype(dtype)
+    xt = torch.tensor(host, requires_grad=True)
+    torch.sigmoid(xt).sum().backward()
+    ours = dsigmoid(sigmoid(host))
+    np.testing.assert_array_equal(ours != 0.0, xt.grad.numpy() != 0.0)
+    assert ours[0] > 0.0  # torch gives 1.8e-35 at x = -80 in float32 too
+    np.testing.assert_allclose(ours, xt.grad.numpy(), rtol=ULPS[dtype] * 4, atol=0.0)
