@@ -51,3 +51,30 @@ def test_dsigmoid_nonzero_where_torch_is(dtype):
     np.testing.assert_array_equal(ours != 0.0, xt.grad.numpy() != 0.0)
     assert ours[0] > 0.0  # torch gives 1.8e-35 at x = -80 in float32 too
     np.testing.assert_allclose(ours, xt.grad.numpy(), rtol=ULPS[dtype] * 4, atol=0.0)
+
+
+@pytest.mark.parametrize("H", [1, 2, 3])
+def test_sigmoid_in_place_on_a_gate_block_view(backend, dtype, H):
+    """A gate block is a column view of the fused (B, 4H) array, and the cells take its sigmoid in place.
+    NumPy 2.4's ``negative`` got such a view wrong in float32 (H = 1, rows after the first), so the
+    peephole LSTM of one unit gave each sequence but the first a wrong output."""
+    be = minilstm.get_backend()
+    host = np.random.default_rng(0).standard_normal((5, 4 * H))
+    exact = 1.0 / (1.0 + np.exp(-host[:, H:2 * H]))
+    first = host[:, :H].astype(dtype)
+    fused = be.asarray(host.copy(), dtype)
+    block = fused[:, H:2 * H]
+    sigmoid(block, out=block)
+    assert np.allclose(minilstm.to_numpy(fused)[:, H:2 * H], exact, rtol=1e-6, atol=0)
+    assert np.array_equal(minilstm.to_numpy(fused)[:, :H], first)  # the other blocks untouched
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "PeepholeLSTM", "GRU", "RNN"])
+def test_one_unit_batch_equals_each_sequence_alone(kind, dtype):
+    """The case the property tests found: B = 2, H = 1, float32."""
+    x = np.random.default_rng(1).standard_normal((3, 4, 2))
+    layer = getattr(minilstm, kind)(2, 1, seed=0, dtype=dtype)
+    batch = minilstm.to_numpy(layer(x)[0])
+    for b in range(4):
+        alone = minilstm.to_numpy(layer(x[:, b:b + 1])[0])
+        assert np.allclose(batch[:, b:b + 1], alone, rtol=1e-6, atol=1e-7)

@@ -22,7 +22,9 @@ def sigmoid(x: Any, out: Any = None) -> Any:
     ``sigmoid(-88)`` = 6e-39, a subnormal, not 0, and its gradient flows on.
     """
     xp = with_out(namespace(x))
-    e = xp.negative(x, out=out)
+    # -x as x * -1: NumPy 2.4's negative gives wrong values for a float32 column view written in
+    # place (a gate block of H = 1 inside the fused (B, 4) array: tests/test_engine_numerics.py)
+    e = xp.multiply(x, -1.0, out=out)
     e = xp.minimum(e, _exp_cap(xp, x.dtype), out=e)   # exp(-x) stays finite
     e = xp.exp(e, out=e)
     e = xp.add(e, 1.0, out=e)
