@@ -46,6 +46,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import numpy as np  # noqa: E402  (after the thread settings, which numpy reads on import)
+from speed_measure import cpu_name  # noqa: E402  (benchmarks/, beside this script)
 
 import minilstm  # noqa: E402
 from minilstm import cli, data  # noqa: E402
@@ -202,17 +203,6 @@ def summary(results: list, tasks: list, variants: list) -> list:
     return lines
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def settings_text(tasks: list, quick: bool) -> list:
     lines = []
     for name in tasks:
@@ -231,7 +221,7 @@ def markdown(results: list, args: Any, total: float) -> str:
                    and args.variants == list(VARIANTS))
     return "\n".join([
         "# LSTM variants (a miniature of Greff et al. 2015, \"LSTM: A Search Space Odyssey\")", "",
-        f"Made by `{command}` on {datetime.date.today().isoformat()}: CPU {cpu_model()}, "
+        f"Made by `{command}` on {datetime.date.today().isoformat()}: CPU {cpu_name()}, "
         f"os.cpu_count() = {os.cpu_count()} (shared with other work), numpy {np.__version__}, "
         f"Python {platform.python_version()}, {platform.system()}, "
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; "
