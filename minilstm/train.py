@@ -279,7 +279,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
                 row.update({f"val_{k}": v for k, v in scores.items()})
             row["time"] = time.perf_counter() - t0
             history.append(row)
-            if watch.found:  # the partial epoch is logged, nothing is saved
+            if watch.found:  # the partial epoch is logged, nothing is saved; the model ends in eval mode as always
+                model.eval()
                 raise watch.error()
             monitored = row.get("val_loss", row["train_loss"])
             if sched is not None:

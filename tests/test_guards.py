@@ -34,10 +34,11 @@ def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(sine, tmp_path
     """SGD at lr = 1000 without clipping: the weights reach ~1e20 in epoch 2, then every step's loss
     or gradient is inf or nan. The run stops at the 10th skipped step in a row, naming the first of
     them; model.npz and best.npz hold epoch 1's weights (finite), not the ruined ones."""
-    seen = {}
+    seen, model = {}, _model()
     with np.errstate(all="ignore"), pytest.raises(minilstm.TrainingDiverged) as caught:
-        minilstm.train(_model(), sine[0], val_data=sine[1], optimizer="sgd", lr=1e3, epochs=10, batch_size=16,
+        minilstm.train(model, sine[0], val_data=sine[1], optimizer="sgd", lr=1e3, epochs=10, batch_size=16,
                        progress=False, seed=0, checkpoint_dir=tmp_path, callbacks=[_recorder(seen)])
+    assert not model.training  # eval mode, as after any run
     err = caught.value
     path = os.path.join(tmp_path, "model.npz")
     assert isinstance(err, RuntimeError)
