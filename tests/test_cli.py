@@ -169,7 +169,9 @@ def test_ctrl_c_saves_and_exits_130(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen([sys.executable, "-m", "minilstm", "train", "--epochs", "200", "--out", str(tmp_path),
                              "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=ROOT)
+                            env=env, cwd=ROOT,
+                            # a shell's background job ignores SIGINT, and so would the child: restore it
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     line = ""
     while not line.startswith("epoch   1"):  # training has started
         line = proc.stdout.readline()
