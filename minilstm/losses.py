@@ -63,6 +63,14 @@ def _masked(a: Any, keep: Any) -> Any:
     return a if keep is None else xp.where(keep, a, xp.zeros_like(a))
 
 
+def _time_axis_hint(pred: tuple, target: tuple) -> str:
+    """A hint when the model's output keeps a time axis (B, T, ...) that a per-sequence target (B, ...) lacks."""
+    if len(pred) == len(target) + 1 and pred[:1] == target[:1] and pred[2:] == target[1:]:
+        return (": the model gives an output per time step, the data one per sequence; end the model "
+                "with LastStep() (or MeanOverTime()), or give per-step targets")
+    return ""
+
+
 def mse_loss(pred: Any, target: Any, mask: Any = None) -> tuple[float, Any]:
     """Mean squared error and its gradient.
 
@@ -87,7 +95,8 @@ def mse_loss(pred: Any, target: Any, mask: Any = None) -> tuple[float, Any]:
     target = _float_input("target", target, check_dtype(pred.dtype))
     if tuple(pred.shape) != tuple(target.shape):
         raise ValueError(f"pred and target must have the same shape, "
-                         f"got pred {tuple(pred.shape)} and target {tuple(target.shape)}")
+                         f"got pred {tuple(pred.shape)} and target {tuple(target.shape)}"
+                         + _time_axis_hint(tuple(pred.shape), tuple(target.shape)))
     _, keep, n = _mask(mask, tuple(pred.shape))
     diff = _masked(pred - target, keep)          # e = pred - target, 0 where masked out
     loss = float(xp.sum(diff * diff)) / n
@@ -127,7 +136,8 @@ def softmax_cross_entropy(logits: Any, targets: Any, mask: Any = None) -> tuple[
     host_t = validate.integer_array("targets", targets)
     if logits.ndim == 0 or tuple(logits.shape[:-1]) != tuple(host_t.shape):
         raise ValueError(f"logits must be (..., C) and targets (...), "
-                         f"got logits {tuple(logits.shape)} and targets {tuple(host_t.shape)}")
+                         f"got logits {tuple(logits.shape)} and targets {tuple(host_t.shape)}"
+                         + _time_axis_hint(tuple(logits.shape[:-1]), tuple(host_t.shape)))
     C = logits.shape[-1]
     if C < 2:  # one class: p = 1 whatever the logit, so the loss and its gradient are always 0
         raise ValueError(f"logits must have at least 2 classes in the last axis, got C = {C} (shape "
@@ -242,7 +252,8 @@ def gaussian_nll_loss(mean: Any, target: Any, var: Any, mask: Any = None, *, ful
     var = _float_input("var", var, dtype)
     if tuple(target.shape) != tuple(mean.shape):
         raise ValueError(f"mean and target must have the same shape, "
-                         f"got mean {tuple(mean.shape)} and target {tuple(target.shape)}")
+                         f"got mean {tuple(mean.shape)} and target {tuple(target.shape)}"
+                         + _time_axis_hint(tuple(mean.shape), tuple(target.shape)))
     var_shape, axis = _variance_shape(tuple(mean.shape), tuple(var.shape))
     if bool(xp.any(var < 0)):
         raise ValueError("var must be non-negative (a variance), got negative entries")

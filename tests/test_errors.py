@@ -312,3 +312,13 @@ def test_a_bfloat16_torch_state_dict_loads_cast_to_the_models_dtype():
     layer = minilstm.Linear(2, 3, dtype="float64")
     layer.load_state_dict({k: torch.ones(tuple(v.shape), dtype=torch.bfloat16) for k, v in layer.params.items()})
     assert all(np.all(minilstm.to_numpy(v) == 1.0) for v in layer.params.values())
+
+
+@pytest.mark.parametrize("Y", [np.zeros((8, 2)), np.zeros(8, dtype=np.int64)], ids=["regression", "classes"])
+def test_a_model_without_last_step_on_per_sequence_targets_is_told_to_add_it(Y):
+    """A bare Linear keeps the time axis; the data has one target per sequence: the error says what to add."""
+    X = np.zeros((8, 5, 3))
+    with pytest.raises(ValueError, match=r"got .*\(8, 5, 2\).*end the model with LastStep\(\) \(or MeanOverTime\(\)\)"):
+        minilstm.train(minilstm.Linear(3, 2), (X, Y), epochs=1, progress=False)
+    minilstm.train(minilstm.Sequential(minilstm.Linear(3, 2), minilstm.LastStep()), (X, Y), epochs=1,
+                   progress=False)  # the fix the message names
