@@ -187,9 +187,17 @@ def namespace(*arrays: Any) -> types.ModuleType:
     habit) and never branch on the answer.
     """
     for a in arrays:
-        if hasattr(a, "__array_namespace__"):
-            return a.__array_namespace__()
+        xp = _NAMESPACES.get(type(a))
+        if xp is None and hasattr(a, "__array_namespace__"):
+            xp = _NAMESPACES[type(a)] = a.__array_namespace__()
+        if xp is not None:
+            return xp
     return get_backend().xp
+
+
+# an array type's namespace, asked of its first array and kept (a type's namespace does not change):
+# asking an array costs about 1 us, and the cells ask several times a time step
+_NAMESPACES: dict = {}
 
 
 def concat(arrays: list, axis: int = -1, out: Any = None) -> Any:

@@ -8,7 +8,8 @@ A cell is any object with ``input_bias(p) -> (G*H,)``,
 ``step_backward(dstate, cache, p, out) -> StepGrads``,
 ``sequence_cache(xw, states, kept, p) -> cache``, a tuple ``kept`` of the
 per-step arrays it needs beyond its gates and state, and
-``param_grads(x, dxw, dhw, caches, p) -> dict`` (see :mod:`minilstm.cells`).
+``param_grads(x, dxw, dhw, caches, p) -> dict`` (see :mod:`minilstm.cells`;
+``dhw`` is ``None`` when the steps kept their recurrent gradient in the cache).
 The loop is fast by structure: the input projections of all steps (with every
 bias that adds straight onto a pre-activation) are one matrix product before
 the loop, and the input and weight gradients are stacked matrix products after
@@ -147,7 +148,7 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
     x, steps, mask, dxw = cache  # dxw: the gates' buffer, each step's gradient written over its gates
     T, B, D = x.shape
     arrays = tuple(_is_array(field) for field in steps)
-    dhw = None  # (T, B, G*H) only for a cell whose recurrent gradient differs from dxw (the GRU's)
+    own_dhw = None  # (T, B, G*H) only for a cell that hands back a recurrent gradient unlike dxw
     for t in range(T - 1, -1, -1):
         step = steps._make(f[t, ...] if a else f for f, a in zip(steps, arrays))
         dnew = (dstate[0] + dhs[t, ...],) + tuple(dstate[1:])  # h_t feeds the output too
@@ -161,13 +162,15 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
         g = cell.step_backward(dnew, step, p, out=slot)
         if g.dxw is not slot:
             slot[...] = g.dxw
-        if dhw is None:
-            dhw = dxw if g.dhw is g.dxw else _empty((T,) + tuple(g.dhw.shape), g.dhw)
-        if dhw is not dxw:
-            dhw[t, ...] = g.dhw
+        if g.dhw is not None and g.dhw is not g.dxw:
+            if own_dhw is None:
+                own_dhw = _empty((T,) + tuple(g.dhw.shape), g.dhw)
+            own_dhw[t, ...] = g.dhw
         dstate = g.dstate if mask is None else tuple(a + b for a, b in zip(g.dstate, dpass))
     GH = dxw.shape[-1]
     dx = xp.reshape(xp.reshape(dxw, (T * B, GH)) @ p.weight_ih, (T, B, D))
+    # dhw None: the cell kept its recurrent gradient in its cache (the GRU's dhn, over hn)
+    dhw = own_dhw if own_dhw is not None else (None if g.dhw is None else dxw)
     return dx, dstate, cell.param_grads(x, dxw, dhw, steps, p)
 
 

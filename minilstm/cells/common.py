@@ -37,6 +37,42 @@ def _exp_cap(xp: Any, dtype: Any) -> float:
     return float(math.floor(math.log(xp.finfo(dtype).max)))
 
 
+def gate_activations(a: Any, tanh_block: Any = None) -> Any:
+    """Sigmoid over a fused array of pre-activations, in place, and tanh over ``tanh_block`` (a view of ``a``).
+
+    One exp pass serves every block, the tanh one too, as ``tanh(x) = 2 sigmoid(2x) - 1``: three cheap
+    passes over the block instead of a ``tanh`` of it (1.7x an ``exp`` per element here) and a copy.
+    Measured on an LSTM step's gates (float32, one thread, medians of 400 calls) against a tanh of the g
+    block and a sigmoid of them all: 260 against 296 us at B = 64, H = 256; 185 against 225 us at B = 32,
+    H = 512; at B = 16, H = 64, where each call's own cost dominates, 40 against 35 us.
+    """
+    xp = with_out(namespace(a))
+    if tanh_block is not None:
+        xp.multiply(tanh_block, 2.0, out=tanh_block)
+    sigmoid(a, out=a)
+    if tanh_block is not None:
+        xp.multiply(tanh_block, 2.0, out=tanh_block)
+        xp.subtract(tanh_block, 1.0, out=tanh_block)
+    return a
+
+
+def gate_slopes(y: Any, n: int, tanh_block: int | None = None) -> Any:
+    """The slopes of the activations that made the fused gates ``y`` (..., n*H), from their outputs.
+
+    ``dsigmoid(y) = y * (1 - y)`` for every block but block number ``tanh_block``, which gets
+    ``dtanh(y) = 1 - y*y``, as ``y * (1 - y) + (1 - y)``: three array passes in all, whatever ``n``,
+    instead of two per gate (LSTM, float32, one thread, medians: 64 against 71 us at B = 64, H = 256;
+    13.5 against 28 us at B = 16, H = 64). A new array; ``y`` is left as it is.
+    """
+    q = 1.0 - y
+    s = y * q
+    if tanh_block is not None:
+        H = y.shape[-1] // n
+        block = (..., slice(tanh_block * H, (tanh_block + 1) * H))
+        with_out(namespace(y)).add(s[block], q[block], out=s[block])
+    return s
+
+
 def tanh(x: Any, out: Any = None) -> Any:
     """``tanh(x)``, into ``out`` if given (it may be ``x``)."""
     return with_out(namespace(x)).tanh(x, out=out)
@@ -60,7 +96,7 @@ def relu(x: Any, out: Any = None) -> Any:
 def split_gates(a: Any, n: int) -> tuple:
     """Views of the ``n`` gate blocks of a fused ``(..., n*H)`` array, in order."""
     H = a.shape[-1] // n
-    return tuple(a[..., k * H:(k + 1) * H] for k in range(n))
+    return tuple([a[..., k * H:(k + 1) * H] for k in range(n)])
 
 
 def join_gates(blocks: tuple, out: Any = None) -> Any:
@@ -103,9 +139,11 @@ class StepGrads(NamedTuple):
     dxw : (B, G*H)
         Gradient of the step's input projection ``x @ W_ih.T + b_ih``; the time
         loop turns these into ``dx`` and ``dW_ih`` with one product each.
-    dhw : (B, G*H)
+    dhw : (B, G*H) or None
         Gradient of the recurrent projection (``h @ W_hh.T + b_hh``, per block
-        as the cell defines it); the loop turns these into ``dW_hh``.
+        as the cell defines it); the loop turns these into ``dW_hh``. ``None``
+        when a step given ``out`` kept it in its cache instead (the GRU's
+        ``dhn``, written over ``hn``), where its ``param_grads`` finds it.
     dstate : tuple
         Gradient of the previous state: ``(dh,)`` or ``(dh, dc)``.
     """
@@ -128,9 +166,11 @@ def stacked_grads(x: Any, h_in: Any, dxw: Any, dhw: Any) -> dict:
     xp = namespace(x)
     dxw2 = xp.reshape(dxw, (T * B, GH))
     dhw2 = xp.reshape(dhw, (T * B, GH))
+    bias_ih = xp.sum(dxw2, axis=0)
     return {
         "weight_ih": dxw2.T @ xp.reshape(x, (T * B, D)),
         "weight_hh": dhw2.T @ xp.reshape(h_in, (T * B, H)),
-        "bias_ih": xp.sum(dxw2, axis=0),
-        "bias_hh": xp.sum(dhw2, axis=0),
+        "bias_ih": bias_ih,
+        # the same sum when dhw is dxw (RNN, LSTM): a copy, not a second pass over (T, B, G*H)
+        "bias_hh": xp.asarray(bias_ih, copy=True) if dhw is dxw else xp.sum(dhw2, axis=0),
     }

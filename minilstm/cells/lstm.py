@@ -42,11 +42,11 @@ from .common import (
     CellParams,
     StepGrads,
     dropped,
-    dsigmoid,
     dtanh,
+    gate_activations,
+    gate_slopes,
     join_gates,
     sigmoid,
-    split_gates,
     stacked_grads,
     tanh,
 )
@@ -72,11 +72,8 @@ class LSTMCache(NamedTuple):
     g: Any       # (B, H) candidate cell
     o: Any       # (B, H) output gate, or 1.0 without one
     c: Any       # (B, H) new cell state
-
-    @property
-    def tc(self) -> Any:
-        """``tanh(c)``, recomputed: one tanh costs less than keeping a (T, B, H) array per sequence."""
-        return tanh(self.c)
+    tc: Any      # (B, H) tanh(c) (c itself with output_activation=False)
+    fused: Any   # (B, G*H) the gates present, side by side: i, f, g, o above are views of it
 
 
 class Gates(NamedTuple):
@@ -127,8 +124,8 @@ class LSTMStep:
 
     def split(self, a: Any) -> Gates:
         """Named views of a fused ``(..., G*H)`` array; an absent gate is ``None``."""
-        blocks = split_gates(a, len(self.gates))
-        return Gates(*(None if k is None else blocks[k] for k in self._block))
+        H = a.shape[-1] // len(self.gates)
+        return Gates._make([None if k is None else a[..., k * H:(k + 1) * H] for k in self._block])
 
     @functools.cached_property
     def _block(self) -> tuple:
@@ -139,82 +136,96 @@ class LSTMStep:
         """The inverse of :meth:`split`: the present blocks as one fused array (into ``out`` if given)."""
         return join_gates(tuple(getattr(blocks, k) for k in self.gates), out=out)
 
-    kept = ()  # no per-step arrays beyond the gates and the state
+    @property
+    def kept(self) -> tuple:
+        """Per-step arrays beyond the gates and the state: tanh(c), which forward makes anyway and
+        backward reads twice (recomputing it there cost 5 % of a training step at H = 256)."""
+        return ("tc",) if self.output_activation else ()
 
     def input_bias(self, p: CellParams) -> Any:
         """Both biases add straight onto the pre-activations: the loop folds them into ``xw``."""
         return p.bias_ih + p.bias_hh
 
-    def step_forward(self, xw: Any, state: tuple, p: CellParams, out: tuple = (None, None)
+    def step_forward(self, xw: Any, state: tuple, p: CellParams, out: tuple = (None, None, None)
                      ) -> tuple[tuple, LSTMCache]:
         """One step: ``(h, c)`` and its cache from ``xw`` (B, G*H) and ``(h_prev, c_prev)``.
 
-        The gates are written over ``xw``; ``h`` and ``c`` into ``out``'s arrays when given.
+        The gates are written over ``xw``; ``h``, ``c`` and ``tanh(c)`` into ``out``'s arrays when given.
         """
         xp = with_out(namespace(xw))  # its functions take out= on every backend
         h_prev, c_prev = state
-        h_out, c_out = out
+        h_out, c_out, tc_out = (*out, None, None)[:3]
         h_in = dropped(h_prev, p)
         a = xp.add(xw, h_in @ p.weight_hh.T, out=xw)  # (B, G*H) pre-activations; b_hh is in xw
         pre = self.split(a)
-        if self.peephole:        # each sigmoid gate waits for its c (in _gate)
-            g = xp.tanh(pre.g, out=pre.g) if self.input_activation else pre.g
-        else:                    # every sigmoid gate in one pass over the fused array (its g block too, so
-            g = xp.tanh(pre.g) if self.input_activation else pre.g * 1.0  # g is taken first and put back):
-            sigmoid(a, out=a)    # 2 to 4 numpy calls fewer per step than a pass per gate
-            pre.g[...] = g
-            g = pre.g
-        f = self._gate(pre.f, p.peep_f, c_prev)
-        i = 1.0 - f if self.coupled else self._gate(pre.i, p.peep_i, c_prev)
+        for k in self.peepholes:                     # i and f see c_prev (o sees c, below)
+            if k != "o":
+                gate = getattr(pre, k)
+                xp.add(gate, getattr(p, f"peep_{k}") * c_prev, out=gate)
+        g_linear = None if self.input_activation else pre.g * 1.0  # NIAF: g = a_g, kept through the pass
+        # every gate in one pass over the fused array, but o when it waits for c (its peephole)
+        now = a[..., :-c_prev.shape[-1]] if "o" in self.peepholes else a
+        gate_activations(now, tanh_block=pre.g if self.input_activation else None)
+        if g_linear is not None:
+            pre.g[...] = g_linear
+        f = 1.0 if pre.f is None else pre.f
+        i = 1.0 - f if self.coupled else (1.0 if pre.i is None else pre.i)
+        g = pre.g
         c = xp.add(f * c_prev, i * g, out=c_out)
-        o = self._gate(pre.o, p.peep_o, c)
-        h = xp.multiply(o, xp.tanh(c) if self.output_activation else c, out=h_out)
-        return (h, c), LSTMCache(h_in, c_prev, i, f, g, o, c)
-
-    def _gate(self, a: Any, peep: Any, c: Any) -> Any:
-        """A sigmoid gate over its pre-activation ``a``: ``sigmoid(a + peep * c)`` with a peephole
-        (without, the fused pass already made it); 1 when the gate is absent."""
-        if a is None:
-            return 1.0
-        if peep is None:
-            return a
-        return sigmoid(with_out(namespace(a)).add(a, peep * c, out=a), out=a)
+        if "o" in self.peepholes:
+            sigmoid(xp.add(pre.o, p.peep_o * c, out=pre.o), out=pre.o)
+        o = 1.0 if pre.o is None else pre.o
+        tc = tanh(c, out=tc_out) if self.output_activation else c
+        h = xp.multiply(o, tc, out=h_out)
+        return (h, c), LSTMCache(h_in, c_prev, i, f, g, o, c, tc, a)
 
     def sequence_cache(self, xw: Any, states: tuple, kept: tuple, p: CellParams) -> LSTMCache:
         """The cache of a whole sequence, as views: gates (T, B, H) from ``xw`` (T, B, G*H), states from
-        the (T+1, B, H) histories the loop kept (row t is the state before step t)."""
+        the (T+1, B, H) histories the loop kept (row t is the state before step t), tanh(c) from its
+        kept buffer."""
         hs, cs = states
         gates = self.split(xw)
         f = 1.0 if gates.f is None else gates.f
         i = 1.0 - f if self.coupled else (1.0 if gates.i is None else gates.i)
         o = 1.0 if gates.o is None else gates.o
-        return LSTMCache(dropped(hs[:-1, ...], p), cs[:-1, ...], i, f, gates.g, o, cs[1:, ...])
+        tc = kept[0] if self.output_activation else cs[1:, ...]
+        return LSTMCache(dropped(hs[:-1, ...], p), cs[:-1, ...], i, f, gates.g, o, cs[1:, ...], tc, xw)
 
     def step_backward(self, dstate: tuple, cache: LSTMCache, p: CellParams, out: Any = None) -> StepGrads:
         """Gradients of one step from ``(dh, dc)`` (B, H) flowing into its outputs.
 
-        ``da`` is written into ``out`` when given (the loop hands the step's gates' own buffer).
+        ``dy`` is the gradient at each gate's output, ``slope`` its activation's slope, and
+        ``da = slope * dy`` the pre-activations' gradient, all gates in one pass. ``da`` is written
+        into ``out`` when given (the loop hands the step's gates' own buffer, dead by then).
         """
+        xp = with_out(namespace(cache.fused))
         dh, dc = dstate
-        i, f, g, o = cache.i, cache.f, cache.g, cache.o
-        tc = cache.tc if self.output_activation else cache.c
-        dao = dh * tc * dsigmoid(o) if self.output_gate else None  # h = o * tanh(c), through sigmoid
-        dc = dc + dh * o * (dtanh(tc) if self.output_activation else 1.0)  # c's two paths meet here
-        if "o" in self.peepholes:
-            dc = dc + dao * p.peep_o             # o saw c through p_o
-        di = dc * g                              # c = f * c_prev + i * g
-        df = dc * cache.c_prev
-        if self.coupled:
-            df = df - di                         # i = 1 - f: f also acts through i
-        dai = di * dsigmoid(i) if "i" in self.gates else None
-        daf = df * dsigmoid(f) if self.forget_gate else None
-        dag = dc * i * (dtanh(g) if self.input_activation else 1.0)
-        dc_prev = dc * f                         # the gradient highway
-        if "i" in self.peepholes:
-            dc_prev = dc_prev + dai * p.peep_i
-        if "f" in self.peepholes:
-            dc_prev = dc_prev + daf * p.peep_f
-        da = self.join(Gates(dai, daf, dag, dao), out=out)  # over the gates: read above for the last time
+        i, f, g, o, tc = cache.i, cache.f, cache.g, cache.o, cache.tc
+        slopes = gate_slopes(cache.fused, len(self.gates), self._block[2] if self.input_activation else None)
+        slope, dy_fused = self.split(slopes), xp.empty_like(slopes)
+        if not self.input_activation:
+            slope.g[...] = 1.0                   # g = a_g
+        dy = self.split(dy_fused)
+        dh_o = dh * o                            # h = o * tanh(c): c's two paths meet here
+        dc = dc + (dh_o * dtanh(tc) if self.output_activation else dh_o)
+        if dy.o is not None:
+            xp.multiply(dh, tc, out=dy.o)
+            if "o" in self.peepholes:
+                dc = dc + dy.o * slope.o * p.peep_o  # o saw c through p_o
+        xp.multiply(dc, i, out=dy.g)             # c = f * c_prev + i * g
+        if dy.i is not None:
+            xp.multiply(dc, g, out=dy.i)
+        if dy.f is not None:
+            xp.multiply(dc, cache.c_prev, out=dy.f)
+            if self.coupled:
+                xp.subtract(dy.f, dc * g, out=dy.f)  # i = 1 - f: f also acts through i
+        dc_prev = dc * f                         # the gradient highway (f is read here for the last time)
+        da = xp.multiply(slopes, dy_fused, out=out)  # back through every gate's activation at once
+        if self.peepholes:
+            da_gate = self.split(da)
+            for k in self.peepholes:             # i and f saw c_prev
+                if k != "o":
+                    dc_prev = dc_prev + getattr(da_gate, k) * getattr(p, f"peep_{k}")
         dh_prev = dropped(da @ p.weight_hh, p)   # a = ... + W_hh h_prev
         return StepGrads(da, da, (dh_prev, dc_prev))
 
