@@ -97,8 +97,8 @@ def forward(cell: Any, x: Any, state: tuple, p: CellParams, mask: Any = None, ke
         if t % chunk == 0:
             work = None  # the last chunk's buffer goes before the next is made
             work = _project(x[t:min(t + chunk, T), ...], p.weight_ih, bias)  # (chunk, B, G*H)
-        prev = tuple(s[t % n, ...] for s, n in zip(states, rows))
-        out = tuple(s[(t + 1) % n, ...] for s, n in zip(states, rows)) + tuple(k[t % k.shape[0], ...] for k in kept)
+        prev = tuple([s[t % n, ...] for s, n in zip(states, rows)])  # (list comprehensions: the fastest here)
+        out = tuple([s[(t + 1) % n, ...] for s, n in zip(states, rows)] + [k[t % k.shape[0], ...] for k in kept])
         cell.step_forward(work[t % chunk, ...], prev, p_step, out=out)  # gates over xw, state into out
         if mask is not None:  # padded steps keep the previous state
             m = mask[t, ...] > 0
@@ -150,7 +150,7 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
     arrays = tuple(_is_array(field) for field in steps)
     own_dhw = None  # (T, B, G*H) only for a cell that hands back a recurrent gradient unlike dxw
     for t in range(T - 1, -1, -1):
-        step = steps._make(f[t, ...] if a else f for f, a in zip(steps, arrays))
+        step = steps._make([f[t, ...] if a else f for f, a in zip(steps, arrays)])
         dnew = (dstate[0] + dhs[t, ...],) + tuple(dstate[1:])  # h_t feeds the output too
         if mask is not None:  # only real steps reach the cell; padding passes the state on
             m = mask[t, ...] > 0

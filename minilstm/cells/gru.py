@@ -28,8 +28,7 @@ from .common import (
     CellParams,
     StepGrads,
     dropped,
-    dsigmoid,
-    dtanh,
+    gate_slopes,
     join_gates,
     sigmoid,
     split_gates,
@@ -45,6 +44,7 @@ class GRUCache(NamedTuple):
     n: Any       # (B, H) candidate
     hn: Any      # (B, H) W_hn h_in + b_hn (reset_after) or W_hn (r * h_in) + b_hn
     rh: Any = None  # (B, H) r * h_in, the n block's product input (reset_after=False; r is gone after backward)
+    fused: Any = None  # (B, 3H) r, z, n side by side (r, z, n above are views of it)
 
 
 def _rz_n(a: Any, axis: int = -1) -> tuple:
@@ -102,14 +102,15 @@ class GRUStep:
             hn = xp.add(rh @ W_hn.T, b_hn, out=hn_out)
             n = tanh(xp.add(xn, hn, out=xn), out=xn)
         h = xp.add((1.0 - z) * n, z * h_prev, out=h_out)
-        return (h,), GRUCache(h_prev, h_in, r, z, n, hn, rh)
+        return (h,), GRUCache(h_prev, h_in, r, z, n, hn, rh, xw)
 
     def sequence_cache(self, xw: Any, states: tuple, kept: tuple, p: CellParams) -> GRUCache:
         """The cache of a whole sequence, as views: r, z, n (T, B, H) from ``xw`` (T, B, 3H), ``h_prev``
         from the (T+1, B, H) history the loop kept, ``hn`` from its kept buffer."""
         (hs,) = states
         r, z, n = split_gates(xw, 3)
-        return GRUCache(hs[:-1, ...], dropped(hs[:-1, ...], p), r, z, n, *kept)
+        hn, rh = (*kept, None)[:2]
+        return GRUCache(hs[:-1, ...], dropped(hs[:-1, ...], p), r, z, n, hn, rh, xw)
 
     def step_backward(self, dstate: tuple, cache: GRUCache, p: CellParams, out: Any = None) -> StepGrads:
         """Gradients of one step from ``(dh,)`` (B, H) flowing into its output.
@@ -121,11 +122,13 @@ class GRUStep:
         xp = with_out(namespace(dh))
         h_prev, r, z, n = cache.h_prev, cache.r, cache.z, cache.n
         W_hrz, W_hn = _rz_n(p.weight_hh, axis=0)
-        dan = dh * (1.0 - z) * dtanh(n)          # h = (1 - z) * n + z * h_prev, through tanh
-        daz = dh * (h_prev - n) * dsigmoid(z)
+        # dsigmoid(r), dsigmoid(z), dtanh(n), from the gates' outputs, in one pass over the three
+        slope_r, slope_z, slope_n = split_gates(gate_slopes(cache.fused, 3, tanh_block=2), 3)
+        dan = dh * (1.0 - z) * slope_n           # h = (1 - z) * n + z * h_prev, through tanh
+        daz = dh * (h_prev - n) * slope_z
         dh_prev = dh * z
         if self.reset_after:
-            dar = dan * cache.hn * dsigmoid(r)   # n = tanh(xn + r * hn)
+            dar = dan * cache.hn * slope_r       # n = tanh(xn + r * hn)
             # in the loop (out given), dhn goes over hn, read just above for the last time: param_grads
             # finds it there, and no (T, B, 3H) buffer of dhw is kept (training peak 1.5 -> 1.1x the cache)
             dhn = xp.multiply(dan, r, out=None if out is None else cache.hn)
@@ -136,7 +139,7 @@ class GRUStep:
                 dhw = None                       # kept in the cache instead
         else:
             drh = dan @ W_hn                     # n = tanh(xn + W_hn (r * h_in) + b_hn)
-            dar = drh * cache.h_in * dsigmoid(r)
+            dar = drh * cache.h_in * slope_r
             drh_r = drh * r
             dhw = dxw = join_gates((dar, daz, dan), out=out)  # dhn = dan; over the gates, now dead
             dh_prev = dh_prev + dropped(_rz_n(dhw)[0] @ W_hrz + drh_r, p)
