@@ -101,7 +101,7 @@ class GRUStep:
             rh = xp.multiply(r, h_in, out=rh_out)
             hn = xp.add(rh @ W_hn.T, b_hn, out=hn_out)
             n = tanh(xp.add(xn, hn, out=xn), out=xn)
-        h = xp.add((1.0 - z) * n, z * h_prev, out=h_out)
+        h = xp.add(n, z * (h_prev - n), out=h_out)  # (1 - z) * n + z * h_prev, with one product less
         return (h,), GRUCache(h_prev, h_in, r, z, n, hn, rh, xw)
 
     def sequence_cache(self, xw: Any, states: tuple, kept: tuple, p: CellParams) -> GRUCache:
