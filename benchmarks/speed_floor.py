@@ -3,48 +3,54 @@
 ``benchmarks/speed.py`` times these beside minilstm and PyTorch. Each function computes what
 ``minilstm.LSTM(D, H)`` / ``minilstm.GRU(D, H)`` (reset_after, PyTorch's) computes for one layer with a
 zero initial state: the output sequence and, for training, ``dx`` and every parameter gradient from the
-upstream gradient of each step's h (PyTorch's gate order and keys). They are straight-line NumPy with
-every trick a loop of NumPy calls allows and no layer, loop protocol or cache object, so what they take
-is the best a loop of NumPy calls does on the machine: minilstm's time over theirs is what its
-structure costs; theirs over PyTorch's is what NumPy itself costs.
+upstream gradient of each step's h (PyTorch's shapes and gate order). They are straight-line NumPy with
+the tricks below and no layer, loop protocol or cache object, so what they take is about the best a
+loop of NumPy calls does on the machine: minilstm's time over theirs is what its structure costs;
+theirs over PyTorch's is what NumPy itself costs.
 
-The tricks (each measured to help here, or to cost nothing):
+The tricks, each measured here (2-core AVX2 machine, OpenBLAS Haswell kernel, one thread):
 
-- buffers and per-step views made once per shape (the ``*_floor`` builders); no allocation in the loops;
-- the input projection of every step as one GEMM before the loop, the biases inside it (a column of
-  ones beside x; the GRU's ``b_hh`` likewise beside h, so ``W_hn h + b_hn`` comes out of the product);
-  the weight and bias gradients as GEMMs over all steps after the backward loop, ``dx`` as one GEMM;
+- buffers and every per-step view made once per shape (the ``*_floor`` builders); no allocation in the
+  loops, every ufunc writes with ``out=``;
+- **gate-major** arrays ``(G, T, B, H)``: each gate's block of a step is one contiguous (B, H) piece
+  and each gate's whole sequence one contiguous (T B, H) matrix. NumPy's elementwise passes run 1.5 to
+  3 times slower over a strided (B, 3H) slice of a (B, 4H) row than over contiguous memory, so this
+  took the LSTM step's all-steps passes from 6.8 to 1.9 ms at T 200, B 16, H 64, and the whole step
+  from 42 to 36 ms; the products become stacks of G GEMMs (``matmul`` over (G, ., H) weights), within
+  10 % of one (B, G H) product here;
+- the input projection of every step as one (stacked) GEMM before the loop, the biases inside it (a
+  column of ones beside x; the GRU's ``b_hh`` likewise beside h, so ``W_hn h + b_hn`` comes out of its
+  product and ``db_hh`` out of ``dW_hh``'s); weight and bias gradients as GEMMs over all steps after
+  the backward loop;
 - gates reordered inside (LSTM ``o, i, f, g``; the GRU's input side ``n, r, z``) so that the sigmoid
-  gates are one contiguous block: one sigmoid pass over them, as ``1 / (1 + exp(-a))`` with the minus
-  folded into the weights (float32 ``exp`` measures 2.9 ns an element here, ``tanh`` 4.5: a tanh as
-  ``2 sigmoid(2a) - 1`` needs two more passes than it saves, so the candidate gates use ``tanh``);
-- the LSTM's ``i g + f c_prev`` as one product of ``[i f]`` with ``[g c_prev]`` (c is written into the
-  next step's gate row) and one add; tanh(c) kept from the forward;
-- the backward's per-step factors (gate slopes from the outputs, times what multiplies them) computed
-  for all steps at once after the forward, so each backward step is the upstream gradient times a
-  stacked (B, k, H) factor in one broadcast product, plus the recurrent product.
+  gates are one block: one sigmoid pass over them, as ``1 / (1 + exp(-a))`` with the minus folded into
+  the weights. Float32 ``exp`` costs 2.9 ns an element here and ``tanh`` 4.5, but ``tanh`` as
+  ``2 sigmoid(2a) - 1`` needs two more passes than it saves, so candidates and tanh(c) use ``tanh``;
+- the LSTM's ``i g + f c_prev`` as one product of ``[i f]`` with ``[g c_prev]`` (c is written as the next
+  step's ``c_prev`` block) and one add; tanh(c) kept from the forward;
+- the backward's factors (gate slopes from the saved outputs, times what multiplies them) for all steps
+  at once after the forward, so a backward step is the upstream gradient times a stacked factor in one
+  broadcast product, plus the recurrent products.
 
-The returned arrays are views of the builder's buffers, overwritten by the next call.
+What did not pay: the input projection folded into each step's product (``[x h 1]`` against all the
+weights, which saves the projection and one add a step) measured the same, within noise. The returned
+arrays are views of the builder's buffers, overwritten by the next call.
 """
 from __future__ import annotations
 
 import numpy as np
 
-
-def _rows(blocks: tuple, H: int) -> np.ndarray:
-    """Row indices that put PyTorch's gate blocks (numbered in its order) into ``blocks``' order."""
-    return np.concatenate([np.arange(k * H, (k + 1) * H) for k in blocks])
+LSTM_ORDER = [3, 0, 1, 2]   # PyTorch's i, f, g, o -> o, i, f, g: the sigmoid gates first, g beside c
+LSTM_BACK = [1, 2, 3, 0]    # and back
+GRU_IH_ORDER = [2, 0, 1]    # r, z, n -> n, r, z on the input side: [da_n da_r da_z da_n*r] side by side
+GRU_IH_BACK = [1, 2, 0]
 
 
 def _with_ones(shape: tuple, dtype) -> np.ndarray:
-    """A buffer whose last column is ones (the bias's input), the rest to be written."""
-    a = np.empty(shape, dtype)
+    """A zero buffer whose last column is ones (the bias's input)."""
+    a = np.zeros(shape, dtype)
     a[..., -1] = 1.0
     return a
-
-
-LSTM_ORDER = (3, 0, 1, 2)   # PyTorch's i, f, g, o -> o, i, f, g: the sigmoid gates first, g last
-GRU_IH_ORDER = (2, 0, 1)    # r, z, n -> n, r, z on the input side: [da_n da_r da_z da_n*r] share a buffer
 
 
 def lstm_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
@@ -53,80 +59,78 @@ def lstm_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
     Returns a function of x (T, B, D), dout (T, B, H) and the parameters (PyTorch's shapes and gate
     order) that returns ``(out, dx, dW_ih, dW_hh, db_ih, db_hh)``, out (T, B, H) the hidden states.
     """
-    rows = _rows(LSTM_ORDER, H)
-    back = np.argsort(rows)
-    sign = np.r_[-np.ones(3 * H), np.ones(H)].astype(dtype)  # sigmoid gates get -a: exp(-a) in one pass
-    X1 = _with_ones((T * B, D + 1), dtype)                  # [x 1]: the projection adds the biases
-    WihT, Wih = np.empty((D + 1, 4 * H), dtype), np.empty((4 * H, D), dtype)
-    WhhT, Whh = np.empty((H, 4 * H), dtype), np.empty((4 * H, H), dtype)
-    XW = np.empty((T, B, 4 * H), dtype)
-    A = np.zeros((T + 1, B, 5 * H), dtype)       # per step [o i f g c_prev]; c_0 = 0, c_t in row t's c_prev
-    Hs = np.zeros((T + 1, B, H), dtype)           # h_0 = 0, then every step's h
-    TC = np.empty((T, B, H), dtype)               # tanh(c)
-    rec, prod = np.empty((B, 4 * H), dtype), np.empty((B, 2 * H), dtype)
-    S = np.empty((T, B, 3 * H), dtype)            # slopes of o, i, f
-    UV = np.empty((T, B, 2, H), dtype)            # [o (1 - tanh(c)^2), tanh(c) o']: dh's factors
-    Q = np.empty((T, B, 3, H), dtype)             # [g i', c_prev f', i (1 - g^2)]: dc's factors
-    DA = np.empty((T, B, 5, H), dtype)            # per step [dc from dh, da_o, da_i, da_f, da_g]
-    DAg = DA.reshape(T * B, 5 * H)[:, H:]         # (TB, 4H): the gate gradients, for the GEMMs
+    sign = np.array([-1, -1, -1, 1], dtype)[:, None, None]   # o, i, f get -a: exp(-a) in one pass
+    X1 = _with_ones((T * B, D + 1), dtype)                     # [x 1]: the projection adds the biases
+    Wih, WihT = np.empty((4, H, D), dtype), np.empty((4, D + 1, H), dtype)
+    Whh, WhhT = np.empty((4, H, H), dtype), np.empty((4, H, H), dtype)
+    XW = np.empty((4, T, B, H), dtype)
+    A = np.zeros((5, T + 1, B, H), dtype)   # o, i, f, g, c_prev of every step; c_0 = 0
+    Hs = np.zeros((T + 1, B, H), dtype)      # h_0 = 0, then every step's h
+    TC = np.empty((T, B, H), dtype)          # tanh(c)
+    rec, prod = np.empty((4, B, H), dtype), np.empty((2, B, H), dtype)
+    S = np.empty((3, T, B, H), dtype)        # slopes of o, i, f
+    UV = np.empty((2, T, B, H), dtype)       # dh's factors: o (1 - tanh(c)^2) into dc, tanh(c) o' into da_o
+    Q = np.empty((3, T, B, H), dtype)        # dc's factors: g i', c_prev f', i (1 - g^2) into da_i, da_f, da_g
+    DA = np.empty((5, T, B, H), dtype)       # dc from dh, da_o, da_i, da_f, da_g
+    DAg = DA[1:].reshape(4, T * B, H)
     dh, dh_rec, dc = np.empty((B, H), dtype), np.empty((B, H), dtype), np.empty((B, H), dtype)
-    dWaug, dWhh = np.empty((4 * H, D + 1), dtype), np.empty((4 * H, H), dtype)
-    dx = np.empty((T * B, D), dtype)
+    dWaug, dWhh = np.empty((4, H, D + 1), dtype), np.empty((4, H, H), dtype)
+    dx4, dx = np.empty((4, T * B, D), dtype), np.empty((T * B, D), dtype)
     dW_ih, dW_hh = np.empty((4 * H, D), dtype), np.empty((4 * H, H), dtype)
     db_ih, db_hh = np.empty(4 * H, dtype), np.empty(4 * H, dtype)
-    fwd = [(Hs[t], XW[t], A[t, :, :4 * H], A[t, :, :3 * H], A[t, :, 3 * H:4 * H], A[t, :, H:3 * H],
-            A[t, :, 3 * H:], A[t + 1, :, 4 * H:], TC[t], A[t, :, :H], Hs[t + 1]) for t in range(T)]
-    bwd = [(UV[t], DA[t, :, :2], DA[t, :, 0], Q[t], DA[t, :, 2:], A[t, :, 2 * H:3 * H], DAg[t * B:(t + 1) * B])
-           for t in reversed(range(T))]
-    o_all, i_all, g_all = A[:T, :, :H], A[:T, :, H:2 * H], A[:T, :, 3 * H:4 * H]   # (T, B, H) each
-    dh3, dc3 = dh[:, None, :], dc[:, None, :]
+    fwd = [(Hs[t], XW[:, t], A[:4, t], A[:3, t], A[3, t], A[1:3, t], A[3:, t], A[4, t + 1], TC[t], A[0, t],
+            Hs[t + 1]) for t in range(T)]
+    bwd = [(UV[:, t], DA[:2, t], DA[0, t], Q[:, t], DA[2:, t], A[2, t], DA[1:, t]) for t in reversed(range(T))]
 
     def step(x, dout, W_ih, W_hh, b_ih, b_hh):
-        np.take(W_ih, rows, axis=0, out=Wih)
-        np.take(W_hh, rows, axis=0, out=Whh)
-        np.multiply(Wih.T, sign, out=WihT[:D])
-        np.multiply(np.take(b_ih + b_hh, rows), sign, out=WihT[D])
-        np.multiply(Whh.T, sign, out=WhhT)
+        np.take(W_ih.reshape(4, H, D), LSTM_ORDER, axis=0, out=Wih)
+        np.take(W_hh.reshape(4, H, H), LSTM_ORDER, axis=0, out=Whh)
+        np.multiply(Wih.transpose(0, 2, 1), sign, out=WihT[:, :D])
+        np.multiply((b_ih + b_hh).reshape(4, 1, H)[LSTM_ORDER], sign, out=WihT[:, D:])
+        np.multiply(Whh.transpose(0, 2, 1), sign, out=WhhT)
         np.copyto(X1[:, :D], x.reshape(T * B, D))
-        np.matmul(X1, WihT, out=XW.reshape(T * B, 4 * H))    # every step's W_ih x + b, at once
-        with np.errstate(over="ignore"):                      # exp(-a) = inf is sigmoid 0, as it should be
+        np.matmul(X1, WihT, out=XW.reshape(4, T * B, H))       # every step's W_ih x + b, gate by gate
+        with np.errstate(over="ignore"):                         # exp(-a) = inf is sigmoid 0, as it should be
             for h_prev, xw, a, sig, g, i_f, g_c, c, tc, o, h in fwd:
                 np.matmul(h_prev, WhhT, out=rec)
                 np.add(xw, rec, out=a)
-                np.exp(sig, out=sig)                          # o, i, f = 1 / (1 + exp(-a))
+                np.exp(sig, out=sig)                             # o, i, f = 1 / (1 + exp(-a))
                 np.add(sig, 1.0, out=sig)
                 np.divide(1.0, sig, out=sig)
-                np.tanh(g, out=g)                             # g = tanh(a)
-                np.multiply(i_f, g_c, out=prod)               # [i g, f c_prev]
-                np.add(prod[:, :H], prod[:, H:], out=c)       # c = i g + f c_prev
+                np.tanh(g, out=g)                                # g = tanh(a)
+                np.multiply(i_f, g_c, out=prod)                  # [i g, f c_prev]
+                np.add(prod[0], prod[1], out=c)                  # c = i g + f c_prev
                 np.tanh(c, out=tc)
-                np.multiply(o, tc, out=h)                     # h = o tanh(c)
-        # the backward's factors, every step at once: slopes from the saved outputs
-        np.subtract(1.0, A[:T, :, :3 * H], out=S)
-        np.multiply(S, A[:T, :, :3 * H], out=S)               # s (1 - s) for o, i, f
-        np.multiply(TC, TC, out=UV[:, :, 0])
-        np.subtract(1.0, UV[:, :, 0], out=UV[:, :, 0])
-        np.multiply(UV[:, :, 0], o_all, out=UV[:, :, 0])          # dc += dh o (1 - tanh(c)^2)
-        np.multiply(TC, S[..., :H], out=UV[:, :, 1])          # da_o = dh tanh(c) o'
-        np.multiply(S[..., H:].reshape(T, B, 2, H), A[:T, :, 3 * H:].reshape(T, B, 2, H), out=Q[:, :, :2])
-        np.multiply(g_all, g_all, out=Q[:, :, 2])             # da_i = dc g i', da_f = dc c_prev f'
-        np.subtract(1.0, Q[:, :, 2], out=Q[:, :, 2])
-        np.multiply(Q[:, :, 2], i_all, out=Q[:, :, 2])            # da_g = dc i (1 - g^2)
+                np.multiply(o, tc, out=h)                        # h = o tanh(c)
+        # the backward's factors, every step at once, from the saved outputs
+        o_all, i_all, g_all, c_prev_all = A[0, :T], A[1, :T], A[3, :T], A[3:, :T]
+        np.subtract(1.0, A[:3, :T], out=S)
+        np.multiply(S, A[:3, :T], out=S)                         # s (1 - s) for o, i, f
+        np.multiply(TC, TC, out=UV[0])
+        np.subtract(1.0, UV[0], out=UV[0])
+        np.multiply(UV[0], o_all, out=UV[0])                     # dc += dh o (1 - tanh(c)^2)
+        np.multiply(TC, S[0], out=UV[1])                         # da_o = dh tanh(c) o'
+        np.multiply(S[1:], c_prev_all, out=Q[:2])                # da_i = dc g i', da_f = dc c_prev f'
+        np.multiply(g_all, g_all, out=Q[2])
+        np.subtract(1.0, Q[2], out=Q[2])
+        np.multiply(Q[2], i_all, out=Q[2])                       # da_g = dc i (1 - g^2)
         dh_rec.fill(0.0)
         dc.fill(0.0)
         for (uv, dcz_dao, dcz, q, d_ifg, f, da), d in zip(bwd, dout[::-1]):
             np.add(d, dh_rec, out=dh)
-            np.multiply(dh3, uv, out=dcz_dao)
+            np.multiply(dh, uv, out=dcz_dao)
             np.add(dc, dcz, out=dc)
-            np.multiply(dc3, q, out=d_ifg)
-            np.multiply(dc, f, out=dc)                        # dc_prev = dc f
-            np.matmul(da, Whh, out=dh_rec)                    # dh_prev = da W_hh
-        np.matmul(DAg.T, X1, out=dWaug)                       # [dW_ih db]
-        np.matmul(DAg.T, Hs[:T].reshape(T * B, H), out=dWhh)
-        np.matmul(DAg, Wih, out=dx)
-        np.take(dWaug[:, :D], back, axis=0, out=dW_ih)
-        np.take(dWaug[:, D], back, out=db_ih)
-        np.take(dWhh, back, axis=0, out=dW_hh)
+            np.multiply(dc, q, out=d_ifg)
+            np.multiply(dc, f, out=dc)                           # dc_prev = dc f
+            np.matmul(da, Whh, out=rec)
+            np.sum(rec, axis=0, out=dh_rec)                      # dh_prev = sum over gates of da W_hh
+        np.matmul(DAg.transpose(0, 2, 1), X1, out=dWaug)         # [dW_ih db] per gate
+        np.matmul(DAg.transpose(0, 2, 1), Hs[:T].reshape(T * B, H), out=dWhh)
+        np.matmul(DAg, Wih, out=dx4)
+        np.sum(dx4, axis=0, out=dx)
+        np.take(dWaug[:, :, :D], LSTM_BACK, axis=0, out=dW_ih.reshape(4, H, D))
+        np.take(dWaug[:, :, D], LSTM_BACK, axis=0, out=db_ih.reshape(4, H))
+        np.take(dWhh, LSTM_BACK, axis=0, out=dW_hh.reshape(4, H, H))
         np.copyto(db_hh, db_ih)
         return Hs[1:], dx.reshape(T, B, D), dW_ih, dW_hh, db_ih, db_hh
     return step
@@ -134,25 +138,22 @@ def lstm_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
 
 def lstm_infer_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
     """The LSTM's inference for one shape: ``forward(x, W_ih, W_hh, b_ih, b_hh)`` returns out (T, B, H)."""
-    rows = _rows(LSTM_ORDER, H)
-    sign = np.r_[-np.ones(3 * H), np.ones(H)].astype(dtype)
+    sign = np.array([-1, -1, -1, 1], dtype)[:, None, None]
     X1 = _with_ones((T * B, D + 1), dtype)
-    WihT, WhhT = np.empty((D + 1, 4 * H), dtype), np.empty((H, 4 * H), dtype)
-    XW = np.empty((T, B, 4 * H), dtype)
-    A = np.empty((B, 5 * H), dtype)               # [o i f g c]: c overwrites c_prev once [i f] [g c_prev] is taken
+    WihT, WhhT = np.empty((4, D + 1, H), dtype), np.empty((4, H, H), dtype)
+    XW = np.empty((4, T, B, H), dtype)
+    A = np.empty((5, B, H), dtype)           # o, i, f, g, c: c overwrites c_prev once [i f] [g c_prev] is taken
     out, h0 = np.empty((T, B, H), dtype), np.zeros((B, H), dtype)
-    rec, prod, tc = np.empty((B, 4 * H), dtype), np.empty((B, 2 * H), dtype), np.empty((B, H), dtype)
-    a, sig, g, i_f, g_c, c, o = A[:, :4 * H], A[:, :3 * H], A[:, 3 * H:4 * H], A[:, H:3 * H], A[:, 3 * H:], \
-        A[:, 4 * H:], A[:, :H]
-    prod_i, prod_f = prod[:, :H], prod[:, H:]
-    fwd = list(zip([h0, *out[:-1]], XW, out))
+    rec, prod, tc = np.empty((4, B, H), dtype), np.empty((2, B, H), dtype), np.empty((B, H), dtype)
+    a, sig, g, i_f, g_c, c, o = A[:4], A[:3], A[3], A[1:3], A[3:], A[4], A[0]
+    fwd = [(h_prev, XW[:, t], out[t]) for t, h_prev in enumerate([h0, *out[:-1]])]
 
     def forward(x, W_ih, W_hh, b_ih, b_hh):
-        np.multiply(np.take(W_ih, rows, axis=0).T, sign, out=WihT[:D])
-        np.multiply(np.take(b_ih + b_hh, rows), sign, out=WihT[D])
-        np.multiply(np.take(W_hh, rows, axis=0).T, sign, out=WhhT)
+        np.multiply(W_ih.reshape(4, H, D)[LSTM_ORDER].transpose(0, 2, 1), sign, out=WihT[:, :D])
+        np.multiply((b_ih + b_hh).reshape(4, 1, H)[LSTM_ORDER], sign, out=WihT[:, D:])
+        np.multiply(W_hh.reshape(4, H, H)[LSTM_ORDER].transpose(0, 2, 1), sign, out=WhhT)
         np.copyto(X1[:, :D], x.reshape(T * B, D))
-        np.matmul(X1, WihT, out=XW.reshape(T * B, 4 * H))
+        np.matmul(X1, WihT, out=XW.reshape(4, T * B, H))
         c.fill(0.0)
         with np.errstate(over="ignore"):
             for h_prev, xw, h in fwd:
@@ -163,7 +164,7 @@ def lstm_infer_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
                 np.divide(1.0, sig, out=sig)
                 np.tanh(g, out=g)
                 np.multiply(i_f, g_c, out=prod)
-                np.add(prod_i, prod_f, out=c)
+                np.add(prod[0], prod[1], out=c)
                 np.tanh(c, out=tc)
                 np.multiply(o, tc, out=h)
         return out
@@ -175,104 +176,103 @@ def gru_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
 
     Returns ``(out, dx, dW_ih, dW_hh, db_ih, db_hh)`` as :func:`lstm_train_floor` does.
     """
-    rows = _rows(GRU_IH_ORDER, H)
-    back = np.argsort(rows)
-    sign_ih = np.r_[np.ones(H), -np.ones(2 * H)].astype(dtype)   # n, r, z: r and z get -a
-    sign_hh = np.r_[-np.ones(2 * H), np.ones(H)].astype(dtype)   # r, z, n
+    sign_ih = np.array([1, -1, -1], dtype)[:, None, None]    # n, r, z: r and z get -a
+    sign_hh = np.array([-1, -1, 1], dtype)[:, None, None]    # r, z, n
     X1 = _with_ones((T * B, D + 1), dtype)
-    Hs = _with_ones((T + 1, B, H + 1), dtype)     # [h 1]: the recurrent product adds b_hh (b_hn inside r (...))
-    Hs[0, :, :H] = 0.0
-    WihT, Wih = np.empty((D + 1, 3 * H), dtype), np.empty((3 * H, D), dtype)
-    WhhT = np.empty((H + 1, 3 * H), dtype)
-    XW = np.empty((T, B, 3 * H), dtype)           # n, r, z
-    HH = np.empty((T, B, 3 * H), dtype)           # r, z, n: W_h h + b_hh; its n block is hn, kept
-    RZ, N, Dn = np.empty((T, B, 2 * H), dtype), np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
-    tmp = np.empty((B, H), dtype)
+    Hs = _with_ones((T + 1, B, H + 1), dtype)  # [h 1]: the recurrent product adds b_hh (b_hn inside r (...))
+    Wih, WihT = np.empty((3, H, D), dtype), np.empty((3, D + 1, H), dtype)
+    WhhT = np.empty((3, H + 1, H), dtype)
+    XW = np.empty((3, T, B, H), dtype)          # n, r, z
+    HH = np.empty((3, T, B, H), dtype)          # r, z, n: W_h h + b_hh; its n block is hn, kept
+    RZ, N, Dn = np.empty((2, T, B, H), dtype), np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
+    zd = np.empty((B, H), dtype)
     S, S2 = np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
-    P = np.empty((T, B, 5, H), dtype)             # dh's factors for [da_n, da_r, da_z, da_n r, dh z]
-    DA = np.empty((T, B, 5, H), dtype)
-    DA2 = DA.reshape(T * B, 5 * H)
-    DAi, DAh = DA2[:, :3 * H], DA2[:, H:4 * H]    # n r z for W_ih and dx; r z (n r) for W_hh and dh_prev
-    dh, dh_rec = np.empty((B, H), dtype), np.empty((B, H), dtype)
-    dWiaug, dWhaug = np.empty((3 * H, D + 1), dtype), np.empty((3 * H, H + 1), dtype)
-    dx, dW_ih, db_ih = np.empty((T * B, D), dtype), np.empty((3 * H, D), dtype), np.empty(3 * H, dtype)
-    fwd = [(Hs[t], HH[t], XW[t, :, H:], HH[t, :, :2 * H], RZ[t], RZ[t, :, :H], RZ[t, :, H:], HH[t, :, 2 * H:],
-            N[t], XW[t, :, :H], Hs[t, :, :H], Dn[t], Hs[t + 1, :, :H]) for t in range(T)]
-    bwd = [(P[t], DA[t], DAh[t * B:(t + 1) * B], DA[t, :, 4]) for t in reversed(range(T))]
-    R, Z, HN = RZ[..., :H], RZ[..., H:], HH[..., 2 * H:]
-    dh3 = dh[:, None, :]
+    P = np.empty((5, T, B, H), dtype)           # dh's factors for da_n, da_r, da_z, da_n r and dh z
+    DA = np.empty((5, T, B, H), dtype)
+    DAi, DAh = DA[:3].reshape(3, T * B, H), DA[1:4].reshape(3, T * B, H)  # n r z: W_ih, dx; r z (n r): W_hh
+    dh, dh_rec, rec = np.empty((B, H), dtype), np.empty((B, H), dtype), np.empty((3, B, H), dtype)
+    dWiaug, dWhaug = np.empty((3, H, D + 1), dtype), np.empty((3, H, H + 1), dtype)
+    dx3, dx = np.empty((3, T * B, D), dtype), np.empty((T * B, D), dtype)
+    dW_ih, dW_hh = np.empty((3 * H, D), dtype), np.empty((3 * H, H), dtype)
+    db_ih, db_hh = np.empty(3 * H, dtype), np.empty(3 * H, dtype)
+    fwd = [(Hs[t], HH[:, t], XW[1:, t], HH[:2, t], RZ[:, t], RZ[0, t], RZ[1, t], HH[2, t], N[t], XW[0, t],
+            Hs[t, :, :H], Dn[t], Hs[t + 1, :, :H]) for t in range(T)]
+    bwd = [(P[:, t], DA[:, t], DA[1:4, t], DA[4, t]) for t in reversed(range(T))]
+    R, Z, HN = RZ[0], RZ[1], HH[2]
 
     def step(x, dout, W_ih, W_hh, b_ih, b_hh):
-        np.take(W_ih, rows, axis=0, out=Wih)
-        np.multiply(Wih.T, sign_ih, out=WihT[:D])
-        np.multiply(np.take(b_ih, rows), sign_ih, out=WihT[D])
-        np.multiply(W_hh.T, sign_hh, out=WhhT[:H])
-        np.multiply(b_hh, sign_hh, out=WhhT[H])
+        np.take(W_ih.reshape(3, H, D), GRU_IH_ORDER, axis=0, out=Wih)
+        np.multiply(Wih.transpose(0, 2, 1), sign_ih, out=WihT[:, :D])
+        np.multiply(b_ih.reshape(3, 1, H)[GRU_IH_ORDER], sign_ih, out=WihT[:, D:])
+        np.multiply(W_hh.reshape(3, H, H).transpose(0, 2, 1), sign_hh, out=WhhT[:, :H])
+        np.multiply(b_hh.reshape(3, 1, H), sign_hh, out=WhhT[:, H:])
         np.copyto(X1[:, :D], x.reshape(T * B, D))
-        np.matmul(X1, WihT, out=XW.reshape(T * B, 3 * H))
+        np.matmul(X1, WihT, out=XW.reshape(3, T * B, H))
         with np.errstate(over="ignore"):
             for h_prev1, hh, xrz, hrz, rz, r, z, hn, n, xn, h_prev, d, h in fwd:
                 np.matmul(h_prev1, WhhT, out=hh)
                 np.add(xrz, hrz, out=rz)
-                np.exp(rz, out=rz)                    # r, z = 1 / (1 + exp(-a))
+                np.exp(rz, out=rz)                       # r, z = 1 / (1 + exp(-a))
                 np.add(rz, 1.0, out=rz)
                 np.divide(1.0, rz, out=rz)
                 np.multiply(r, hn, out=n)
                 np.add(n, xn, out=n)
-                np.tanh(n, out=n)                     # n = tanh(W_in x + b_in + r (W_hn h + b_hn))
+                np.tanh(n, out=n)                        # n = tanh(W_in x + b_in + r (W_hn h + b_hn))
                 np.subtract(h_prev, n, out=d)
-                np.multiply(z, d, out=tmp)
-                np.add(n, tmp, out=h)                 # h = n + z (h_prev - n)
+                np.multiply(z, d, out=zd)
+                np.add(n, zd, out=h)                     # h = n + z (h_prev - n)
         # the backward's factors, every step at once
         np.multiply(N, N, out=S)
-        np.subtract(1.0, S, out=S)                    # 1 - n^2
-        np.subtract(1.0, Z, out=S2)                   # 1 - z
-        np.multiply(S, S2, out=P[:, :, 0])            # da_n = dh (1 - z) (1 - n^2)
-        np.multiply(P[:, :, 0], R, out=P[:, :, 3])    # dhn = da_n r
+        np.subtract(1.0, S, out=S)                       # 1 - n^2
+        np.subtract(1.0, Z, out=S2)                      # 1 - z
+        np.multiply(S, S2, out=P[0])                     # da_n = dh (1 - z) (1 - n^2)
+        np.multiply(P[0], R, out=P[3])                   # dhn = da_n r
         np.subtract(1.0, R, out=S)
         np.multiply(S, R, out=S)
         np.multiply(S, HN, out=S)
-        np.multiply(S, P[:, :, 0], out=P[:, :, 1])    # da_r = da_n hn r (1 - r)
+        np.multiply(S, P[0], out=P[1])                   # da_r = da_n hn r (1 - r)
         np.multiply(S2, Z, out=S2)
-        np.multiply(S2, Dn, out=P[:, :, 2])           # da_z = dh (h_prev - n) z (1 - z)
-        np.copyto(P[:, :, 4], Z)                      # dh_prev = dh z + ...
+        np.multiply(S2, Dn, out=P[2])                    # da_z = dh (h_prev - n) z (1 - z)
+        np.copyto(P[4], Z)                               # dh_prev = dh z + ...
         dh_rec.fill(0.0)
         for (p, da, dah, dhz), d in zip(bwd, dout[::-1]):
             np.add(d, dh_rec, out=dh)
-            np.multiply(dh3, p, out=da)
-            np.matmul(dah, W_hh, out=dh_rec)
-            np.add(dh_rec, dhz, out=dh_rec)           # ... + [da_r da_z da_n r] W_hh
-        np.matmul(DAi.T, X1, out=dWiaug)
-        np.matmul(DAh.T, Hs[:T].reshape(T * B, H + 1), out=dWhaug)
-        np.matmul(DAi, Wih, out=dx)
-        np.take(dWiaug[:, :D], back, axis=0, out=dW_ih)
-        np.take(dWiaug[:, D], back, out=db_ih)
-        return Hs[1:, :, :H], dx.reshape(T, B, D), dW_ih, dWhaug[:, :H], db_ih, dWhaug[:, H]
+            np.multiply(dh, p, out=da)
+            np.matmul(dah, W_hh.reshape(3, H, H), out=rec)
+            np.sum(rec, axis=0, out=dh_rec)
+            np.add(dh_rec, dhz, out=dh_rec)              # ... + [da_r da_z da_n r] W_hh
+        np.matmul(DAi.transpose(0, 2, 1), X1, out=dWiaug)
+        np.matmul(DAh.transpose(0, 2, 1), Hs[:T].reshape(T * B, H + 1), out=dWhaug)
+        np.matmul(DAi, Wih, out=dx3)
+        np.sum(dx3, axis=0, out=dx)
+        np.take(dWiaug[:, :, :D], GRU_IH_BACK, axis=0, out=dW_ih.reshape(3, H, D))
+        np.take(dWiaug[:, :, D], GRU_IH_BACK, axis=0, out=db_ih.reshape(3, H))
+        np.copyto(dW_hh.reshape(3, H, H), dWhaug[:, :, :H])
+        np.copyto(db_hh.reshape(3, H), dWhaug[:, :, H])
+        return Hs[1:, :, :H], dx.reshape(T, B, D), dW_ih, dW_hh, db_ih, db_hh
     return step
 
 
 def gru_infer_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
     """The GRU's inference for one shape: ``forward(x, W_ih, W_hh, b_ih, b_hh)`` returns out (T, B, H)."""
-    rows = _rows(GRU_IH_ORDER, H)
-    sign_ih = np.r_[np.ones(H), -np.ones(2 * H)].astype(dtype)
-    sign_hh = np.r_[-np.ones(2 * H), np.ones(H)].astype(dtype)
+    sign_ih = np.array([1, -1, -1], dtype)[:, None, None]
+    sign_hh = np.array([-1, -1, 1], dtype)[:, None, None]
     X1 = _with_ones((T * B, D + 1), dtype)
     Hs = _with_ones((T + 1, B, H + 1), dtype)
-    Hs[0, :, :H] = 0.0
-    WihT, WhhT = np.empty((D + 1, 3 * H), dtype), np.empty((H + 1, 3 * H), dtype)
-    XW = np.empty((T, B, 3 * H), dtype)
-    hh, rz, n, d = np.empty((B, 3 * H), dtype), np.empty((B, 2 * H), dtype), np.empty((B, H), dtype), \
-        np.empty((B, H), dtype)
-    hrz, hn, r, z = hh[:, :2 * H], hh[:, 2 * H:], rz[:, :H], rz[:, H:]
-    fwd = [(Hs[t], XW[t, :, H:], XW[t, :, :H], Hs[t, :, :H], Hs[t + 1, :, :H]) for t in range(T)]
+    WihT, WhhT = np.empty((3, D + 1, H), dtype), np.empty((3, H + 1, H), dtype)
+    XW = np.empty((3, T, B, H), dtype)
+    hh, rz = np.empty((3, B, H), dtype), np.empty((2, B, H), dtype)
+    n, d = np.empty((B, H), dtype), np.empty((B, H), dtype)
+    hrz, hn, r, z = hh[:2], hh[2], rz[0], rz[1]
+    fwd = [(Hs[t], XW[1:, t], XW[0, t], Hs[t, :, :H], Hs[t + 1, :, :H]) for t in range(T)]
 
     def forward(x, W_ih, W_hh, b_ih, b_hh):
-        np.multiply(np.take(W_ih, rows, axis=0).T, sign_ih, out=WihT[:D])
-        np.multiply(np.take(b_ih, rows), sign_ih, out=WihT[D])
-        np.multiply(W_hh.T, sign_hh, out=WhhT[:H])
-        np.multiply(b_hh, sign_hh, out=WhhT[H])
+        np.multiply(W_ih.reshape(3, H, D)[GRU_IH_ORDER].transpose(0, 2, 1), sign_ih, out=WihT[:, :D])
+        np.multiply(b_ih.reshape(3, 1, H)[GRU_IH_ORDER], sign_ih, out=WihT[:, D:])
+        np.multiply(W_hh.reshape(3, H, H).transpose(0, 2, 1), sign_hh, out=WhhT[:, :H])
+        np.multiply(b_hh.reshape(3, 1, H), sign_hh, out=WhhT[:, H:])
         np.copyto(X1[:, :D], x.reshape(T * B, D))
-        np.matmul(X1, WihT, out=XW.reshape(T * B, 3 * H))
+        np.matmul(X1, WihT, out=XW.reshape(3, T * B, H))
         with np.errstate(over="ignore"):
             for h_prev1, xrz, xn, h_prev, h in fwd:
                 np.matmul(h_prev1, WhhT, out=hh)
