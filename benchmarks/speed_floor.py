@@ -12,13 +12,15 @@ The tricks, each measured here (2-core AVX2 machine, OpenBLAS Haswell kernel, on
 
 - buffers and every per-step view made once per shape (the ``*_floor`` builders); no allocation in the
   loops, every ufunc writes with ``out=``;
-- **gate-major** arrays ``(G, T, B, H)``: each gate's block of a step is one contiguous (B, H) piece
-  and each gate's whole sequence one contiguous (T B, H) matrix. NumPy's elementwise passes run 1.5 to
-  3 times slower over a strided (B, 3H) slice of a (B, 4H) row than over contiguous memory, so this
-  took the LSTM step's all-steps passes from 6.8 to 1.9 ms at T 200, B 16, H 64, and the whole step
-  from 42 to 36 ms; the products become stacks of G GEMMs (``matmul`` over (G, ., H) weights), within
-  10 % of one (B, G H) product here;
-- the input projection of every step as one (stacked) GEMM before the loop, the biases inside it (a
+- gates as a separate axis: what a step reads and writes elementwise is ``(T, G, B, H)`` (a step's gates
+  one contiguous piece) and the gate gradients ``(G, T, B, H)`` (each gate's whole sequence one
+  contiguous (T B, H) matrix for the weight-gradient GEMMs). NumPy's elementwise passes run 1.5 to 3
+  times slower over a strided (B, 3H) slice of a (B, 4H) row than over contiguous memory: this took the
+  LSTM's all-steps passes from 6.8 to 1.9 ms at T 200, B 16, H 64 and its step from 42 to 36 ms. The
+  products become stacks of G GEMMs (``matmul`` with (G, ., H) weights), within 10 % of one (B, G H)
+  product here; the input projection as T G small GEMMs straight into (T, G, B, H) was as fast as one
+  big GEMM and made each step's add contiguous (another 8 % at H 64);
+- the input projection of every step before the loop (one ``matmul`` call), the biases inside it (a
   column of ones beside x; the GRU's ``b_hh`` likewise beside h, so ``W_hn h + b_hn`` comes out of its
   product and ``db_hh`` out of ``dW_hh``'s); weight and bias gradients as GEMMs over all steps after
   the backward loop;
@@ -63,24 +65,24 @@ def lstm_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
     X1 = _with_ones((T * B, D + 1), dtype)                     # [x 1]: the projection adds the biases
     Wih, WihT = np.empty((4, H, D), dtype), np.empty((4, D + 1, H), dtype)
     Whh, WhhT = np.empty((4, H, H), dtype), np.empty((4, H, H), dtype)
-    XW = np.empty((4, T, B, H), dtype)
-    A = np.zeros((5, T + 1, B, H), dtype)   # o, i, f, g, c_prev of every step; c_0 = 0
+    XW = np.empty((T, 4, B, H), dtype)
+    A = np.zeros((T + 1, 5, B, H), dtype)   # o, i, f, g, c_prev of every step; c_0 = 0
     Hs = np.zeros((T + 1, B, H), dtype)      # h_0 = 0, then every step's h
     TC = np.empty((T, B, H), dtype)          # tanh(c)
     rec, prod = np.empty((4, B, H), dtype), np.empty((2, B, H), dtype)
-    S = np.empty((3, T, B, H), dtype)        # slopes of o, i, f
-    UV = np.empty((2, T, B, H), dtype)       # dh's factors: o (1 - tanh(c)^2) into dc, tanh(c) o' into da_o
-    Q = np.empty((3, T, B, H), dtype)        # dc's factors: g i', c_prev f', i (1 - g^2) into da_i, da_f, da_g
-    DA = np.empty((5, T, B, H), dtype)       # dc from dh, da_o, da_i, da_f, da_g
+    S = np.empty((T, 3, B, H), dtype)        # slopes of o, i, f
+    UV = np.empty((T, 2, B, H), dtype)       # dh's factors: o (1 - tanh(c)^2) into dc, tanh(c) o' into da_o
+    Q = np.empty((T, 3, B, H), dtype)        # dc's factors: g i', c_prev f', i (1 - g^2) into da_i, da_f, da_g
+    DA = np.empty((5, T, B, H), dtype)       # dc from dh, da_o, da_i, da_f, da_g (gate-major: the GEMMs')
     DAg = DA[1:].reshape(4, T * B, H)
     dh, dh_rec, dc = np.empty((B, H), dtype), np.empty((B, H), dtype), np.empty((B, H), dtype)
     dWaug, dWhh = np.empty((4, H, D + 1), dtype), np.empty((4, H, H), dtype)
     dx4, dx = np.empty((4, T * B, D), dtype), np.empty((T * B, D), dtype)
     dW_ih, dW_hh = np.empty((4 * H, D), dtype), np.empty((4 * H, H), dtype)
     db_ih, db_hh = np.empty(4 * H, dtype), np.empty(4 * H, dtype)
-    fwd = [(Hs[t], XW[:, t], A[:4, t], A[:3, t], A[3, t], A[1:3, t], A[3:, t], A[4, t + 1], TC[t], A[0, t],
+    fwd = [(Hs[t], XW[t], A[t, :4], A[t, :3], A[t, 3], A[t, 1:3], A[t, 3:], A[t + 1, 4], TC[t], A[t, 0],
             Hs[t + 1]) for t in range(T)]
-    bwd = [(UV[:, t], DA[:2, t], DA[0, t], Q[:, t], DA[2:, t], A[2, t], DA[1:, t]) for t in reversed(range(T))]
+    bwd = [(UV[t], DA[:2, t], DA[0, t], Q[t], DA[2:, t], A[t, 2], DA[1:, t]) for t in reversed(range(T))]
 
     def step(x, dout, W_ih, W_hh, b_ih, b_hh):
         np.take(W_ih.reshape(4, H, D), LSTM_ORDER, axis=0, out=Wih)
@@ -89,7 +91,7 @@ def lstm_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
         np.multiply((b_ih + b_hh).reshape(4, 1, H)[LSTM_ORDER], sign, out=WihT[:, D:])
         np.multiply(Whh.transpose(0, 2, 1), sign, out=WhhT)
         np.copyto(X1[:, :D], x.reshape(T * B, D))
-        np.matmul(X1, WihT, out=XW.reshape(4, T * B, H))       # every step's W_ih x + b, gate by gate
+        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW)    # every step's W_ih x + b, gate by gate
         with np.errstate(over="ignore"):                         # exp(-a) = inf is sigmoid 0, as it should be
             for h_prev, xw, a, sig, g, i_f, g_c, c, tc, o, h in fwd:
                 np.matmul(h_prev, WhhT, out=rec)
@@ -103,17 +105,17 @@ def lstm_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
                 np.tanh(c, out=tc)
                 np.multiply(o, tc, out=h)                        # h = o tanh(c)
         # the backward's factors, every step at once, from the saved outputs
-        o_all, i_all, g_all, c_prev_all = A[0, :T], A[1, :T], A[3, :T], A[3:, :T]
-        np.subtract(1.0, A[:3, :T], out=S)
-        np.multiply(S, A[:3, :T], out=S)                         # s (1 - s) for o, i, f
-        np.multiply(TC, TC, out=UV[0])
-        np.subtract(1.0, UV[0], out=UV[0])
-        np.multiply(UV[0], o_all, out=UV[0])                     # dc += dh o (1 - tanh(c)^2)
-        np.multiply(TC, S[0], out=UV[1])                         # da_o = dh tanh(c) o'
-        np.multiply(S[1:], c_prev_all, out=Q[:2])                # da_i = dc g i', da_f = dc c_prev f'
-        np.multiply(g_all, g_all, out=Q[2])
-        np.subtract(1.0, Q[2], out=Q[2])
-        np.multiply(Q[2], i_all, out=Q[2])                       # da_g = dc i (1 - g^2)
+        o_all, i_all, g_all, g_c_all = A[:T, 0], A[:T, 1], A[:T, 3], A[:T, 3:]
+        np.subtract(1.0, A[:T, :3], out=S)
+        np.multiply(S, A[:T, :3], out=S)                         # s (1 - s) for o, i, f
+        np.multiply(TC, TC, out=UV[:, 0])
+        np.subtract(1.0, UV[:, 0], out=UV[:, 0])
+        np.multiply(UV[:, 0], o_all, out=UV[:, 0])               # dc += dh o (1 - tanh(c)^2)
+        np.multiply(TC, S[:, 0], out=UV[:, 1])                   # da_o = dh tanh(c) o'
+        np.multiply(S[:, 1:], g_c_all, out=Q[:, :2])             # da_i = dc g i', da_f = dc c_prev f'
+        np.multiply(g_all, g_all, out=Q[:, 2])
+        np.subtract(1.0, Q[:, 2], out=Q[:, 2])
+        np.multiply(Q[:, 2], i_all, out=Q[:, 2])                 # da_g = dc i (1 - g^2)
         dh_rec.fill(0.0)
         dc.fill(0.0)
         for (uv, dcz_dao, dcz, q, d_ifg, f, da), d in zip(bwd, dout[::-1]):
@@ -141,19 +143,19 @@ def lstm_infer_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
     sign = np.array([-1, -1, -1, 1], dtype)[:, None, None]
     X1 = _with_ones((T * B, D + 1), dtype)
     WihT, WhhT = np.empty((4, D + 1, H), dtype), np.empty((4, H, H), dtype)
-    XW = np.empty((4, T, B, H), dtype)
+    XW = np.empty((T, 4, B, H), dtype)
     A = np.empty((5, B, H), dtype)           # o, i, f, g, c: c overwrites c_prev once [i f] [g c_prev] is taken
     out, h0 = np.empty((T, B, H), dtype), np.zeros((B, H), dtype)
     rec, prod, tc = np.empty((4, B, H), dtype), np.empty((2, B, H), dtype), np.empty((B, H), dtype)
     a, sig, g, i_f, g_c, c, o = A[:4], A[:3], A[3], A[1:3], A[3:], A[4], A[0]
-    fwd = [(h_prev, XW[:, t], out[t]) for t, h_prev in enumerate([h0, *out[:-1]])]
+    fwd = [(h_prev, XW[t], out[t]) for t, h_prev in enumerate([h0, *out[:-1]])]
 
     def forward(x, W_ih, W_hh, b_ih, b_hh):
         np.multiply(W_ih.reshape(4, H, D)[LSTM_ORDER].transpose(0, 2, 1), sign, out=WihT[:, :D])
         np.multiply((b_ih + b_hh).reshape(4, 1, H)[LSTM_ORDER], sign, out=WihT[:, D:])
         np.multiply(W_hh.reshape(4, H, H)[LSTM_ORDER].transpose(0, 2, 1), sign, out=WhhT)
         np.copyto(X1[:, :D], x.reshape(T * B, D))
-        np.matmul(X1, WihT, out=XW.reshape(4, T * B, H))
+        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW)
         c.fill(0.0)
         with np.errstate(over="ignore"):
             for h_prev, xw, h in fwd:
@@ -182,23 +184,23 @@ def gru_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
     Hs = _with_ones((T + 1, B, H + 1), dtype)  # [h 1]: the recurrent product adds b_hh (b_hn inside r (...))
     Wih, WihT = np.empty((3, H, D), dtype), np.empty((3, D + 1, H), dtype)
     WhhT = np.empty((3, H + 1, H), dtype)
-    XW = np.empty((3, T, B, H), dtype)          # n, r, z
-    HH = np.empty((3, T, B, H), dtype)          # r, z, n: W_h h + b_hh; its n block is hn, kept
-    RZ, N, Dn = np.empty((2, T, B, H), dtype), np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
+    XW = np.empty((T, 3, B, H), dtype)          # n, r, z
+    HH = np.empty((T, 3, B, H), dtype)          # r, z, n: W_h h + b_hh; its n block is hn, kept
+    RZ, N, Dn = np.empty((T, 2, B, H), dtype), np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
     zd = np.empty((B, H), dtype)
     S, S2 = np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
-    P = np.empty((5, T, B, H), dtype)           # dh's factors for da_n, da_r, da_z, da_n r and dh z
-    DA = np.empty((5, T, B, H), dtype)
+    P = np.empty((T, 5, B, H), dtype)           # dh's factors for da_n, da_r, da_z, da_n r and dh z
+    DA = np.empty((5, T, B, H), dtype)          # gate-major: the GEMMs'
     DAi, DAh = DA[:3].reshape(3, T * B, H), DA[1:4].reshape(3, T * B, H)  # n r z: W_ih, dx; r z (n r): W_hh
     dh, dh_rec, rec = np.empty((B, H), dtype), np.empty((B, H), dtype), np.empty((3, B, H), dtype)
     dWiaug, dWhaug = np.empty((3, H, D + 1), dtype), np.empty((3, H, H + 1), dtype)
     dx3, dx = np.empty((3, T * B, D), dtype), np.empty((T * B, D), dtype)
     dW_ih, dW_hh = np.empty((3 * H, D), dtype), np.empty((3 * H, H), dtype)
     db_ih, db_hh = np.empty(3 * H, dtype), np.empty(3 * H, dtype)
-    fwd = [(Hs[t], HH[:, t], XW[1:, t], HH[:2, t], RZ[:, t], RZ[0, t], RZ[1, t], HH[2, t], N[t], XW[0, t],
+    fwd = [(Hs[t], HH[t], XW[t, 1:], HH[t, :2], RZ[t], RZ[t, 0], RZ[t, 1], HH[t, 2], N[t], XW[t, 0],
             Hs[t, :, :H], Dn[t], Hs[t + 1, :, :H]) for t in range(T)]
-    bwd = [(P[:, t], DA[:, t], DA[1:4, t], DA[4, t]) for t in reversed(range(T))]
-    R, Z, HN = RZ[0], RZ[1], HH[2]
+    bwd = [(P[t], DA[:, t], DA[1:4, t], DA[4, t]) for t in reversed(range(T))]
+    R, Z, HN = RZ[:, 0], RZ[:, 1], HH[:, 2]
 
     def step(x, dout, W_ih, W_hh, b_ih, b_hh):
         np.take(W_ih.reshape(3, H, D), GRU_IH_ORDER, axis=0, out=Wih)
@@ -207,7 +209,7 @@ def gru_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
         np.multiply(W_hh.reshape(3, H, H).transpose(0, 2, 1), sign_hh, out=WhhT[:, :H])
         np.multiply(b_hh.reshape(3, 1, H), sign_hh, out=WhhT[:, H:])
         np.copyto(X1[:, :D], x.reshape(T * B, D))
-        np.matmul(X1, WihT, out=XW.reshape(3, T * B, H))
+        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW)
         with np.errstate(over="ignore"):
             for h_prev1, hh, xrz, hrz, rz, r, z, hn, n, xn, h_prev, d, h in fwd:
                 np.matmul(h_prev1, WhhT, out=hh)
@@ -225,15 +227,15 @@ def gru_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
         np.multiply(N, N, out=S)
         np.subtract(1.0, S, out=S)                       # 1 - n^2
         np.subtract(1.0, Z, out=S2)                      # 1 - z
-        np.multiply(S, S2, out=P[0])                     # da_n = dh (1 - z) (1 - n^2)
-        np.multiply(P[0], R, out=P[3])                   # dhn = da_n r
+        np.multiply(S, S2, out=P[:, 0])                  # da_n = dh (1 - z) (1 - n^2)
+        np.multiply(P[:, 0], R, out=P[:, 3])             # dhn = da_n r
         np.subtract(1.0, R, out=S)
         np.multiply(S, R, out=S)
         np.multiply(S, HN, out=S)
-        np.multiply(S, P[0], out=P[1])                   # da_r = da_n hn r (1 - r)
+        np.multiply(S, P[:, 0], out=P[:, 1])             # da_r = da_n hn r (1 - r)
         np.multiply(S2, Z, out=S2)
-        np.multiply(S2, Dn, out=P[2])                    # da_z = dh (h_prev - n) z (1 - z)
-        np.copyto(P[4], Z)                               # dh_prev = dh z + ...
+        np.multiply(S2, Dn, out=P[:, 2])                 # da_z = dh (h_prev - n) z (1 - z)
+        np.copyto(P[:, 4], Z)                            # dh_prev = dh z + ...
         dh_rec.fill(0.0)
         for (p, da, dah, dhz), d in zip(bwd, dout[::-1]):
             np.add(d, dh_rec, out=dh)
@@ -260,11 +262,11 @@ def gru_infer_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
     X1 = _with_ones((T * B, D + 1), dtype)
     Hs = _with_ones((T + 1, B, H + 1), dtype)
     WihT, WhhT = np.empty((3, D + 1, H), dtype), np.empty((3, H + 1, H), dtype)
-    XW = np.empty((3, T, B, H), dtype)
+    XW = np.empty((T, 3, B, H), dtype)
     hh, rz = np.empty((3, B, H), dtype), np.empty((2, B, H), dtype)
     n, d = np.empty((B, H), dtype), np.empty((B, H), dtype)
     hrz, hn, r, z = hh[:2], hh[2], rz[0], rz[1]
-    fwd = [(Hs[t], XW[1:, t], XW[0, t], Hs[t, :, :H], Hs[t + 1, :, :H]) for t in range(T)]
+    fwd = [(Hs[t], XW[t, 1:], XW[t, 0], Hs[t, :, :H], Hs[t + 1, :, :H]) for t in range(T)]
 
     def forward(x, W_ih, W_hh, b_ih, b_hh):
         np.multiply(W_ih.reshape(3, H, D)[GRU_IH_ORDER].transpose(0, 2, 1), sign_ih, out=WihT[:, :D])
@@ -272,7 +274,7 @@ def gru_infer_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
         np.multiply(W_hh.reshape(3, H, H).transpose(0, 2, 1), sign_hh, out=WhhT[:, :H])
         np.multiply(b_hh.reshape(3, 1, H), sign_hh, out=WhhT[:, H:])
         np.copyto(X1[:, :D], x.reshape(T * B, D))
-        np.matmul(X1, WihT, out=XW.reshape(3, T * B, H))
+        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW)
         with np.errstate(over="ignore"):
             for h_prev1, xrz, xn, h_prev, h in fwd:
                 np.matmul(h_prev1, WhhT, out=hh)
