@@ -19,14 +19,16 @@ per-round ratios, wall or CPU clock) is in ``benchmarks/speed_measure.py``. Meas
 - **inference**: ``layer.eval()`` forward against a forward under ``torch.no_grad()``;
 - **the NumPy floor** of the training step and of inference, LSTM and GRU, timed in the same rounds: the
   same computation (one layer, zero initial state, the output, ``dx`` and every parameter gradient)
-  written as one straight-line NumPy function per cell, with every trick a loop of NumPy calls allows
-  (``benchmarks/speed_floor.py`` lists them) and nothing of minilstm's structure. It is the fastest
-  plain NumPy runs this computation on the machine, measured, so a missed target is explained in two
-  numbers: ``minilstm / floor`` is what minilstm's layer, generic loop and cells cost above it (the
-  part an engine change can win back), ``floor / torch`` is what NumPy itself costs against PyTorch
-  (OpenBLAS's sgemm, one call per elementwise pass and step, NumPy's ``exp`` and ``tanh``): where it
-  exceeds a target, no NumPy engine reaches that target here. The peephole LSTM gets no floor of its own
-  (its step is the LSTM's plus three elementwise products; the LSTM's floor bounds it from below);
+  written as one straight-line NumPy function per cell with the tricks a loop of NumPy calls allows and
+  nothing of minilstm's structure (``benchmarks/speed_floor.py``, which lists them and what each was
+  measured to give). It is there because a target is only missed with its cause measured: the floor is
+  the fastest this machine runs the computation as a loop of NumPy calls, as far as we found, so
+  ``minilstm / floor`` is what minilstm's layer, generic loop and cells cost above it (what an engine
+  change can still win back) and ``floor / torch`` is what NumPy itself costs against PyTorch
+  (OpenBLAS's sgemm against oneDNN's, one call per elementwise pass and step, NumPy's ``exp`` and
+  ``tanh``): where ``floor / torch`` is above a target, a NumPy engine would have to beat that floor to
+  meet it. The peephole LSTM is skipped (no floor of its own: its step is the LSTM's plus three
+  elementwise products, so the LSTM's floor is below it);
 - **per-step overhead**: B = D = H = 1, T = 1000, forward + backward, in microseconds per step;
 - **peak memory** (tracemalloc, which sees NumPy's allocations): the peak of one training step above
   what was allocated just before it, *cold* (a fresh layer) and *warm* (inside a training loop: the
