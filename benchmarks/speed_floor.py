@@ -35,9 +35,10 @@ The tricks, each measured here (2-core AVX2 machine, OpenBLAS Haswell kernel, on
   at once after the forward, so a backward step is the upstream gradient times a stacked factor in one
   broadcast product, plus the recurrent products.
 
-What did not pay: the input projection folded into each step's product (``[x h 1]`` against all the
-weights, which saves the projection and one add a step) measured the same, within noise. The returned
-arrays are views of the builder's buffers, overwritten by the next call.
+What did not pay, measured: the input projection folded into each step's product (``[x h 1]`` against
+all the weights, which saves the projection and one add a step): the same within noise; the
+projection as one (T B, G H) GEMM and a transposing copy into (T, G, B, H): 3 to 10 % slower. The
+returned arrays are views of the builder's buffers, overwritten by the next call.
 """
 from __future__ import annotations
 
