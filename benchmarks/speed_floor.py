@@ -188,7 +188,7 @@ def gru_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
     WhhT = np.empty((3, H + 1, H), dtype)
     XW = np.empty((T, 3, B, H), dtype)          # n, r, z
     HH = np.empty((T, 3, B, H), dtype)          # r, z, n: W_h h + b_hh; its n block is hn, kept
-    RZ, N, Dn = np.empty((T, 2, B, H), dtype), np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
+    RZ, N, Dn = np.empty((T, 2, B, H), dtype), np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)  # Dn: h_prev - n
     zd = np.empty((B, H), dtype)
     S, S2 = np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
     P = np.empty((T, 5, B, H), dtype)           # dh's factors for da_n, da_r, da_z, da_n r and dh z
@@ -213,7 +213,7 @@ def gru_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
         np.copyto(X1[:, :D], x.reshape(T * B, D))
         np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW)
         with np.errstate(over="ignore"):
-            for h_prev1, hh, xrz, hrz, rz, r, z, hn, n, xn, h_prev, d, h in fwd:
+            for h_prev1, hh, xrz, hrz, rz, r, z, hn, n, xn, h_prev, diff, h in fwd:
                 np.matmul(h_prev1, WhhT, out=hh)
                 np.add(xrz, hrz, out=rz)
                 np.exp(rz, out=rz)                       # r, z = 1 / (1 + exp(-a))
@@ -222,8 +222,8 @@ def gru_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
                 np.multiply(r, hn, out=n)
                 np.add(n, xn, out=n)
                 np.tanh(n, out=n)                        # n = tanh(W_in x + b_in + r (W_hn h + b_hn))
-                np.subtract(h_prev, n, out=d)
-                np.multiply(z, d, out=zd)
+                np.subtract(h_prev, n, out=diff)
+                np.multiply(z, diff, out=zd)
                 np.add(n, zd, out=h)                     # h = n + z (h_prev - n)
         # the backward's factors, every step at once
         np.multiply(N, N, out=S)
@@ -238,11 +238,12 @@ def gru_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
         np.multiply(S2, Z, out=S2)
         np.multiply(S2, Dn, out=P[:, 2])                 # da_z = dh (h_prev - n) z (1 - z)
         np.copyto(P[:, 4], Z)                            # dh_prev = dh z + ...
+        Whh = W_hh.reshape(3, H, H)                      # r, z, n blocks
         dh_rec.fill(0.0)
         for (p, da, dah, dhz), d in zip(bwd, dout[::-1]):
             np.add(d, dh_rec, out=dh)
             np.multiply(dh, p, out=da)
-            np.matmul(dah, W_hh.reshape(3, H, H), out=rec)
+            np.matmul(dah, Whh, out=rec)
             np.sum(rec, axis=0, out=dh_rec)
             np.add(dh_rec, dhz, out=dh_rec)              # ... + [da_r da_z da_n r] W_hh
         np.matmul(DAi.transpose(0, 2, 1), X1, out=dWiaug)
