@@ -17,6 +17,18 @@ per-round ratios, wall or CPU clock) is in ``benchmarks/speed_measure.py``. Meas
   ``6 T B G H (D + H)`` flops over the step's time, against the machine's sgemm rate (a square
   ``--sgemm``-sized product, measured first in the same run);
 - **inference**: ``layer.eval()`` forward against a forward under ``torch.no_grad()``;
+- **the NumPy floor** of the training step and of inference, LSTM and GRU, timed in the same rounds: the
+  same computation (one layer, zero initial state, the output, ``dx`` and every parameter gradient)
+  written as one straight-line NumPy function per cell with the tricks a loop of NumPy calls allows and
+  nothing of minilstm's structure (``benchmarks/speed_floor.py``, which lists them and what each was
+  measured to give). It is there because a target is only missed with its cause measured: the floor is
+  the fastest this machine runs the computation as a loop of NumPy calls, as far as we found, so
+  ``minilstm / floor`` is what minilstm's layer, generic loop and cells cost above it (what an engine
+  change can still win back) and ``floor / torch`` is what NumPy itself costs against PyTorch
+  (OpenBLAS's sgemm against oneDNN's, one call per elementwise pass and step, NumPy's ``exp`` and
+  ``tanh``): where ``floor / torch`` is above a target, a NumPy engine would have to beat that floor to
+  meet it. The peephole LSTM is skipped (no floor of its own: its step is the LSTM's plus three
+  elementwise products, so the LSTM's floor is below it);
 - **per-step overhead**: B = D = H = 1, T = 1000, forward + backward, in microseconds per step;
 - **peak memory** (tracemalloc, which sees NumPy's allocations): the peak of one training step above
   what was allocated just before it, *cold* (a fresh layer) and *warm* (inside a training loop: the
@@ -64,6 +76,7 @@ import time  # noqa: E402
 import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
+import speed_floor as floor  # noqa: E402
 import speed_measure as measure  # noqa: E402
 import speed_report as report  # noqa: E402
 import threadpoolctl  # noqa: E402
@@ -82,6 +95,9 @@ CELLS = ("LSTM", "GRU", "PeepholeLSTM")
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4, "PeepholeLSTM": 4}  # G: gate blocks of the fused weights
 SAVED = {"RNN": 0, "GRU": 4, "LSTM": 5, "PeepholeLSTM": 5}  # K: activations per step backward needs
 TORCH_CELL = {"PeepholeLSTM": "LSTM"}  # the nearest PyTorch layer where it has no twin
+FLOORS = {"LSTM": (floor.lstm_train_floor, floor.lstm_infer_floor),  # (train, infer) builders; no peephole
+          "GRU": (floor.gru_train_floor, floor.gru_infer_floor)}
+WEIGHTS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
 # ---------------------------------------------------------------- the sides
@@ -105,6 +121,29 @@ def minilstm_infer(kind: str, T: int, B: int, D: int, H: int):
     """One forward of a minilstm layer in eval mode."""
     layer, (x, _) = getattr(minilstm, kind)(D, H, seed=0).eval(), data(T, B, D, H)
     return lambda: layer(x)
+
+
+def floor_train(kind: str, T: int, B: int, D: int, H: int):
+    """The same step as one NumPy function (``benchmarks/speed_floor.py``), minilstm's weights."""
+    step, (x, dout) = FLOORS[kind][0](T, B, D, H), data(T, B, D, H)
+    weights = [minilstm.to_numpy(getattr(minilstm, kind)(D, H, seed=0).params[k]) for k in WEIGHTS]
+    return lambda: step(x, dout, *weights)
+
+
+def floor_infer(kind: str, T: int, B: int, D: int, H: int):
+    """The same forward as one NumPy function."""
+    forward, (x, _) = FLOORS[kind][1](T, B, D, H), data(T, B, D, H)
+    weights = [minilstm.to_numpy(getattr(minilstm, kind)(D, H, seed=0).params[k]) for k in WEIGHTS]
+    return lambda: forward(x, *weights)
+
+
+def floor_figures(rounds: list, has_floor: bool) -> dict:
+    """The floor's time, floor / torch and minilstm / floor (None where a side is missing)."""
+    if not has_floor:
+        return {"floor_ms": None, "floor_per_torch": None, "minilstm_per_floor": None}
+    return {"floor_ms": measure.median_ms(rounds, "floor"),
+            "floor_per_torch": measure.median_ratio(rounds, "floor", "torch") if torch else None,
+            "minilstm_per_floor": measure.median_ratio(rounds, "minilstm", "floor")}
 
 
 def torch_layer(kind: str, T: int, B: int, D: int, H: int) -> tuple:
@@ -175,6 +214,8 @@ def train_case(kind: str, T: int, B: int, H: int, opts: dict, sgemm_gflops: floa
     sides = {"minilstm": minilstm_train(kind, T, B, D, H), "gemm": gemm_step(G, T, B, D, H)}
     if torch is not None:
         sides["torch"] = torch_train(kind, T, B, D, H)
+    if kind in FLOORS:
+        sides["floor"] = floor_train(kind, T, B, D, H)
     if kind == "PeepholeLSTM":
         sides["lstm"] = minilstm_train("LSTM", T, B, D, H)
     rounds = measure.rounds(sides, **opts)
@@ -183,6 +224,7 @@ def train_case(kind: str, T: int, B: int, H: int, opts: dict, sgemm_gflops: floa
     row = {"cell": kind, "T": T, "B": B, "D": D, "H": H, "minilstm_ms": ms,
            "torch_ms": measure.median_ms(rounds, "torch") if torch else None,
            "ratio": measure.median_ratio(rounds, "minilstm", "torch") if torch else None,
+           **floor_figures(rounds, kind in FLOORS),
            "gemm_ms": gemm_ms, "step_per_gemm": measure.median_ratio(rounds, "minilstm", "gemm"),
            "gemm_gflop": gflop, "gflops": gflop / (ms / 1e3), "gemm_gflops": gflop / (gemm_ms / 1e3),
            "sgemm_fraction": gflop / (ms / 1e3) / sgemm_gflops}
@@ -196,10 +238,13 @@ def infer_case(kind: str, T: int, B: int, H: int, opts: dict) -> dict:
     sides = {"minilstm": minilstm_infer(kind, T, B, H, H)}
     if torch is not None:
         sides["torch"] = torch_infer(kind, T, B, H, H)
+    if kind in FLOORS:
+        sides["floor"] = floor_infer(kind, T, B, H, H)
     rounds = measure.rounds(sides, **opts)
     return {"cell": kind, "T": T, "B": B, "D": H, "H": H, "minilstm_ms": measure.median_ms(rounds, "minilstm"),
             "torch_ms": measure.median_ms(rounds, "torch") if torch else None,
-            "ratio": measure.median_ratio(rounds, "minilstm", "torch") if torch else None, "rounds": rounds}
+            "ratio": measure.median_ratio(rounds, "minilstm", "torch") if torch else None,
+            **floor_figures(rounds, kind in FLOORS), "rounds": rounds}
 
 
 def overhead_case(kind: str, T: int, opts: dict) -> dict:

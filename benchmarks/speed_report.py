@@ -88,7 +88,8 @@ def load_summary(out: dict, threshold: float) -> dict:
 
 def brief(row: dict) -> str:
     """One case's headline figures, for progress lines."""
-    keys = ("minilstm_ms", "torch_ms", "ratio", "step_per_gemm", "minilstm_us_per_step", "warm_over_min")
+    keys = ("minilstm_ms", "torch_ms", "ratio", "floor_ms", "minilstm_per_floor", "step_per_gemm",
+            "minilstm_us_per_step", "warm_over_min")
     return ", ".join(f"{k} {row[k]:.3g}" for k in keys if row.get(k) is not None)
 
 
@@ -112,6 +113,14 @@ def _loaded(row: dict) -> str:
 
 def _star(row: dict) -> str:
     return row["cell"] + ("*" if row["cell"] == "PeepholeLSTM" else "")
+
+
+FLOOR_HEAD = ["floor", "floor/torch", "mini/floor"]
+
+
+def _floor(row: dict) -> list:
+    """The NumPy floor's columns: its ms, floor / torch, minilstm / floor."""
+    return [_f(row.get("floor_ms")), _f(row.get("floor_per_torch")), _f(row.get("minilstm_per_floor"))]
 
 
 def _table(title: str, head: list, rows: list, markdown: bool) -> str:
@@ -141,17 +150,18 @@ def tables(out: dict, markdown: bool = False) -> str:
             f"CPUs), median other load during rounds {_f(load['median_load_during'])}; {out['seconds']} s"]
     parts = ["\n".join(f"{line}  " if markdown else line for line in head) + "\n"]
     rows = [[_star(r), str(r["T"]), str(r["B"]), str(r["D"]), str(r["H"]), _f(r["minilstm_ms"]), _f(r["torch_ms"]),
-             _f(r["ratio"]), _judge("train", r, "ratio"), _f(r["gemm_ms"]), _f(r["step_per_gemm"]),
+             _f(r["ratio"]), _judge("train", r, "ratio"), *_floor(r), _f(r["gemm_ms"]), _f(r["step_per_gemm"]),
              _judge("train", r, "step_per_gemm"), _f(r["gflops"], 1), _f(100 * r["sgemm_fraction"], 0),
              _judge("train", r, "sgemm_fraction"), _f(r.get("per_lstm")), _judge("train", r, "per_lstm"), _loaded(r)]
             for r in out.get("train", [])]
     parts.append(_table("Training step (forward + backward), ms", [
-        "cell", "T", "B", "D", "H", "minilstm", "torch", "ratio", "target", "GEMM", "step/GEMM", "target",
+        "cell", "T", "B", "D", "H", "minilstm", "torch", "ratio", "target", *FLOOR_HEAD, "GEMM", "step/GEMM",
+        "target",
         "GFLOP/s", "% sgemm", "target", "/LSTM", "target", "loaded"], rows, markdown))
     rows = [[_star(r), str(r["T"]), str(r["B"]), str(r["D"]), str(r["H"]), _f(r["minilstm_ms"]), _f(r["torch_ms"]),
-             _f(r["ratio"]), _judge("infer", r, "ratio"), _loaded(r)] for r in out.get("infer", [])]
+             _f(r["ratio"]), _judge("infer", r, "ratio"), *_floor(r), _loaded(r)] for r in out.get("infer", [])]
     parts.append(_table("Inference (eval forward; torch no_grad), ms", [
-        "cell", "T", "B", "D", "H", "minilstm", "torch", "ratio", "target", "loaded"], rows, markdown))
+        "cell", "T", "B", "D", "H", "minilstm", "torch", "ratio", "target", *FLOOR_HEAD, "loaded"], rows, markdown))
     rows = [[_star(r), str(r["T"]), _f(r["minilstm_us_per_step"]), _f(r["torch_us_per_step"]), _f(r["ratio"]),
              _judge("overhead", r, "minilstm_us_per_step"), _loaded(r)] for r in out.get("overhead", [])]
     parts.append(_table("Per-step overhead, B = D = H = 1, forward + backward, us per step", [

@@ -7,7 +7,10 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
+
+import minilstm
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "benchmarks")
@@ -40,15 +43,22 @@ def test_quick_run_writes_every_field(tmp_path):
     assert set(train) == {"LSTM", "PeepholeLSTM"}
     lstm = train["LSTM"]
     assert (lstm["T"], lstm["B"], lstm["D"], lstm["H"]) == (T, B, H, H)
-    for key in ("minilstm_ms", "torch_ms", "ratio", "gemm_ms", "step_per_gemm", "gflops", "sgemm_fraction"):
+    for key in ("minilstm_ms", "torch_ms", "ratio", "gemm_ms", "step_per_gemm", "gflops", "sgemm_fraction",
+                "floor_ms", "floor_per_torch", "minilstm_per_floor"):
         assert lstm[key] > 0, key
+    floor_keys = ("floor_ms", "floor_per_torch", "minilstm_per_floor")
+    assert all(train["PeepholeLSTM"][k] is None for k in floor_keys)  # no floor of its own
     assert lstm["gemm_gflop"] == pytest.approx(speed.gemm_flops(4, T, B, H, H) / 1e9)
     assert train["PeepholeLSTM"]["per_lstm"] > 0
     assert len(lstm["rounds"]) == 2
     for r in lstm["rounds"]:
-        assert set(r["ms"]) == {"minilstm", "gemm", "torch"}
+        assert set(r["ms"]) == {"minilstm", "gemm", "torch", "floor"}
         assert {"load_before", "load_during", "waited_s", "under_load"} <= set(r)
     assert all(r["minilstm_ms"] > 0 and r["torch_ms"] > 0 for r in out["infer"])
+    infer = {r["cell"]: r for r in out["infer"]}
+    assert all(infer["LSTM"][k] > 0 for k in floor_keys) and set(infer["LSTM"]["rounds"][0]["ms"]) == {
+        "minilstm", "torch", "floor"}
+    assert infer["LSTM"]["minilstm_per_floor"] == measure.median_ratio(infer["LSTM"]["rounds"], "minilstm", "floor")
     assert all(r["minilstm_us_per_step"] > 0 and r["T"] == 20 for r in out["overhead"])
     for r in out["memory"]:
         assert r["min_cache_bytes"] == speed.min_cache_bytes(r["cell"], T, B, H, H)
@@ -57,6 +67,30 @@ def test_quick_run_writes_every_field(tmp_path):
     taken = out["sgemm"]["rounds"] + [r for part in report.PARTS for row in out[part] for r in row.get("rounds", [])]
     assert out["load"]["rounds"] == len(taken) and out["load"]["rounds_under_load"] <= len(taken)
     assert md.read_text().count("| cell |") == 4
+    assert md.read_text().count("| floor | floor/torch | mini/floor |") == 2  # training and inference tables
+
+
+@pytest.mark.parametrize("kind", sorted(speed.FLOORS))
+def test_numpy_floor_computes_what_the_layer_computes(kind):
+    """Outputs, dx and every parameter gradient of the floor equal minilstm's layer's (float64)."""
+    T, B, D, H = 5, 3, 4, 6  # D != H: a weight used the wrong way round would not fit
+    rng = np.random.default_rng(7)
+    layer = getattr(minilstm, kind)(D, H, seed=1, dtype="float64").train()
+    layer.load_state_dict({k: rng.standard_normal(v.shape) * 0.5 for k, v in layer.params.items()})  # biases too
+    x, dout = rng.standard_normal((T, B, D)), rng.standard_normal((T, B, H))
+    out, _ = layer(x)
+    dx, _ = layer.backward(dout)
+    want = [minilstm.to_numpy(a) for a in (out, dx, *(layer.grads[k] for k in speed.WEIGHTS))]
+    weights = [minilstm.to_numpy(layer.params[k]) for k in speed.WEIGHTS]
+    train, infer = speed.FLOORS[kind]
+    step = train(T, B, D, H, np.float64)
+    step(2 * x, dout, *weights)  # a first call leaves its buffers full: the second must not depend on them
+    got = step(x, dout, *weights)
+    for name, a, b in zip(("out", "dx", *speed.WEIGHTS), got, want):
+        assert a.shape == b.shape and np.max(np.abs(a - b)) < 1e-10, name
+    forward = infer(T, B, D, H, np.float64)
+    forward(2 * x, *weights)
+    assert np.max(np.abs(forward(x, *weights) - want[0])) < 1e-10
 
 
 def test_without_pins_removes_both_and_says_so():

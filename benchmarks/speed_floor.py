@@ -1,0 +1,295 @@
+"""The NumPy floor: one layer's training step and inference, each cell written out as one NumPy function.
+
+``benchmarks/speed.py`` times these beside minilstm and PyTorch. Each function computes what
+``minilstm.LSTM(D, H)`` / ``minilstm.GRU(D, H)`` (reset_after, PyTorch's) computes for one layer with a
+zero initial state: the output sequence and, for training, ``dx`` and every parameter gradient from the
+upstream gradient of each step's h (PyTorch's shapes and gate order). They are straight-line NumPy with
+the tricks below and no layer, loop protocol or cache object, so what they take is about the best a
+loop of NumPy calls does on the machine: minilstm's time over theirs is what its structure costs;
+theirs over PyTorch's is what NumPy itself costs.
+
+The tricks, each measured here (2-core AVX2 machine, OpenBLAS Haswell kernel, one thread):
+
+- buffers and every per-step view made once per shape (the ``*_floor`` builders); no allocation in the
+  loops, every ufunc writes with ``out=``;
+- gates as a separate axis: what a step reads and writes elementwise is ``(T, G, B, H)`` (a step's gates
+  one contiguous piece) and the gate gradients ``(G, T, B, H)`` (each gate's whole sequence one
+  contiguous (T B, H) matrix for the weight-gradient GEMMs). NumPy's elementwise passes run 1.5 to 3
+  times slower over a strided (B, 3H) slice of a (B, 4H) row than over contiguous memory: this took the
+  LSTM's all-steps passes from 6.8 to 1.9 ms at T 200, B 16, H 64 and its step from 42 to 36 ms. The
+  products become stacks of G GEMMs (``matmul`` with (G, ., H) weights), within 10 % of one (B, G H)
+  product here; the input projection as T G small GEMMs straight into (T, G, B, H) was as fast as one
+  big GEMM and made each step's add contiguous (another 8 % at H 64);
+- the input projection of every step before the loop (one ``matmul`` call), the biases inside it (a
+  column of ones beside x; the GRU's ``b_hh`` likewise beside h, so ``W_hn h + b_hn`` comes out of its
+  product and ``db_hh`` out of ``dW_hh``'s); weight and bias gradients as GEMMs over all steps after
+  the backward loop;
+- gates reordered inside (LSTM ``o, i, f, g``; the GRU's input side ``n, r, z``) so that the sigmoid
+  gates are one block: one sigmoid pass over them, as ``1 / (1 + exp(-a))`` with the minus folded into
+  the weights. Float32 ``exp`` costs 2.9 ns an element here and ``tanh`` 4.5, but the LSTM's g as
+  ``2 sigmoid(2a) - 1`` inside that pass (two more passes, one call fewer) measured the same within
+  2 %, so candidates and tanh(c) use ``tanh``;
+- the LSTM's ``i g + f c_prev`` as one product of ``[i f]`` with ``[g c_prev]`` (c is written as the next
+  step's ``c_prev`` block) and one add; tanh(c) kept from the forward;
+- the backward's factors (gate slopes from the saved outputs, times what multiplies them) for all steps
+  at once after the forward, so a backward step is the upstream gradient times a stacked factor in one
+  broadcast product, plus the recurrent products.
+
+What did not pay, measured: the input projection folded into each step's product (``[x h 1]`` against
+all the weights, which saves the projection and one add a step): the same within noise; the
+projection as one (T B, G H) GEMM and a transposing copy into (T, G, B, H): 3 to 10 % slower. The
+returned arrays are views of the builder's buffers, overwritten by the next call.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+LSTM_ORDER = [3, 0, 1, 2]   # PyTorch's i, f, g, o -> o, i, f, g: the sigmoid gates first, g beside c
+LSTM_BACK = [1, 2, 3, 0]    # and back
+GRU_IH_ORDER = [2, 0, 1]    # r, z, n -> n, r, z on the input side: [da_n da_r da_z da_n*r] side by side
+GRU_IH_BACK = [1, 2, 0]
+
+
+def _with_ones(shape: tuple, dtype) -> np.ndarray:
+    """A zero buffer whose last column is ones (the bias's input)."""
+    a = np.zeros(shape, dtype)
+    a[..., -1] = 1.0
+    return a
+
+
+def lstm_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
+    """The LSTM's training step for one shape: ``step(x, dout, W_ih, W_hh, b_ih, b_hh)``.
+
+    Returns a function of x (T, B, D), dout (T, B, H) and the parameters (PyTorch's shapes and gate
+    order) that returns ``(out, dx, dW_ih, dW_hh, db_ih, db_hh)``, out (T, B, H) the hidden states.
+    """
+    sign = np.array([-1, -1, -1, 1], dtype)[:, None, None]   # o, i, f get -a: exp(-a) in one pass
+    X1 = _with_ones((T * B, D + 1), dtype)                     # [x 1]: the projection adds the biases
+    Wih, WihT = np.empty((4, H, D), dtype), np.empty((4, D + 1, H), dtype)
+    Whh, WhhT = np.empty((4, H, H), dtype), np.empty((4, H, H), dtype)
+    XW = np.empty((T, 4, B, H), dtype)
+    A = np.zeros((T + 1, 5, B, H), dtype)   # o, i, f, g, c_prev of every step; c_0 = 0
+    Hs = np.zeros((T + 1, B, H), dtype)      # h_0 = 0, then every step's h
+    TC = np.empty((T, B, H), dtype)          # tanh(c)
+    rec, prod = np.empty((4, B, H), dtype), np.empty((2, B, H), dtype)
+    S = np.empty((T, 3, B, H), dtype)        # slopes of o, i, f
+    UV = np.empty((T, 2, B, H), dtype)       # dh's factors: o (1 - tanh(c)^2) into dc, tanh(c) o' into da_o
+    Q = np.empty((T, 3, B, H), dtype)        # dc's factors: g i', c_prev f', i (1 - g^2) into da_i, da_f, da_g
+    DA = np.empty((5, T, B, H), dtype)       # dc from dh, da_o, da_i, da_f, da_g (gate-major: the GEMMs')
+    DAg = DA[1:].reshape(4, T * B, H)
+    dh, dh_rec, dc = np.empty((B, H), dtype), np.empty((B, H), dtype), np.empty((B, H), dtype)
+    dWaug, dWhh = np.empty((4, H, D + 1), dtype), np.empty((4, H, H), dtype)
+    dx4, dx = np.empty((4, T * B, D), dtype), np.empty((T * B, D), dtype)
+    dW_ih, dW_hh = np.empty((4 * H, D), dtype), np.empty((4 * H, H), dtype)
+    db_ih, db_hh = np.empty(4 * H, dtype), np.empty(4 * H, dtype)
+    fwd = [(Hs[t], XW[t], A[t, :4], A[t, :3], A[t, 3], A[t, 1:3], A[t, 3:], A[t + 1, 4], TC[t], A[t, 0],
+            Hs[t + 1]) for t in range(T)]
+    bwd = [(UV[t], DA[:2, t], DA[0, t], Q[t], DA[2:, t], A[t, 2], DA[1:, t]) for t in reversed(range(T))]
+
+    def step(x, dout, W_ih, W_hh, b_ih, b_hh):
+        np.take(W_ih.reshape(4, H, D), LSTM_ORDER, axis=0, out=Wih)
+        np.take(W_hh.reshape(4, H, H), LSTM_ORDER, axis=0, out=Whh)
+        np.multiply(Wih.transpose(0, 2, 1), sign, out=WihT[:, :D])
+        np.multiply((b_ih + b_hh).reshape(4, 1, H)[LSTM_ORDER], sign, out=WihT[:, D:])
+        np.multiply(Whh.transpose(0, 2, 1), sign, out=WhhT)
+        np.copyto(X1[:, :D], x.reshape(T * B, D))
+        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW)    # every step's W_ih x + b, gate by gate
+        with np.errstate(over="ignore"):                         # exp(-a) = inf is sigmoid 0, as it should be
+            for h_prev, xw, a, sig, g, i_f, g_c, c, tc, o, h in fwd:
+                np.matmul(h_prev, WhhT, out=rec)
+                np.add(xw, rec, out=a)
+                np.exp(sig, out=sig)                             # o, i, f = 1 / (1 + exp(-a))
+                np.add(sig, 1.0, out=sig)
+                np.divide(1.0, sig, out=sig)
+                np.tanh(g, out=g)                                # g = tanh(a)
+                np.multiply(i_f, g_c, out=prod)                  # [i g, f c_prev]
+                np.add(prod[0], prod[1], out=c)                  # c = i g + f c_prev
+                np.tanh(c, out=tc)
+                np.multiply(o, tc, out=h)                        # h = o tanh(c)
+        # the backward's factors, every step at once, from the saved outputs
+        o_all, i_all, g_all, g_c_all = A[:T, 0], A[:T, 1], A[:T, 3], A[:T, 3:]
+        np.subtract(1.0, A[:T, :3], out=S)
+        np.multiply(S, A[:T, :3], out=S)                         # s (1 - s) for o, i, f
+        np.multiply(TC, TC, out=UV[:, 0])
+        np.subtract(1.0, UV[:, 0], out=UV[:, 0])
+        np.multiply(UV[:, 0], o_all, out=UV[:, 0])               # dc += dh o (1 - tanh(c)^2)
+        np.multiply(TC, S[:, 0], out=UV[:, 1])                   # da_o = dh tanh(c) o'
+        np.multiply(S[:, 1:], g_c_all, out=Q[:, :2])             # da_i = dc g i', da_f = dc c_prev f'
+        np.multiply(g_all, g_all, out=Q[:, 2])
+        np.subtract(1.0, Q[:, 2], out=Q[:, 2])
+        np.multiply(Q[:, 2], i_all, out=Q[:, 2])                 # da_g = dc i (1 - g^2)
+        dh_rec.fill(0.0)
+        dc.fill(0.0)
+        for (uv, dcz_dao, dcz, q, d_ifg, f, da), d in zip(bwd, dout[::-1]):
+            np.add(d, dh_rec, out=dh)
+            np.multiply(dh, uv, out=dcz_dao)
+            np.add(dc, dcz, out=dc)
+            np.multiply(dc, q, out=d_ifg)
+            np.multiply(dc, f, out=dc)                           # dc_prev = dc f
+            np.matmul(da, Whh, out=rec)
+            np.sum(rec, axis=0, out=dh_rec)                      # dh_prev = sum over gates of da W_hh
+        np.matmul(DAg.transpose(0, 2, 1), X1, out=dWaug)         # [dW_ih db] per gate
+        np.matmul(DAg.transpose(0, 2, 1), Hs[:T].reshape(T * B, H), out=dWhh)
+        np.matmul(DAg, Wih, out=dx4)
+        np.sum(dx4, axis=0, out=dx)
+        np.take(dWaug[:, :, :D], LSTM_BACK, axis=0, out=dW_ih.reshape(4, H, D))
+        np.take(dWaug[:, :, D], LSTM_BACK, axis=0, out=db_ih.reshape(4, H))
+        np.take(dWhh, LSTM_BACK, axis=0, out=dW_hh.reshape(4, H, H))
+        np.copyto(db_hh, db_ih)
+        return Hs[1:], dx.reshape(T, B, D), dW_ih, dW_hh, db_ih, db_hh
+    return step
+
+
+def lstm_infer_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
+    """The LSTM's inference for one shape: ``forward(x, W_ih, W_hh, b_ih, b_hh)`` returns out (T, B, H)."""
+    sign = np.array([-1, -1, -1, 1], dtype)[:, None, None]
+    X1 = _with_ones((T * B, D + 1), dtype)
+    WihT, WhhT = np.empty((4, D + 1, H), dtype), np.empty((4, H, H), dtype)
+    XW = np.empty((T, 4, B, H), dtype)
+    A = np.empty((5, B, H), dtype)           # o, i, f, g, c: c overwrites c_prev once [i f] [g c_prev] is taken
+    out, h0 = np.empty((T, B, H), dtype), np.zeros((B, H), dtype)
+    rec, prod, tc = np.empty((4, B, H), dtype), np.empty((2, B, H), dtype), np.empty((B, H), dtype)
+    a, sig, g, i_f, g_c, c, o = A[:4], A[:3], A[3], A[1:3], A[3:], A[4], A[0]
+    fwd = [(h_prev, XW[t], out[t]) for t, h_prev in enumerate([h0, *out[:-1]])]
+
+    def forward(x, W_ih, W_hh, b_ih, b_hh):
+        np.multiply(W_ih.reshape(4, H, D)[LSTM_ORDER].transpose(0, 2, 1), sign, out=WihT[:, :D])
+        np.multiply((b_ih + b_hh).reshape(4, 1, H)[LSTM_ORDER], sign, out=WihT[:, D:])
+        np.multiply(W_hh.reshape(4, H, H)[LSTM_ORDER].transpose(0, 2, 1), sign, out=WhhT)
+        np.copyto(X1[:, :D], x.reshape(T * B, D))
+        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW)
+        c.fill(0.0)
+        with np.errstate(over="ignore"):
+            for h_prev, xw, h in fwd:
+                np.matmul(h_prev, WhhT, out=rec)
+                np.add(xw, rec, out=a)
+                np.exp(sig, out=sig)
+                np.add(sig, 1.0, out=sig)
+                np.divide(1.0, sig, out=sig)
+                np.tanh(g, out=g)
+                np.multiply(i_f, g_c, out=prod)
+                np.add(prod[0], prod[1], out=c)
+                np.tanh(c, out=tc)
+                np.multiply(o, tc, out=h)
+        return out
+    return forward
+
+
+def gru_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
+    """The GRU's (reset_after) training step for one shape: ``step(x, dout, W_ih, W_hh, b_ih, b_hh)``.
+
+    Returns ``(out, dx, dW_ih, dW_hh, db_ih, db_hh)`` as :func:`lstm_train_floor` does.
+    """
+    sign_ih = np.array([1, -1, -1], dtype)[:, None, None]    # n, r, z: r and z get -a
+    sign_hh = np.array([-1, -1, 1], dtype)[:, None, None]    # r, z, n
+    X1 = _with_ones((T * B, D + 1), dtype)
+    Hs = _with_ones((T + 1, B, H + 1), dtype)  # [h 1]: the recurrent product adds b_hh (b_hn inside r (...))
+    Wih, WihT = np.empty((3, H, D), dtype), np.empty((3, D + 1, H), dtype)
+    WhhT = np.empty((3, H + 1, H), dtype)
+    XW = np.empty((T, 3, B, H), dtype)          # n, r, z
+    HH = np.empty((T, 3, B, H), dtype)          # r, z, n: W_h h + b_hh; its n block is hn, kept
+    RZ, N, Dn = np.empty((T, 2, B, H), dtype), np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)  # Dn: h_prev - n
+    zd = np.empty((B, H), dtype)
+    S, S2 = np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
+    P = np.empty((T, 5, B, H), dtype)           # dh's factors for da_n, da_r, da_z, da_n r and dh z
+    DA = np.empty((5, T, B, H), dtype)          # gate-major: the GEMMs'
+    DAi, DAh = DA[:3].reshape(3, T * B, H), DA[1:4].reshape(3, T * B, H)  # n r z: W_ih, dx; r z (n r): W_hh
+    dh, dh_rec, rec = np.empty((B, H), dtype), np.empty((B, H), dtype), np.empty((3, B, H), dtype)
+    dWiaug, dWhaug = np.empty((3, H, D + 1), dtype), np.empty((3, H, H + 1), dtype)
+    dx3, dx = np.empty((3, T * B, D), dtype), np.empty((T * B, D), dtype)
+    dW_ih, dW_hh = np.empty((3 * H, D), dtype), np.empty((3 * H, H), dtype)
+    db_ih, db_hh = np.empty(3 * H, dtype), np.empty(3 * H, dtype)
+    fwd = [(Hs[t], HH[t], XW[t, 1:], HH[t, :2], RZ[t], RZ[t, 0], RZ[t, 1], HH[t, 2], N[t], XW[t, 0],
+            Hs[t, :, :H], Dn[t], Hs[t + 1, :, :H]) for t in range(T)]
+    bwd = [(P[t], DA[:, t], DA[1:4, t], DA[4, t]) for t in reversed(range(T))]
+    R, Z, HN = RZ[:, 0], RZ[:, 1], HH[:, 2]
+
+    def step(x, dout, W_ih, W_hh, b_ih, b_hh):
+        np.take(W_ih.reshape(3, H, D), GRU_IH_ORDER, axis=0, out=Wih)
+        np.multiply(Wih.transpose(0, 2, 1), sign_ih, out=WihT[:, :D])
+        np.multiply(b_ih.reshape(3, 1, H)[GRU_IH_ORDER], sign_ih, out=WihT[:, D:])
+        np.multiply(W_hh.reshape(3, H, H).transpose(0, 2, 1), sign_hh, out=WhhT[:, :H])
+        np.multiply(b_hh.reshape(3, 1, H), sign_hh, out=WhhT[:, H:])
+        np.copyto(X1[:, :D], x.reshape(T * B, D))
+        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW)
+        with np.errstate(over="ignore"):
+            for h_prev1, hh, xrz, hrz, rz, r, z, hn, n, xn, h_prev, diff, h in fwd:
+                np.matmul(h_prev1, WhhT, out=hh)
+                np.add(xrz, hrz, out=rz)
+                np.exp(rz, out=rz)                       # r, z = 1 / (1 + exp(-a))
+                np.add(rz, 1.0, out=rz)
+                np.divide(1.0, rz, out=rz)
+                np.multiply(r, hn, out=n)
+                np.add(n, xn, out=n)
+                np.tanh(n, out=n)                        # n = tanh(W_in x + b_in + r (W_hn h + b_hn))
+                np.subtract(h_prev, n, out=diff)
+                np.multiply(z, diff, out=zd)
+                np.add(n, zd, out=h)                     # h = n + z (h_prev - n)
+        # the backward's factors, every step at once
+        np.multiply(N, N, out=S)
+        np.subtract(1.0, S, out=S)                       # 1 - n^2
+        np.subtract(1.0, Z, out=S2)                      # 1 - z
+        np.multiply(S, S2, out=P[:, 0])                  # da_n = dh (1 - z) (1 - n^2)
+        np.multiply(P[:, 0], R, out=P[:, 3])             # dhn = da_n r
+        np.subtract(1.0, R, out=S)
+        np.multiply(S, R, out=S)
+        np.multiply(S, HN, out=S)
+        np.multiply(S, P[:, 0], out=P[:, 1])             # da_r = da_n hn r (1 - r)
+        np.multiply(S2, Z, out=S2)
+        np.multiply(S2, Dn, out=P[:, 2])                 # da_z = dh (h_prev - n) z (1 - z)
+        np.copyto(P[:, 4], Z)                            # dh_prev = dh z + ...
+        Whh = W_hh.reshape(3, H, H)                      # r, z, n blocks
+        dh_rec.fill(0.0)
+        for (p, da, dah, dhz), d in zip(bwd, dout[::-1]):
+            np.add(d, dh_rec, out=dh)
+            np.multiply(dh, p, out=da)
+            np.matmul(dah, Whh, out=rec)
+            np.sum(rec, axis=0, out=dh_rec)
+            np.add(dh_rec, dhz, out=dh_rec)              # ... + [da_r da_z da_n r] W_hh
+        np.matmul(DAi.transpose(0, 2, 1), X1, out=dWiaug)
+        np.matmul(DAh.transpose(0, 2, 1), Hs[:T].reshape(T * B, H + 1), out=dWhaug)
+        np.matmul(DAi, Wih, out=dx3)
+        np.sum(dx3, axis=0, out=dx)
+        np.take(dWiaug[:, :, :D], GRU_IH_BACK, axis=0, out=dW_ih.reshape(3, H, D))
+        np.take(dWiaug[:, :, D], GRU_IH_BACK, axis=0, out=db_ih.reshape(3, H))
+        np.copyto(dW_hh.reshape(3, H, H), dWhaug[:, :, :H])
+        np.copyto(db_hh.reshape(3, H), dWhaug[:, :, H])
+        return Hs[1:, :, :H], dx.reshape(T, B, D), dW_ih, dW_hh, db_ih, db_hh
+    return step
+
+
+def gru_infer_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
+    """The GRU's inference for one shape: ``forward(x, W_ih, W_hh, b_ih, b_hh)`` returns out (T, B, H)."""
+    sign_ih = np.array([1, -1, -1], dtype)[:, None, None]
+    sign_hh = np.array([-1, -1, 1], dtype)[:, None, None]
+    X1 = _with_ones((T * B, D + 1), dtype)
+    Hs = _with_ones((T + 1, B, H + 1), dtype)
+    WihT, WhhT = np.empty((3, D + 1, H), dtype), np.empty((3, H + 1, H), dtype)
+    XW = np.empty((T, 3, B, H), dtype)
+    hh, rz = np.empty((3, B, H), dtype), np.empty((2, B, H), dtype)
+    n, d = np.empty((B, H), dtype), np.empty((B, H), dtype)
+    hrz, hn, r, z = hh[:2], hh[2], rz[0], rz[1]
+    fwd = [(Hs[t], XW[t, 1:], XW[t, 0], Hs[t, :, :H], Hs[t + 1, :, :H]) for t in range(T)]
+
+    def forward(x, W_ih, W_hh, b_ih, b_hh):
+        np.multiply(W_ih.reshape(3, H, D)[GRU_IH_ORDER].transpose(0, 2, 1), sign_ih, out=WihT[:, :D])
+        np.multiply(b_ih.reshape(3, 1, H)[GRU_IH_ORDER], sign_ih, out=WihT[:, D:])
+        np.multiply(W_hh.reshape(3, H, H).transpose(0, 2, 1), sign_hh, out=WhhT[:, :H])
+        np.multiply(b_hh.reshape(3, 1, H), sign_hh, out=WhhT[:, H:])
+        np.copyto(X1[:, :D], x.reshape(T * B, D))
+        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW)
+        with np.errstate(over="ignore"):
+            for h_prev1, xrz, xn, h_prev, h in fwd:
+                np.matmul(h_prev1, WhhT, out=hh)
+                np.add(xrz, hrz, out=rz)
+                np.exp(rz, out=rz)
+                np.add(rz, 1.0, out=rz)
+                np.divide(1.0, rz, out=rz)
+                np.multiply(r, hn, out=n)
+                np.add(n, xn, out=n)
+                np.tanh(n, out=n)
+                np.subtract(h_prev, n, out=d)
+                np.multiply(z, d, out=d)
+                np.add(n, d, out=h)
+        return Hs[1:, :, :H]
+    return forward
