@@ -196,7 +196,7 @@ def namespace(*arrays: Any) -> types.ModuleType:
 
 
 # an array type's namespace, asked of its first array and kept (a type's namespace does not change):
-# asking an array costs about 1 us, and the cells ask several times a time step
+# asking an array costs 0.8 us (this dict 0.1 us), and the cells ask several times a time step
 _NAMESPACES: dict = {}
 
 

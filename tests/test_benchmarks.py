@@ -16,6 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "benchmarks")
 sys.path.insert(0, BENCH)
 
+import kept_tanh_c  # noqa: E402
 import speed  # noqa: E402
 import speed_measure as measure  # noqa: E402
 import speed_report as report  # noqa: E402
@@ -154,3 +155,10 @@ def test_bad_arguments_are_refused(argv, message, capsys):
     with pytest.raises(SystemExit):
         speed.parse_args(argv)
     assert message in capsys.readouterr().err
+
+
+def test_kept_tanh_c_compares_two_equal_steps():
+    """The alternative that keeps tanh(c) gives the LSTM's gradients (checked inside) and a ratio per round."""
+    ratios = kept_tanh_c.ratio(6, 3, 5, rounds=3)
+    assert len(ratios) == 3 and all(r > 0 for r in ratios)
+    assert kept_tanh_c.KeepTanhC().kept == ("tc",) and minilstm.LSTM(2, 3).cell.kept == ()

@@ -72,7 +72,7 @@ class LSTMCache(NamedTuple):
     g: Any       # (B, H) candidate cell
     o: Any       # (B, H) output gate, or 1.0 without one
     c: Any       # (B, H) new cell state
-    tc: Any      # (B, H) tanh(c) (c itself with output_activation=False)
+    tc: Any      # (B, H) tanh(c) (c itself with output_activation=False), or None: backward recomputes it
     fused: Any   # (B, G*H) the gates present, side by side: i, f, g, o above are views of it
 
 
@@ -136,11 +136,10 @@ class LSTMStep:
         """The inverse of :meth:`split`: the present blocks as one fused array (into ``out`` if given)."""
         return join_gates(tuple(getattr(blocks, k) for k in self.gates), out=out)
 
-    @property
-    def kept(self) -> tuple:
-        """Per-step arrays beyond the gates and the state: tanh(c), which forward makes anyway and
-        backward reads twice (recomputing it there cost 5 % of a training step at H = 256)."""
-        return ("tc",) if self.output_activation else ()
+    # no per-step arrays beyond the gates and the state: backward recomputes tanh(c), one tanh a step.
+    # Keeping it instead (a (T, B, H) array more) measured the same within noise: recompute / keep
+    # 0.95-1.02, quartiles across 1 (python benchmarks/kept_tanh_c.py, H = 64-512)
+    kept = ()
 
     def input_bias(self, p: CellParams) -> Any:
         """Both biases add straight onto the pre-activations: the loop folds them into ``xw``."""
@@ -150,7 +149,8 @@ class LSTMStep:
                      ) -> tuple[tuple, LSTMCache]:
         """One step: ``(h, c)`` and its cache from ``xw`` (B, G*H) and ``(h_prev, c_prev)``.
 
-        The gates are written over ``xw``; ``h``, ``c`` and ``tanh(c)`` into ``out``'s arrays when given.
+        The gates are written over ``xw``; ``h`` and ``c`` into ``out``'s arrays when given (and
+        ``tanh(c)`` into a third, for a step that keeps it).
         """
         xp = with_out(namespace(xw))  # its functions take out= on every backend
         h_prev, c_prev = state
@@ -181,14 +181,14 @@ class LSTMStep:
 
     def sequence_cache(self, xw: Any, states: tuple, kept: tuple, p: CellParams) -> LSTMCache:
         """The cache of a whole sequence, as views: gates (T, B, H) from ``xw`` (T, B, G*H), states from
-        the (T+1, B, H) histories the loop kept (row t is the state before step t), tanh(c) from its
-        kept buffer."""
+        the (T+1, B, H) histories the loop kept (row t is the state before step t); tanh(c) is not
+        kept (``None``: backward recomputes it)."""
         hs, cs = states
         gates = self.split(xw)
         f = 1.0 if gates.f is None else gates.f
         i = 1.0 - f if self.coupled else (1.0 if gates.i is None else gates.i)
         o = 1.0 if gates.o is None else gates.o
-        tc = kept[0] if self.output_activation else cs[1:, ...]
+        tc = None if self.output_activation else cs[1:, ...]
         return LSTMCache(dropped(hs[:-1, ...], p), cs[:-1, ...], i, f, gates.g, o, cs[1:, ...], tc, xw)
 
     def step_backward(self, dstate: tuple, cache: LSTMCache, p: CellParams, out: Any = None) -> StepGrads:
@@ -201,6 +201,8 @@ class LSTMStep:
         xp = with_out(namespace(cache.fused))
         dh, dc = dstate
         i, f, g, o, tc = cache.i, cache.f, cache.g, cache.o, cache.tc
+        if tc is None:                           # the time loop's cache keeps no tanh(c)
+            tc = tanh(cache.c)
         slopes = gate_slopes(cache.fused, len(self.gates), self._block[2] if self.input_activation else None)
         slope, dy_fused = self.split(slopes), xp.empty_like(slopes)
         if not self.input_activation:
