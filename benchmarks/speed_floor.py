@@ -63,11 +63,28 @@ def lstm_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
     Returns a function of x (T, B, D), dout (T, B, H) and the parameters (PyTorch's shapes and gate
     order) that returns ``(out, dx, dW_ih, dW_hh, db_ih, db_hh)``, out (T, B, H) the hidden states.
     """
+    return _lstm_train(T, B, D, H, dtype, peephole=False)
+
+
+def peephole_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
+    """The peephole LSTM's training step: ``step(x, dout, W_ih, W_hh, b_ih, b_hh, p_i, p_f, p_o)``.
+
+    The LSTM's step with ``p_i c_prev``, ``p_f c_prev`` in a_i, a_f and ``p_o c`` (the new c) in a_o;
+    returns ``(out, dx, dW_ih, dW_hh, db_ih, db_hh, dp_i, dp_f, dp_o)``. Against the LSTM's floor a
+    forward step has six calls more (its o has a sigmoid pass of its own, after c; one product
+    ``c [p_o p_i p_f]`` gives a_o's term and, added into the next step's projection, a_i's and a_f's)
+    and a backward step none: the peepholes only change two stacked factors, ``dc += dh (o
+    (1 - tanh(c)^2) + p_o tanh(c) o')`` and ``dc_prev = dc (f + p_i g i' + p_f c_prev f')``.
+    """
+    return _lstm_train(T, B, D, H, dtype, peephole=True)
+
+
+def _lstm_train(T: int, B: int, D: int, H: int, dtype, peephole: bool):
     sign = np.array([-1, -1, -1, 1], dtype)[:, None, None]   # o, i, f get -a: exp(-a) in one pass
     X1 = _with_ones((T * B, D + 1), dtype)                     # [x 1]: the projection adds the biases
     Wih, WihT = np.empty((4, H, D), dtype), np.empty((4, D + 1, H), dtype)
     Whh, WhhT = np.empty((4, H, H), dtype), np.empty((4, H, H), dtype)
-    XW = np.empty((T, 4, B, H), dtype)
+    XW = np.empty((T + 1, 4, B, H), dtype)  # a row more: the last peephole step adds into it, unread
     A = np.zeros((T + 1, 5, B, H), dtype)   # o, i, f, g, c_prev of every step; c_0 = 0
     Hs = np.zeros((T + 1, B, H), dtype)      # h_0 = 0, then every step's h
     TC = np.empty((T, B, H), dtype)          # tanh(c)
@@ -82,30 +99,59 @@ def lstm_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
     dx4, dx = np.empty((4, T * B, D), dtype), np.empty((T * B, D), dtype)
     dW_ih, dW_hh = np.empty((4 * H, D), dtype), np.empty((4 * H, H), dtype)
     db_ih, db_hh = np.empty(4 * H, dtype), np.empty(4 * H, dtype)
-    fwd = [(Hs[t], XW[t], A[t, :4], A[t, :3], A[t, 3], A[t, 1:3], A[t, 3:], A[t + 1, 4], TC[t], A[t, 0],
-            Hs[t + 1]) for t in range(T)]
-    bwd = [(UV[t], DA[:2, t], DA[0, t], Q[t], DA[2:, t], A[t, 2], DA[1:, t]) for t in reversed(range(T))]
+    # the peephole's: -[p_o p_i p_f] (sign folded), c times it, dc_prev's factor, dp's products and sums
+    P3, pc = np.empty((3, 1, H), dtype), np.empty((3, B, H), dtype)
+    F = np.empty((T, B, H), dtype) if peephole else A[:T, 2]   # dc_prev = dc F: F = f without peepholes
+    PQ, PP, dP = np.empty((T, 2, B, H), dtype), np.empty((3, T, B, H), dtype), np.empty((3, H), dtype)
+    fwd = [(Hs[t], XW[t], A[t, :4], A[t, 1:3] if peephole else A[t, :3], A[t, 3], A[t, 1:3], A[t, 3:],
+            A[t + 1, 4], TC[t], A[t, 0], Hs[t + 1], XW[t + 1, 1:3]) for t in range(T)]
+    bwd = [(UV[t], DA[:2, t], DA[0, t], Q[t], DA[2:, t], F[t], DA[1:, t]) for t in reversed(range(T))]
 
-    def step(x, dout, W_ih, W_hh, b_ih, b_hh):
+    def forward():
+        for h_prev, xw, a, sig, g, i_f, g_c, c, tc, o, h, _ in fwd:
+            np.matmul(h_prev, WhhT, out=rec)
+            np.add(xw, rec, out=a)
+            np.exp(sig, out=sig)                             # o, i, f = 1 / (1 + exp(-a))
+            np.add(sig, 1.0, out=sig)
+            np.divide(1.0, sig, out=sig)
+            np.tanh(g, out=g)                                # g = tanh(a)
+            np.multiply(i_f, g_c, out=prod)                  # [i g, f c_prev]
+            np.add(prod[0], prod[1], out=c)                  # c = i g + f c_prev
+            np.tanh(c, out=tc)
+            np.multiply(o, tc, out=h)                        # h = o tanh(c)
+
+    def forward_peephole():
+        for h_prev, xw, a, i_f, g, _, g_c, c, tc, o, h, xw_if_next in fwd:
+            np.matmul(h_prev, WhhT, out=rec)
+            np.add(xw, rec, out=a)                           # xw's i, f hold -p c_prev already
+            np.exp(i_f, out=i_f)                             # i, f = 1 / (1 + exp(-a))
+            np.add(i_f, 1.0, out=i_f)
+            np.divide(1.0, i_f, out=i_f)
+            np.tanh(g, out=g)
+            np.multiply(i_f, g_c, out=prod)
+            np.add(prod[0], prod[1], out=c)                  # c = i g + f c_prev
+            np.multiply(c, P3, out=pc)                       # -[p_o p_i p_f] c
+            np.add(o, pc[0], out=o)                          # o sees the new c
+            np.add(xw_if_next, pc[1:], out=xw_if_next)       # the next step's i, f see it as c_prev
+            np.exp(o, out=o)
+            np.add(o, 1.0, out=o)
+            np.divide(1.0, o, out=o)
+            np.tanh(c, out=tc)
+            np.multiply(o, tc, out=h)
+
+    def step(x, dout, W_ih, W_hh, b_ih, b_hh, *peeps):
         np.take(W_ih.reshape(4, H, D), LSTM_ORDER, axis=0, out=Wih)
         np.take(W_hh.reshape(4, H, H), LSTM_ORDER, axis=0, out=Whh)
         np.multiply(Wih.transpose(0, 2, 1), sign, out=WihT[:, :D])
         np.multiply((b_ih + b_hh).reshape(4, 1, H)[LSTM_ORDER], sign, out=WihT[:, D:])
         np.multiply(Whh.transpose(0, 2, 1), sign, out=WhhT)
         np.copyto(X1[:, :D], x.reshape(T * B, D))
-        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW)    # every step's W_ih x + b, gate by gate
+        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW[:T])  # every step's W_ih x + b, gate by gate
+        if peephole:
+            p_i, p_f, p_o = peeps
+            np.negative(np.stack([p_o, p_i, p_f])[:, None], out=P3)
         with np.errstate(over="ignore"):                         # exp(-a) = inf is sigmoid 0, as it should be
-            for h_prev, xw, a, sig, g, i_f, g_c, c, tc, o, h in fwd:
-                np.matmul(h_prev, WhhT, out=rec)
-                np.add(xw, rec, out=a)
-                np.exp(sig, out=sig)                             # o, i, f = 1 / (1 + exp(-a))
-                np.add(sig, 1.0, out=sig)
-                np.divide(1.0, sig, out=sig)
-                np.tanh(g, out=g)                                # g = tanh(a)
-                np.multiply(i_f, g_c, out=prod)                  # [i g, f c_prev]
-                np.add(prod[0], prod[1], out=c)                  # c = i g + f c_prev
-                np.tanh(c, out=tc)
-                np.multiply(o, tc, out=h)                        # h = o tanh(c)
+            forward_peephole() if peephole else forward()
         # the backward's factors, every step at once, from the saved outputs
         o_all, i_all, g_all, g_c_all = A[:T, 0], A[:T, 1], A[:T, 3], A[:T, 3:]
         np.subtract(1.0, A[:T, :3], out=S)
@@ -118,6 +164,12 @@ def lstm_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
         np.multiply(g_all, g_all, out=Q[:, 2])
         np.subtract(1.0, Q[:, 2], out=Q[:, 2])
         np.multiply(Q[:, 2], i_all, out=Q[:, 2])                 # da_g = dc i (1 - g^2)
+        if peephole:
+            np.multiply(UV[:, 1], p_o, out=PQ[:, 0])
+            np.add(UV[:, 0], PQ[:, 0], out=UV[:, 0])             # dc += dh (... + p_o tanh(c) o'): a_o saw c
+            np.multiply(Q[:, :2], np.stack([p_i, p_f])[:, None], out=PQ)
+            np.add(PQ[:, 0], PQ[:, 1], out=F)
+            np.add(F, A[:T, 2], out=F)                           # dc_prev = dc (f + p_i g i' + p_f c_prev f')
         dh_rec.fill(0.0)
         dc.fill(0.0)
         for (uv, dcz_dao, dcz, q, d_ifg, f, da), d in zip(bwd, dout[::-1]):
@@ -136,39 +188,76 @@ def lstm_train_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
         np.take(dWaug[:, :, D], LSTM_BACK, axis=0, out=db_ih.reshape(4, H))
         np.take(dWhh, LSTM_BACK, axis=0, out=dW_hh.reshape(4, H, H))
         np.copyto(db_hh, db_ih)
-        return Hs[1:], dx.reshape(T, B, D), dW_ih, dW_hh, db_ih, db_hh
+        grads = dx.reshape(T, B, D), dW_ih, dW_hh, db_ih, db_hh
+        if not peephole:
+            return Hs[1:], *grads
+        np.multiply(DA[1], A[1:, 4], out=PP[0])                  # dp_o = sum of da_o c
+        np.multiply(DA[2:4], A[:T, 4], out=PP[1:])               # dp_i, dp_f = sums of da_i c_prev, da_f c_prev
+        np.sum(PP.reshape(3, T * B, H), axis=1, out=dP)
+        return Hs[1:], *grads, dP[1], dP[2], dP[0]
     return step
 
 
 def lstm_infer_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
     """The LSTM's inference for one shape: ``forward(x, W_ih, W_hh, b_ih, b_hh)`` returns out (T, B, H)."""
+    return _lstm_infer(T, B, D, H, dtype, peephole=False)
+
+
+def peephole_infer_floor(T: int, B: int, D: int, H: int, dtype=np.float32):
+    """The peephole LSTM's inference: ``forward(x, W_ih, W_hh, b_ih, b_hh, p_i, p_f, p_o)``, out (T, B, H)."""
+    return _lstm_infer(T, B, D, H, dtype, peephole=True)
+
+
+def _lstm_infer(T: int, B: int, D: int, H: int, dtype, peephole: bool):
     sign = np.array([-1, -1, -1, 1], dtype)[:, None, None]
     X1 = _with_ones((T * B, D + 1), dtype)
     WihT, WhhT = np.empty((4, D + 1, H), dtype), np.empty((4, H, H), dtype)
-    XW = np.empty((T, 4, B, H), dtype)
+    XW = np.empty((T + 1, 4, B, H), dtype)
     A = np.empty((5, B, H), dtype)           # o, i, f, g, c: c overwrites c_prev once [i f] [g c_prev] is taken
     out, h0 = np.empty((T, B, H), dtype), np.zeros((B, H), dtype)
     rec, prod, tc = np.empty((4, B, H), dtype), np.empty((2, B, H), dtype), np.empty((B, H), dtype)
+    P3, pc = np.empty((3, 1, H), dtype), np.empty((3, B, H), dtype)
     a, sig, g, i_f, g_c, c, o = A[:4], A[:3], A[3], A[1:3], A[3:], A[4], A[0]
-    fwd = [(h_prev, XW[t], out[t]) for t, h_prev in enumerate([h0, *out[:-1]])]
+    fwd = [(h_prev, XW[t], out[t], XW[t + 1, 1:3]) for t, h_prev in enumerate([h0, *out[:-1]])]
 
-    def forward(x, W_ih, W_hh, b_ih, b_hh):
+    def forward(x, W_ih, W_hh, b_ih, b_hh, *peeps):
         np.multiply(W_ih.reshape(4, H, D)[LSTM_ORDER].transpose(0, 2, 1), sign, out=WihT[:, :D])
         np.multiply((b_ih + b_hh).reshape(4, 1, H)[LSTM_ORDER], sign, out=WihT[:, D:])
         np.multiply(W_hh.reshape(4, H, H)[LSTM_ORDER].transpose(0, 2, 1), sign, out=WhhT)
         np.copyto(X1[:, :D], x.reshape(T * B, D))
-        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW)
+        np.matmul(X1.reshape(T, 1, B, D + 1), WihT, out=XW[:T])
         c.fill(0.0)
         with np.errstate(over="ignore"):
-            for h_prev, xw, h in fwd:
+            if not peephole:
+                for h_prev, xw, h, _ in fwd:
+                    np.matmul(h_prev, WhhT, out=rec)
+                    np.add(xw, rec, out=a)
+                    np.exp(sig, out=sig)
+                    np.add(sig, 1.0, out=sig)
+                    np.divide(1.0, sig, out=sig)
+                    np.tanh(g, out=g)
+                    np.multiply(i_f, g_c, out=prod)
+                    np.add(prod[0], prod[1], out=c)
+                    np.tanh(c, out=tc)
+                    np.multiply(o, tc, out=h)
+                return out
+            p_i, p_f, p_o = peeps
+            np.negative(np.stack([p_o, p_i, p_f])[:, None], out=P3)
+            for h_prev, xw, h, xw_if_next in fwd:           # as the training floor's forward_peephole
                 np.matmul(h_prev, WhhT, out=rec)
                 np.add(xw, rec, out=a)
-                np.exp(sig, out=sig)
-                np.add(sig, 1.0, out=sig)
-                np.divide(1.0, sig, out=sig)
+                np.exp(i_f, out=i_f)
+                np.add(i_f, 1.0, out=i_f)
+                np.divide(1.0, i_f, out=i_f)
                 np.tanh(g, out=g)
                 np.multiply(i_f, g_c, out=prod)
                 np.add(prod[0], prod[1], out=c)
+                np.multiply(c, P3, out=pc)
+                np.add(o, pc[0], out=o)
+                np.add(xw_if_next, pc[1:], out=xw_if_next)
+                np.exp(o, out=o)
+                np.add(o, 1.0, out=o)
+                np.divide(1.0, o, out=o)
                 np.tanh(c, out=tc)
                 np.multiply(o, tc, out=h)
         return out
