@@ -9,7 +9,8 @@ per-round ratios, wall or CPU clock) is in ``benchmarks/speed_measure.py``. Meas
 
 - **training step**: forward + backward of the layer, minilstm against ``torch.nn`` (autograd, oneDNN on,
   ``x.requires_grad`` so both return dx); PyTorch has no peephole LSTM, so ``PeepholeLSTM`` is timed
-  against ``torch.nn.LSTM`` (``*``) and, in the same rounds, against minilstm's LSTM;
+  against ``torch.nn.LSTM`` (``*``) and, in the same rounds, against minilstm's LSTM (``/LSTM``) and its
+  floor against the LSTM's floor (``floor/LSTM``: what the peepholes cost a loop of NumPy calls);
 - **the step's GEMMs**, timed in the same rounds: exactly the matrix products a step performs, with its
   shapes and dtype (input projection ``(TB, D) @ (D, GH)``, T recurrent products ``(B, H) @ (H, GH)``
   forward and T ``(B, GH) @ (GH, H)`` backward, ``dW_ih``, ``dW_hh`` and ``dx``), written into buffers
@@ -17,7 +18,7 @@ per-round ratios, wall or CPU clock) is in ``benchmarks/speed_measure.py``. Meas
   ``6 T B G H (D + H)`` flops over the step's time, against the machine's sgemm rate (a square
   ``--sgemm``-sized product, measured first in the same run);
 - **inference**: ``layer.eval()`` forward against a forward under ``torch.no_grad()``;
-- **the NumPy floor** of the training step and of inference, LSTM and GRU, timed in the same rounds: the
+- **the NumPy floor** of the training step and of inference, LSTM, GRU and peephole LSTM, timed in the same rounds: the
   same computation (one layer, zero initial state, the output, ``dx`` and every parameter gradient)
   written as one straight-line NumPy function per cell with the tricks a loop of NumPy calls allows and
   nothing of minilstm's structure (``benchmarks/speed_floor.py``, which lists them and what each was
@@ -27,8 +28,7 @@ per-round ratios, wall or CPU clock) is in ``benchmarks/speed_measure.py``. Meas
   change can still win back) and ``floor / torch`` is what NumPy itself costs against PyTorch
   (OpenBLAS's sgemm against oneDNN's, one call per elementwise pass and step, NumPy's ``exp`` and
   ``tanh``): where ``floor / torch`` is above a target, a NumPy engine would have to beat that floor to
-  meet it. The peephole LSTM is skipped (no floor of its own: its step is the LSTM's plus three
-  elementwise products, so the LSTM's floor is below it);
+  meet it;
 - **per-step overhead**: B = D = H = 1, T = 1000, forward + backward, in microseconds per step;
 - **peak memory** (tracemalloc, which sees NumPy's allocations): the peak of one training step above
   what was allocated just before it, *cold* (a fresh layer) and *warm* (inside a training loop: the
@@ -95,9 +95,11 @@ CELLS = ("LSTM", "GRU", "PeepholeLSTM")
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4, "PeepholeLSTM": 4}  # G: gate blocks of the fused weights
 SAVED = {"RNN": 0, "GRU": 4, "LSTM": 5, "PeepholeLSTM": 5}  # K: activations per step backward needs
 TORCH_CELL = {"PeepholeLSTM": "LSTM"}  # the nearest PyTorch layer where it has no twin
-FLOORS = {"LSTM": (floor.lstm_train_floor, floor.lstm_infer_floor),  # (train, infer) builders; no peephole
-          "GRU": (floor.gru_train_floor, floor.gru_infer_floor)}
+FLOORS = {"LSTM": (floor.lstm_train_floor, floor.lstm_infer_floor),  # (train, infer) builders
+          "GRU": (floor.gru_train_floor, floor.gru_infer_floor),
+          "PeepholeLSTM": (floor.peephole_train_floor, floor.peephole_infer_floor)}
 WEIGHTS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+PEEPHOLES = ("weight_peep_i_l0", "weight_peep_f_l0", "weight_peep_o_l0")
 
 
 # ---------------------------------------------------------------- the sides
@@ -123,17 +125,22 @@ def minilstm_infer(kind: str, T: int, B: int, D: int, H: int):
     return lambda: layer(x)
 
 
+def floor_weights(kind: str) -> tuple:
+    """The parameters a floor takes, in its order: the fused weights and biases, then any peepholes."""
+    return WEIGHTS + (PEEPHOLES if kind == "PeepholeLSTM" else ())
+
+
 def floor_train(kind: str, T: int, B: int, D: int, H: int):
     """The same step as one NumPy function (``benchmarks/speed_floor.py``), minilstm's weights."""
     step, (x, dout) = FLOORS[kind][0](T, B, D, H), data(T, B, D, H)
-    weights = [minilstm.to_numpy(getattr(minilstm, kind)(D, H, seed=0).params[k]) for k in WEIGHTS]
+    weights = [minilstm.to_numpy(getattr(minilstm, kind)(D, H, seed=0).params[k]) for k in floor_weights(kind)]
     return lambda: step(x, dout, *weights)
 
 
 def floor_infer(kind: str, T: int, B: int, D: int, H: int):
     """The same forward as one NumPy function."""
     forward, (x, _) = FLOORS[kind][1](T, B, D, H), data(T, B, D, H)
-    weights = [minilstm.to_numpy(getattr(minilstm, kind)(D, H, seed=0).params[k]) for k in WEIGHTS]
+    weights = [minilstm.to_numpy(getattr(minilstm, kind)(D, H, seed=0).params[k]) for k in floor_weights(kind)]
     return lambda: forward(x, *weights)
 
 
@@ -216,8 +223,9 @@ def train_case(kind: str, T: int, B: int, H: int, opts: dict, sgemm_gflops: floa
         sides["torch"] = torch_train(kind, T, B, D, H)
     if kind in FLOORS:
         sides["floor"] = floor_train(kind, T, B, D, H)
-    if kind == "PeepholeLSTM":
+    if kind == "PeepholeLSTM":  # the LSTM again, in these rounds: the ratios are per round
         sides["lstm"] = minilstm_train("LSTM", T, B, D, H)
+        sides["lstm_floor"] = floor_train("LSTM", T, B, D, H)
     rounds = measure.rounds(sides, **opts)
     ms, gemm_ms = measure.median_ms(rounds, "minilstm"), measure.median_ms(rounds, "gemm")
     gflop = gemm_flops(G, T, B, D, H) / 1e9
@@ -231,6 +239,8 @@ def train_case(kind: str, T: int, B: int, H: int, opts: dict, sgemm_gflops: floa
     if kind == "PeepholeLSTM":
         row["lstm_ms"] = measure.median_ms(rounds, "lstm")
         row["per_lstm"] = measure.median_ratio(rounds, "minilstm", "lstm")
+        row["lstm_floor_ms"] = measure.median_ms(rounds, "lstm_floor")
+        row["floor_per_lstm"] = measure.median_ratio(rounds, "floor", "lstm_floor")
     return row | {"rounds": rounds}
 
 

@@ -7,7 +7,7 @@ every one of the four; a shape outside them gets figures but no verdict.
 - training step / PyTorch: LSTM <= 2.5 (H 64), 2.0 (H 128), 1.0 (H 256), 1.3 (H 512); GRU <= 0.7;
 - LSTM training step / its own GEMMs <= 1.15 at H >= 256;
 - LSTM at H = 512: at least 50 % of the machine's measured sgemm rate;
-- peephole LSTM step / LSTM step <= 1.15;
+- peephole LSTM step / LSTM step <= 1.15 (beside it, without a target, the NumPy floor's own ratio);
 - inference / PyTorch no-grad: LSTM <= 2.0 at H >= 256, GRU <= 1.0;
 - per-step overhead at B = D = H = 1 (T = 1000) <= 12 us, LSTM and GRU;
 - warm peak memory of a training step <= 1.5 x the minimum cache, LSTM and GRU.
@@ -88,7 +88,8 @@ def load_summary(out: dict, threshold: float) -> dict:
 
 def brief(row: dict) -> str:
     """One case's headline figures, for progress lines."""
-    keys = ("minilstm_ms", "torch_ms", "ratio", "floor_ms", "minilstm_per_floor", "step_per_gemm",
+    keys = ("minilstm_ms", "torch_ms", "ratio", "floor_ms", "minilstm_per_floor", "per_lstm", "floor_per_lstm",
+            "step_per_gemm",
             "minilstm_us_per_step", "warm_over_min")
     return ", ".join(f"{k} {row[k]:.3g}" for k in keys if row.get(k) is not None)
 
@@ -152,12 +153,13 @@ def tables(out: dict, markdown: bool = False) -> str:
     rows = [[_star(r), str(r["T"]), str(r["B"]), str(r["D"]), str(r["H"]), _f(r["minilstm_ms"]), _f(r["torch_ms"]),
              _f(r["ratio"]), _judge("train", r, "ratio"), *_floor(r), _f(r["gemm_ms"]), _f(r["step_per_gemm"]),
              _judge("train", r, "step_per_gemm"), _f(r["gflops"], 1), _f(100 * r["sgemm_fraction"], 0),
-             _judge("train", r, "sgemm_fraction"), _f(r.get("per_lstm")), _judge("train", r, "per_lstm"), _loaded(r)]
+             _judge("train", r, "sgemm_fraction"), _f(r.get("per_lstm")), _judge("train", r, "per_lstm"),
+             _f(r.get("floor_per_lstm")), _loaded(r)]
             for r in out.get("train", [])]
     parts.append(_table("Training step (forward + backward), ms", [
         "cell", "T", "B", "D", "H", "minilstm", "torch", "ratio", "target", *FLOOR_HEAD, "GEMM", "step/GEMM",
         "target",
-        "GFLOP/s", "% sgemm", "target", "/LSTM", "target", "loaded"], rows, markdown))
+        "GFLOP/s", "% sgemm", "target", "/LSTM", "target", "floor/LSTM", "loaded"], rows, markdown))
     rows = [[_star(r), str(r["T"]), str(r["B"]), str(r["D"]), str(r["H"]), _f(r["minilstm_ms"]), _f(r["torch_ms"]),
              _f(r["ratio"]), _judge("infer", r, "ratio"), *_floor(r), _loaded(r)] for r in out.get("infer", [])]
     parts.append(_table("Inference (eval forward; torch no_grad), ms", [

@@ -48,17 +48,20 @@ def test_quick_run_writes_every_field(tmp_path):
                 "floor_ms", "floor_per_torch", "minilstm_per_floor"):
         assert lstm[key] > 0, key
     floor_keys = ("floor_ms", "floor_per_torch", "minilstm_per_floor")
-    assert all(train["PeepholeLSTM"][k] is None for k in floor_keys)  # no floor of its own
+    peep = train["PeepholeLSTM"]
+    assert all(peep[k] > 0 for k in (*floor_keys, "per_lstm", "lstm_floor_ms", "floor_per_lstm"))
+    assert peep["floor_per_lstm"] == measure.median_ratio(peep["rounds"], "floor", "lstm_floor")
+    assert set(peep["rounds"][0]["ms"]) == {"minilstm", "gemm", "torch", "floor", "lstm", "lstm_floor"}
+    assert "floor_per_lstm" not in lstm
     assert lstm["gemm_gflop"] == pytest.approx(speed.gemm_flops(4, T, B, H, H) / 1e9)
-    assert train["PeepholeLSTM"]["per_lstm"] > 0
     assert len(lstm["rounds"]) == 2
     for r in lstm["rounds"]:
         assert set(r["ms"]) == {"minilstm", "gemm", "torch", "floor"}
         assert {"load_before", "load_during", "waited_s", "under_load"} <= set(r)
     assert all(r["minilstm_ms"] > 0 and r["torch_ms"] > 0 for r in out["infer"])
     infer = {r["cell"]: r for r in out["infer"]}
-    assert all(infer["LSTM"][k] > 0 for k in floor_keys) and set(infer["LSTM"]["rounds"][0]["ms"]) == {
-        "minilstm", "torch", "floor"}
+    assert all(infer[c][k] > 0 for c in infer for k in floor_keys)
+    assert all(set(infer[c]["rounds"][0]["ms"]) == {"minilstm", "torch", "floor"} for c in infer)
     assert infer["LSTM"]["minilstm_per_floor"] == measure.median_ratio(infer["LSTM"]["rounds"], "minilstm", "floor")
     assert all(r["minilstm_us_per_step"] > 0 and r["T"] == 20 for r in out["overhead"])
     for r in out["memory"]:
@@ -69,6 +72,7 @@ def test_quick_run_writes_every_field(tmp_path):
     assert out["load"]["rounds"] == len(taken) and out["load"]["rounds_under_load"] <= len(taken)
     assert md.read_text().count("| cell |") == 4
     assert md.read_text().count("| floor | floor/torch | mini/floor |") == 2  # training and inference tables
+    assert "| /LSTM | target | floor/LSTM | loaded |" in md.read_text()
 
 
 @pytest.mark.parametrize("kind", sorted(speed.FLOORS))
@@ -81,13 +85,16 @@ def test_numpy_floor_computes_what_the_layer_computes(kind):
     x, dout = rng.standard_normal((T, B, D)), rng.standard_normal((T, B, H))
     out, _ = layer(x)
     dx, _ = layer.backward(dout)
-    want = [minilstm.to_numpy(a) for a in (out, dx, *(layer.grads[k] for k in speed.WEIGHTS))]
-    weights = [minilstm.to_numpy(layer.params[k]) for k in speed.WEIGHTS]
+    names = speed.floor_weights(kind)  # the peephole LSTM's p_i, p_f, p_o too
+    assert set(names) == set(layer.params)
+    want = [minilstm.to_numpy(a) for a in (out, dx, *(layer.grads[k] for k in names))]
+    weights = [minilstm.to_numpy(layer.params[k]) for k in names]
     train, infer = speed.FLOORS[kind]
     step = train(T, B, D, H, np.float64)
     step(2 * x, dout, *weights)  # a first call leaves its buffers full: the second must not depend on them
     got = step(x, dout, *weights)
-    for name, a, b in zip(("out", "dx", *speed.WEIGHTS), got, want):
+    assert len(got) == len(want)
+    for name, a, b in zip(("out", "dx", *names), got, want):
         assert a.shape == b.shape and np.max(np.abs(a - b)) < 1e-10, name
     forward = infer(T, B, D, H, np.float64)
     forward(2 * x, *weights)
