@@ -77,6 +77,7 @@ import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
 import speed_floor as floor  # noqa: E402
+import speed_floor_gru as floor_gru  # noqa: E402
 import speed_measure as measure  # noqa: E402
 import speed_report as report  # noqa: E402
 import threadpoolctl  # noqa: E402
@@ -96,7 +97,7 @@ GATES = {"RNN": 1, "GRU": 3, "LSTM": 4, "PeepholeLSTM": 4}  # G: gate blocks of 
 SAVED = {"RNN": 0, "GRU": 4, "LSTM": 5, "PeepholeLSTM": 5}  # K: activations per step backward needs
 TORCH_CELL = {"PeepholeLSTM": "LSTM"}  # the nearest PyTorch layer where it has no twin
 FLOORS = {"LSTM": (floor.lstm_train_floor, floor.lstm_infer_floor),  # (train, infer) builders
-          "GRU": (floor.gru_train_floor, floor.gru_infer_floor),
+          "GRU": (floor_gru.gru_train_floor, floor_gru.gru_infer_floor),
           "PeepholeLSTM": (floor.peephole_train_floor, floor.peephole_infer_floor)}
 WEIGHTS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 PEEPHOLES = ("weight_peep_i_l0", "weight_peep_f_l0", "weight_peep_o_l0")
