@@ -1,6 +1,7 @@
 """The NumPy floor: one layer's training step and inference, each cell written out as one NumPy function.
 
-``benchmarks/speed.py`` times these beside minilstm and PyTorch. Each function computes what
+``benchmarks/speed.py`` times these beside minilstm and PyTorch (the GRU's are in ``speed_floor_gru.py``,
+with the same conventions). Each function computes what
 ``minilstm.LSTM(D, H)`` / ``minilstm.GRU(D, H)`` (reset_after, PyTorch's) / ``minilstm.PeepholeLSTM(D, H)``
 computes for one layer with a zero initial state: the output sequence and, for training, ``dx`` and every
 parameter gradient from the upstream gradient of each step's h (PyTorch's shapes and gate order). They
