@@ -3,7 +3,10 @@
 ``MINILSTM_TEST_BACKENDS`` (comma-separated, default ``numpy,strict,cupy``)
 picks the backends: ``strict`` is ``array_api_strict`` with its arrays on a
 non-default device, a stand-in that raises on any stray NumPy call; ``cupy``
-skips cleanly where no CUDA device is available.
+skips cleanly where no CUDA device is available. ``backend`` runs a test on each;
+``check_backend`` on each but ``strict``, for the gradient checks of the full
+matrix of options, which would take minutes on the stand-in and prove nothing
+more than its equality with NumPy (tested for every option) already does.
 """
 from __future__ import annotations
 
@@ -37,6 +40,14 @@ def _backend_args(name: str) -> tuple:
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     """Runs the test inside ``backend_scope`` of each backend in turn."""
+    with minilstm.backend_scope(*_backend_args(request.param)) as be:
+        yield be
+
+
+@pytest.fixture(params=[b for b in BACKENDS if b != "strict"])
+def check_backend(request):
+    """The backends a gradient check runs on: each but the strict stand-in, which instead proves that it
+    computes what NumPy computes (cheaply, without thousands of forwards) plus a few checks of its own."""
     with minilstm.backend_scope(*_backend_args(request.param)) as be:
         yield be
 

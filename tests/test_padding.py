@@ -1,6 +1,7 @@
 """Padded batches (``lengths``) and recurrent dropout in the recurrent layers."""
 import numpy as np
 import pytest
+from conftest import BACKENDS, _backend_args
 
 import minilstm
 from minilstm.gradcheck import gradcheck
@@ -55,7 +56,19 @@ def test_padded_values_do_not_matter(cls, rng):
 
 
 @pytest.mark.parametrize("cls", KINDS)
-def test_gradcheck_with_lengths_and_recurrent_dropout(cls, backend, rng):
+def test_gradcheck_with_lengths_and_recurrent_dropout(cls, check_backend, rng):
+    _gradcheck_padded(cls, rng)
+
+
+@pytest.mark.skipif("strict" not in BACKENDS, reason="the strict stand-in is not among the test backends")
+def test_gradcheck_with_lengths_and_recurrent_dropout_on_the_strict_stand_in(rng):
+    """One cell on the stand-in (the others: test_padded_batch_equals_each_sequence_alone and
+    test_properties.py's backend equality prove it computes what NumPy computes)."""
+    with minilstm.backend_scope(*_backend_args("strict")):
+        _gradcheck_padded(minilstm.LSTM, rng)
+
+
+def _gradcheck_padded(cls, rng):
     layer = cls(3, 4, num_layers=2, dropout=0.2, recurrent_dropout=0.3, bidirectional=True,
                 seed=0, dtype="float64")
     x = rng.standard_normal((5, 3, 3))
