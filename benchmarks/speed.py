@@ -1,6 +1,6 @@
 """How fast minilstm (NumPy) trains and infers, against PyTorch and against its own matrix products.
 
-Run: python benchmarks/speed.py [--quick] [--threads N] [--clock cpu] [--max-wait S] [--json PATH]
+Run: python benchmarks/speed.py [--quick] [--threads N] [--clock cpu] [--max-wait S] [--json PATH] [--markdown [PATH]]
 
 Every figure is float32, on one layer of D = H inputs (shapes T x B x H below), through the public
 API only (``minilstm.LSTM(...)``, ``.train()`` / ``.eval()``, forward and ``backward``), so it measures
@@ -42,7 +42,9 @@ The targets (float32, 2-core machine, ratios in one run) are printed beside each
 MISS and listed under ``checks`` in the JSON. The environment may pin OpenBLAS's kernel
 (``OPENBLAS_CORETYPE``, ``OPENBLAS_L2_SIZE``): the script re-executes itself without both, so OpenBLAS
 picks the kernel from the CPU (``--keep-blas-env`` keeps them), and reports the kernel it ran on.
-Output: a table on stdout and JSON in ``benchmarks/results/speed-<date>.json`` (or ``--json PATH``).
+Output: a table on stdout and JSON in ``benchmarks/results/speed-YYYY-MM-DD.json`` (the run's date, UTC), or
+``--json PATH``; ``--markdown`` also writes the tables as Markdown beside the JSON (``--markdown PATH``:
+there). ``{date}`` in either path becomes the run's date.
 """
 from __future__ import annotations
 
@@ -101,6 +103,8 @@ FLOORS = {"LSTM": (floor.lstm_train_floor, floor.lstm_infer_floor),  # (train, i
           "PeepholeLSTM": (floor.peephole_train_floor, floor.peephole_infer_floor)}
 WEIGHTS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 PEEPHOLES = ("weight_peep_i_l0", "weight_peep_f_l0", "weight_peep_o_l0")
+JSON_PATH = os.path.join(ROOT, "benchmarks", "results", "speed-{date}.json")  # {date}: the run's, YYYY-MM-DD
+BESIDE_JSON = "beside the JSON"  # --markdown given without a path
 
 
 # ---------------------------------------------------------------- the sides
@@ -345,8 +349,10 @@ def parse_args(argv: list | None = None) -> argparse.Namespace:
                    help="a round waits until other processes use at most this fraction of the CPUs (0.10)")
     p.add_argument("--max-wait", type=float, default=30.0, help="seconds a round waits for quiet at most (30)")
     p.add_argument("--sgemm", type=int, help="size of the square sgemm that gives the machine's rate (2048)")
-    p.add_argument("--json", help="where to write the results (default benchmarks/results/speed-<date>.json)")
-    p.add_argument("--markdown", help="also write the tables as Markdown to this file (for the README)")
+    p.add_argument("--json", default=JSON_PATH, help="where to write the results; {date} becomes the run's date "
+                   "(default benchmarks/results/speed-{date}.json)")
+    p.add_argument("--markdown", nargs="?", const=BESIDE_JSON,
+                   help="also write the tables as Markdown (for the README): beside the JSON, or to this path")
     p.add_argument("--keep-blas-env", action="store_true", help="keep OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE")
     args = p.parse_args(argv)
     for name in ("rounds", "threads", "sgemm"):
@@ -358,6 +364,15 @@ def parse_args(argv: list | None = None) -> argparse.Namespace:
     if unknown:
         p.error(f"unknown cells or parts: {', '.join(sorted(unknown))}")
     return args
+
+
+def output_paths(json_path: str, markdown: str | None, date: str) -> tuple[str, str | None]:
+    """Where a run writes its JSON and its Markdown (None: none): ``{date}`` in either becomes ``date``
+    (YYYY-MM-DD), and a Markdown asked for without a path goes beside the JSON, ``.md`` for ``.json``."""
+    json_path = json_path.replace("{date}", date)
+    if markdown == BESIDE_JSON:
+        return json_path, os.path.splitext(json_path)[0] + ".md"
+    return json_path, None if markdown is None else markdown.replace("{date}", date)
 
 
 def main(argv: list | None = None) -> dict:
@@ -396,14 +411,17 @@ def main(argv: list | None = None) -> dict:
     out["load"] = report.load_summary(out, gate["threshold"])
     out["machine"]["loadavg_end"] = measure.loadavg()
     out["seconds"] = round(time.time() - started, 1)
-    path = args.json or os.path.join(ROOT, "benchmarks", "results", f"speed-{out['date'][:10]}.json")
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    path, md_path = output_paths(args.json, args.markdown, out["date"][:10])
+    for p in (path, md_path):
+        if p is not None:
+            os.makedirs(os.path.dirname(os.path.abspath(p)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=1)
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as f:
+    if md_path is not None:
+        with open(md_path, "w", encoding="utf-8") as f:
             f.write(report.tables(out, markdown=True))
-    print(report.tables(out) + f"\nwrote {path} ({out['seconds']} s)")
+    wrote = path + ("" if md_path is None else f" and {md_path}")
+    print(report.tables(out) + f"\nwrote {wrote} ({out['seconds']} s)")
     return out
 
 

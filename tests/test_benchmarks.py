@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import types
@@ -24,15 +25,18 @@ import speed_report as report  # noqa: E402
 
 def test_quick_run_writes_every_field(tmp_path):
     pytest.importorskip("torch")
-    path = tmp_path / "speed.json"
-    md = tmp_path / "speed.md"
     env = dict(os.environ, PYTHONPATH=ROOT, OPENBLAS_NUM_THREADS="1")
     done = subprocess.run([sys.executable, os.path.join(BENCH, "speed.py"), "--quick", "--rounds", "2",
-                           "--max-wait", "0", "--keep-blas-env", "--cells", "LSTM,PeepholeLSTM", "--json", str(path),
-                           "--markdown", str(md)], env=env, capture_output=True, text=True, timeout=120)
+                           "--max-wait", "0", "--keep-blas-env", "--cells", "LSTM,PeepholeLSTM", "--json",
+                           str(tmp_path / "speed-{date}.json"), "--markdown"], env=env, capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Training step" in done.stdout and "targets:" in done.stdout
+    [path] = tmp_path.glob("speed-*.json")  # named by the run's date, the Markdown beside it
     out = json.loads(path.read_text())
+    assert path.name == f"speed-{out['date'][:10]}.json" and re.fullmatch(r"speed-\d{4}-\d\d-\d\d\.json", path.name)
+    md = path.with_suffix(".md")
+    assert f"wrote {path} and {md}" in done.stdout
     machine = out["machine"]
     assert machine["threads"] == 1 and machine["torch_threads"] == 1 and machine["clock"] == "wall"
     assert machine["cpu"] and machine["kernel"] and machine["minilstm_path"] == os.path.join(ROOT, "minilstm")
@@ -73,6 +77,18 @@ def test_quick_run_writes_every_field(tmp_path):
     assert md.read_text().count("| cell |") == 4
     assert md.read_text().count("| floor | floor/torch | mini/floor |") == 2  # training and inference tables
     assert "| /LSTM | target | floor/LSTM | loaded |" in md.read_text()
+
+
+def test_output_files_are_named_by_the_run_date():
+    assert speed.parse_args([]).json == speed.JSON_PATH == os.path.join(BENCH, "results", "speed-{date}.json")
+    assert speed.parse_args([]).markdown is None and speed.parse_args(["--markdown"]).markdown == speed.BESIDE_JSON
+    day = "2026-11-30"
+    assert speed.output_paths(speed.JSON_PATH, None, day) == (os.path.join(BENCH, "results", f"speed-{day}.json"), None)
+    assert speed.output_paths(speed.JSON_PATH, speed.BESIDE_JSON, day)[1] == os.path.join(BENCH, "results",
+                                                                                          f"speed-{day}.md")
+    assert speed.output_paths("r/speed-{date}-1thread.json", "md/{date}.md", day) == \
+        (f"r/speed-{day}-1thread.json", f"md/{day}.md")
+    assert speed.output_paths("r/mine.json", "r/mine.md", day) == ("r/mine.json", "r/mine.md")  # no {date}: as given
 
 
 @pytest.mark.parametrize("kind", sorted(speed.FLOORS))
