@@ -2,7 +2,7 @@
 __version__ = "0.1.0"
 
 from . import data, inspect, nn, optim, plot, schedules, threads
-from .backend import backend_scope, get_backend, to_numpy, use_backend
+from .backend import backend_available, backend_scope, get_backend, to_numpy, use_backend
 from .cell_modules import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .checkpoint import load
 from .dense import Embedding, Linear
@@ -33,7 +33,7 @@ from .nn import (
 from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from .train import History, TrainingDiverged, evaluate, predict, softmax, train
 
-__all__ = ["use_backend", "backend_scope", "get_backend", "to_numpy",
+__all__ = ["use_backend", "backend_scope", "backend_available", "get_backend", "to_numpy",
            "RNN", "LSTM", "GRU", "PeepholeLSTM", "Linear", "Embedding",
            "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell",
            "Sequential", "LastStep", "MeanOverTime", "MaskPadding",

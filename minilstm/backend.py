@@ -180,6 +180,40 @@ def backend_scope(backend: Any = "numpy", device: Any = None) -> Iterator[Backen
         _ACTIVE.reset(token)
 
 
+def backend_available(backend: Any) -> bool:
+    """Whether :func:`use_backend` would accept ``backend`` here, asked without raising or changing anything.
+
+    Parameters
+    ----------
+    backend : {"numpy", "cupy"} or module
+        As for :func:`use_backend`. ``"numpy"`` is always available, ``"cupy"``
+        where CuPy imports and sees a CUDA device, an array-API module always
+        (it is imported already).
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`use_backend` does for what is no backend at all (``"cuda"``,
+        ``3``, ``math``): a typo is an error, not "unavailable".
+
+    Examples
+    --------
+    >>> import minilstm
+    >>> minilstm.backend_available("numpy")
+    True
+    >>> gpu = "cupy" if minilstm.backend_available("cupy") else "numpy"  # a GPU where there is one
+    """
+    try:
+        make_backend(backend)
+    except (ImportError, RuntimeError):  # no CuPy, or CuPy without a CUDA device
+        return False
+    return True
+
+
 def namespace(*arrays: Any) -> types.ModuleType:
     """The array namespace of ``arrays`` (the active backend's when they carry none).
 

@@ -11,8 +11,10 @@ the temporary a dead writer left, and the file's mode follows the umask, as
 ``open()`` does. Reading never unpickles, checks every array header against the
 file's real size before reading any data, caps the JSON's nesting and checks
 each metadata field; :func:`load` compares the architecture with the stored
-arrays' shapes before building anything. Every malformed file is a ValueError
-``checkpoint '<path>': field '<name>' ...``.
+arrays' shapes before building anything. A file that is no checkpoint at all (a
+text file, a ``.npy``, a zip or ``.npz`` without minilstm's metadata) is a
+ValueError ``'<path>' is not a minilstm checkpoint: <why>...``; a malformed
+checkpoint is a ValueError ``checkpoint '<path>': field '<name>' ...``.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from . import atomic
 FORMAT = "minilstm-checkpoint"
 VERSION = 1
 MAX_DEPTH = 32  # JSON nesting; what train() writes is 5 deep (training.rng_states.<name>.state.state)
+ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or the end record of an empty zip
 
 
 class Checkpoint(NamedTuple):
@@ -113,20 +116,29 @@ def read(path: str) -> Checkpoint:
     FileNotFoundError
         If there is no file at ``path``.
     ValueError
-        ``"<path>" is not a readable minilstm checkpoint`` for a file that is no
-        archive of arrays, or ``checkpoint <path>: field <name> ...`` naming what is wrong.
+        ``'<path>' is not a minilstm checkpoint: <why>`` for a file that is no
+        checkpoint at all (not a zip, a single ``.npy`` array, an archive
+        without minilstm's ``meta``, pickled objects); ``'<path>' is not a
+        readable minilstm checkpoint (...)`` for a damaged archive; or
+        ``checkpoint '<path>': field '<name>' ...`` naming what is wrong.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no checkpoint at {path!r}")
     with open(path, "rb") as f:  # our own handle: np.load leaks its own when a zip is corrupt
+        _check_zip(f, path)  # before np.load, which would take anything else for a pickle (and refuse it)
         with _readable(path):
             archive = np.load(f, allow_pickle=False)
-            if not hasattr(archive, "files"):
-                raise ValueError("it holds one array (.npy), not an archive")
         with archive:
+            if "meta" not in archive.files:
+                found = ", ".join(repr(k) for k in archive.files[:4]) + (", ..." if len(archive.files) > 4 else "")
+                raise _not_a_checkpoint(path, f"it has no 'meta' entry (it holds {found or 'nothing'})")
             with _readable(path):
                 headers = {_key(info): _header(archive.zip, info) for info in archive.zip.infolist()}
+            pickled = [k for k, (_, dtype, _, _) in headers.items() if dtype.hasobject]
+            if pickled:  # np.load would refuse it too, but its message asks for allow_pickle
+                raise _not_a_checkpoint(path, f"its entry {pickled[0]!r} holds Python objects, which only "
+                                              "unpickling could read, and load never unpickles")
             _check_sizes(headers, os.fstat(f.fileno()).st_size, path)
             with _readable(path):
                 contents = {k: archive[k] for k in archive.files}
@@ -140,6 +152,24 @@ def read(path: str) -> Checkpoint:
     if meta["optimizer"] is not None:
         optimizer.update(meta["optimizer"]["scalars"])
     return Checkpoint(params, optimizer, meta)
+
+
+def _check_zip(f: Any, path: str) -> None:
+    """A ValueError saying what ``f`` is instead, unless it starts as a zip (an ``.npz``) does."""
+    start = f.read(16)
+    f.seek(0)
+    if start.startswith(ZIP_STARTS):
+        return
+    if not start:
+        raise _not_a_checkpoint(path, "it is empty")
+    if start.startswith(np.lib.format.MAGIC_PREFIX):
+        raise _not_a_checkpoint(path, "it holds one NumPy array (a .npy file, as np.save writes), not an archive")
+    raise _not_a_checkpoint(path, f"it is not a zip archive (it starts with {start!r})")
+
+
+def _not_a_checkpoint(path: str, why: str) -> ValueError:
+    return ValueError(f"{path!r} is not a minilstm checkpoint: {why}. A checkpoint is the .npz file that "
+                      "minilstm.save or Model.save writes")
 
 
 @contextlib.contextmanager
@@ -179,8 +209,6 @@ def _check_sizes(headers: dict, file_bytes: int, path: str) -> None:
         if total > file_bytes:  # a zip may claim more than it stores: a bomb, or a forged directory
             raise _field_error(path, key, f"claims {member_bytes} bytes, more than the whole file holds "
                                           f"({file_bytes} bytes)")
-        if dtype.hasobject:
-            continue  # np.load refuses it without reading: no pickle is ever run
         data_bytes = math.prod(shape) * dtype.itemsize
         if header_bytes + data_bytes != member_bytes:
             raise _field_error(path, key, f"declares a {shape} {dtype} array ({data_bytes} bytes) but holds "
@@ -232,7 +260,7 @@ _TRAINING = {
 def _check_meta(meta: Any, path: str) -> dict:
     """``meta`` with ``training`` filled in ({} when absent), or a ValueError naming the first bad field."""
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"{path!r} is not a minilstm checkpoint (no {FORMAT!r} marker)")
+        raise _not_a_checkpoint(path, f"its 'meta' has no {FORMAT!r} format marker")
     version = meta.get("version")
     if not _is_int(version) or version < 1:
         raise _field_error(path, "version", f"must be an int >= 1, got {version!r}")

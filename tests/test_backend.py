@@ -111,6 +111,26 @@ def test_cupy_device_must_be_a_number(device, monkeypatch, restore_backend):
         minilstm.use_backend("cupy", device=device)
 
 
+@pytest.mark.parametrize("cupy,available", [(None, False), (fake_cupy(available=False), False),
+                                            (fake_cupy(available=True), True)], ids=["missing", "no-gpu", "gpu"])
+def test_backend_available_answers_what_use_backend_would_do(cupy, available, monkeypatch, restore_backend):
+    """True exactly where ``use_backend`` succeeds; asking neither raises nor changes the backend in use."""
+    monkeypatch.setitem(sys.modules, "cupy", cupy)  # None: import cupy raises ImportError
+    assert minilstm.backend_available("cupy") is available
+    assert minilstm.get_backend() is restore_backend
+    assert minilstm.backend_available("numpy") is True and minilstm.backend_available(aas) is True
+    if available:
+        assert minilstm.use_backend("cupy").name == "cupy"
+
+
+@pytest.mark.parametrize("backend,error", [("cuda", ValueError), (3, TypeError), (math, TypeError)],
+                         ids=["typo", "int", "not-arrays"])
+def test_backend_available_refuses_what_is_no_backend(backend, error):
+    """A typo is an error, not a backend that happens to be missing."""
+    with pytest.raises(error, match="backend must be|is not an array namespace"):
+        minilstm.backend_available(backend)
+
+
 # ---------------------------------------------------------------------- backend_scope
 def test_scope_is_active_inside_only():
     before = minilstm.get_backend()

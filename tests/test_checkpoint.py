@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 from conftest import assert_same_weights, weights_of
 
 import minilstm
-from minilstm import atomic, checkpoint, data
+from minilstm import atomic, checkpoint, data, param_shapes
 
 
 @pytest.fixture(scope="module")
@@ -73,27 +74,16 @@ def test_a_crash_mid_save_leaves_the_old_file(tmp_path, monkeypatch):
     assert_same_weights(weights_of(minilstm.load(path)), weights_of(old))
 
 
+def _text(path):
+    path.write_text("notes from Tuesday\n")
+
+
 def _random_bytes(path):
     path.write_bytes(np.random.default_rng(0).bytes(300))
 
 
-def _plain_npz(path):
-    with open(path, "wb") as f:
-        np.savez(f, weight=np.zeros(3))
-
-
-def _truncated(path):
-    minilstm.Model(2, 3, 1, seed=0).save(path)
-    path.write_bytes(path.read_bytes()[:400])
-
-
 def _empty(path):
     path.write_bytes(b"")
-
-
-def _pickled(path):  # an object array needs pickle: refused, never unpickled
-    with open(path, "wb") as f:
-        np.savez(f, meta=np.array([{"format": "minilstm-checkpoint"}], dtype=object))
 
 
 def _one_array(path):
@@ -101,25 +91,77 @@ def _one_array(path):
         np.save(f, np.zeros(3))
 
 
+def _zip_of_text(path):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "notes from Tuesday")
+
+
+def _plain_npz(path):
+    with open(path, "wb") as f:
+        np.savez(f, weight=np.zeros(3))
+
+
+def _pickled(path):  # an object array needs pickle: refused, never unpickled
+    with open(path, "wb") as f:
+        np.savez(f, meta=np.array([{"format": "minilstm-checkpoint"}], dtype=object))
+
+
 def _other_format(path):
     with open(path, "wb") as f:
         np.savez(f, meta=np.array(json.dumps({"format": "something-else"})))
 
 
+def _messages(err):
+    """The text of ``err`` and of every exception it was raised from or during."""
+    found = []
+    while err is not None:
+        found.append(str(err))
+        err = err.__cause__ or err.__context__
+    return found
+
+
+@pytest.mark.parametrize("make,why", [
+    (_text, r"it is not a zip archive \(it starts with b'notes from Tuesd'\)"),
+    (_random_bytes, r"it is not a zip archive \(it starts with b'"),
+    (_empty, "it is empty"),
+    (_one_array, r"it holds one NumPy array \(a \.npy file, as np\.save writes\), not an archive"),
+    (_zip_of_text, r"it has no 'meta' entry \(it holds 'notes\.txt'\)"),
+    (_plain_npz, r"it has no 'meta' entry \(it holds 'weight'\)"),
+    (_pickled, "its entry 'meta' holds Python objects, which only unpickling could read, and load never unpickles"),
+    (_other_format, "its 'meta' has no 'minilstm-checkpoint' format marker"),
+], ids=["text", "random", "empty", "npy", "zip", "no-meta", "pickled", "other-format"])
+def test_a_file_that_is_no_checkpoint_says_so_without_numpys_pickle_hint(make, why, tmp_path):
+    """Whatever the file is, the error names it, says it is no checkpoint and why, and says what one is; it never
+    repeats NumPy's "load it unsafely using allow_pickle" (load never unpickles), not even in its cause."""
+    path = tmp_path / "notes.npz"
+    make(path)
+    with pytest.raises(ValueError, match=re.escape(f"{str(path)!r} is not a minilstm checkpoint: ") + why) as info:
+        minilstm.load(path)
+    assert str(info.value).endswith(". A checkpoint is the .npz file that minilstm.save or Model.save writes")
+    assert not any("pickle=" in m or "pickle.load" in m or "unsafely" in m for m in _messages(info.value)), \
+        _messages(info.value)
+
+
+def _truncated(path):
+    minilstm.Model(2, 3, 1, seed=0).save(path)
+    path.write_bytes(path.read_bytes()[:400])
+
+
+def _bad_json(path):
+    with open(path, "wb") as f:
+        np.savez(f, meta=np.array("{not json"))
+
+
 @pytest.mark.parametrize("make,match", [
-    (_random_bytes, "is not a readable minilstm checkpoint"),
-    (_plain_npz, r"is not a readable minilstm checkpoint \(KeyError: 'meta'\)"),
-    (_truncated, "is not a readable minilstm checkpoint"),
-    (_empty, "is not a readable minilstm checkpoint"),
-    (_pickled, "is not a readable minilstm checkpoint"),
-    (_one_array, r"is not a readable minilstm checkpoint \(ValueError: it holds one array"),
-    (_other_format, "is not a minilstm checkpoint"),
-], ids=["random", "no-meta", "truncated", "empty", "pickled", "npy", "other-format"])
-def test_a_corrupt_file_gives_a_clear_error(make, match, tmp_path):
+    (_truncated, r"is not a readable minilstm checkpoint \(BadZipFile: "),
+    (_bad_json, r"is not a readable minilstm checkpoint \(JSONDecodeError: "),
+], ids=["truncated", "bad-json"])
+def test_a_damaged_file_gives_a_clear_error(make, match, tmp_path):
     path = tmp_path / "model.npz"
     make(path)
-    with pytest.raises(ValueError, match=re.escape(repr(str(path))) + " " + match):
+    with pytest.raises(ValueError, match=re.escape(repr(str(path))) + " " + match) as info:
         minilstm.load(path)
+    assert not any("pickle" in m for m in _messages(info.value))
 
 
 def test_a_missing_file(tmp_path):
@@ -236,21 +278,21 @@ def test_a_tampered_size_is_refused_before_building(key, value, saved, tmp_path,
         raise AssertionError("built before the shapes were checked")
 
     monkeypatch.setattr(checkpoint, "build", no_build)
-    t0 = time.perf_counter()
     with pytest.raises(ValueError, match=_field(path, "architecture") + "does not match the stored weights: "
                                          r"rnn\.weight_ih_l0 is \(16, 2\) in the file but"):
         minilstm.load(path)
-    assert time.perf_counter() - t0 < 1.0
 
 
-def test_a_tampered_layer_count_is_refused_before_listing_its_layers(saved, tmp_path):
+def test_a_tampered_layer_count_is_refused_before_listing_its_layers(saved, tmp_path, monkeypatch):
+    """Ten million layers are refused from the count of stored arrays: not one layer's shapes is listed."""
     path = _rewrite(saved, tmp_path / "tampered.npz", _setting("architecture", "num_layers", value=10**7))
-    t0 = time.perf_counter()
+    listed = []
+    monkeypatch.setattr(param_shapes, "cell_shapes", lambda *args, **kwargs: listed.append(args))
     with pytest.raises(ValueError, match=_field(path, "architecture") + re.escape(
             "cannot be built by this minilstm: num_layers=10000000 needs 20000000 weight arrays or more, the file "
             "holds 6")):
         minilstm.load(path)
-    assert time.perf_counter() - t0 < 1.0
+    assert listed == []
 
 
 def test_a_header_declaring_a_huge_array_is_refused_without_allocating(saved, tmp_path):
@@ -264,12 +306,16 @@ def test_a_header_declaring_a_huge_array_is_refused_without_allocating(saved, tm
                                                               "shape": (10**7, 10**7)})
                 data = header.getvalue() + b"\0" * 16
             dst.writestr(info.filename, data)
-    t0 = time.perf_counter()
-    with pytest.raises(ValueError, match=_field(path, "param/head.weight") +
-                       re.escape("declares a (10000000, 10000000) float32 array (400000000000000 bytes) but holds "
-                                 "16 bytes")):
-        checkpoint.read(path)
-    assert time.perf_counter() - t0 < 1.0
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=_field(path, "param/head.weight") +
+                           re.escape("declares a (10000000, 10000000) float32 array (400000000000000 bytes) but "
+                                     "holds 16 bytes")):
+            checkpoint.read(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, f"{peak} bytes allocated"  # the whole file is 2 kB: no array's data was read
 
 
 def test_a_zip_that_claims_more_than_the_file_holds_is_refused(saved, tmp_path):

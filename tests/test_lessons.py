@@ -1,5 +1,4 @@
 """Every lesson runs top to bottom headless in its quick mode, and is committed executed and clean."""
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ pytest.importorskip("matplotlib")
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 NOTEBOOKS = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]
-QUICK_SECONDS = 60  # each lesson is near 10-30 s in quick mode on 2 busy cores; all together well under 4 min
 
 
 def problems(nb) -> list:
@@ -42,12 +40,10 @@ def test_lesson_runs_quick(path, monkeypatch):
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    start = time.perf_counter()
+    nb.cells.append(nbformat.v4.new_code_cell("assert QUICK, 'the lesson did not read MINILSTM_LESSON_QUICK'"))
     nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(LESSONS)}}).execute()  # a cell error raises
-    seconds = time.perf_counter() - start
     assert not problems(nb), problems(nb)
-    assert seconds < QUICK_SECONDS, f"{path.name} took {seconds:.0f} s in quick mode"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
