@@ -143,6 +143,7 @@ def add_train_parser(sub: Any) -> None:
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="continue the run saved in DIR (its task, seed and model) for --epochs more epochs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=run_train)
 
 
 def run_train(args: Any) -> int:

@@ -38,6 +38,7 @@ def add_flow_parser(sub: Any) -> None:
                         f"({', '.join(sorted(TASKS))})")
     p.add_argument("--epochs", type=_positive(int), default=3, help="epochs of that brief training (default 3)")
     p.add_argument("--out", default=os.path.join("runs", "flow"), help="output folder (default runs/flow)")
+    p.set_defaults(run=run_flow)
 
 
 def run_flow(args: Any) -> int:
