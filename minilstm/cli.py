@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -45,8 +46,8 @@ class Task:
 
 
 # what --length sets for each task
-LENGTHS = {"sine": "input window", "adding": "T (minimal sequence length)", "reber": "strings (no length knob)",
-           "order": "T (sequence length)", "copy": "delay between the K symbols and the recall",
+LENGTHS = {"sine": "the input window", "adding": "T, the minimal sequence length", "reber": "strings (no length knob)",
+           "order": "T, the sequence length", "copy": "the delay between the K symbols and the recall",
            "text": "characters per training sequence"}
 
 
@@ -120,29 +121,64 @@ def _non_negative(kind: Callable) -> Callable:
     return _checked(kind, 0, strict=False)
 
 
+TRAIN_DESCRIPTION = """\
+Train a model on a built-in task; write to --out the last epoch's model.npz, the
+best epoch's best.npz, metrics.json (settings, losses and metrics per epoch),
+loss.png and the task's plot. Options left out take the task's defaults (tuned
+for the LSTM) or, with --resume, the resumed run's.
+
+tasks: sine (forecast a noisy sine wave), adding (the adding problem), reber
+(the embedded Reber grammar), order (temporal order), copy (recall K symbols
+after a delay), text (the next character of a small built-in corpus).
+
+exit codes: 0 done; 1 training diverged; 2 a mistake in the command line;
+130 stopped by Ctrl-C after a batch, with everything written."""
+TRAIN_EXAMPLES = """\
+examples:
+  python -m minilstm train --task adding --cell gru --epochs 5
+  python -m minilstm train --task text --out runs/text
+  python -m minilstm train --resume runs/text --epochs 10"""
+
+
+def _task_defaults(field: str) -> str:
+    """``"(default: the task's: copy 64, text 128, others 32)"``: each task's default of ``field``."""
+    values = {name: getattr(task, field) for name, task in sorted(TASKS.items())}
+    common = Counter(values.values()).most_common(1)[0][0]
+    odd = [f"{name} {value:g}" for name, value in values.items() if value != common]
+    return f"(default: the task's: {', '.join(odd)}, others {common:g})"
+
+
 def add_train_parser(sub: Any) -> None:
     """The ``train`` subcommand and its options (None: the task's default, or the resumed run's)."""
     p = sub.add_parser("train", help="train a model on a built-in task; write model, metrics and plots",
-                       description=__doc__)
+                       description=TRAIN_DESCRIPTION, epilog=TRAIN_EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", choices=sorted(TASKS), help="the problem to learn (default sine)")
     p.add_argument("--cell", choices=sorted(CELLS), help="recurrent cell (default lstm)")
-    p.add_argument("--hidden", type=_positive(int), help="hidden units per layer (default: the task's)")
-    p.add_argument("--layers", type=_positive(int), help="stacked recurrent layers (default 1)")
-    p.add_argument("--forget-bias", type=_checked(float, -math.inf, strict=True),
-                   help="initial forget-gate bias of the lstm and peephole cells (default: the task's)")
-    p.add_argument("--length", type=_positive(int), help="the task's length: " +
-                   "; ".join(f"{k}: {v}" for k, v in LENGTHS.items() if k != "reber") + " (default: the task's)")
-    p.add_argument("--epochs", type=_positive(int), help="epochs to train (default: the task's)")
-    p.add_argument("--batch-size", type=_positive(int), help="sequences per batch (default: the task's)")
-    p.add_argument("--lr", type=_positive(float), help="Adam's learning rate (default: the task's)")
-    p.add_argument("--clip", type=_non_negative(float), default=1.0,
+    p.add_argument("--hidden", type=_positive(int), metavar="N",
+                   help=f"hidden units per layer {_task_defaults('hidden')}")
+    p.add_argument("--layers", type=_positive(int), metavar="N", help="stacked recurrent layers (default 1)")
+    p.add_argument("--forget-bias", type=_checked(float, -math.inf, strict=True), metavar="B",
+                   help=f"initial forget-gate bias of the lstm and peephole cells {_task_defaults('forget_bias')}")
+    p.add_argument("--length", type=_positive(int), metavar="N", help="the task's length (default: the task's): " +
+                   "; ".join(f"{k} {TASKS[k].length}, {v}" for k, v in LENGTHS.items() if k != "reber"))
+    p.add_argument("--epochs", type=_positive(int), metavar="N",
+                   help=f"epochs to train, also when resuming {_task_defaults('epochs')}")
+    p.add_argument("--batch-size", type=_positive(int), metavar="N",
+                   help=f"sequences per batch {_task_defaults('batch_size')}")
+    p.add_argument("--lr", type=_positive(float), metavar="LR", help=f"Adam's learning rate {_task_defaults('lr')}")
+    p.add_argument("--clip", type=_non_negative(float), default=1.0, metavar="C",
                    help="clip the global gradient norm (default 1.0; 0: off)")
-    p.add_argument("--seed", type=_non_negative(int), help="seed of data, weights and batch order (default 0)")
+    p.add_argument("--seed", type=_non_negative(int), metavar="S",
+                   help="seed of data, weights and batch order (default 0)")
     p.add_argument("--backend", choices=["numpy", "cupy"], default="numpy", help="array backend (default numpy)")
-    p.add_argument("--out", default=None, help="output folder (default: the --resume folder, else runs/<task>-<cell>)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder (default: the --resume folder, else runs/<task>-<cell>)")
     p.add_argument("--resume", default=None, metavar="DIR",
-                   help="continue the run saved in DIR (its task, seed and model) for --epochs more epochs")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+                   help="continue the run saved in DIR (its task, seed and model) for --epochs more epochs "
+                        "(default: none, a new run)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (default: a bar on a terminal or in Jupyter, never in a log file)")
     p.set_defaults(run=run_train)
 
 

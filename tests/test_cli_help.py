@@ -10,6 +10,7 @@ import pytest
 
 import minilstm
 from minilstm import __main__ as cli_main
+from minilstm.cli import TASKS
 
 ROOT = Path(minilstm.__file__).resolve().parents[1]
 COMMANDS = ["train", "check", "flow"]
@@ -45,14 +46,14 @@ def test_top_help_has_a_purpose_the_commands_and_examples(capsys):
         assert any(line.startswith(f"  python -m minilstm {command}") for line in examples), command
 
 
-@pytest.mark.parametrize("command", [[], ["check"]], ids=["top", "check"])
+@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)], ids=["top", *COMMANDS])
 def test_help_is_plain_text(command, capsys):
     text = _help(capsys, *command)
     for markup in ("``", ":func:", ":class:", ":mod:", "The command line."):
         assert markup not in text, markup
 
 
-@pytest.mark.parametrize("command", ["check"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_option_shows_its_default(command, capsys):
     """Each option's help ends in "(default ...)", possibly wrapped over lines."""
     text = _help(capsys, command)
@@ -69,3 +70,11 @@ def test_check_help_describes_it(capsys):
     text = _help(capsys, "check")
     assert "Gradient-check every cell and layer option" in text
     assert "largest relative error that passes (default 1e-06)" in text
+
+
+def test_train_help_lists_each_task_and_its_defaults(capsys):
+    text = " ".join(_help(capsys, "train").split())
+    for name in TASKS:
+        assert f" {name} (" in text.split("options:")[0], name  # described in the description
+    assert "hidden units per layer (default: the task's: copy 64, text 128, others 32)" in text
+    assert "(default: the task's): sine 20, the input window; adding 50, T," in text
