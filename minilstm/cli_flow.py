@@ -32,7 +32,8 @@ the gradient of L = <u, out[T-1]> (u random) back through a random sequence of
 on one log axis in --out/gradient_flow.png. It trains nothing and needs no data.
 
 With --trained TASK it trains each cell for --epochs on a built-in task instead,
-and draws the flow on that task's validation sequences before and after."""
+and draws the flow on that task's validation sequences before and after, in
+--out/gradient_flow_TASK.png (the untrained plot is left as it is)."""
 FLOW_EXAMPLES = """\
 examples:
   python -m minilstm flow --steps 200
@@ -77,10 +78,16 @@ def run_flow(args: Any) -> int:
     _table("before training" if after else "", before)
     if after:
         _table(f"after {args.epochs} epochs on {args.trained}", after)
-    path = os.path.join(args.out, "gradient_flow.png")
+    path = plot_path(args.out, args.trained)
     _draw(before, after, args, path)
     print(f"wrote {path} ({time.perf_counter() - start:.1f} s)")
     return 0
+
+
+def plot_path(out: str, trained: str | None) -> str:
+    """Where the plot goes: ``gradient_flow.png`` for untrained cells, ``gradient_flow_<task>.png`` with
+    ``--trained``, so that neither overwrites the other (nor one task's plot another's)."""
+    return os.path.join(out, "gradient_flow.png" if trained is None else f"gradient_flow_{trained}.png")
 
 
 def _untrained(args: Any) -> dict:
