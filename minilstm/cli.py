@@ -86,6 +86,7 @@ TASKS = {
 }
 SAMPLE_TEMPERATURE = 0.5  # of the text task's sample: lower repeats the commonest words, higher misspells
 ARCHITECTURE = ("cell", "hidden", "layers", "forget_bias", "length")  # what --resume cannot change
+VOCAB_FILE = "vocab.json"  # a text run's characters, which `python -m minilstm sample` maps the model's ids to
 
 
 class UsageError(Exception):
@@ -124,8 +125,9 @@ def _non_negative(kind: Callable) -> Callable:
 TRAIN_DESCRIPTION = """\
 Train a model on a built-in task; write to --out the last epoch's model.npz, the
 best epoch's best.npz, metrics.json (settings, losses and metrics per epoch),
-loss.png and the task's plot. Options left out take the task's defaults (tuned
-for the LSTM) or, with --resume, the resumed run's.
+loss.png and the task's plot (and, for text, vocab.json: the characters, which
+the sample command needs). Options left out take the task's defaults (tuned for
+the LSTM) or, with --resume, the resumed run's.
 
 tasks: sine (forecast a noisy sine wave), adding (the adding problem), reber
 (the embedded Reber grammar), order (temporal order), copy (recall K symbols
@@ -226,6 +228,8 @@ def _train(args: Any) -> int:
         os.makedirs(out, exist_ok=True)
     except OSError as err:
         raise UsageError(f"--out {out}: {err.strerror}") from None
+    if name == "text":  # before training, so that every checkpoint in out has its characters beside it
+        write_vocab(out, train_set.meta["vocab"])
     print(f"minilstm: {settings['cell']} on {name}, {model.num_params} parameters, {len(train_set)} training "
           f"and {len(val_set)} validation sequences, backend {args.backend}")
     print("settings: " + ", ".join(f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else
@@ -260,7 +264,7 @@ def _train(args: Any) -> int:
         print(f"sample (temperature {SAMPLE_TEMPERATURE:g}; {known} of its {words} whole words are words of the "
               f"corpus): {sample!r}")
     best = ", best.npz" if os.path.exists(os.path.join(out, "best.npz")) else ""  # unless no epoch improved
-    print(f"wrote {out}/model.npz{best}, metrics.json, loss.png and "
+    print(f"wrote {out}/model.npz{best}, metrics.json, {'vocab.json, ' if name == 'text' else ''}loss.png and "
           f"{'predictions.png' if name == 'sine' else 'accuracy.png'}")
     if history.interrupted:
         print(f"interrupted: stopped after a batch of epoch {history.epochs}; the run is saved in {out} "
@@ -327,6 +331,34 @@ def _model(train_set: Any, task: Task, settings: dict) -> Model:
     options = {} if settings["forget_bias"] is None else {"forget_bias": settings["forget_bias"]}
     return Model(32 if vocab else train_set.X.shape[-1], settings["hidden"], n_out, cell=settings["cell"],
                  num_layers=settings["layers"], head=task.head, vocab_size=vocab, seed=settings["seed"], **options)
+
+
+def write_vocab(out: str, vocab: data.CharVocab) -> None:
+    """Write ``out/vocab.json``, ``{"chars": "..."}``: the text model's id ``i`` is the character ``chars[i]``."""
+    with open(os.path.join(out, VOCAB_FILE), "w", encoding="utf-8") as f:
+        json.dump({"chars": vocab.chars}, f)
+
+
+def read_vocab(folder: str) -> data.CharVocab:
+    """The vocabulary that :func:`write_vocab` wrote in ``folder``.
+
+    Raises
+    ------
+    OSError
+        When ``folder`` holds no readable ``vocab.json``.
+    ValueError
+        When it holds one that is not a JSON object whose ``"chars"`` is a string of distinct characters.
+    """
+    path = os.path.join(folder, VOCAB_FILE)
+    with open(path, encoding="utf-8") as f:
+        try:
+            chars = json.load(f)["chars"]
+        except (ValueError, TypeError, KeyError):  # not JSON (or not UTF-8), not an object, no "chars"
+            chars = None
+    if not isinstance(chars, str) or not chars or len(set(chars)) != len(chars):
+        raise ValueError(f"{path} is not a vocabulary: a JSON object whose \"chars\" is a string of distinct "
+                         "characters")
+    return data.CharVocab(chars)
 
 
 def _print_epoch(metric: str) -> Callable:
