@@ -1,9 +1,10 @@
 """The command line's entry point: the top parser, the ``check`` command, and dispatch.
 
 Each command's parser and runner live beside this file (``train`` in
-:mod:`minilstm.cli`, ``flow`` in :mod:`minilstm.cli_flow`); ``check`` is small
-enough to live here. Every ``--help`` is plain text: the descriptions below are
-written for a terminal, not taken from these docstrings.
+:mod:`minilstm.cli`, ``flow`` in :mod:`minilstm.cli_flow`, ``sample`` in
+:mod:`minilstm.cli_sample`); ``check`` is small enough to live here. Every
+``--help`` is plain text: the descriptions are written for a terminal, not
+taken from these docstrings.
 """
 from __future__ import annotations
 
@@ -15,14 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from . import cli, cli_flow, layers
+from . import cli, cli_flow, cli_sample, layers
 from .gradcheck import gradcheck
 
-DESCRIPTION = "Train, gradient-check and inspect small recurrent networks from the shell."
+DESCRIPTION = "Train, check, inspect and sample small recurrent networks from the shell."
 EXAMPLES = """\
 examples:
   python -m minilstm train                  an LSTM on a noisy sine wave
-  python -m minilstm train --task adding    the adding problem, T = 50
+  python -m minilstm train --task text      a character model, in runs/text-lstm
+  python -m minilstm sample runs/text-lstm  text from it
   python -m minilstm check                  gradient-check every cell
   python -m minilstm flow --trained reber   gradient flow before and after training
 
@@ -84,7 +86,7 @@ def add_check_parser(sub: Any) -> None:
                    help="largest relative error that passes (default 1e-06)")
     p.add_argument("--seed", type=cli._non_negative(int), default=0, metavar="S",
                    help="seed of weights, data and checked entries (default 0)")
-    p.set_defaults(run=run_check)
+    p.set_defaults(handler=run_check)
 
 
 def run_check(args: Any) -> int:
@@ -103,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli.add_train_parser(sub)
     add_check_parser(sub)
     cli_flow.add_flow_parser(sub)
+    cli_sample.add_sample_parser(sub)
     return parser
 
 
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    return args.run(args)
+    return args.handler(args)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ TASKS = {
                  hidden=128, epochs=30, lr=5e-3, batch_size=16),
 }
 SAMPLE_TEMPERATURE = 0.5  # of the text task's sample: lower repeats the commonest words, higher misspells
+SAMPLE_PRIME, SAMPLE_LENGTH = "The ", 200  # the text task's sample: its start and the characters drawn after it
 ARCHITECTURE = ("cell", "hidden", "layers", "forget_bias", "length")  # what --resume cannot change
 VOCAB_FILE = "vocab.json"  # a text run's characters, which `python -m minilstm sample` maps the model's ids to
 
@@ -181,7 +182,7 @@ def add_train_parser(sub: Any) -> None:
                         "(default: none, a new run)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (default: a bar on a terminal or in Jupyter, never in a log file)")
-    p.set_defaults(run=run_train)
+    p.set_defaults(handler=run_train)
 
 
 def run_train(args: Any) -> int:
@@ -250,8 +251,8 @@ def _train(args: Any) -> int:
         final["criterion_met"] = float(final["val_accuracy"] >= 0.99 and final["val_mae"] < 0.01)
     sample = None
     if name == "text":
-        sample = data.sample(model.step_fn(), train_set.meta["vocab"], "The ", 200, temperature=SAMPLE_TEMPERATURE,
-                             rng=settings["seed"])
+        sample = data.sample(model.step_fn(), train_set.meta["vocab"], SAMPLE_PRIME, SAMPLE_LENGTH,
+                             temperature=SAMPLE_TEMPERATURE, rng=settings["seed"])
         known, words = known_words(sample, train_set.meta["text"])
         final["sample_known_words"] = known / max(words, 1)
     _write_results(out, name, settings, history, final, seconds, sample)

@@ -60,7 +60,7 @@ def add_flow_parser(sub: Any) -> None:
                    help="epochs of that brief training (default 3)")
     p.add_argument("--out", default=os.path.join("runs", "flow"), metavar="DIR",
                    help="output folder (default runs/flow)")
-    p.set_defaults(run=run_flow)
+    p.set_defaults(handler=run_flow)
 
 
 def run_flow(args: Any) -> int:

@@ -13,7 +13,7 @@ from minilstm import __main__ as cli_main
 from minilstm.cli import TASKS
 
 ROOT = Path(minilstm.__file__).resolve().parents[1]
-COMMANDS = ["train", "check", "flow"]
+COMMANDS = ["train", "check", "flow", "sample"]
 
 
 def _help(capsys, *command):
