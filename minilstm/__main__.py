@@ -1,9 +1,10 @@
-"""The command line.
+"""The command line's entry point: the top parser, the ``check`` command, and dispatch.
 
-``python -m minilstm train`` trains a model on a built-in task (default: an LSTM
-on a noisy sine wave) and writes a checkpoint, metrics and plots;
-``python -m minilstm check`` gradient-checks every cell and option;
-``python -m minilstm flow`` draws the gradient flow of RNN, LSTM and GRU.
+Each command's parser and runner live beside this file (``train`` in
+:mod:`minilstm.cli`, ``flow`` in :mod:`minilstm.cli_flow`, ``sample`` in
+:mod:`minilstm.cli_sample`); ``check`` is small enough to live here. Every
+``--help`` is plain text: the descriptions are written for a terminal, not
+taken from these docstrings.
 """
 from __future__ import annotations
 
@@ -11,11 +12,29 @@ import argparse
 import os
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
-from . import cli, cli_flow, layers
+from . import cli, cli_flow, cli_sample, layers
 from .gradcheck import gradcheck
+
+DESCRIPTION = "Train, check, inspect and sample small recurrent networks from the shell."
+EXAMPLES = """\
+examples:
+  python -m minilstm train                  an LSTM on a noisy sine wave
+  python -m minilstm train --task text      a character model, in runs/text-lstm
+  python -m minilstm sample runs/text-lstm  text from it
+  python -m minilstm check                  gradient-check every cell
+  python -m minilstm flow --trained reber   gradient flow before and after training
+
+'python -m minilstm COMMAND --help' describes a command and its options.
+With no command this help is printed, the exit code is 2, and nothing is trained."""
+CHECK_DESCRIPTION = """\
+Gradient-check every cell and layer option of the engine: for each, the float64
+gradients of backpropagation through time (with a random initial state) against
+4th-order central differences of the loss. Prints the worst relative error of
+each and exits with 0 when all are within --tol, 1 otherwise."""
 
 # (label, layer class, options): every cell and layer option the engine has
 CHECKS = [
@@ -59,27 +78,50 @@ def check(tol: float = 1e-6, seed: int = 0) -> bool:
     return ok
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = cli.Parser(prog="python -m minilstm", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command")
-    cli.add_train_parser(sub)
-    p_check = sub.add_parser("check", help="gradient-check every cell and option, print worst errors")
-    p_check.add_argument("--tol", type=cli._positive(float), default=1e-6, help="largest relative error that passes")
-    p_check.add_argument("--seed", type=cli._non_negative(int), default=0,
-                         help="seed of weights, data and checked entries")
-    cli_flow.add_flow_parser(sub)
-    args = parser.parse_args(argv)
-    if args.command == "flow":
-        return cli_flow.run_flow(args)
-    if args.command in (None, "train"):
-        if args.command is None:  # the default run: train with every default
-            args = parser.parse_args(["train", *(argv or [])])
-        return cli.run_train(args)
+def add_check_parser(sub: Any) -> None:
+    """The ``check`` subcommand and its options."""
+    p = sub.add_parser("check", help="gradient-check every cell and option, print the worst errors",
+                       description=CHECK_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--tol", type=cli._positive(float), default=1e-6, metavar="TOL",
+                   help="largest relative error that passes (default 1e-06)")
+    p.add_argument("--seed", type=cli._non_negative(int), default=0, metavar="S",
+                   help="seed of weights, data and checked entries (default 0)")
+    p.set_defaults(handler=run_check)
+
+
+def run_check(args: Any) -> int:
+    """Run ``python -m minilstm check`` with parsed ``args``; 0 when every check passes, else 1."""
     start = time.perf_counter()
     ok = check(args.tol, args.seed)
     print(f"({time.perf_counter() - start:.1f} s)")
     return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top parser, with every command's subparser."""
+    parser = cli.Parser(prog="python -m minilstm", description=DESCRIPTION, epilog=EXAMPLES,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    cli.add_train_parser(sub)
+    add_check_parser(sub)
+    cli_flow.add_flow_parser(sub)
+    cli_sample.add_sample_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit code.
+
+    With no command it prints the help to stdout and returns 2, the code argparse
+    gives an incomplete command line; it never trains by default, so a script
+    that relied on that fails loudly instead of overwriting a run.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return args.handler(args)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -45,8 +46,8 @@ class Task:
 
 
 # what --length sets for each task
-LENGTHS = {"sine": "input window", "adding": "T (minimal sequence length)", "reber": "strings (no length knob)",
-           "order": "T (sequence length)", "copy": "delay between the K symbols and the recall",
+LENGTHS = {"sine": "the input window", "adding": "T, the minimal sequence length", "reber": "strings (no length knob)",
+           "order": "T, the sequence length", "copy": "the delay between the K symbols and the recall",
            "text": "characters per training sequence"}
 
 
@@ -84,7 +85,9 @@ TASKS = {
                  hidden=128, epochs=30, lr=5e-3, batch_size=16),
 }
 SAMPLE_TEMPERATURE = 0.5  # of the text task's sample: lower repeats the commonest words, higher misspells
+SAMPLE_PRIME, SAMPLE_LENGTH = "The ", 200  # the text task's sample: its start and the characters drawn after it
 ARCHITECTURE = ("cell", "hidden", "layers", "forget_bias", "length")  # what --resume cannot change
+VOCAB_FILE = "vocab.json"  # a text run's characters, which `python -m minilstm sample` maps the model's ids to
 
 
 class UsageError(Exception):
@@ -120,29 +123,66 @@ def _non_negative(kind: Callable) -> Callable:
     return _checked(kind, 0, strict=False)
 
 
+TRAIN_DESCRIPTION = """\
+Train a model on a built-in task; write to --out the last epoch's model.npz, the
+best epoch's best.npz, metrics.json (settings, losses and metrics per epoch),
+loss.png and the task's plot (and, for text, vocab.json: the characters, which
+the sample command needs). Options left out take the task's defaults (tuned for
+the LSTM) or, with --resume, the resumed run's.
+
+tasks: sine (forecast a noisy sine wave), adding (the adding problem), reber
+(the embedded Reber grammar), order (temporal order), copy (recall K symbols
+after a delay), text (the next character of a small built-in corpus).
+
+exit codes: 0 done; 1 training diverged; 2 a mistake in the command line;
+130 stopped by Ctrl-C after a batch, with everything written."""
+TRAIN_EXAMPLES = """\
+examples:
+  python -m minilstm train --task adding --cell gru --epochs 5
+  python -m minilstm train --task text --out runs/text
+  python -m minilstm train --resume runs/text --epochs 10"""
+
+
+def _task_defaults(field: str) -> str:
+    """``"(default: the task's: copy 64, text 128, others 32)"``: each task's default of ``field``."""
+    values = {name: getattr(task, field) for name, task in sorted(TASKS.items())}
+    common = Counter(values.values()).most_common(1)[0][0]
+    odd = [f"{name} {value:g}" for name, value in values.items() if value != common]
+    return f"(default: the task's: {', '.join(odd)}, others {common:g})"
+
+
 def add_train_parser(sub: Any) -> None:
     """The ``train`` subcommand and its options (None: the task's default, or the resumed run's)."""
     p = sub.add_parser("train", help="train a model on a built-in task; write model, metrics and plots",
-                       description=__doc__)
+                       description=TRAIN_DESCRIPTION, epilog=TRAIN_EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", choices=sorted(TASKS), help="the problem to learn (default sine)")
     p.add_argument("--cell", choices=sorted(CELLS), help="recurrent cell (default lstm)")
-    p.add_argument("--hidden", type=_positive(int), help="hidden units per layer (default: the task's)")
-    p.add_argument("--layers", type=_positive(int), help="stacked recurrent layers (default 1)")
-    p.add_argument("--forget-bias", type=_checked(float, -math.inf, strict=True),
-                   help="initial forget-gate bias of the lstm and peephole cells (default: the task's)")
-    p.add_argument("--length", type=_positive(int), help="the task's length: " +
-                   "; ".join(f"{k}: {v}" for k, v in LENGTHS.items() if k != "reber") + " (default: the task's)")
-    p.add_argument("--epochs", type=_positive(int), help="epochs to train (default: the task's)")
-    p.add_argument("--batch-size", type=_positive(int), help="sequences per batch (default: the task's)")
-    p.add_argument("--lr", type=_positive(float), help="Adam's learning rate (default: the task's)")
-    p.add_argument("--clip", type=_non_negative(float), default=1.0,
+    p.add_argument("--hidden", type=_positive(int), metavar="N",
+                   help=f"hidden units per layer {_task_defaults('hidden')}")
+    p.add_argument("--layers", type=_positive(int), metavar="N", help="stacked recurrent layers (default 1)")
+    p.add_argument("--forget-bias", type=_checked(float, -math.inf, strict=True), metavar="B",
+                   help=f"initial forget-gate bias of the lstm and peephole cells {_task_defaults('forget_bias')}")
+    p.add_argument("--length", type=_positive(int), metavar="N", help="the task's length (default: the task's): " +
+                   "; ".join(f"{k} {TASKS[k].length}, {v}" for k, v in LENGTHS.items() if k != "reber"))
+    p.add_argument("--epochs", type=_positive(int), metavar="N",
+                   help=f"epochs to train, also when resuming {_task_defaults('epochs')}")
+    p.add_argument("--batch-size", type=_positive(int), metavar="N",
+                   help=f"sequences per batch {_task_defaults('batch_size')}")
+    p.add_argument("--lr", type=_positive(float), metavar="LR", help=f"Adam's learning rate {_task_defaults('lr')}")
+    p.add_argument("--clip", type=_non_negative(float), default=1.0, metavar="C",
                    help="clip the global gradient norm (default 1.0; 0: off)")
-    p.add_argument("--seed", type=_non_negative(int), help="seed of data, weights and batch order (default 0)")
+    p.add_argument("--seed", type=_non_negative(int), metavar="S",
+                   help="seed of data, weights and batch order (default 0)")
     p.add_argument("--backend", choices=["numpy", "cupy"], default="numpy", help="array backend (default numpy)")
-    p.add_argument("--out", default=None, help="output folder (default: the --resume folder, else runs/<task>-<cell>)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder (default: the --resume folder, else runs/<task>-<cell>)")
     p.add_argument("--resume", default=None, metavar="DIR",
-                   help="continue the run saved in DIR (its task, seed and model) for --epochs more epochs")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+                   help="continue the run saved in DIR (its task, seed and model) for --epochs more epochs "
+                        "(default: none, a new run)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (default: a bar on a terminal or in Jupyter, never in a log file)")
+    p.set_defaults(handler=run_train)
 
 
 def run_train(args: Any) -> int:
@@ -189,6 +229,8 @@ def _train(args: Any) -> int:
         os.makedirs(out, exist_ok=True)
     except OSError as err:
         raise UsageError(f"--out {out}: {err.strerror}") from None
+    if name == "text":  # before training, so that every checkpoint in out has its characters beside it
+        write_vocab(out, train_set.meta["vocab"])
     print(f"minilstm: {settings['cell']} on {name}, {model.num_params} parameters, {len(train_set)} training "
           f"and {len(val_set)} validation sequences, backend {args.backend}")
     print("settings: " + ", ".join(f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else
@@ -209,8 +251,8 @@ def _train(args: Any) -> int:
         final["criterion_met"] = float(final["val_accuracy"] >= 0.99 and final["val_mae"] < 0.01)
     sample = None
     if name == "text":
-        sample = data.sample(model.step_fn(), train_set.meta["vocab"], "The ", 200, temperature=SAMPLE_TEMPERATURE,
-                             rng=settings["seed"])
+        sample = data.sample(model.step_fn(), train_set.meta["vocab"], SAMPLE_PRIME, SAMPLE_LENGTH,
+                             temperature=SAMPLE_TEMPERATURE, rng=settings["seed"])
         known, words = known_words(sample, train_set.meta["text"])
         final["sample_known_words"] = known / max(words, 1)
     _write_results(out, name, settings, history, final, seconds, sample)
@@ -223,7 +265,7 @@ def _train(args: Any) -> int:
         print(f"sample (temperature {SAMPLE_TEMPERATURE:g}; {known} of its {words} whole words are words of the "
               f"corpus): {sample!r}")
     best = ", best.npz" if os.path.exists(os.path.join(out, "best.npz")) else ""  # unless no epoch improved
-    print(f"wrote {out}/model.npz{best}, metrics.json, loss.png and "
+    print(f"wrote {out}/model.npz{best}, metrics.json, {'vocab.json, ' if name == 'text' else ''}loss.png and "
           f"{'predictions.png' if name == 'sine' else 'accuracy.png'}")
     if history.interrupted:
         print(f"interrupted: stopped after a batch of epoch {history.epochs}; the run is saved in {out} "
@@ -290,6 +332,34 @@ def _model(train_set: Any, task: Task, settings: dict) -> Model:
     options = {} if settings["forget_bias"] is None else {"forget_bias": settings["forget_bias"]}
     return Model(32 if vocab else train_set.X.shape[-1], settings["hidden"], n_out, cell=settings["cell"],
                  num_layers=settings["layers"], head=task.head, vocab_size=vocab, seed=settings["seed"], **options)
+
+
+def write_vocab(out: str, vocab: data.CharVocab) -> None:
+    """Write ``out/vocab.json``, ``{"chars": "..."}``: the text model's id ``i`` is the character ``chars[i]``."""
+    with open(os.path.join(out, VOCAB_FILE), "w", encoding="utf-8") as f:
+        json.dump({"chars": vocab.chars}, f)
+
+
+def read_vocab(folder: str) -> data.CharVocab:
+    """The vocabulary that :func:`write_vocab` wrote in ``folder``.
+
+    Raises
+    ------
+    OSError
+        When ``folder`` holds no readable ``vocab.json``.
+    ValueError
+        When it holds one that is not a JSON object whose ``"chars"`` is a string of distinct characters.
+    """
+    path = os.path.join(folder, VOCAB_FILE)
+    with open(path, encoding="utf-8") as f:
+        try:
+            chars = json.load(f)["chars"]
+        except (ValueError, TypeError, KeyError):  # not JSON (or not UTF-8), not an object, no "chars"
+            chars = None
+    if not isinstance(chars, str) or not chars or len(set(chars)) != len(chars):
+        raise ValueError(f"{path} is not a vocabulary: a JSON object whose \"chars\" is a string of distinct "
+                         "characters")
+    return data.CharVocab(chars)
 
 
 def _print_epoch(metric: str) -> Callable:

@@ -25,19 +25,42 @@ CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 LAGS = (1, 10, 50, 100)
 
 
+FLOW_DESCRIPTION = """\
+Show the vanishing gradient: build an RNN, an LSTM and a GRU of one size, send
+the gradient of L = <u, out[T-1]> (u random) back through a random sequence of
+--steps steps, print its norm at a few lags behind T-1 and draw the three cells
+on one log axis in --out/gradient_flow.png. It trains nothing and needs no data.
+
+With --trained TASK it trains each cell for --epochs on a built-in task instead,
+and draws the flow on that task's validation sequences before and after, in
+--out/gradient_flow_TASK.png (the untrained plot is left as it is)."""
+FLOW_EXAMPLES = """\
+examples:
+  python -m minilstm flow --steps 200
+  python -m minilstm flow --trained adding --epochs 5"""
+
+
 def add_flow_parser(sub: Any) -> None:
     """The ``flow`` subcommand and its options."""
-    p = sub.add_parser("flow", help="gradient flow of RNN, LSTM and GRU side by side; write gradient_flow.png",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--steps", type=_positive(int), default=100, help="sequence length (default 100)")
-    p.add_argument("--hidden", type=_positive(int), default=32, help="hidden units of every cell (default 32)")
-    p.add_argument("--batch", type=_positive(int), default=16, help="sequences averaged over (default 16)")
-    p.add_argument("--seed", type=_non_negative(int), default=0, help="seed of weights, inputs and u (default 0)")
+    p = sub.add_parser("flow", help="gradient flow of RNN, LSTM and GRU side by side, as a plot",
+                       description=FLOW_DESCRIPTION, epilog=FLOW_EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--steps", type=_positive(int), default=100, metavar="T",
+                   help="sequence length (default 100; with --trained: the task's)")
+    p.add_argument("--hidden", type=_positive(int), default=32, metavar="N",
+                   help="hidden units of every cell (default 32)")
+    p.add_argument("--batch", type=_positive(int), default=16, metavar="B",
+                   help="sequences averaged over (default 16)")
+    p.add_argument("--seed", type=_non_negative(int), default=0, metavar="S",
+                   help="seed of weights, inputs and u (default 0)")
     p.add_argument("--trained", choices=sorted(TASKS), default=None, metavar="TASK",
-                   help=f"train each cell briefly on a built-in task first and draw before/after "
-                        f"({', '.join(sorted(TASKS))})")
-    p.add_argument("--epochs", type=_positive(int), default=3, help="epochs of that brief training (default 3)")
-    p.add_argument("--out", default=os.path.join("runs", "flow"), help="output folder (default runs/flow)")
+                   help=f"train each cell briefly on a built-in task first and draw before/after: "
+                        f"{', '.join(sorted(TASKS))} (default: none, untrained cells only)")
+    p.add_argument("--epochs", type=_positive(int), default=3, metavar="N",
+                   help="epochs of that brief training (default 3)")
+    p.add_argument("--out", default=os.path.join("runs", "flow"), metavar="DIR",
+                   help="output folder (default runs/flow)")
+    p.set_defaults(handler=run_flow)
 
 
 def run_flow(args: Any) -> int:
@@ -55,10 +78,16 @@ def run_flow(args: Any) -> int:
     _table("before training" if after else "", before)
     if after:
         _table(f"after {args.epochs} epochs on {args.trained}", after)
-    path = os.path.join(args.out, "gradient_flow.png")
+    path = plot_path(args.out, args.trained)
     _draw(before, after, args, path)
     print(f"wrote {path} ({time.perf_counter() - start:.1f} s)")
     return 0
+
+
+def plot_path(out: str, trained: str | None) -> str:
+    """Where the plot goes: ``gradient_flow.png`` for untrained cells, ``gradient_flow_<task>.png`` with
+    ``--trained``, so that neither overwrites the other (nor one task's plot another's)."""
+    return os.path.join(out, "gradient_flow.png" if trained is None else f"gradient_flow_{trained}.png")
 
 
 def _untrained(args: Any) -> dict:

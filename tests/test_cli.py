@@ -82,7 +82,9 @@ def test_every_other_task_runs_and_plots_its_accuracy(task, cell, tmp_path):
     args = ["train", "--task", task, "--epochs", "1", "--hidden", "4", "--cell", cell, "--out", str(tmp_path),
             "--no-progress"]
     assert cli_main.main(args) == 0
-    assert sorted(os.listdir(tmp_path)) == ["accuracy.png", "best.npz", "loss.png", "metrics.json", "model.npz"]
+    vocab = ["vocab.json"] if task == "text" else []  # the characters, for `python -m minilstm sample`
+    assert sorted(os.listdir(tmp_path)) == ["accuracy.png", "best.npz", "loss.png", "metrics.json", "model.npz",
+                                            *vocab]
     assert _is_png(tmp_path / "accuracy.png")
     metric = f"val_{TASKS[task].metric}"
     value = _metrics(tmp_path)["final"][metric]
@@ -255,9 +257,24 @@ def test_each_task_default_in_a_quick_form(task, tmp_path, capsys):
         known, words = cli.known_words(sample, TASKS["text"].make(0, t.length)[0].meta["text"])
         assert f"; {known} of its {words} whole words are words of the corpus): {sample!r}" in line
         assert _metrics(tmp_path)["final"]["sample_known_words"] == pytest.approx(known / words)
+        vocab = TASKS["text"].make(0, t.length)[0].meta["vocab"]
+        assert cli.read_vocab(tmp_path) == vocab and minilstm.load(tmp_path / "model.npz").config["vocab_size"] == \
+            vocab.size
+        assert f"wrote {tmp_path}/model.npz, best.npz, metrics.json, vocab.json, loss.png and accuracy.png" in lines
 
 
 def test_known_words_counts_whole_words_of_the_corpus():
     corpus = "The keeper wrote everything down. He wrote the tide."
     assert cli.known_words("The keeper wrot the tide and the wat", corpus) == (5, 7)  # "wat" may be cut: left out
     assert cli.known_words("THE\nKeeper, wrote.", corpus) == (2, 2) and cli.known_words("", corpus) == (0, 0)
+
+
+def test_read_vocab_refuses_what_is_not_one(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        cli.read_vocab(tmp_path)
+    for text in ["not json", "[1, 2]", '{"letters": "ab"}', '{"chars": ""}', '{"chars": "aba"}', '{"chars": 3}']:
+        (tmp_path / "vocab.json").write_text(text, encoding="utf-8")
+        with pytest.raises(ValueError, match="vocab.json is not a vocabulary"):
+            cli.read_vocab(tmp_path)
+    cli.write_vocab(tmp_path, minilstm.data.CharVocab("\n ab\u00e9"))
+    assert cli.read_vocab(tmp_path).chars == "\n ab\u00e9"

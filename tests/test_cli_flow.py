@@ -24,6 +24,7 @@ def test_flow_default_prints_lags_and_draws(tmp_path, capsys):
     for values in rows.values():
         assert values == sorted(values, reverse=True)  # untrained cells: the gradient shrinks with the lag
     assert rows["lstm"][3] > rows["rnn"][3]  # the LSTM's reaches furthest back
+    assert out.splitlines()[-1].startswith(f"wrote {tmp_path / 'gradient_flow.png'} (")
     assert _is_png(tmp_path / "gradient_flow.png")
 
 
@@ -32,7 +33,19 @@ def test_flow_trained_draws_before_and_after(tmp_path, capsys):
     assert cli_main.main(args) == 0
     out = capsys.readouterr().out
     assert "before training" in out and "after 1 epochs on reber" in out
-    assert _is_png(tmp_path / "gradient_flow.png")
+    assert out.splitlines()[-1].startswith(f"wrote {tmp_path / 'gradient_flow_reber.png'} (")
+    assert [p.name for p in tmp_path.iterdir()] == ["gradient_flow_reber.png"]
+    assert _is_png(tmp_path / "gradient_flow_reber.png")
+
+
+def test_flow_trained_keeps_the_untrained_plot(tmp_path, capsys):
+    assert cli_main.main(["flow", "--steps", "7", "--hidden", "4", "--out", str(tmp_path)]) == 0
+    untrained = (tmp_path / "gradient_flow.png").read_bytes()
+    args = ["flow", "--trained", "order", "--epochs", "1", "--hidden", "4", "--out", str(tmp_path)]
+    assert cli_main.main(args) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gradient_flow.png", "gradient_flow_order.png"]
+    assert (tmp_path / "gradient_flow.png").read_bytes() == untrained
+    assert f"wrote {tmp_path / 'gradient_flow.png'} (" in capsys.readouterr().out
 
 
 def test_flow_short_sequences_print_only_the_lags_they_have(tmp_path, capsys):
