@@ -69,7 +69,7 @@ def test_every_option_shows_its_default(command, capsys):
 def test_check_help_describes_it(capsys):
     text = _help(capsys, "check")
     assert "Gradient-check every cell and layer option" in text
-    assert "largest relative error that passes (default 1e-06)" in text
+    assert "largest relative error beyond the noise that passes (default 1e-06)" in " ".join(text.split())
 
 
 def test_train_help_lists_each_task_and_its_defaults(capsys):
