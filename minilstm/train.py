@@ -240,7 +240,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     best, bad_epochs = history.best, history.bad_epochs
     watch = DivergenceWatch(history)
     watch.start(model.params)
-    val_chunk = tbptt if val_data is not None and tbptt is not None and chunk_problem(model, val_data) is None \
+    val_chunk = tbptt if val_data is not None and tbptt is not None and chunk_problem(model, val_data.lengths) is None \
         else None  # a model that cannot run in chunks is evaluated whole
     work = min(batch_size, len(train_data)) * _hidden(model) ** 2  # the recurrent product's size
     with blas_limit(blas_threads, work), _StopOnInterrupt() as interrupt:
