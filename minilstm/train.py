@@ -10,16 +10,14 @@ from __future__ import annotations
 import math
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from . import checkpoint, train_args, validate
+from . import train_args, validate
 from .data.dataset import Dataset
 from .guards import DivergenceWatch, TrainingDiverged, refuse_non_finite
 from .inference import (
@@ -34,46 +32,15 @@ from .inference import (
     predict,
     softmax,
 )
-from .nn.sequential import as_sequential, random_generators
+from .nn.sequential import as_sequential
 from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
 from .threads import blas_limit
+from .train_report import _progress_bar
+from .train_state import History, _resume, _save
 
 __all__ = ["History", "TrainingDiverged", "train", "as_dataset", "predict", "evaluate", "softmax", "gaussian_nll",
            "LOSSES"]
-
-
-@dataclass
-class History:
-    """Per-epoch logs: ``history["val_loss"]`` is the list of every epoch's value.
-
-    Keys: ``epoch``, ``train_loss``, ``val_loss`` (with ``val_data``), each metric
-    (``val_<name>``), ``grad_norm`` (mean pre-clip global norm), ``lr``,
-    ``skipped_steps`` (steps not taken because the loss or gradient was inf or nan), ``time`` (s).
-    """
-
-    logs: dict = field(default_factory=dict)
-    stopped_early: bool = False
-    interrupted: bool = False  # Ctrl-C stopped the run after a batch (the last epoch is partial)
-    seed: int | None = None
-    best: float = math.inf   # the best monitored loss so far (early stopping)
-    bad_epochs: int = 0      # epochs since it improved
-
-    def append(self, row: dict) -> None:
-        for k, v in row.items():
-            self.logs.setdefault(k, []).append(v)
-
-    def __getitem__(self, key: str) -> list:
-        if key not in self.logs:
-            raise KeyError(f"no {key!r} in the history; it has {sorted(self.logs)}")
-        return self.logs[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.logs
-
-    @property
-    def epochs(self) -> int:
-        return len(self.logs.get("epoch", []))
 
 
 def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: Any = None,
@@ -94,26 +61,6 @@ def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: A
         return None, None, state
     value, dpred = loss_fn(pred, Y, mask)
     return value, dpred, state
-
-
-def _interactive() -> bool:
-    """Whether a progress bar can redraw in place: stderr is a terminal, or this is a Jupyter kernel."""
-    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
-    return sys.stderr.isatty() or type(shell).__name__ == "ZMQInteractiveShell"
-
-
-def _progress_bar(total: int, enabled: bool, desc: str) -> Any:
-    """tqdm's auto bar when asked for, installed and shown where it redraws in place, else None.
-
-    In a log file or a pipe every redraw would be a new line, so there is no bar there.
-    """
-    if not enabled or not _interactive():
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # the bar is optional: pip install 'minilstm[progress]'
-        return None
-    return tqdm(total=total, desc=desc, unit="seq", leave=False)
 
 
 def _make_optimizer(optimizer: Any, params: dict, lr: float, weight_decay: float) -> Optimizer:
@@ -359,42 +306,3 @@ def _make_schedule(schedule: Any, opt: Optimizer, epochs: int) -> Schedule | Non
     defaults = {"step": {"step_size": 10}, "cosine": {"T_max": epochs}, "plateau": {}}
     validate.choice("schedule", schedule, tuple(defaults))
     return make_schedule(schedule, opt, **defaults[schedule])
-
-
-def _save(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> str:
-    return checkpoint.save(model, path, optimizer=opt, epoch=history.epochs, seed=history.seed,
-                    history=history.logs,
-                    rng_states={k: g.bit_generator.state for k, g in random_generators(model).items()},
-                    best=history.best if math.isfinite(history.best) else None, bad_epochs=history.bad_epochs,
-                    schedule=None if sched is None else sched.state_dict())
-
-
-def _resume(model: Any, opt: Optimizer, sched: Any, path: str) -> tuple[History, int]:
-    """Restore weights, optimizer, schedule and random state from ``path``; the history and epoch."""
-    path = os.path.join(path, "model.npz") if os.path.isdir(path) else path
-    ckpt = checkpoint.read(path)
-    checkpoint.check_architecture(model, ckpt, path)
-    state = ckpt.meta.get("training") or {}
-    if "rng_states" not in state and "rng_state" not in state:
-        raise ValueError(f"{path!r} holds weights but no training state to resume (it was not written by "
-                         "train(..., checkpoint_dir=...)); rebuild the model from it with minilstm.load")
-    part = "params"  # the field being restored, for the error
-    try:
-        model.load_state_dict(ckpt.params)
-        part = "optimizer"
-        opt.load_state_dict(ckpt.optimizer)
-        part = "training.rng_states"
-        generators = random_generators(model)
-        saved = state["rng_states"] if "rng_states" in state else {"": state["rng_state"]}  # older files: the Model's
-        for k, g_state in saved.items():
-            generators[k].bit_generator.state = g_state
-        part = "training.schedule"
-        if sched is not None and state.get("schedule") is not None:
-            sched.load_state_dict(state["schedule"])
-        part = "training"
-        best = math.inf if state.get("best") is None else float(state["best"])
-        return (History(logs=state["history"], seed=state["seed"], best=best,
-                        bad_epochs=int(state.get("bad_epochs", 0))), int(state["epoch"]))
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:  # a file that does not fit this run
-        detail = f"no entry {err.args[0]!r} where one was expected" if isinstance(err, KeyError) else str(err)
-        raise ValueError(f"checkpoint {str(path)!r}: field {part!r} cannot be restored: {detail}") from err
