@@ -36,7 +36,7 @@ from .nn.sequential import as_sequential
 from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
 from .threads import blas_limit
-from .train_report import _progress_bar
+from .train_report import epoch_line, progress_bar, wants_line
 from .train_state import History, _resume, _save
 
 __all__ = ["History", "TrainingDiverged", "train", "as_dataset", "predict", "evaluate", "softmax", "gaussian_nll",
@@ -76,7 +76,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
           val_data: Any = None, metrics: dict | None = None, callbacks: Any = (),
           early_stopping: int | None = None, progress: bool = True, seed: int | None = None,
           tbptt: int | None = None, checkpoint_dir: str | None = None, resume: str | None = None,
-          blas_threads: Any = "auto", penalty: Callable | None = None) -> History:
+          blas_threads: Any = "auto", penalty: Callable | None = None, verbose: Any = "auto") -> History:
     """Train ``model`` on ``train_data``; return the per-epoch :class:`History`.
 
     Parameters
@@ -109,7 +109,17 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     early_stopping : int, optional
         Stop when the monitored loss has not improved for this many epochs.
     progress : bool
-        Show a tqdm progress bar (loss and speed) when tqdm is installed.
+        Allow the tqdm progress bar (loss and speed, on stderr). False turns it off,
+        and with ``verbose="auto"`` all of train's printing (code that passed
+        ``progress=False`` to keep training quiet stays quiet).
+    verbose : {"auto", 0, 1, 2}
+        What train prints as it goes (see :mod:`minilstm.train_report`). "auto": the
+        bar where it can redraw in place (a terminal or Jupyter, tqdm installed),
+        else one line per epoch on stdout (a log file, a pipe); 0: nothing; 1: the
+        bar only, nothing where it cannot show (for a caller that prints its own
+        lines, as ``python -m minilstm train`` does); 2: one line per epoch, never a
+        bar. A line reads ``epoch 3/10  train loss 0.0123  val loss 0.0234  val rmse
+        0.152  (0.41 s)``.
     seed : int, optional
         Seeds the batch order: with the model's own seed, the run is bit-for-bit
         reproducible.
@@ -157,7 +167,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         if ds is not None:
             refuse_non_finite(ds, name, model.dtype)
     loss = train_args.check_train(model, train_data, val_data, loss=loss, optimizer=optimizer, schedule=schedule,
-                                  metrics=metrics, callbacks=callbacks, seed=seed, progress=progress)
+                                  metrics=metrics, callbacks=callbacks, seed=seed, progress=progress,
+                                  verbose=verbose)
     loss_fn, _ = _loss_for(model, train_data, loss)
     if penalty is not None and not callable(penalty):
         raise TypeError(f"penalty must be a function params -> (value, grads), got {type(penalty).__name__}")
@@ -195,7 +206,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
             t0 = time.perf_counter()
             model.train()
             order = np.random.default_rng([seed, epoch]).permutation(len(train_data))
-            bar = _progress_bar(len(train_data), progress, f"epoch {epoch + 1}/{start + epochs}")
+            bar = progress_bar(len(train_data), verbose, progress, f"epoch {epoch + 1}/{start + epochs}")
             losses, norms, skipped = [], [], 0
             for b in range(0, len(order), batch_size):
                 idx = order[b:b + batch_size]
@@ -226,6 +237,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
                 row.update({f"val_{k}": v for k, v in scores.items()})
             row["time"] = time.perf_counter() - t0
             history.append(row)
+            if wants_line(verbose, progress, bar):
+                print(epoch_line(row, start + epochs), flush=True)
             if watch.found:  # the partial epoch is logged, nothing is saved; the model ends in eval mode as always
                 model.eval()
                 raise watch.error()

@@ -20,10 +20,11 @@ from . import validate
 from .data.dataset import IGNORE, Dataset
 from .optim import OPTIMIZERS, Optimizer
 from .schedules import SCHEDULES, Schedule
+from .train_report import check_verbose
 
 
 def check_train(model: Any, train_data: Dataset, val_data: Dataset | None, *, loss: Any, optimizer: Any,
-                schedule: Any, metrics: Any, callbacks: Any, seed: Any, progress: Any) -> Any:
+                schedule: Any, metrics: Any, callbacks: Any, seed: Any, progress: Any, verbose: Any) -> Any:
     """Check :func:`minilstm.train`'s arguments (``model`` a Sequential, the data sets made);
     return ``loss`` as training calls it (see :func:`loss_function`)."""
     nonempty("train_data", train_data.X)
@@ -41,6 +42,7 @@ def check_train(model: Any, train_data: Dataset, val_data: Dataset | None, *, lo
     if seed is not None:
         validate.count("seed", seed)
     validate.boolean("progress", progress)
+    check_verbose(verbose)
     return loss
 
 

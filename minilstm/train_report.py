@@ -1,8 +1,37 @@
-"""What :func:`~minilstm.train` shows while it runs: a tqdm progress bar where one can redraw in place."""
+"""What :func:`~minilstm.train` shows while it runs: a tqdm progress bar where one can redraw in place
+(a terminal, a Jupyter notebook), else one plain line per epoch on stdout.
+
+``verbose`` chooses, as Keras's ``fit`` does:
+
+========= ===================================================================
+``"auto"`` the bar where it can redraw in place, else one line per epoch;
+           nothing with ``progress=False`` (the default)
+``0``      nothing
+``1``      the bar where it can redraw in place, nothing elsewhere
+``2``      one line per epoch, never a bar
+========= ===================================================================
+
+``progress=False`` turns the bar off; so code written before ``verbose`` existed,
+which passed ``progress=False`` to keep training quiet, stays quiet.
+"""
 from __future__ import annotations
 
+import numbers
 import sys
 from typing import Any
+
+VERBOSE = ("auto", 0, 1, 2)
+
+
+def check_verbose(verbose: Any) -> Any:
+    """``verbose`` if it is one of :data:`VERBOSE`, else an error listing them."""
+    if isinstance(verbose, str) and verbose in VERBOSE:
+        return verbose
+    if isinstance(verbose, numbers.Integral) and not isinstance(verbose, bool) and verbose in VERBOSE:
+        return int(verbose)
+    error = ValueError if isinstance(verbose, (str, numbers.Integral)) and not isinstance(verbose, bool) \
+        else TypeError
+    raise error(f"verbose must be 'auto', 0, 1 or 2, got {type(verbose).__name__} {verbose!r}")
 
 
 def _interactive() -> bool:
@@ -11,15 +40,31 @@ def _interactive() -> bool:
     return sys.stderr.isatty() or type(shell).__name__ == "ZMQInteractiveShell"
 
 
-def _progress_bar(total: int, enabled: bool, desc: str) -> Any:
-    """tqdm's auto bar when asked for, installed and shown where it redraws in place, else None.
+def progress_bar(total: int, verbose: Any, progress: bool, desc: str) -> Any:
+    """tqdm's auto bar when ``verbose`` and ``progress`` ask for one, tqdm is installed and the bar
+    redraws in place, else None.
 
     In a log file or a pipe every redraw would be a new line, so there is no bar there.
     """
-    if not enabled or not _interactive():
+    if not progress or verbose not in ("auto", 1) or not _interactive():
         return None
     try:
         from tqdm.auto import tqdm
     except ImportError:  # the bar is optional: pip install 'minilstm[progress]'
         return None
     return tqdm(total=total, desc=desc, unit="seq", leave=False)
+
+
+def wants_line(verbose: Any, progress: bool, bar: Any) -> bool:
+    """Whether to print an epoch's line: always with ``verbose=2``, and with "auto" where no bar was shown."""
+    return verbose == 2 or (verbose == "auto" and progress and bar is None)
+
+
+def epoch_line(row: dict, last_epoch: int) -> str:
+    """One epoch's line: its number of ``last_epoch``, the losses and metrics of ``row``, its seconds."""
+    scores = [("train loss", row["train_loss"])]
+    scores += [(key.replace("_", " "), value) for key, value in row.items() if key.startswith("val_")]
+    parts = [f"epoch {row['epoch']}/{last_epoch}"] + [f"{name} {value:.4g}" for name, value in scores]
+    if row["skipped_steps"]:  # steps whose loss or gradient was inf or nan
+        parts.append(f"skipped steps {row['skipped_steps']}")
+    return "  ".join(parts) + f"  ({row['time']:.2f} s)"

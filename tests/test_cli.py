@@ -54,12 +54,14 @@ def test_train_writes_model_metrics_and_plots(sine_run):
     assert rmse == pytest.approx(final["val_rmse"], rel=1e-6)
 
 
-def test_train_prints_each_epoch(tmp_path, capsys):
-    cli_main.main(["train", "--task", "reber", "--epochs", "2", "--hidden", "4", "--out", str(tmp_path),
-                   "--no-progress"])
+@pytest.mark.parametrize("options", [["--no-progress"], []])
+def test_train_prints_each_epoch(options, tmp_path, capsys):
+    """One line per epoch, the command's own, with or without --no-progress (capsys is not a terminal)."""
+    cli_main.main(["train", "--task", "reber", "--epochs", "2", "--hidden", "4", "--out", str(tmp_path), *options])
     out = capsys.readouterr().out
     assert out.startswith("minilstm: lstm on reber, ")
-    assert "epoch   1  train loss" in out and "epoch   2  train loss" in out and "val accuracy" in out
+    assert out.count("epoch   1  train loss") == 1 and out.count("epoch   2  train loss") == 1 and "val accuracy" in out
+    assert "epoch 1/2" not in out  # train's own line would print each epoch twice
     assert f"wrote {tmp_path}/model.npz, best.npz, metrics.json, loss.png and accuracy.png" in out
 
 

@@ -1,6 +1,7 @@
 """``minilstm.train``: the history it logs, what stops it, reproducibility, truncated BPTT,
-clipping, optimizers and schedules, bad arguments and the progress bar."""
+clipping, optimizers and schedules, bad arguments, the progress bar and the lines it prints."""
 import math
+import re
 import sys
 
 import numpy as np
@@ -290,16 +291,78 @@ def test_progress_bar_with_tqdm(sine, capsys, monkeypatch):
 
 
 def test_progress_bar_without_tqdm(sine, capsys, monkeypatch):
+    """On a terminal without tqdm: a line per epoch instead of the bar."""
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails as if tqdm were not installed
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=1, progress=True, seed=0)
-    assert history.epochs == 1 and capsys.readouterr().err == ""
+    out, err = capsys.readouterr()
+    assert history.epochs == 1 and err == "" and out.startswith("epoch 1/1  train loss ")
 
 
 def test_no_progress_bar_in_a_log(sine, capsys):
     """Where stderr is a file or a pipe (capsys: not a terminal) a bar would write a line per redraw."""
     pytest.importorskip("tqdm")
     history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=2, progress=True, seed=0)
-    assert history.epochs == 2 and capsys.readouterr().err == ""
+    out, err = capsys.readouterr()
+    assert history.epochs == 2 and err == "" and len(out.splitlines()) == 2
+
+
+def test_one_line_per_epoch_in_a_log(sine, capsys):
+    """Not on a terminal, progress and verbose left alone: a line per epoch on stdout, with the epoch of the
+    run, the losses and metrics of the history and the epoch's seconds."""
+    history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 32)), val_data=sine[1], epochs=3, seed=0,
+                             metrics={"rmse": _rmse})
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert err == "" and len(lines) == 3
+    for i, line in enumerate(lines):
+        expected = (f"epoch {i + 1}/3  train loss {history['train_loss'][i]:.4g}  val loss "
+                    f"{history['val_loss'][i]:.4g}  val rmse {history['val_rmse'][i]:.4g}  (")
+        assert line.startswith(expected) and re.fullmatch(r"\d+\.\d\d s\)", line[len(expected):]), line
+
+
+def test_a_resumed_run_counts_its_epochs_and_skipped_steps_are_shown(sine, tmp_path, capsys):
+    """The line numbers the epochs of the whole run; steps skipped on inf or nan are counted in it."""
+    calls = []
+
+    def nan_once(pred, target, mask):
+        calls.append(1)
+        value, dpred = mse_loss(pred, target, mask)
+        return (math.nan if len(calls) == 1 else value), dpred
+
+    minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=1, batch_size=8, seed=0, loss=nan_once,
+                   checkpoint_dir=str(tmp_path))
+    assert "  skipped steps 1  (" in capsys.readouterr().out
+    minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=2, resume=str(tmp_path))
+    assert [line.split("  ")[0] for line in capsys.readouterr().out.splitlines()] == ["epoch 2/3", "epoch 3/3"]
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+@pytest.mark.parametrize("kw, lines, bar", [
+    ({"verbose": 0}, False, False),                        # silent everywhere
+    ({"progress": False}, False, False),                   # as before verbose existed: lessons and examples
+    ({"verbose": 1}, False, True),                         # the bar only (the command line prints its own lines)
+    ({"verbose": 2}, True, False),                         # lines, never a bar
+    ({"verbose": 2, "progress": False}, True, False),
+    ({"verbose": 1, "progress": False}, False, False),
+    ({}, None, True),                                      # "auto": the bar on a terminal, else lines
+])
+def test_verbose_and_progress(kw, lines, bar, terminal, sine, capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
+    minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=2, seed=0, **kw)
+    out, err = capsys.readouterr()
+    lines = (not terminal) if lines is None else lines
+    assert len(out.splitlines()) == (2 if lines else 0), out
+    assert ("epoch 2/2" in err) == (bar and terminal), err
+
+
+@pytest.mark.parametrize("verbose, error", [(3, ValueError), ("loud", ValueError), (True, TypeError),
+                                            (None, TypeError), (1.0, TypeError)])
+def test_bad_verbose(verbose, error, sine):
+    with pytest.raises(error, match=rf"^verbose must be 'auto', 0, 1 or 2, got {type(verbose).__name__} "
+                                    rf"{re.escape(repr(verbose))}$"):
+        minilstm.train(_sine_model(), sine[0], epochs=1, verbose=verbose)
 
 
 def test_cosine_by_name_anneals_over_the_run(sine, tmp_path):
