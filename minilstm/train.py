@@ -7,6 +7,7 @@ ask the callbacks whether to stop.
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 import signal
@@ -37,7 +38,7 @@ from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
 from .threads import blas_limit
 from .train_report import epoch_line, progress_bar, wants_line
-from .train_state import History, _resume, _save
+from .train_state import EpochProgress, History, _resume, _save
 
 __all__ = ["History", "TrainingDiverged", "train", "as_dataset", "predict", "evaluate", "softmax", "gaussian_nll",
            "LOSSES"]
@@ -95,7 +96,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     optimizer : {"sgd", "adam", "adamw", "rmsprop", "adagrad"} or Optimizer
     lr, weight_decay : float
     epochs, batch_size : int
-        With ``resume``, ``epochs`` more epochs are run.
+        With ``resume``, ``epochs`` more epochs are run, the interrupted epoch that
+        a resumed run finishes first counting as one.
     clip_norm, clip_value : float, optional
         Clip the global gradient norm (Pascanu et al. 2013) or each entry.
     schedule : {"step", "cosine", "plateau"}, Schedule or (name, kwargs), optional
@@ -105,7 +107,9 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     metrics : dict of name -> fn(pred, dataset) -> float, optional
         Computed on ``val_data`` each epoch, logged as ``val_<name>``.
     callbacks : sequence of fn(epoch, logs, model) -> bool or None
-        Called after each epoch; a true return stops training.
+        Called after each epoch; a true return stops training. An epoch that Ctrl-C
+        cut short is reported too (``logs["partial"]`` True), and again, whole, by
+        the resumed run that finishes it.
     early_stopping : int, optional
         Stop when the monitored loss has not improved for this many epochs.
     progress : bool
@@ -135,6 +139,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     resume : str, optional
         A checkpoint to continue from: weights, optimizer, schedule, epoch,
         seed and history are restored, so N epochs + M resumed equal N + M.
+        An epoch that Ctrl-C interrupted is finished first: its remaining batches,
+        in the epoch's order, then its row is logged whole.
     penalty : callable, optional
         ``penalty(params) -> (value, grads)`` added to every batch's loss and gradients,
         e.g. ``lambda p: minilstm.l2_penalty({k: v for k, v in p.items() if "weight" in k}, 1e-4)``
@@ -157,8 +163,13 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     before training, naming the first.
 
     Ctrl-C (SIGINT, in the main thread) stops training after the current batch:
-    the partial epoch is evaluated, logged and saved like any other, and the
-    history's ``interrupted`` is True. A second Ctrl-C interrupts at once.
+    the partial epoch is evaluated and logged with ``partial`` True (its train
+    loss over the batches done), the callbacks see it, and the history's
+    ``interrupted`` is True; the schedule is not stepped and early stopping does
+    not count it. The checkpoint then holds the weights and how far the epoch got,
+    so ``resume`` trains the rest of its batches, in the same order, and goes on:
+    interrupted and resumed, a run is bit-for-bit the run done in one go (weights,
+    optimizer, history; ``time`` aside). A second Ctrl-C interrupts at once.
     """
     train_data = as_dataset(train_data, "train_data")
     val_data = None if val_data is None else as_dataset(val_data, "val_data")
@@ -187,7 +198,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     sched = _make_schedule(schedule, opt, epochs)
     history, start = History(seed=seed), 0
     if resume is not None:
-        history, start = _resume(model, opt, sched, resume)
+        history, start = _resume(model, opt, sched, resume, len(train_data))
         seed = history.seed
         if schedule == "cosine":  # by name: anneal over the whole run, the resumed epochs too
             sched.T_max = start + epochs
@@ -195,71 +206,93 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**63)
         history.seed = seed
-    best, bad_epochs = history.best, history.bad_epochs
     watch = DivergenceWatch(history)
     watch.start(model.params)
     val_chunk = tbptt if val_data is not None and tbptt is not None and chunk_problem(model, val_data.lengths) is None \
         else None  # a model that cannot run in chunks is evaluated whole
+    steps = functools.partial(_train_batch, model, loss_fn, train_data, clip_norm=clip_norm, clip_value=clip_value,
+                              tbptt=tbptt, penalty=penalty)
     work = min(batch_size, len(train_data)) * _hidden(model) ** 2  # the recurrent product's size
     with blas_limit(blas_threads, work), _StopOnInterrupt() as interrupt:
         for epoch in range(start, start + epochs):
-            t0 = time.perf_counter()
-            model.train()
+            so_far = history.unfinished or EpochProgress()  # resuming an interrupted epoch: its batches done
+            history.unfinished = None
             order = np.random.default_rng([seed, epoch]).permutation(len(train_data))
-            bar = progress_bar(len(train_data), verbose, progress, f"epoch {epoch + 1}/{start + epochs}")
-            losses, norms, skipped = [], [], 0
-            for b in range(0, len(order), batch_size):
-                idx = order[b:b + batch_size]
-                for value, norm, grads in _train_batch(model, loss_fn, train_data, idx, clip_norm, clip_value, tbptt,
-                                                       penalty):
-                    losses.append(value)
-                    norms.append(norm)
-                    if watch.step(epoch + 1, len(norms), value, norm):  # inf or nan would ruin the weights: skip
-                        skipped += 1
-                    else:
-                        opt.step(grads)
-                        watch.check_weights(model.params, epoch + 1, len(norms))
-                    if watch.found:
-                        break
-                if bar is not None:
-                    bar.update(len(idx))
-                    bar.set_postfix(loss=f"{np.mean(losses):.4g}" if losses else "-")
-                if interrupt.requested or watch.found:  # Ctrl-C, or divergence: end this epoch here
-                    break
-            if bar is not None:
-                bar.close()
-            row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else math.nan,
-                   "grad_norm": float(np.mean(norms)) if norms else math.nan, "lr": opt.lr,
-                   "skipped_steps": skipped}
+            bar = progress_bar(len(train_data), verbose, progress, f"epoch {epoch + 1}/{start + epochs}", so_far.seen)
+            _train_epoch(model, steps, opt, order, batch_size, so_far, watch, interrupt, bar, epoch + 1)
+            partial = so_far.seen < len(train_data)
+            t0 = time.perf_counter()
+            row = {"epoch": epoch + 1, "train_loss": float(np.mean(so_far.losses)) if so_far.losses else math.nan,
+                   "grad_norm": float(np.mean(so_far.norms)) if so_far.norms else math.nan, "lr": opt.lr,
+                   "skipped_steps": so_far.skipped, "partial": partial}
             if val_data is not None:  # not on diverged weights: nan keeps every log as long as "epoch"
                 scores = dict.fromkeys(["loss", *(metrics or {})], math.nan) if watch.found else \
                     evaluate(model, val_data, loss, metrics, blas_threads=blas_threads, chunk=val_chunk)
                 row.update({f"val_{k}": v for k, v in scores.items()})
-            row["time"] = time.perf_counter() - t0
+            row["time"] = so_far.seconds + time.perf_counter() - t0
             history.append(row)
             if wants_line(verbose, progress, bar):
-                print(epoch_line(row, start + epochs), flush=True)
+                print(epoch_line(row, start + epochs, so_far.seen, len(train_data)), flush=True)
             if watch.found:  # the partial epoch is logged, nothing is saved; the model ends in eval mode as always
                 model.eval()
                 raise watch.error()
-            monitored = row.get("val_loss", row["train_loss"])
-            if sched is not None:
-                sched.step(monitored) if isinstance(sched, ReduceLROnPlateau) else sched.step()
-            improved = monitored < best
-            best, bad_epochs = (monitored, 0) if improved else (best, bad_epochs + 1)
-            history.best, history.bad_epochs = best, bad_epochs
+            if partial:  # Ctrl-C: no schedule step, no patience counted; resume trains the rest of this epoch
+                history.unfinished, improved = so_far, False
+            else:
+                improved = _end_epoch(history, row, sched)
             if checkpoint_dir is not None and not watch.bad:  # an epoch ending in skipped steps keeps the last file
                 watch.saved = _save(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
                 watch.saved_epoch = epoch + 1
                 if improved and val_data is not None:
                     _save(model, opt, sched, history, os.path.join(checkpoint_dir, "best.npz"))
-            stop = early_stopping is not None and bad_epochs >= early_stopping
+            stop = early_stopping is not None and history.bad_epochs >= early_stopping
             stop |= any(bool(cb(epoch + 1, row, model)) for cb in callbacks)
             history.stopped_early, history.interrupted = stop, interrupt.requested
             if stop or interrupt.requested:
                 break
     model.eval()
     return history
+
+
+def _train_epoch(model: Any, steps: Callable, opt: Optimizer, order: np.ndarray, batch_size: int,
+                 so_far: EpochProgress, watch: DivergenceWatch, interrupt: _StopOnInterrupt, bar: Any,
+                 epoch: int) -> None:
+    """Train on the batches of ``order`` from ``so_far.seen`` on (``steps(idx)`` yields a batch's steps),
+    recording each step in ``so_far``; stop early, after a whole batch, on Ctrl-C (``interrupt``) or
+    divergence (``watch``)."""
+    t0 = time.perf_counter()
+    model.train()
+    for b in range(so_far.seen, len(order), batch_size):
+        idx = order[b:b + batch_size]
+        for value, norm, grads in steps(idx):
+            so_far.losses.append(float(value))
+            so_far.norms.append(float(norm))
+            if watch.step(epoch, len(so_far.norms), value, norm):  # inf or nan would ruin the weights: skip
+                so_far.skipped += 1
+            else:
+                opt.step(grads)
+                watch.check_weights(model.params, epoch, len(so_far.norms))
+            if watch.found:
+                break
+        so_far.seen = b + len(idx)
+        if bar is not None:
+            bar.update(len(idx))
+            bar.set_postfix(loss=f"{np.mean(so_far.losses):.4g}" if so_far.losses else "-")
+        if interrupt.requested or watch.found:  # Ctrl-C, or divergence: end this epoch here
+            break
+    if bar is not None:
+        bar.close()
+    so_far.seconds += time.perf_counter() - t0
+
+
+def _end_epoch(history: History, row: dict, sched: Any) -> bool:
+    """After a whole epoch: step the schedule, count the epochs without improvement; whether it improved."""
+    monitored = row.get("val_loss", row["train_loss"])
+    if sched is not None:
+        sched.step(monitored) if isinstance(sched, ReduceLROnPlateau) else sched.step()
+    improved = monitored < history.best
+    history.best, history.bad_epochs = (monitored, 0) if improved else (history.best, history.bad_epochs + 1)
+    return improved
 
 
 def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, clip_norm: Any, clip_value: Any,

@@ -40,9 +40,9 @@ def _interactive() -> bool:
     return sys.stderr.isatty() or type(shell).__name__ == "ZMQInteractiveShell"
 
 
-def progress_bar(total: int, verbose: Any, progress: bool, desc: str) -> Any:
-    """tqdm's auto bar when ``verbose`` and ``progress`` ask for one, tqdm is installed and the bar
-    redraws in place, else None.
+def progress_bar(total: int, verbose: Any, progress: bool, desc: str, initial: int = 0) -> Any:
+    """tqdm's auto bar, from ``initial`` of ``total`` sequences, when ``verbose`` and ``progress`` ask for
+    one, tqdm is installed and the bar redraws in place, else None.
 
     In a log file or a pipe every redraw would be a new line, so there is no bar there.
     """
@@ -52,7 +52,7 @@ def progress_bar(total: int, verbose: Any, progress: bool, desc: str) -> Any:
         from tqdm.auto import tqdm
     except ImportError:  # the bar is optional: pip install 'minilstm[progress]'
         return None
-    return tqdm(total=total, desc=desc, unit="seq", leave=False)
+    return tqdm(total=total, initial=initial, desc=desc, unit="seq", leave=False)
 
 
 def wants_line(verbose: Any, progress: bool, bar: Any) -> bool:
@@ -60,11 +60,14 @@ def wants_line(verbose: Any, progress: bool, bar: Any) -> bool:
     return verbose == 2 or (verbose == "auto" and progress and bar is None)
 
 
-def epoch_line(row: dict, last_epoch: int) -> str:
-    """One epoch's line: its number of ``last_epoch``, the losses and metrics of ``row``, its seconds."""
+def epoch_line(row: dict, last_epoch: int, seen: int, total: int) -> str:
+    """One epoch's line: its number of ``last_epoch``, the losses and metrics of ``row``, its seconds, and for
+    a partial epoch how many of its ``total`` sequences it had ``seen``."""
     scores = [("train loss", row["train_loss"])]
     scores += [(key.replace("_", " "), value) for key, value in row.items() if key.startswith("val_")]
     parts = [f"epoch {row['epoch']}/{last_epoch}"] + [f"{name} {value:.4g}" for name, value in scores]
     if row["skipped_steps"]:  # steps whose loss or gradient was inf or nan
         parts.append(f"skipped steps {row['skipped_steps']}")
+    if row["partial"]:
+        parts.append(f"partial: {seen} of {total} sequences")
     return "  ".join(parts) + f"  ({row['time']:.2f} s)"

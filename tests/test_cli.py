@@ -186,6 +186,13 @@ def test_ctrl_c_saves_and_exits_130(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["best.npz", "loss.png", "metrics.json", "model.npz", "predictions.png"]
     metrics = _metrics(tmp_path)
     assert metrics["interrupted"] and 1 < len(metrics["train_loss"]) < 200
+    # the last epoch is marked partial unless the signal came after its last batch; --resume finishes it
+    partial, epochs = metrics["history"]["partial"], metrics["history"]["epoch"]
+    assert not any(partial[:-1])
+    assert cli_main.main(["train", "--resume", str(tmp_path), "--epochs", "1", "--no-progress"]) == 0
+    resumed = _metrics(tmp_path)["history"]
+    assert resumed["epoch"] == list(range(1, len(epochs) + 1 + (not partial[-1]))) and not any(resumed["partial"])
+    assert resumed["train_loss"][:len(epochs) - 1] == metrics["history"]["train_loss"][:-1]
 
 
 def test_a_diverging_run_exits_1_with_one_line(tmp_path, capsys):
