@@ -254,6 +254,7 @@ _TRAINING = {
     "rng_states": ("a dict of dicts", lambda v: isinstance(v, dict) and all(isinstance(x, dict) for x in v.values())),
     "rng_state": ("a dict", lambda v: isinstance(v, dict)),
     "schedule": ("a dict or null", lambda v: v is None or isinstance(v, dict)),
+    "unfinished": ("a dict or null", lambda v: v is None or isinstance(v, dict)),  # an interrupted epoch's progress
 }
 
 

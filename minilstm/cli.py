@@ -241,7 +241,8 @@ def _train(args: Any) -> int:
     history = train(model, train_set, val_data=val_set, lr=settings["lr"], epochs=settings["epochs"],
                     batch_size=settings["batch_size"], clip_norm=args.clip or None, schedule=task.schedule,
                     metrics={task.metric: task.score}, progress=not args.no_progress, seed=settings["seed"],
-                    checkpoint_dir=out, resume=path, callbacks=[_print_epoch(task.metric)])
+                    checkpoint_dir=out, resume=path, callbacks=[_print_epoch(task.metric)],
+                    verbose=1)  # the bar where it redraws; the epoch lines are _print_epoch's
     seconds = time.perf_counter() - start
     final = {f"val_{task.metric}": history[f"val_{task.metric}"][-1], "val_loss": history["val_loss"][-1]}
     if name == "sine":

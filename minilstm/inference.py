@@ -33,18 +33,79 @@ def gaussian_nll(pred: tuple, target: Any, mask: Any = None) -> tuple[float, tup
 LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy, "gaussian_nll": gaussian_nll}
 
 
-def as_dataset(data: Any, name: str) -> Dataset:
-    """A :class:`Dataset` from a Dataset or an ``(X, Y)`` / ``(X, Y, lengths)`` tuple."""
-    if isinstance(data, Dataset):
+def as_dataset(data: Any, name: str, lengths: Any = None) -> Dataset:
+    """A :class:`Dataset` of inputs and targets, for :func:`evaluate` and :func:`~minilstm.train`.
+
+    Parameters
+    ----------
+    data : Dataset, (X, Y) or (X, Y, lengths)
+        Batch-first host arrays; a tuple's kind follows from the shapes and dtypes of ``Y``.
+    name : str
+        The argument's name, for the errors.
+    lengths : (N,) ints, optional
+        The true lengths of padded sequences, for ``(X, Y)`` (not with a Dataset or a third item).
+
+    Raises
+    ------
+    TypeError
+        For ``X`` alone or ``(X,)``: the targets are missing (and for anything but a
+        Dataset or a tuple).
+    ValueError
+        For ``(X, None)``, for ``lengths`` given twice or with a Dataset.
+    """
+    if isinstance(data, Dataset) and lengths is None:
         return data
-    if isinstance(data, (tuple, list)) and len(data) in (2, 3):
-        X, Y = np.asarray(data[0]), np.asarray(data[1])
-        kind = ("classify" if Y.dtype.kind in "iu" else "regression") + \
-               ("_seq" if Y.ndim >= 2 and Y.shape[:2] == X.shape[:2] and Y.dtype.kind in "iu"
-                or Y.ndim == 3 else "_last")
-        return Dataset(X, Y, None if len(data) == 2 else np.asarray(data[2]), kind=kind)
-    raise TypeError(f"{name} must be a minilstm.data.Dataset or a tuple (X, Y[, lengths]), "
-                    f"got {type(data).__name__}")
+    X, Y, lengths = _unpack(data, name, lengths, targets=True)
+    if Y is None:
+        form = "an array X alone" if _is_array(data) else "(X,)"
+        raise TypeError(f"{name} is {form}, without the targets Y that are needed here: give (X, Y), "
+                        f"(X, Y, lengths) or a Dataset (predict(model, X) runs a model without targets)")
+    kind = ("classify" if Y.dtype.kind in "iu" else "regression") + \
+           ("_seq" if Y.ndim >= 2 and Y.shape[:2] == X.shape[:2] and Y.dtype.kind in "iu" or Y.ndim == 3 else "_last")
+    return Dataset(X, Y, lengths, kind=kind)
+
+
+def as_inputs(data: Any, name: str = "data", lengths: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(X, lengths)`` on the host from what :func:`predict` takes (see its ``data``); ``Y`` is not needed."""
+    if isinstance(data, Dataset) and lengths is None:
+        return data.X, data.lengths
+    X, _, lengths = _unpack(data, name, lengths, targets=False)
+    if lengths is not None:
+        lengths = validate.lengths(lengths, X.shape[0], X.shape[1])
+    return X, lengths
+
+
+def _unpack(data: Any, name: str, lengths: Any, targets: bool) -> tuple[np.ndarray, Any, Any]:
+    """``(X, Y or None, lengths or None)`` of an array, a tuple or a Dataset (given ``lengths=`` too), or a
+    clear error: ``targets`` says whether the caller needs ``Y`` (what a refused ``(X, None)`` is told to give)."""
+    if isinstance(data, Dataset):
+        raise ValueError(f"lengths= goes with arrays; the Dataset {name} carries its own lengths "
+                         f"(make it with Dataset(X, Y, lengths))")
+    if _is_array(data):
+        X, Y, given = data, None, None
+    elif isinstance(data, (tuple, list)) and 1 <= len(data) <= 3:
+        X, Y, given = (*data, None, None)[:3]
+        if len(data) >= 2 and Y is None:
+            fix = "give (X, Y), (X, Y, lengths) or a Dataset" if targets else \
+                "to run the model without targets give X alone: predict(model, X), with lengths=... if padded"
+            raise ValueError(f"{name}=(X, None{', lengths' if len(data) == 3 else ''}): the second item is the "
+                             f"targets Y, and it is None; {fix}")
+    else:
+        forms = "or a tuple (X, Y) or (X, Y, lengths)" if targets else \
+            "an array X, or a tuple (X,), (X, Y) or (X, Y, lengths)"
+        raise TypeError(f"{name} must be a minilstm.data.Dataset, {forms}, got {type(data).__name__}")
+    if given is not None and lengths is not None:
+        raise ValueError(f"lengths given twice: as the third item of {name} and as lengths=; give one")
+    X = to_numpy(X)
+    if X.ndim < 2:
+        raise ValueError(f"X must be batch-first, (N, T, F) floats or (N, T) token ids, got shape {X.shape}")
+    lengths = given if given is not None else lengths
+    return X, None if Y is None else to_numpy(Y), None if lengths is None else to_numpy(lengths)
+
+
+def _is_array(data: Any) -> bool:
+    """Whether ``data`` is one array (NumPy or the backend's), not a tuple of them."""
+    return hasattr(data, "shape") and hasattr(data, "dtype") and not isinstance(data, Dataset)
 
 
 def _loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
@@ -72,14 +133,16 @@ def _score_mask(data: Dataset, Y: np.ndarray, lengths: Any) -> Any:
 
 
 def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
-            blas_threads: Any = "auto", chunk: int | None = None) -> np.ndarray:
+            blas_threads: Any = "auto", chunk: int | None = None, *, lengths: Any = None) -> np.ndarray:
     """The model's outputs for every sequence of ``data`` (evaluation mode), on the host.
 
     Parameters
     ----------
     model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
-    data : Dataset or (X, Y[, lengths])
-        Batch-first; only ``X`` (and ``lengths``) are used.
+    data : array, (X,), (X, Y), (X, Y, lengths) or Dataset
+        The inputs ``X``, batch-first as models take them: ``(N, T, F)`` floats or
+        ``(N, T)`` token ids. ``Y``, if given, is not used; ``(X, None)`` is refused
+        (pass ``X`` alone).
     batch_size : int
     proba : bool
         Return class probabilities, the :func:`softmax` of the logits over the
@@ -93,31 +156,39 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
         For per-step models on unpadded data: one unidirectional recurrent layer
         (any number of stacked layers inside it), every other module acting on each
         step alone (not LastStep, MeanOverTime, Conv1d, AttentionPool).
+    lengths : (N,) ints in [1, T], optional
+        The true lengths of padded sequences, with an array or a tuple of two
+        items (a Dataset or ``(X, Y, lengths)`` carries its own).
 
     Returns
     -------
     ndarray
         ``(N, O)`` for head "last", ``(N, T, O)`` for head "all": the head's
         outputs (logits for a classifier), or probabilities with ``proba=True``.
+
+    Examples
+    --------
+    >>> minilstm.predict(model, X)                           # doctest: +SKIP
+    >>> minilstm.predict(model, X, lengths=lengths)          # padded sequences  # doctest: +SKIP
+    >>> minilstm.predict(model, val_set, proba=True)         # a Dataset  # doctest: +SKIP
     """
-    data = as_dataset(data, "data")
-    train_args.check_predict(data, batch_size)
+    X, lengths = as_inputs(data, "data", lengths)
+    train_args.check_predict(X, batch_size)
     proba = validate.boolean("proba", proba)
     model = as_sequential(model)
     if chunk is not None:
         chunk = validate.positive_int("chunk", chunk)
-        problem = chunk_problem(model, data)
+        problem = chunk_problem(model, lengths)
         if problem is not None:
             raise ValueError(f"chunk={chunk} runs a per-step model over unpadded data, but {problem}")
     was_training = model.training
     model.eval()
     try:
-        with blas_limit(blas_threads, min(batch_size, len(data)) * _hidden(model) ** 2):
+        with blas_limit(blas_threads, min(batch_size, len(X)) * _hidden(model) ** 2):
             outs = []
-            for start in range(0, len(data), batch_size):
-                idx = np.arange(start, min(start + batch_size, len(data)))
-                lengths = None if data.lengths is None else data.lengths[idx]
-                outs.append(_predict_batch(model, data.X[idx], lengths, chunk))
+            for start in range(0, len(X), batch_size):
+                idx = np.arange(start, min(start + batch_size, len(X)))
+                outs.append(_predict_batch(model, X[idx], None if lengths is None else lengths[idx], chunk))
     finally:
         model.train(was_training)
     if isinstance(outs[0], tuple):  # a head of several outputs, e.g. a GaussianHead's (mean, var)
@@ -143,9 +214,10 @@ def _predict_batch(model: Sequential, X: np.ndarray, lengths: Any, chunk: int | 
     return np.concatenate(parts, axis=1) if chunk else parts[0]
 
 
-def chunk_problem(model: Sequential, data: Dataset) -> str | None:
-    """Why ``model`` cannot run ``data`` in chunks of time steps with its state carried, or None if it can."""
-    if data.lengths is not None:
+def chunk_problem(model: Sequential, lengths: Any) -> str | None:
+    """Why ``model`` cannot run data (padded if ``lengths`` is not None) in chunks of time steps with its state
+    carried, or None if it can."""
+    if lengths is not None:
         return "the data is padded (it has lengths)"
     recurrent = [m for m in model.modules.values() if isinstance(m, Recurrent)]
     if len(recurrent) > 1:
@@ -181,13 +253,34 @@ def softmax(logits: Any, axis: int = -1) -> np.ndarray:
 
 
 def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = None,
-             batch_size: int = 256, blas_threads: Any = "auto", chunk: int | None = None) -> dict:
-    """Mean loss and every metric ``name -> fn(pred, data)`` on ``data``, in evaluation mode.
+             batch_size: int = 256, blas_threads: Any = "auto", chunk: int | None = None, *,
+             lengths: Any = None) -> dict:
+    """Mean loss and every metric on ``data``, in evaluation mode.
 
-    ``blas_threads``: BLAS threads while predicting (see :mod:`minilstm.threads`);
-    ``chunk``: run long sequences that many steps at a time (see :func:`predict`).
+    Parameters
+    ----------
+    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
+    data : (X, Y), (X, Y, lengths) or Dataset
+        Inputs and targets, batch-first (see :func:`~minilstm.train`). Scoring needs
+        the targets: ``X`` alone, ``(X,)`` and ``(X, None)`` are refused with a
+        ValueError (:func:`predict` takes them).
+    loss : {"mse", "cross_entropy", "gaussian_nll"}, loss object or callable, optional
+        As :func:`~minilstm.train` takes it; default from the data's kind.
+    metrics : dict of name -> fn(pred, dataset) -> float, optional
+    batch_size : int
+    blas_threads : "auto", int or None
+        BLAS threads while predicting (see :mod:`minilstm.threads`).
+    chunk : int, optional
+        Run long sequences that many steps at a time (see :func:`predict`).
+    lengths : (N,) ints in [1, T], optional
+        The true lengths of padded sequences, with ``(X, Y)``.
+
+    Returns
+    -------
+    dict
+        ``{"loss": mean loss, name: metric, ...}``.
     """
-    data = as_dataset(data, "data")
+    data = as_dataset(data, "data", lengths)
     loss = train_args.check_evaluate(data, loss, metrics, batch_size)
     model = as_sequential(model)
     loss_fn, _ = _loss_for(model, data, loss)

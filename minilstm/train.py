@@ -7,19 +7,18 @@ ask the callbacks whether to stop.
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from . import checkpoint, train_args, validate
+from . import train_args, validate
 from .data.dataset import Dataset
 from .guards import DivergenceWatch, TrainingDiverged, refuse_non_finite
 from .inference import (
@@ -34,46 +33,15 @@ from .inference import (
     predict,
     softmax,
 )
-from .nn.sequential import as_sequential, random_generators
+from .nn.sequential import as_sequential
 from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
 from .threads import blas_limit
+from .train_report import epoch_line, progress_bar, wants_line
+from .train_state import EpochProgress, History, _resume, _save
 
 __all__ = ["History", "TrainingDiverged", "train", "as_dataset", "predict", "evaluate", "softmax", "gaussian_nll",
            "LOSSES"]
-
-
-@dataclass
-class History:
-    """Per-epoch logs: ``history["val_loss"]`` is the list of every epoch's value.
-
-    Keys: ``epoch``, ``train_loss``, ``val_loss`` (with ``val_data``), each metric
-    (``val_<name>``), ``grad_norm`` (mean pre-clip global norm), ``lr``,
-    ``skipped_steps`` (steps not taken because the loss or gradient was inf or nan), ``time`` (s).
-    """
-
-    logs: dict = field(default_factory=dict)
-    stopped_early: bool = False
-    interrupted: bool = False  # Ctrl-C stopped the run after a batch (the last epoch is partial)
-    seed: int | None = None
-    best: float = math.inf   # the best monitored loss so far (early stopping)
-    bad_epochs: int = 0      # epochs since it improved
-
-    def append(self, row: dict) -> None:
-        for k, v in row.items():
-            self.logs.setdefault(k, []).append(v)
-
-    def __getitem__(self, key: str) -> list:
-        if key not in self.logs:
-            raise KeyError(f"no {key!r} in the history; it has {sorted(self.logs)}")
-        return self.logs[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.logs
-
-    @property
-    def epochs(self) -> int:
-        return len(self.logs.get("epoch", []))
 
 
 def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: Any = None,
@@ -96,26 +64,6 @@ def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: A
     return value, dpred, state
 
 
-def _interactive() -> bool:
-    """Whether a progress bar can redraw in place: stderr is a terminal, or this is a Jupyter kernel."""
-    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
-    return sys.stderr.isatty() or type(shell).__name__ == "ZMQInteractiveShell"
-
-
-def _progress_bar(total: int, enabled: bool, desc: str) -> Any:
-    """tqdm's auto bar when asked for, installed and shown where it redraws in place, else None.
-
-    In a log file or a pipe every redraw would be a new line, so there is no bar there.
-    """
-    if not enabled or not _interactive():
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # the bar is optional: pip install 'minilstm[progress]'
-        return None
-    return tqdm(total=total, desc=desc, unit="seq", leave=False)
-
-
 def _make_optimizer(optimizer: Any, params: dict, lr: float, weight_decay: float) -> Optimizer:
     if isinstance(optimizer, Optimizer):
         return optimizer
@@ -129,7 +77,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
           val_data: Any = None, metrics: dict | None = None, callbacks: Any = (),
           early_stopping: int | None = None, progress: bool = True, seed: int | None = None,
           tbptt: int | None = None, checkpoint_dir: str | None = None, resume: str | None = None,
-          blas_threads: Any = "auto", penalty: Callable | None = None) -> History:
+          blas_threads: Any = "auto", penalty: Callable | None = None, verbose: Any = "auto") -> History:
     """Train ``model`` on ``train_data``; return the per-epoch :class:`History`.
 
     Parameters
@@ -148,7 +96,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     optimizer : {"sgd", "adam", "adamw", "rmsprop", "adagrad"} or Optimizer
     lr, weight_decay : float
     epochs, batch_size : int
-        With ``resume``, ``epochs`` more epochs are run.
+        With ``resume``, ``epochs`` more epochs are run, the interrupted epoch that
+        a resumed run finishes first counting as one.
     clip_norm, clip_value : float, optional
         Clip the global gradient norm (Pascanu et al. 2013) or each entry.
     schedule : {"step", "cosine", "plateau"}, Schedule or (name, kwargs), optional
@@ -158,11 +107,23 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     metrics : dict of name -> fn(pred, dataset) -> float, optional
         Computed on ``val_data`` each epoch, logged as ``val_<name>``.
     callbacks : sequence of fn(epoch, logs, model) -> bool or None
-        Called after each epoch; a true return stops training.
+        Called after each epoch; a true return stops training. An epoch that Ctrl-C
+        cut short is reported too (``logs["partial"]`` True), and again, whole, by
+        the resumed run that finishes it.
     early_stopping : int, optional
         Stop when the monitored loss has not improved for this many epochs.
     progress : bool
-        Show a tqdm progress bar (loss and speed) when tqdm is installed.
+        Allow the tqdm progress bar (loss and speed, on stderr). False turns it off,
+        and with ``verbose="auto"`` all of train's printing (code that passed
+        ``progress=False`` to keep training quiet stays quiet).
+    verbose : {"auto", 0, 1, 2}
+        What train prints as it goes (see :mod:`minilstm.train_report`). "auto": the
+        bar where it can redraw in place (a terminal or Jupyter, tqdm installed),
+        else one line per epoch on stdout (a log file, a pipe); 0: nothing; 1: the
+        bar only, nothing where it cannot show (for a caller that prints its own
+        lines, as ``python -m minilstm train`` does); 2: one line per epoch, never a
+        bar. A line reads ``epoch 3/10  train loss 0.0123  val loss 0.0234  val rmse
+        0.152  (0.41 s)``.
     seed : int, optional
         Seeds the batch order: with the model's own seed, the run is bit-for-bit
         reproducible.
@@ -178,6 +139,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     resume : str, optional
         A checkpoint to continue from: weights, optimizer, schedule, epoch,
         seed and history are restored, so N epochs + M resumed equal N + M.
+        An epoch that Ctrl-C interrupted is finished first: its remaining batches,
+        in the epoch's order, then its row is logged whole.
     penalty : callable, optional
         ``penalty(params) -> (value, grads)`` added to every batch's loss and gradients,
         e.g. ``lambda p: minilstm.l2_penalty({k: v for k, v in p.items() if "weight" in k}, 1e-4)``
@@ -200,8 +163,13 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     before training, naming the first.
 
     Ctrl-C (SIGINT, in the main thread) stops training after the current batch:
-    the partial epoch is evaluated, logged and saved like any other, and the
-    history's ``interrupted`` is True. A second Ctrl-C interrupts at once.
+    the partial epoch is evaluated and logged with ``partial`` True (its train
+    loss over the batches done), the callbacks see it, and the history's
+    ``interrupted`` is True; the schedule is not stepped and early stopping does
+    not count it. The checkpoint then holds the weights and how far the epoch got,
+    so ``resume`` trains the rest of its batches, in the same order, and goes on:
+    interrupted and resumed, a run is bit-for-bit the run done in one go (weights,
+    optimizer, history; ``time`` aside). A second Ctrl-C interrupts at once.
     """
     train_data = as_dataset(train_data, "train_data")
     val_data = None if val_data is None else as_dataset(val_data, "val_data")
@@ -210,7 +178,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         if ds is not None:
             refuse_non_finite(ds, name, model.dtype)
     loss = train_args.check_train(model, train_data, val_data, loss=loss, optimizer=optimizer, schedule=schedule,
-                                  metrics=metrics, callbacks=callbacks, seed=seed, progress=progress)
+                                  metrics=metrics, callbacks=callbacks, seed=seed, progress=progress,
+                                  verbose=verbose)
     loss_fn, _ = _loss_for(model, train_data, loss)
     if penalty is not None and not callable(penalty):
         raise TypeError(f"penalty must be a function params -> (value, grads), got {type(penalty).__name__}")
@@ -229,7 +198,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     sched = _make_schedule(schedule, opt, epochs)
     history, start = History(seed=seed), 0
     if resume is not None:
-        history, start = _resume(model, opt, sched, resume)
+        history, start = _resume(model, opt, sched, resume, len(train_data))
         seed = history.seed
         if schedule == "cosine":  # by name: anneal over the whole run, the resumed epochs too
             sched.T_max = start + epochs
@@ -237,69 +206,93 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**63)
         history.seed = seed
-    best, bad_epochs = history.best, history.bad_epochs
     watch = DivergenceWatch(history)
     watch.start(model.params)
-    val_chunk = tbptt if val_data is not None and tbptt is not None and chunk_problem(model, val_data) is None \
+    val_chunk = tbptt if val_data is not None and tbptt is not None and chunk_problem(model, val_data.lengths) is None \
         else None  # a model that cannot run in chunks is evaluated whole
+    steps = functools.partial(_train_batch, model, loss_fn, train_data, clip_norm=clip_norm, clip_value=clip_value,
+                              tbptt=tbptt, penalty=penalty)
     work = min(batch_size, len(train_data)) * _hidden(model) ** 2  # the recurrent product's size
     with blas_limit(blas_threads, work), _StopOnInterrupt() as interrupt:
         for epoch in range(start, start + epochs):
-            t0 = time.perf_counter()
-            model.train()
+            so_far = history.unfinished or EpochProgress()  # resuming an interrupted epoch: its batches done
+            history.unfinished = None
             order = np.random.default_rng([seed, epoch]).permutation(len(train_data))
-            bar = _progress_bar(len(train_data), progress, f"epoch {epoch + 1}/{start + epochs}")
-            losses, norms, skipped = [], [], 0
-            for b in range(0, len(order), batch_size):
-                idx = order[b:b + batch_size]
-                for value, norm, grads in _train_batch(model, loss_fn, train_data, idx, clip_norm, clip_value, tbptt,
-                                                       penalty):
-                    losses.append(value)
-                    norms.append(norm)
-                    if watch.step(epoch + 1, len(norms), value, norm):  # inf or nan would ruin the weights: skip
-                        skipped += 1
-                    else:
-                        opt.step(grads)
-                        watch.check_weights(model.params, epoch + 1, len(norms))
-                    if watch.found:
-                        break
-                if bar is not None:
-                    bar.update(len(idx))
-                    bar.set_postfix(loss=f"{np.mean(losses):.4g}" if losses else "-")
-                if interrupt.requested or watch.found:  # Ctrl-C, or divergence: end this epoch here
-                    break
-            if bar is not None:
-                bar.close()
-            row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)) if losses else math.nan,
-                   "grad_norm": float(np.mean(norms)) if norms else math.nan, "lr": opt.lr,
-                   "skipped_steps": skipped}
+            bar = progress_bar(len(train_data), verbose, progress, f"epoch {epoch + 1}/{start + epochs}", so_far.seen)
+            _train_epoch(model, steps, opt, order, batch_size, so_far, watch, interrupt, bar, epoch + 1)
+            partial = so_far.seen < len(train_data)
+            t0 = time.perf_counter()
+            row = {"epoch": epoch + 1, "train_loss": float(np.mean(so_far.losses)) if so_far.losses else math.nan,
+                   "grad_norm": float(np.mean(so_far.norms)) if so_far.norms else math.nan, "lr": opt.lr,
+                   "skipped_steps": so_far.skipped, "partial": partial}
             if val_data is not None:  # not on diverged weights: nan keeps every log as long as "epoch"
                 scores = dict.fromkeys(["loss", *(metrics or {})], math.nan) if watch.found else \
                     evaluate(model, val_data, loss, metrics, blas_threads=blas_threads, chunk=val_chunk)
                 row.update({f"val_{k}": v for k, v in scores.items()})
-            row["time"] = time.perf_counter() - t0
+            row["time"] = so_far.seconds + time.perf_counter() - t0
             history.append(row)
+            if wants_line(verbose, progress, bar):
+                print(epoch_line(row, start + epochs, so_far.seen, len(train_data)), flush=True)
             if watch.found:  # the partial epoch is logged, nothing is saved; the model ends in eval mode as always
                 model.eval()
                 raise watch.error()
-            monitored = row.get("val_loss", row["train_loss"])
-            if sched is not None:
-                sched.step(monitored) if isinstance(sched, ReduceLROnPlateau) else sched.step()
-            improved = monitored < best
-            best, bad_epochs = (monitored, 0) if improved else (best, bad_epochs + 1)
-            history.best, history.bad_epochs = best, bad_epochs
+            if partial:  # Ctrl-C: no schedule step, no patience counted; resume trains the rest of this epoch
+                history.unfinished, improved = so_far, False
+            else:
+                improved = _end_epoch(history, row, sched)
             if checkpoint_dir is not None and not watch.bad:  # an epoch ending in skipped steps keeps the last file
                 watch.saved = _save(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
                 watch.saved_epoch = epoch + 1
                 if improved and val_data is not None:
                     _save(model, opt, sched, history, os.path.join(checkpoint_dir, "best.npz"))
-            stop = early_stopping is not None and bad_epochs >= early_stopping
+            stop = early_stopping is not None and history.bad_epochs >= early_stopping
             stop |= any(bool(cb(epoch + 1, row, model)) for cb in callbacks)
             history.stopped_early, history.interrupted = stop, interrupt.requested
             if stop or interrupt.requested:
                 break
     model.eval()
     return history
+
+
+def _train_epoch(model: Any, steps: Callable, opt: Optimizer, order: np.ndarray, batch_size: int,
+                 so_far: EpochProgress, watch: DivergenceWatch, interrupt: _StopOnInterrupt, bar: Any,
+                 epoch: int) -> None:
+    """Train on the batches of ``order`` from ``so_far.seen`` on (``steps(idx)`` yields a batch's steps),
+    recording each step in ``so_far``; stop early, after a whole batch, on Ctrl-C (``interrupt``) or
+    divergence (``watch``)."""
+    t0 = time.perf_counter()
+    model.train()
+    for b in range(so_far.seen, len(order), batch_size):
+        idx = order[b:b + batch_size]
+        for value, norm, grads in steps(idx):
+            so_far.losses.append(float(value))
+            so_far.norms.append(float(norm))
+            if watch.step(epoch, len(so_far.norms), value, norm):  # inf or nan would ruin the weights: skip
+                so_far.skipped += 1
+            else:
+                opt.step(grads)
+                watch.check_weights(model.params, epoch, len(so_far.norms))
+            if watch.found:
+                break
+        so_far.seen = b + len(idx)
+        if bar is not None:
+            bar.update(len(idx))
+            bar.set_postfix(loss=f"{np.mean(so_far.losses):.4g}" if so_far.losses else "-")
+        if interrupt.requested or watch.found:  # Ctrl-C, or divergence: end this epoch here
+            break
+    if bar is not None:
+        bar.close()
+    so_far.seconds += time.perf_counter() - t0
+
+
+def _end_epoch(history: History, row: dict, sched: Any) -> bool:
+    """After a whole epoch: step the schedule, count the epochs without improvement; whether it improved."""
+    monitored = row.get("val_loss", row["train_loss"])
+    if sched is not None:
+        sched.step(monitored) if isinstance(sched, ReduceLROnPlateau) else sched.step()
+    improved = monitored < history.best
+    history.best, history.bad_epochs = (monitored, 0) if improved else (history.best, history.bad_epochs + 1)
+    return improved
 
 
 def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, clip_norm: Any, clip_value: Any,
@@ -359,42 +352,3 @@ def _make_schedule(schedule: Any, opt: Optimizer, epochs: int) -> Schedule | Non
     defaults = {"step": {"step_size": 10}, "cosine": {"T_max": epochs}, "plateau": {}}
     validate.choice("schedule", schedule, tuple(defaults))
     return make_schedule(schedule, opt, **defaults[schedule])
-
-
-def _save(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> str:
-    return checkpoint.save(model, path, optimizer=opt, epoch=history.epochs, seed=history.seed,
-                    history=history.logs,
-                    rng_states={k: g.bit_generator.state for k, g in random_generators(model).items()},
-                    best=history.best if math.isfinite(history.best) else None, bad_epochs=history.bad_epochs,
-                    schedule=None if sched is None else sched.state_dict())
-
-
-def _resume(model: Any, opt: Optimizer, sched: Any, path: str) -> tuple[History, int]:
-    """Restore weights, optimizer, schedule and random state from ``path``; the history and epoch."""
-    path = os.path.join(path, "model.npz") if os.path.isdir(path) else path
-    ckpt = checkpoint.read(path)
-    checkpoint.check_architecture(model, ckpt, path)
-    state = ckpt.meta.get("training") or {}
-    if "rng_states" not in state and "rng_state" not in state:
-        raise ValueError(f"{path!r} holds weights but no training state to resume (it was not written by "
-                         "train(..., checkpoint_dir=...)); rebuild the model from it with minilstm.load")
-    part = "params"  # the field being restored, for the error
-    try:
-        model.load_state_dict(ckpt.params)
-        part = "optimizer"
-        opt.load_state_dict(ckpt.optimizer)
-        part = "training.rng_states"
-        generators = random_generators(model)
-        saved = state["rng_states"] if "rng_states" in state else {"": state["rng_state"]}  # older files: the Model's
-        for k, g_state in saved.items():
-            generators[k].bit_generator.state = g_state
-        part = "training.schedule"
-        if sched is not None and state.get("schedule") is not None:
-            sched.load_state_dict(state["schedule"])
-        part = "training"
-        best = math.inf if state.get("best") is None else float(state["best"])
-        return (History(logs=state["history"], seed=state["seed"], best=best,
-                        bad_epochs=int(state.get("bad_epochs", 0))), int(state["epoch"]))
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:  # a file that does not fit this run
-        detail = f"no entry {err.args[0]!r} where one was expected" if isinstance(err, KeyError) else str(err)
-        raise ValueError(f"checkpoint {str(path)!r}: field {part!r} cannot be restored: {detail}") from err

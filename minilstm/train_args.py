@@ -20,15 +20,16 @@ from . import validate
 from .data.dataset import IGNORE, Dataset
 from .optim import OPTIMIZERS, Optimizer
 from .schedules import SCHEDULES, Schedule
+from .train_report import check_verbose
 
 
 def check_train(model: Any, train_data: Dataset, val_data: Dataset | None, *, loss: Any, optimizer: Any,
-                schedule: Any, metrics: Any, callbacks: Any, seed: Any, progress: Any) -> Any:
+                schedule: Any, metrics: Any, callbacks: Any, seed: Any, progress: Any, verbose: Any) -> Any:
     """Check :func:`minilstm.train`'s arguments (``model`` a Sequential, the data sets made);
     return ``loss`` as training calls it (see :func:`loss_function`)."""
-    nonempty("train_data", train_data)
+    nonempty("train_data", train_data.X)
     if val_data is not None:
-        nonempty("val_data", val_data)
+        nonempty("val_data", val_data.X)
         _same_kind(train_data, val_data)
     loss = loss_function(loss)
     for name, data in (("train_data", train_data), ("val_data", val_data)):
@@ -41,26 +42,27 @@ def check_train(model: Any, train_data: Dataset, val_data: Dataset | None, *, lo
     if seed is not None:
         validate.count("seed", seed)
     validate.boolean("progress", progress)
+    check_verbose(verbose)
     return loss
 
 
-def check_predict(data: Dataset, batch_size: Any) -> None:
-    """Check :func:`minilstm.predict`'s data set (made) and batch size."""
-    nonempty("data", data)
+def check_predict(X: Any, batch_size: Any) -> None:
+    """Check :func:`minilstm.predict`'s inputs ``X`` (a host array) and batch size."""
+    nonempty("data", X)
     validate.positive_int("batch_size", batch_size)
 
 
 def check_evaluate(data: Dataset, loss: Any, metrics: Any, batch_size: Any) -> Any:
     """Check :func:`minilstm.evaluate`'s arguments; return ``loss`` as it is called."""
-    check_predict(data, batch_size)
+    check_predict(data.X, batch_size)
     check_metrics(metrics, has_val_data=None)
     return loss_function(loss)
 
 
-def nonempty(name: str, data: Dataset) -> None:
-    """A ValueError naming ``name`` when ``data`` holds no sequences."""
-    if len(data) == 0:
-        raise ValueError(f"{name} holds no sequences (X has shape {tuple(data.X.shape)}): give at least one")
+def nonempty(name: str, X: Any) -> None:
+    """A ValueError naming ``name`` when its inputs ``X`` hold no sequences."""
+    if len(X) == 0:
+        raise ValueError(f"{name} holds no sequences (X has shape {tuple(X.shape)}): give at least one")
 
 
 def loss_function(loss: Any) -> Any:

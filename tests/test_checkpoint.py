@@ -346,11 +346,12 @@ def test_a_zip_that_claims_more_than_the_file_holds_is_refused(saved, tmp_path):
     (_setting("training", "epoch", value="2"), "training.epoch", "must be an int >= 0, got '2'"),
     (_setting("training", "history", value=[0.5]), "training.history", "must be a dict of lists"),
     (_setting("training", "rng_states", value={"": 5}), "training.rng_states", "must be a dict of dicts"),
+    (_setting("training", "unfinished", value=[48]), "training.unfinished", "must be a dict or null, got [48]"),
     (lambda meta: '{"format": "minilstm-checkpoint", "version": 1, "x": ' + "[" * 50_000 + "]" * 50_000 + "}",
      "meta", "nests 50001 levels deep, more than a checkpoint's 32"),
 ], ids=["version-str", "version-none", "type-int", "architecture-list", "size-str", "unknown-setting",
         "optimizer-int", "no-scalars", "optimizer-name", "training-list", "epoch-str", "history-list",
-        "rng-states", "deep-json"])
+        "rng-states", "unfinished-list", "deep-json"])
 def test_every_malformed_field_is_a_value_error_naming_file_and_field(change, field, problem, saved, tmp_path):
     path = _rewrite(saved, tmp_path / "tampered.npz", change)
     with pytest.raises(ValueError, match=_field(path, field) + re.escape(problem)):

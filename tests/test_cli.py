@@ -54,12 +54,14 @@ def test_train_writes_model_metrics_and_plots(sine_run):
     assert rmse == pytest.approx(final["val_rmse"], rel=1e-6)
 
 
-def test_train_prints_each_epoch(tmp_path, capsys):
-    cli_main.main(["train", "--task", "reber", "--epochs", "2", "--hidden", "4", "--out", str(tmp_path),
-                   "--no-progress"])
+@pytest.mark.parametrize("options", [["--no-progress"], []])
+def test_train_prints_each_epoch(options, tmp_path, capsys):
+    """One line per epoch, the command's own, with or without --no-progress (capsys is not a terminal)."""
+    cli_main.main(["train", "--task", "reber", "--epochs", "2", "--hidden", "4", "--out", str(tmp_path), *options])
     out = capsys.readouterr().out
     assert out.startswith("minilstm: lstm on reber, ")
-    assert "epoch   1  train loss" in out and "epoch   2  train loss" in out and "val accuracy" in out
+    assert out.count("epoch   1  train loss") == 1 and out.count("epoch   2  train loss") == 1 and "val accuracy" in out
+    assert "epoch 1/2" not in out  # train's own line would print each epoch twice
     assert f"wrote {tmp_path}/model.npz, best.npz, metrics.json, loss.png and accuracy.png" in out
 
 
@@ -186,6 +188,13 @@ def test_ctrl_c_saves_and_exits_130(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["best.npz", "loss.png", "metrics.json", "model.npz", "predictions.png"]
     metrics = _metrics(tmp_path)
     assert metrics["interrupted"] and 1 < len(metrics["train_loss"]) < 200
+    # the last epoch is marked partial unless the signal came after its last batch; --resume finishes it
+    partial, epochs = metrics["history"]["partial"], metrics["history"]["epoch"]
+    assert not any(partial[:-1])
+    assert cli_main.main(["train", "--resume", str(tmp_path), "--epochs", "1", "--no-progress"]) == 0
+    resumed = _metrics(tmp_path)["history"]
+    assert resumed["epoch"] == list(range(1, len(epochs) + 1 + (not partial[-1]))) and not any(resumed["partial"])
+    assert resumed["train_loss"][:len(epochs) - 1] == metrics["history"]["train_loss"][:-1]
 
 
 def test_a_diverging_run_exits_1_with_one_line(tmp_path, capsys):

@@ -1,5 +1,6 @@
-"""``predict`` and ``evaluate`` in chunks of time steps: the same outputs as one whole run, memory bounded
-by the chunk, training's validation chunked like its truncated BPTT, and the models that cannot be chunked."""
+"""``predict`` and ``evaluate``: the forms of data they take (an array, tuples, ``lengths=``, a Dataset) and
+refuse; in chunks of time steps, the same outputs as one whole run, memory bounded by the chunk, training's
+validation chunked like its truncated BPTT, and the models that cannot be chunked."""
 import tracemalloc
 
 import numpy as np
@@ -140,3 +141,91 @@ def test_a_module_that_drops_the_time_axis_is_caught(rng):
     with pytest.raises(ValueError, match=r"^chunk=4 needs a per-step model, whose outputs keep the \(batch, time\) "
                                          r"axes; a chunk of shape \(2, 4, 3\) gave shape \(2, 5\)$"):
         minilstm.predict(model, (X, X), chunk=4)
+
+
+# ---------------------------------------------------------------- the forms of data predict and evaluate take
+@pytest.fixture
+def padded(rng):
+    """Padded sequences of 3 features, their lengths and a target per sequence, with a model for them."""
+    X = rng.standard_normal((5, 7, 3)).astype(np.float32)
+    lengths = np.array([7, 3, 5, 1, 6])
+    Y = rng.standard_normal((5, 2)).astype(np.float32)
+    return X, Y, lengths, minilstm.Model(3, 4, 2, seed=0)
+
+
+def test_predict_takes_an_array_a_tuple_or_a_dataset(padded):
+    """X alone, (X,), (X, Y) and (X, Y, lengths), with lengths= where the tuple has no third item: the
+    outputs of the Dataset."""
+    X, Y, lengths, model = padded
+    expected = minilstm.predict(model, data.Dataset(X, Y, lengths))
+    forms = [(X, {"lengths": lengths}), ((X,), {"lengths": lengths}), ((X, Y), {"lengths": lengths}),
+             ((X, Y, lengths), {}), ([X, Y, lengths], {}), ((X, Y, None), {"lengths": lengths})]
+    for form, kw in forms:
+        assert np.array_equal(minilstm.predict(model, form, **kw), expected)
+    unpadded = minilstm.predict(model, data.Dataset(X, Y))
+    for form in (X, (X,), (X, Y)):
+        assert np.array_equal(minilstm.predict(model, form), unpadded)
+    assert not np.array_equal(unpadded, expected)  # lengths were used
+
+
+def test_predict_takes_token_ids_alone(rng):
+    ids = rng.integers(0, 7, (4, 6))
+    model = minilstm.Model(4, 5, 7, head="all", vocab_size=7, seed=0)
+    expected = minilstm.predict(model, data.Dataset(ids, ids, kind="classify_seq"), proba=True)
+    assert np.array_equal(minilstm.predict(model, ids, proba=True), expected)
+    assert np.array_equal(minilstm.predict(model, (ids,), proba=True), expected)
+
+
+def test_evaluate_takes_lengths_as_a_keyword(padded):
+    X, Y, lengths, model = padded
+    expected = minilstm.evaluate(model, data.Dataset(X, Y, lengths, kind="regression_last"))
+    assert minilstm.evaluate(model, (X, Y), lengths=lengths) == expected
+    assert minilstm.evaluate(model, (X, Y, lengths)) == expected
+    assert minilstm.evaluate(model, (X, Y)) != expected
+
+
+@pytest.mark.parametrize("call, form, error, match", [
+    ("predict", "X, None", ValueError, r"^data=\(X, None\): the second item is the targets Y, and it is None; to run "
+                                       r"the model without targets give X alone: predict\(model, X\), with "
+                                       r"lengths=\.\.\. if padded$"),
+    ("predict", "X, None, lengths", ValueError, r"^data=\(X, None, lengths\): the second item is the targets Y"),
+    ("evaluate", "X, None", ValueError, r"^data=\(X, None\): the second item is the targets Y, and it is None; give "
+                                        r"\(X, Y\), \(X, Y, lengths\) or a Dataset$"),
+    ("evaluate", "X", TypeError, r"^data is an array X alone, without the targets Y that are needed here: give "
+                                 r"\(X, Y\), \(X, Y, lengths\) or a Dataset \(predict\(model, X\) runs a model "
+                                 r"without targets\)$"),
+    ("evaluate", "X,", TypeError, r"^data is \(X,\), without the targets Y that are needed here"),
+    ("train", "X, None", ValueError, r"^train_data=\(X, None\): the second item is the targets Y, and it is None"),
+    ("train", "X", TypeError, r"^train_data is an array X alone, without the targets Y"),
+    ("predict", "text", TypeError, r"^data must be a minilstm.data.Dataset, an array X, or a tuple \(X,\), \(X, Y\) "
+                                   r"or \(X, Y, lengths\), got str$"),
+    ("evaluate", "text", TypeError, r"^data must be a minilstm.data.Dataset, or a tuple \(X, Y\) or "
+                                    r"\(X, Y, lengths\), got str$"),
+    ("predict", "X[0, 0]", ValueError, r"^X must be batch-first, \(N, T, F\) floats or \(N, T\) token ids, "
+                                       r"got shape \(3,\)$"),
+])
+def test_data_without_what_is_needed_is_refused(call, form, error, match, padded):
+    X, Y, lengths, model = padded
+    given = {"X, None": (X, None), "X, None, lengths": (X, None, lengths), "X": X, "X,": (X,), "text": "X",
+             "X[0, 0]": X[0, 0]}[form]
+    run = {"predict": minilstm.predict, "evaluate": minilstm.evaluate,
+           "train": lambda m, d: minilstm.train(m, d, epochs=1, progress=False)}[call]
+    with pytest.raises(error, match=match):
+        run(model, given)
+
+
+def test_lengths_given_twice_or_wrong_are_refused(padded):
+    X, Y, lengths, model = padded
+    for call in (minilstm.predict, minilstm.evaluate):
+        with pytest.raises(ValueError, match=r"^lengths given twice: as the third item of data and as lengths=; "
+                                             r"give one$"):
+            call(model, (X, Y, lengths), lengths=lengths)
+        with pytest.raises(ValueError, match=r"^lengths= goes with arrays; the Dataset data carries its own lengths "
+                                             r"\(make it with Dataset\(X, Y, lengths\)\)$"):
+            call(model, data.Dataset(X, Y), lengths=lengths)
+    with pytest.raises(ValueError, match=r"^lengths must be in \[1, T=7\], got values from 0 to 6$"):
+        minilstm.predict(model, X, lengths=lengths - 1)
+    with pytest.raises(ValueError, match=r"^lengths must have shape \(5,\) \(one length per sequence"):
+        minilstm.predict(model, X, lengths=lengths[:3])
+    with pytest.raises(TypeError, match=r"^lengths must hold integers, got dtype float64$"):
+        minilstm.predict(model, X, lengths=lengths.astype(float))

@@ -1,6 +1,9 @@
 """``minilstm.train``: the history it logs, what stops it, reproducibility, truncated BPTT,
-clipping, optimizers and schedules, bad arguments and the progress bar."""
+clipping, optimizers and schedules, bad arguments, the progress bar and the lines it prints."""
 import math
+import os
+import re
+import signal
 import sys
 
 import numpy as np
@@ -85,7 +88,7 @@ def test_a_callback_returning_true_stops(sine):
     history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=5, callbacks=[stop_at_two],
                              progress=False, seed=0)
     assert history.stopped_early and history.epochs == 2 and [s[0] for s in seen] == [1, 2]
-    assert seen[0][1] == ["epoch", "grad_norm", "lr", "skipped_steps", "time", "train_loss"] and seen[0][2]
+    assert seen[0][1] == ["epoch", "grad_norm", "lr", "partial", "skipped_steps", "time", "train_loss"] and seen[0][2]
 
 
 def test_a_non_finite_gradient_skips_the_step(sine):
@@ -257,8 +260,8 @@ def test_padded_data_trains(rng):
     (dict(early_stopping=0), ValueError, "early_stopping must be a positive int, got 0"),
     (dict(tbptt=4), ValueError, r"tbptt needs per-step targets \(a model with head='all'\) and unpadded data"),
     (dict(tbptt=0), ValueError, "tbptt must be a positive int, got 0"),
-    (dict(val_data=[1, 2, 3, 4]), TypeError, r"val_data must be a minilstm.data.Dataset or a tuple \(X, Y\[, "
-                                             r"lengths\]\), got list"),
+    (dict(val_data=[1, 2, 3, 4]), TypeError, r"val_data must be a minilstm.data.Dataset, or a tuple \(X, Y\) or "
+                                             r"\(X, Y, lengths\), got list"),
 ])
 def test_bad_arguments(kwargs, error, match, sine):
     with pytest.raises(error, match=match):
@@ -266,8 +269,7 @@ def test_bad_arguments(kwargs, error, match, sine):
 
 
 def test_bad_data(sine, text):
-    with pytest.raises(TypeError, match=r"train_data must be a minilstm.data.Dataset or a tuple \(X, Y\[, lengths\]\), "
-                                        "got ndarray"):
+    with pytest.raises(TypeError, match=r"train_data is an array X alone, without the targets Y that are needed here"):
         minilstm.train(_sine_model(), sine[0].X, epochs=1, progress=False)
     with pytest.raises(ValueError, match=r"the data's kind 'regression_last' needs a model with head='last', "
                                          r"got head='all'"):
@@ -291,16 +293,78 @@ def test_progress_bar_with_tqdm(sine, capsys, monkeypatch):
 
 
 def test_progress_bar_without_tqdm(sine, capsys, monkeypatch):
+    """On a terminal without tqdm: a line per epoch instead of the bar."""
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails as if tqdm were not installed
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=1, progress=True, seed=0)
-    assert history.epochs == 1 and capsys.readouterr().err == ""
+    out, err = capsys.readouterr()
+    assert history.epochs == 1 and err == "" and out.startswith("epoch 1/1  train loss ")
 
 
 def test_no_progress_bar_in_a_log(sine, capsys):
     """Where stderr is a file or a pipe (capsys: not a terminal) a bar would write a line per redraw."""
     pytest.importorskip("tqdm")
     history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=2, progress=True, seed=0)
-    assert history.epochs == 2 and capsys.readouterr().err == ""
+    out, err = capsys.readouterr()
+    assert history.epochs == 2 and err == "" and len(out.splitlines()) == 2
+
+
+def test_one_line_per_epoch_in_a_log(sine, capsys):
+    """Not on a terminal, progress and verbose left alone: a line per epoch on stdout, with the epoch of the
+    run, the losses and metrics of the history and the epoch's seconds."""
+    history = minilstm.train(_sine_model(), sine[0].subset(slice(0, 32)), val_data=sine[1], epochs=3, seed=0,
+                             metrics={"rmse": _rmse})
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert err == "" and len(lines) == 3
+    for i, line in enumerate(lines):
+        expected = (f"epoch {i + 1}/3  train loss {history['train_loss'][i]:.4g}  val loss "
+                    f"{history['val_loss'][i]:.4g}  val rmse {history['val_rmse'][i]:.4g}  (")
+        assert line.startswith(expected) and re.fullmatch(r"\d+\.\d\d s\)", line[len(expected):]), line
+
+
+def test_a_resumed_run_counts_its_epochs_and_skipped_steps_are_shown(sine, tmp_path, capsys):
+    """The line numbers the epochs of the whole run; steps skipped on inf or nan are counted in it."""
+    calls = []
+
+    def nan_once(pred, target, mask):
+        calls.append(1)
+        value, dpred = mse_loss(pred, target, mask)
+        return (math.nan if len(calls) == 1 else value), dpred
+
+    minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=1, batch_size=8, seed=0, loss=nan_once,
+                   checkpoint_dir=str(tmp_path))
+    assert "  skipped steps 1  (" in capsys.readouterr().out
+    minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=2, resume=str(tmp_path))
+    assert [line.split("  ")[0] for line in capsys.readouterr().out.splitlines()] == ["epoch 2/3", "epoch 3/3"]
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+@pytest.mark.parametrize("kw, lines, bar", [
+    ({"verbose": 0}, False, False),                        # silent everywhere
+    ({"progress": False}, False, False),                   # as before verbose existed: lessons and examples
+    ({"verbose": 1}, False, True),                         # the bar only (the command line prints its own lines)
+    ({"verbose": 2}, True, False),                         # lines, never a bar
+    ({"verbose": 2, "progress": False}, True, False),
+    ({"verbose": 1, "progress": False}, False, False),
+    ({}, None, True),                                      # "auto": the bar on a terminal, else lines
+])
+def test_verbose_and_progress(kw, lines, bar, terminal, sine, capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
+    minilstm.train(_sine_model(), sine[0].subset(slice(0, 16)), epochs=2, seed=0, **kw)
+    out, err = capsys.readouterr()
+    lines = (not terminal) if lines is None else lines
+    assert len(out.splitlines()) == (2 if lines else 0), out
+    assert ("epoch 2/2" in err) == (bar and terminal), err
+
+
+@pytest.mark.parametrize("verbose, error", [(3, ValueError), ("loud", ValueError), (True, TypeError),
+                                            (None, TypeError), (1.0, TypeError)])
+def test_bad_verbose(verbose, error, sine):
+    with pytest.raises(error, match=rf"^verbose must be 'auto', 0, 1 or 2, got {type(verbose).__name__} "
+                                    rf"{re.escape(repr(verbose))}$"):
+        minilstm.train(_sine_model(), sine[0], epochs=1, verbose=verbose)
 
 
 def test_cosine_by_name_anneals_over_the_run(sine, tmp_path):
@@ -319,10 +383,8 @@ def test_cosine_by_name_anneals_over_the_run(sine, tmp_path):
 
 
 def test_ctrl_c_stops_after_the_batch_and_saves(sine, tmp_path):
-    """SIGINT during an epoch: the batch in progress ends, the partial epoch is logged and saved."""
-    import os
-    import signal
-
+    """SIGINT during an epoch: the batch in progress ends, the partial epoch is logged (marked partial) and
+    saved with how far it got."""
     calls = []
 
     def loss_then_interrupt(pred, target, mask):
@@ -337,14 +399,69 @@ def test_ctrl_c_stops_after_the_batch_and_saves(sine, tmp_path):
     assert history["epoch"] == [1, 2] and len(history["val_loss"]) == 2
     assert len(calls) == 10  # the second batch finished, then only epoch 2's evaluation
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
+    assert history["partial"] == [False, True] and history.unfinished.seen == 32
     saved = minilstm.checkpoint.read(str(tmp_path / "model.npz")).meta["training"]
-    assert saved["epoch"] == 2
+    assert saved["epoch"] == 1 and saved["history"]["partial"] == [False, True]  # whole epochs, then the partial one
+    assert saved["unfinished"]["seen"] == 32 and len(saved["unfinished"]["losses"]) == 2
+
+
+def _interrupting_mse(at):
+    """The squared error, which sends SIGINT during its calls numbered in ``at`` (from 1; a training step is
+    one call, and so is each epoch's evaluation of val_data)."""
+    calls = []
+
+    def loss(pred, target, mask):
+        calls.append(1)
+        if len(calls) in at:
+            os.kill(os.getpid(), signal.SIGINT)
+        return mse_loss(pred, target, mask)
+    return loss
+
+
+def test_resume_finishes_an_interrupted_epoch_bit_for_bit(sine, tmp_path, capsys):
+    """Ctrl-C in epoch 2 (during its 3rd of 6 batches), resumed, Ctrl-C again (during its 5th), resumed: the
+    weights and the history of 3 epochs in one go, dropout's masks, Adam's moments and the schedule included."""
+    train_set, val_set = sine
+    args = dict(val_data=val_set, batch_size=16, lr=1e-2, schedule=("step", {"step_size": 1, "gamma": 0.7}),
+                metrics={"rmse": _rmse}, checkpoint_dir=tmp_path)
+
+    def model():
+        return minilstm.Model(1, 6, 1, num_layers=2, dropout=0.3, recurrent_dropout=0.2, seed=0)
+
+    straight = model()
+    whole = minilstm.train(straight, train_set, epochs=3, seed=7, progress=False, **args)
+    cut = minilstm.train(model(), train_set, epochs=3, seed=7, loss=_interrupting_mse({10}), verbose=2, **args)
+    assert cut.interrupted and cut["partial"] == [False, True] and cut["lr"] == whole["lr"][:2]  # no schedule step
+    line = capsys.readouterr().out.splitlines()[-1]  # the partial epoch's line says how far it got
+    assert line.startswith("epoch 2/3  train loss ") and "  partial: 48 of 96 sequences  (" in line
+    again = minilstm.load(tmp_path / "model.npz")
+    cut = minilstm.train(again, train_set, epochs=2, resume=tmp_path, loss=_interrupting_mse({2}),
+                         verbose=2, **args)
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line.startswith("epoch 2/3  train loss ") and "  partial: 80 of 96 sequences  (" in line
+    assert cut.interrupted and cut["epoch"] == [1, 2] and cut["partial"] == [False, True]
+    assert cut.unfinished.seen == 80 and len(cut.unfinished.losses) == 5  # the 3 steps before and these 2
+    last = minilstm.load(tmp_path / "model.npz")
+    resumed = minilstm.train(last, train_set, epochs=2, resume=tmp_path, progress=False, **args)
+    assert not resumed.interrupted and resumed.unfinished is None
+    assert_same_weights(weights_of(last), weights_of(straight))
+    assert resumed["epoch"] == [1, 2, 3] and resumed["partial"] == [False] * 3
+    for key in ("train_loss", "grad_norm", "lr", "skipped_steps", "val_loss", "val_rmse"):
+        assert resumed[key] == whole[key], key
+
+
+def test_an_interrupted_epoch_resumes_only_on_its_data(sine, tmp_path):
+    """The saved progress of an interrupted epoch that cannot be this run's is refused, naming the field."""
+    minilstm.train(_sine_model(), sine[0], epochs=2, batch_size=16, progress=False, seed=0,
+                   loss=_interrupting_mse({2}), checkpoint_dir=tmp_path)
+    path = str(tmp_path / "model.npz")
+    with pytest.raises(ValueError, match=rf"^checkpoint {re.escape(repr(path))}: field 'training.unfinished' cannot "
+                                         r"be restored: the interrupted epoch had trained on 32 sequences, but "
+                                         r"train_data has 16; resume with the data of the run$"):
+        minilstm.train(minilstm.load(path), sine[0].subset(slice(0, 16)), epochs=1, progress=False, resume=path)
 
 
 def test_a_second_ctrl_c_interrupts_at_once(sine):
-    import os
-    import signal
-
     def interrupt_twice(epoch, logs, model):
         os.kill(os.getpid(), signal.SIGINT)
         os.kill(os.getpid(), signal.SIGINT)
