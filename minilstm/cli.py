@@ -236,7 +236,7 @@ def _train(args: Any) -> int:
     print("settings: " + ", ".join(f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else
                                    f"{k.replace('_', ' ')} {v}" for k, v in settings.items()
                                    if k not in ("cell", "seed") and v is not None) + f", seed {settings['seed']}"
-          + ("" if saved is None else f" (resumed from {args.resume}, epoch {saved['epoch']})"))
+          + ("" if saved is None else f" ({_resumed_at(args.resume, saved)})"))
     start = time.perf_counter()
     history = train(model, train_set, val_data=val_set, lr=settings["lr"], epochs=settings["epochs"],
                     batch_size=settings["batch_size"], clip_norm=args.clip or None, schedule=task.schedule,
@@ -293,6 +293,7 @@ def _resumed(args: Any) -> dict:
         raise UsageError(f"--resume {args.resume}: no readable metrics.json there, so its task and settings "
                          "are unknown") from None
     saved["epoch"] = training.get("epoch", 0)
+    saved["unfinished"] = training.get("unfinished")
     for key in ("task", "seed", *ARCHITECTURE):
         given = getattr(args, key)
         if given is not None and key in saved and given != saved[key]:
@@ -363,10 +364,20 @@ def read_vocab(folder: str) -> data.CharVocab:
     return data.CharVocab(chars)
 
 
+def _resumed_at(run: str, saved: dict) -> str:
+    """Where a resumed run picks up: after its whole epochs, or inside the one Ctrl-C stopped."""
+    done = f"resumed from {run} after {saved['epoch']} whole epochs"
+    unfinished = saved.get("unfinished")
+    if unfinished:
+        done += f", finishing epoch {saved['epoch'] + 1} from sequence {unfinished['seen'] + 1}"
+    return done
+
+
 def _print_epoch(metric: str) -> Callable:
     def show(epoch: int, logs: dict, model: Any) -> None:
         print(f"epoch {epoch:3d}  train loss {logs['train_loss']:.4g}  val loss {logs['val_loss']:.4g}  "
-              f"val {metric} {logs[f'val_{metric}']:.4g}  ({logs['time']:.2f} s)", flush=True)
+              f"val {metric} {logs[f'val_{metric}']:.4g}  ({logs['time']:.2f} s)"
+              + ("  partial: stopped by Ctrl-C, --resume finishes it" if logs.get("partial") else ""), flush=True)
     return show
 
 

@@ -165,7 +165,7 @@ def test_resume_accepts_the_checkpoint_file(sine_run, tmp_path):
     assert _metrics(run)["history"]["epoch"] == [1, 2, 3, 4] and not (run / "model.npz").is_dir()
 
 
-def test_ctrl_c_saves_and_exits_130(tmp_path):
+def test_ctrl_c_saves_and_exits_130(tmp_path, capsys):
     """SIGINT to a real run: it stops after the batch in progress, writes everything, one line, exit 130."""
     import signal
     import time
@@ -191,7 +191,10 @@ def test_ctrl_c_saves_and_exits_130(tmp_path):
     # the last epoch is marked partial unless the signal came after its last batch; --resume finishes it
     partial, epochs = metrics["history"]["partial"], metrics["history"]["epoch"]
     assert not any(partial[:-1])
+    assert out.count("partial: stopped by Ctrl-C") == partial[-1]  # the epoch's line says so
     assert cli_main.main(["train", "--resume", str(tmp_path), "--epochs", "1", "--no-progress"]) == 0
+    whole = len(epochs) - partial[-1]
+    assert f"resumed from {tmp_path} after {whole} whole epochs" in capsys.readouterr().out
     resumed = _metrics(tmp_path)["history"]
     assert resumed["epoch"] == list(range(1, len(epochs) + 1 + (not partial[-1]))) and not any(resumed["partial"])
     assert resumed["train_loss"][:len(epochs) - 1] == metrics["history"]["train_loss"][:-1]
@@ -287,3 +290,10 @@ def test_read_vocab_refuses_what_is_not_one(tmp_path):
             cli.read_vocab(tmp_path)
     cli.write_vocab(tmp_path, minilstm.data.CharVocab("\n ab\u00e9"))
     assert cli.read_vocab(tmp_path).chars == "\n ab\u00e9"
+
+
+def test_a_resumed_run_says_where_it_picks_up():
+    from minilstm.cli import _resumed_at
+    assert _resumed_at("runs/x", {"epoch": 3}) == "resumed from runs/x after 3 whole epochs"
+    assert _resumed_at("runs/x", {"epoch": 3, "unfinished": {"seen": 64}}) == \
+        "resumed from runs/x after 3 whole epochs, finishing epoch 4 from sequence 65"

@@ -126,4 +126,5 @@ def test_a_text_run_without_its_vocabulary_is_refused(text_run, tmp_path, capsys
     assert "vocab.json is not a vocabulary" in _one_line_error(capsys, run)
     shutil.copy(text_run / "vocab.json", run / "vocab.json")
     (run / "model.npz").write_bytes(b"not a checkpoint")
-    assert f"{run}: '{run / 'model.npz'}' is not a minilstm checkpoint: it is not a zip archive" in _one_line_error(capsys, run)
+    expected = f"{run}: '{run / 'model.npz'}' is not a minilstm checkpoint: it is not a zip archive"
+    assert expected in _one_line_error(capsys, run)
