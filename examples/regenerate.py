@@ -92,9 +92,9 @@ def machine(env: dict) -> dict:
             "blas_threads": {var: env[var] for var in BLAS_VARS}}
 
 
-def run_examples(work: Path, env: dict) -> dict:
+def run_examples(work: Path, env: dict, where: dict) -> dict:
     """Run every example in full; copy its figures to examples/figures/; return what it printed."""
-    start, where, printed = time.perf_counter(), machine(env), {}
+    start, printed = time.perf_counter(), {}
     FIGURES.mkdir(exist_ok=True)
     for script in examples():
         out = work / script.stem
@@ -106,11 +106,11 @@ def run_examples(work: Path, env: dict) -> dict:
     return {"machine": where, "seconds": time.perf_counter() - start, "examples": printed}
 
 
-def run_task_defaults(work: Path, env: dict) -> dict:
+def run_task_defaults(work: Path, env: dict, where: dict) -> dict:
     """Run ``python -m minilstm train --task TASK --no-progress`` for each task; return its metrics and facts."""
     from minilstm import cli   # the command's own tasks: their data, chance level, sample temperature
 
-    start, where, runs = time.perf_counter(), machine(env), {}
+    start, runs = time.perf_counter(), {}
     for task in TASKS:
         out = work / task
         command = ["python", "-m", "minilstm", "train", "--task", task, "--no-progress"]
@@ -293,11 +293,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("runs", "regenerate"), help="folder for the runs")
     args = parser.parse_args()
     env = child_env()
+    where = machine(env)   # before anything is rewritten, so that the commit is the checkout's as it was
     if not args.readme_only and args.only in (None, "examples"):
-        EXAMPLE_RESULTS.write_text(json.dumps(run_examples(args.work / "examples", env), indent=2) + "\n",
+        EXAMPLE_RESULTS.write_text(json.dumps(run_examples(args.work / "examples", env, where), indent=2) + "\n",
                                    encoding="utf-8")
     if not args.readme_only and args.only in (None, "tasks"):
-        TASK_RESULTS.write_text(json.dumps(run_task_defaults(args.work / "tasks", env), indent=2) + "\n",
+        TASK_RESULTS.write_text(json.dumps(run_task_defaults(args.work / "tasks", env, where), indent=2) + "\n",
                                 encoding="utf-8")
     README.write_text(readme_text(), encoding="utf-8")
     print("rebuilt the README's tables" + ("" if args.readme_only else " from the new results"))
