@@ -31,11 +31,13 @@ Both targets are scaled to about unit variance, so a model that learned nothing
 80/10/10 into training, validation and test sets; Adam, lr 1e-3, batch 32,
 the gradient norm clipped to 1.0, mean squared error.
 
-It prints the test RMSE and R^2 of each target and writes lstm_predictor_loss.png
-(loss per epoch) and lstm_predictor_scatter.png (predicted against true, per
-target) next to itself (or to --out). --quick trains a small model briefly (for CI).
+It prints the test RMSE and R^2 of each target and writes them to results.json,
+with lstm_predictor_loss.png (loss per epoch) and lstm_predictor_scatter.png
+(predicted against true, per target), to runs/examples/lstm_predictor/ (or to
+--out). --quick trains a small model briefly (for CI).
 """
 import argparse
+import json
 import os
 
 import matplotlib.pyplot as plt
@@ -46,7 +48,7 @@ from minilstm import data, plot
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--quick", action="store_true", help="a small model, a few epochs, a few seconds")
-parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)), help="folder for the figures")
+parser.add_argument("--out", default="runs/examples/lstm_predictor", help="folder for the figures and results.json")
 args = parser.parse_args()
 N, H, epochs = (400, 8, 2) if args.quick else (2000, 32, 25)
 os.makedirs(args.out, exist_ok=True)
@@ -97,4 +99,10 @@ fig.suptitle(f"LSTMPredictor on {len(test_set)} test sequences")
 fig.tight_layout()
 fig.savefig(os.path.join(args.out, "lstm_predictor_scatter.png"), dpi=100)
 plt.close(fig)
-print(f"wrote lstm_predictor_loss.png and lstm_predictor_scatter.png to {args.out}")
+
+# the numbers printed above, for whoever reads them by program
+results = {"quick": args.quick, "epochs": epochs}
+results.update({name: {"test_rmse": float(e), "test_r2": float(r)} for name, e, r in zip(names, rmse, r2)})
+with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
+    json.dump(results, f, indent=2)
+print(f"wrote lstm_predictor_loss.png, lstm_predictor_scatter.png and results.json to {args.out}")

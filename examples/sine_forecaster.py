@@ -16,11 +16,14 @@ The pipeline of the usual PyTorch/Keras time-series tutorial:
    against the noise level 0.1: no forecast can predict the next step's fresh
    noise, so about 0.1 is the best possible.
 
-It writes sine_forecaster_loss.png (training and test loss per epoch) and
+It prints the test RMSE and writes it to results.json, with
+sine_forecaster_loss.png (training and test loss per epoch) and
 sine_forecaster_prediction.png (the forecast on the test part, in original
-units) next to itself (or to --out). --quick trains a small model briefly (for CI).
+units), to runs/examples/sine_forecaster/ (or to --out). --quick trains a small
+model briefly (for CI).
 """
 import argparse
+import json
 import os
 
 import matplotlib.pyplot as plt
@@ -31,7 +34,7 @@ from minilstm import data
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--quick", action="store_true", help="a small model, a few epochs, a few seconds")
-parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)), help="folder for the figures")
+parser.add_argument("--out", default="runs/examples/sine_forecaster", help="folder for the figures and results.json")
 args = parser.parse_args()
 H, epochs = (8, 3) if args.quick else (32, 30)
 os.makedirs(args.out, exist_ok=True)
@@ -87,4 +90,10 @@ ax.legend(loc="upper center", ncol=3, fontsize="small")
 fig.tight_layout()
 fig.savefig(os.path.join(args.out, "sine_forecaster_prediction.png"), dpi=100)
 plt.close(fig)
-print(f"wrote sine_forecaster_loss.png and sine_forecaster_prediction.png to {args.out}")
+
+# the numbers printed above, for whoever reads them by program
+results = {"quick": args.quick, "epochs": epochs, "train_windows": len(train_set), "test_windows": len(test_set),
+           "noise": noise, "test_rmse": test_rmse, "repeat_last_value_rmse": naive_rmse}
+with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
+    json.dump(results, f, indent=2)
+print(f"wrote sine_forecaster_loss.png, sine_forecaster_prediction.png and results.json to {args.out}")

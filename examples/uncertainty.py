@@ -17,11 +17,14 @@ The head returns ``(mean, var)`` and its backward takes ``(dmean, dvar)``;
 ``minilstm.train(..., loss="gaussian_nll")`` carries both pairs through the model.
 
 It prints the test RMSE of the mean, the mean predicted sigma and the share of
-test points inside the band, and writes uncertainty_loss.png (NLL per epoch)
-and uncertainty_band.png (the mean with its +-2 sigma band against the truth, in
-original units) next to itself (or to --out). --quick trains briefly (for CI).
+test points inside the band, and writes them to results.json, with
+uncertainty_loss.png (NLL per epoch) and uncertainty_band.png (the mean with its
++-2 sigma band against the truth, in original units), to
+runs/examples/uncertainty/ (or to --out). --quick trains briefly (for CI).
 """
 import argparse
+import json
+import math
 import os
 
 import matplotlib.pyplot as plt
@@ -32,7 +35,7 @@ from minilstm import data
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--quick", action="store_true", help="a small model, a few epochs, a few seconds")
-parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)), help="folder for the figures")
+parser.add_argument("--out", default="runs/examples/uncertainty", help="folder for the figures and results.json")
 args = parser.parse_args()
 H, epochs = (8, 3) if args.quick else (32, 60)
 os.makedirs(args.out, exist_ok=True)
@@ -67,8 +70,9 @@ truth_orig = scaler.inverse_transform(test_set.Y)[:, 0]
 test_rmse = data.rmse(mean, test_set.Y, scaler)
 inside = np.mean((lower <= truth_orig) & (truth_orig <= upper))
 sigma_orig = np.mean(upper - lower) / 4
+calibrated = math.erf(2 / math.sqrt(2))               # P(|y - mean| < 2 sigma) for a Gaussian
 print(f"test RMSE of the mean {test_rmse:.4f} (noise level {noise}); mean predicted sigma {sigma_orig:.4f}; "
-      f"{inside:.1%} of the test points inside mean +- 2 sigma (95.4 % for a calibrated Gaussian)")
+      f"{inside:.1%} of the test points inside mean +- 2 sigma ({calibrated:.1%} for a calibrated Gaussian)")
 
 fig, ax = plt.subplots(figsize=(6, 4))
 ax.plot(history["epoch"], history["train_loss"], label="train (80 %)")
@@ -91,4 +95,12 @@ ax.legend(loc="upper center", ncol=4, fontsize="small")
 fig.tight_layout()
 fig.savefig(os.path.join(args.out, "uncertainty_band.png"), dpi=100)
 plt.close(fig)
-print(f"wrote uncertainty_loss.png and uncertainty_band.png to {args.out}")
+
+# the numbers printed above, for whoever reads them by program
+results = {"quick": args.quick, "epochs": epochs, "train_nll": history["train_loss"][-1],
+           "test_nll": history["val_loss"][-1], "noise": noise, "test_rmse": test_rmse,
+           "mean_predicted_sigma": float(sigma_orig), "inside_band": float(inside),
+           "inside_band_if_calibrated": calibrated}
+with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
+    json.dump(results, f, indent=2)
+print(f"wrote uncertainty_loss.png, uncertainty_band.png and results.json to {args.out}")

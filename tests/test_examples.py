@@ -1,4 +1,6 @@
-"""Every example in examples/ runs from a fresh process in its quick mode and writes its figures."""
+"""Every example in examples/ runs from a fresh process in its quick mode and writes its figures and
+results.json, by default into runs/examples/<its name>/ under the current folder."""
+import json
 import os
 import subprocess
 import sys
@@ -7,20 +9,35 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.py") if p.stem != "regenerate")  # not an example
 
 pytest.importorskip("matplotlib")
 
 
+def _run(script, cwd, *args):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, str(script), "--quick", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_runs_quick(script, tmp_path):
-    env = dict(os.environ, MPLBACKEND="Agg")
-    done = subprocess.run([sys.executable, str(script), "--quick", "--out", str(tmp_path)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
+    out = tmp_path / "out"
+    done = _run(script, tmp_path, "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "Warning" not in done.stderr, done.stderr
-    pngs = list(tmp_path.glob("*.png"))
+    pngs = list(out.glob("*.png"))
     assert pngs and all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["quick"] is True
+
+
+def test_example_writes_to_runs_examples_by_default(tmp_path):
+    done = _run(ROOT / "examples" / "seeing_inside.py", tmp_path)
+    assert done.returncode == 0, done.stderr
+    written = {p.name for p in (tmp_path / "runs" / "examples" / "seeing_inside").iterdir()}
+    assert written == {"gradient_flow.png", "gates.png", "jacobian.png", "results.json"}
+    assert {p.name for p in tmp_path.iterdir()} == {"runs"}
 
 
 def test_there_are_examples():
