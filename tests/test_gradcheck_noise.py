@@ -68,7 +68,7 @@ def _largest_entry(layer, x, state, seed):
     return name, tuple(big[seed % len(big)])
 
 
-@pytest.mark.parametrize("ulps", [0, 8, 64])
+@pytest.mark.parametrize("ulps", [0, 64])
 def test_a_right_gradient_passes_whatever_the_last_bits(ulps):
     for seed in SEEDS:
         layer, x, state = _rnn_case(seed)
@@ -76,7 +76,7 @@ def test_a_right_gradient_passes_whatever_the_last_bits(ulps):
         assert report.passed(1e-6), f"seed {seed}, {ulps} ulps:\n{report}"
 
 
-@pytest.mark.parametrize("ulps", [0, 8, 64])
+@pytest.mark.parametrize("ulps", [0, 64])
 def test_a_gradient_wrong_by_1e_4_in_one_entry_fails_whatever_the_last_bits(ulps):
     for seed in SEEDS:
         layer, x, state = _rnn_case(seed)
