@@ -1,6 +1,6 @@
-"""Regenerate the examples' committed figures and results, and the README tables built from them.
+"""Regenerate the examples' committed figures and results, and every README block built from a results file.
 
-Run: python examples/regenerate.py [--only {examples,tasks}] [--readme-only] [--work DIR]
+Run: python examples/regenerate.py [--only {examples,tasks,flow}] [--readme-only] [--work DIR]
 
 1. Every example in examples/ runs in full (its own sizes, no --quick), each in
    a fresh process, into WORK/examples/<name>/; its figures are copied to
@@ -10,9 +10,16 @@ Run: python examples/regenerate.py [--only {examples,tasks}] [--readme-only] [--
    task into WORK/tasks/<task>/; its metrics.json (settings, losses, final
    metrics, training time), the load average at its start, the data's sizes and
    the task's chance level go into examples/task_defaults.json.
-3. The README's examples table and "Every task's default" table, between their
-   marker comments, are rebuilt from those two files (--readme-only does only
-   this; tests/test_readme_results.py checks that the README matches them).
+3. ``python -m minilstm flow`` runs as a class would run it, timed, into
+   WORK/flow/; the gradient norms it prints, to full precision, go into
+   examples/flow.json.
+4. Every README block between marker comments (``<!-- name -->`` ...
+   ``<!-- /name -->``) is rebuilt from its committed results file: the default
+   run in "Two commands", the gradient-flow table, the examples table and "Every
+   task's default" from the files above, and the Speed, BLAS threads and classic
+   results tables from benchmarks/results/, which the benchmarks wrote
+   (--readme-only does only this; tests/test_readme_results.py checks that the
+   README matches the files, tests/test_readme_numbers.py the numbers in its prose).
 
 Each results file records the machine, the BLAS library, the date and the
 wall time of its part. The children run with one BLAS thread unless
@@ -26,6 +33,7 @@ import argparse
 import ast
 import datetime
 import json
+import math
 import os
 import platform
 import re
@@ -39,15 +47,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))   # this checkout's minilstm, the one the results describe (as its children get)
+sys.path.insert(1, str(ROOT / "benchmarks"))   # speed_report, which builds the Speed tables
 
 import numpy as np  # noqa: E402
-from threadpoolctl import threadpool_info  # noqa: E402
+import speed_report  # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 import minilstm  # noqa: E402
 
 FIGURES = ROOT / "examples" / "figures"
 EXAMPLE_RESULTS = ROOT / "examples" / "results.json"
 TASK_RESULTS = ROOT / "examples" / "task_defaults.json"
+FLOW_RESULTS = ROOT / "examples" / "flow.json"
+BENCHMARKS = ROOT / "benchmarks" / "results"
+SPEED_RESULTS = BENCHMARKS / "speed-2026-11-29.json"   # the run the README's Speed section shows
 README = ROOT / "README.md"
 TASKS = ("sine", "adding", "reber", "order", "copy", "text")
 ORDER = ("lstm_predictor", "sine_forecaster", "hybrid_conv_lstm", "text_classifier", "gru_model",
@@ -108,7 +121,7 @@ def run_examples(work: Path, env: dict, where: dict) -> dict:
 
 def run_task_defaults(work: Path, env: dict, where: dict) -> dict:
     """Run ``python -m minilstm train --task TASK --no-progress`` for each task; return its metrics and facts."""
-    from minilstm import cli   # the command's own tasks: their data, chance level, sample temperature
+    from minilstm import cli  # the command's own tasks: their data, chance level, sample temperature
 
     start, runs = time.perf_counter(), {}
     for task in TASKS:
@@ -143,6 +156,31 @@ def task_data(task: Any, settings: dict) -> dict:
         facts["corpus"] = train_set.meta["text"]
         facts["corpus_characters"] = len(train_set.meta["text"])
     return facts
+
+
+def run_flow(work: Path, env: dict, where: dict) -> dict:
+    """Time ``python -m minilstm flow`` as a class runs it (start-up and plot included); return the time and
+    the gradient norms it prints, to full precision."""
+    command = ["python", "-m", "minilstm", "flow"]
+    print(f"== {' '.join(command)} --out {work}", flush=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, *command[1:], "--out", str(work)], env=env, check=True)
+    seconds = time.perf_counter() - start
+    with threadpool_limits(1):   # as in the child
+        return {"machine": where, "command": " ".join(command), "seconds": seconds, **flow_norms()}
+
+
+def flow_norms() -> dict:
+    """What ``python -m minilstm flow`` computes with its defaults: the settings and each cell's ||dL/dh|| at
+    the lags it prints (``tests/test_readme_results.py`` recomputes it against the committed file)."""
+    from minilstm import __main__ as command_line
+    from minilstm import cli_flow
+
+    args = command_line.build_parser().parse_args(["flow"])
+    flows = cli_flow.untrained(args)
+    return {"settings": {key: getattr(args, key) for key in ("steps", "hidden", "batch", "seed")},
+            "gradient_norm": {name.upper(): {str(lag): float(flow.lag(lag)) for lag in cli_flow.LAGS}
+                              for name, flow in flows.items()}}
 
 
 # ---- the README ----------------------------------------------------------------------------------------------
@@ -277,19 +315,64 @@ def rebuilt(readme: str, name: str, block: str) -> str:
     return pattern.sub(lambda m: m.group(1) + block + "\n" + m.group(2), readme, count=1)
 
 
+def default_run_block(tasks: dict) -> str:
+    """The sentence before the first command in "Two commands": the sine task's default run."""
+    run = tasks["tasks"]["sine"]
+    return _wrap(f"Install, then train an LSTM on a noisy sine wave (the default run: {run['seconds']:.1f} seconds of "
+                 f"training on a {tasks['machine']['cores']}-core CPU, as measured under \"Every task's default\"; it "
+                 f"prints each epoch, ends at a validation RMSE of {run['final']['val_rmse']:.3f} against noise of "
+                 f"{run['final']['noise']:g}, and writes a checkpoint, `metrics.json` and plots to `runs/sine-lstm/`):")
+
+
+def flow_block(flow: dict) -> str:
+    """The gradient-flow table under "Seeing inside" and the line under it."""
+    norms, s, m = flow["gradient_norm"], flow["settings"], flow["machine"]
+    lags = list(norms["RNN"])
+    rows = ["| lag (steps back) | " + " | ".join(lags) + " |", "|---|" + "---:|" * len(lags)]
+    rows += [f"| {cell} | " + " | ".join(f"{norm:.1e}" for norm in by_lag.values()) + " |"
+             for cell, by_lag in norms.items()]
+    times = norms["LSTM"][lags[-1]] / norms["RNN"][lags[-1]]
+    return "\n".join(rows) + "\n\n" + _wrap(
+        f"(`{flow['command']}`: untrained, {s['hidden']} units, {s['batch']} random sequences, seed {s['seed']}; "
+        f"{flow['seconds']:.1f} s with Python's start-up and the plot, {m['cpu']}, {m['date']}. With the forget gate "
+        f"starting open, the LSTM's gradient {lags[-1]} steps back is more than 10^{math.floor(math.log10(times))} "
+        "times the RNN's.)")
+
+
+def results_table(path: Path) -> str:
+    """The Markdown table in a benchmark's results file (the first, where it wrote several), as it wrote it."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| "))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    return "\n".join(lines[start:end])
+
+
+def blocks() -> dict:
+    """Every README block, by marker name, as the committed results files say it should read."""
+    results, tasks, flow, speed = (json.loads(path.read_text(encoding="utf-8")) for path in
+                                   (EXAMPLE_RESULTS, TASK_RESULTS, FLOW_RESULTS, SPEED_RESULTS))
+    return {"default-run": default_run_block(tasks),
+            "flow-table": flow_block(flow),
+            "examples-table": examples_block(results, tasks),
+            "task-defaults": task_defaults_block(tasks),
+            "speed-tables": speed_report.readme_tables(speed),
+            "blas-table": results_table(BENCHMARKS / "blas_threads.txt"),
+            "tasks-table": results_table(BENCHMARKS / "tasks.md")}
+
+
 def readme_text() -> str:
-    """The README as the committed results files say it should read."""
-    results = json.loads(EXAMPLE_RESULTS.read_text(encoding="utf-8"))
-    tasks = json.loads(TASK_RESULTS.read_text(encoding="utf-8"))
+    """The README with every block rebuilt from the committed results files."""
     readme = README.read_text(encoding="utf-8")
-    readme = rebuilt(readme, "examples-table", examples_block(results, tasks))
-    return rebuilt(readme, "task-defaults", task_defaults_block(tasks))
+    for name, block in blocks().items():
+        readme = rebuilt(readme, name, block)
+    return readme
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=("examples", "tasks"), help="run only this part (the other's file stays)")
-    parser.add_argument("--readme-only", action="store_true", help="run nothing; rebuild the README's tables")
+    parser.add_argument("--only", choices=("examples", "tasks", "flow"),
+                        help="run only this part (the others' files stay)")
+    parser.add_argument("--readme-only", action="store_true", help="run nothing; rebuild the README's blocks")
     parser.add_argument("--work", type=Path, default=Path("runs", "regenerate"), help="folder for the runs")
     args = parser.parse_args()
     env = child_env()
@@ -300,8 +383,11 @@ def main() -> None:
     if not args.readme_only and args.only in (None, "tasks"):
         TASK_RESULTS.write_text(json.dumps(run_task_defaults(args.work / "tasks", env, where), indent=2) + "\n",
                                 encoding="utf-8")
+    if not args.readme_only and args.only in (None, "flow"):
+        FLOW_RESULTS.write_text(json.dumps(run_flow(args.work / "flow", env, where), indent=2) + "\n",
+                                encoding="utf-8")
     README.write_text(readme_text(), encoding="utf-8")
-    print("rebuilt the README's tables" + ("" if args.readme_only else " from the new results"))
+    print("rebuilt the README's blocks" + ("" if args.readme_only else " from the new results"))
 
 
 if __name__ == "__main__":
