@@ -334,9 +334,9 @@ def flow_block(flow: dict) -> str:
     times = norms["LSTM"][lags[-1]] / norms["RNN"][lags[-1]]
     return "\n".join(rows) + "\n\n" + _wrap(
         f"(`{flow['command']}`: untrained, {s['hidden']} units, {s['batch']} random sequences, seed {s['seed']}; "
-        f"{flow['seconds']:.1f} s with Python's start-up and the plot, {m['cpu']}, {m['date']}. With the forget gate "
-        f"starting open, the LSTM's gradient {lags[-1]} steps back is more than 10^{math.floor(math.log10(times))} "
-        "times the RNN's.)")
+        f"the command took {flow['seconds']:.1f} seconds, Python's start-up and the plot included ({m['cpu']}, "
+        f"{m['date']}). With the forget gate starting open, the LSTM's gradient {lags[-1]} steps back is more than "
+        f"10^{math.floor(math.log10(times))} times the RNN's.)")
 
 
 def results_table(path: Path) -> str:
