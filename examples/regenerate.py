@@ -14,12 +14,13 @@ Run: python examples/regenerate.py [--only {examples,tasks,flow}] [--readme-only
    WORK/flow/; the gradient norms it prints, to full precision, go into
    examples/flow.json.
 4. Every README block between marker comments (``<!-- name -->`` ...
-   ``<!-- /name -->``) is rebuilt from its committed results file: the default
-   run in "Two commands", the gradient-flow table, the examples table and "Every
-   task's default" from the files above, and the Speed, BLAS threads and classic
-   results tables from benchmarks/results/, which the benchmarks wrote
-   (--readme-only does only this; tests/test_readme_results.py checks that the
-   README matches the files, tests/test_readme_numbers.py the numbers in its prose).
+   ``<!-- /name -->``) is rebuilt from its committed results file by
+   benchmarks/readme_blocks.py: the default run in "Two commands", the
+   gradient-flow table, the examples table and "Every task's default" from the
+   files above, and the Speed, BLAS threads and classic results tables from
+   benchmarks/results/, which the benchmarks wrote (--readme-only does only
+   this; tests/test_readme_results.py checks that the README matches the files,
+   tests/test_readme_numbers.py the numbers in its prose).
 
 Each results file records the machine, the BLAS library, the date and the
 wall time of its part. The children run with one BLAS thread unless
@@ -55,8 +56,6 @@ FIGURES = ROOT / "examples" / "figures"
 TASKS = ("sine", "adding", "reber", "order", "copy", "text")
 BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
-
-# ---- running -------------------------------------------------------------------------------------------------
 
 def child_env() -> dict:
     """The children's environment: this checkout's minilstm first, one BLAS thread unless set, no display."""
