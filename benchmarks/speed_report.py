@@ -1,4 +1,4 @@
-"""The targets ``benchmarks/speed.py`` judges against, and its tables (text or Markdown).
+"""The targets ``benchmarks/speed.py`` judges against, its tables (text or Markdown), and the README's.
 
 Targets (float32, 2-core machine, ratios in one run), on the four shapes ``(T, B, H)`` with D = H:
 (200, 16, 64), (50, 32, 128), (100, 64, 256), (100, 32, 512). Where a target names no shape it holds at
@@ -212,3 +212,29 @@ def tables(out: dict, markdown: bool = False) -> str:
     parts.append(f"targets: {sum(c['pass'] is True for c in out['checks'])} PASS, {len(missed)} MISS, "
                  f"{sum(c['pass'] is None for c in out['checks'])} not measured\n")
     return ("\n" if markdown else "\n").join(p for p in parts if p)
+
+
+# The README's two tables of ratios: (row label, cell, quantity), a column per target shape.
+README_ROWS = {
+    "train": (("LSTM", "LSTM", "ratio"), ("GRU", "GRU", "ratio"),
+              ("peephole LSTM, against minilstm's LSTM", "PeepholeLSTM", "per_lstm"),
+              ("LSTM step / its own GEMMs", "LSTM", "step_per_gemm"),
+              ("NumPy floor, LSTM", "LSTM", "floor_per_torch"), ("NumPy floor, GRU", "GRU", "floor_per_torch"),
+              ("NumPy floor, peephole against the LSTM's floor", "PeepholeLSTM", "floor_per_lstm")),
+    "infer": (("LSTM", "LSTM", "ratio"), ("GRU", "GRU", "ratio"),
+              ("NumPy floor, LSTM", "LSTM", "floor_per_torch"), ("NumPy floor, GRU", "GRU", "floor_per_torch")),
+}
+
+
+def readme_tables(out: dict) -> str:
+    """The README's Speed tables, training and inference, from a run's JSON (``examples/regenerate.py``)."""
+    tables_ = []
+    for part, title in (("train", "training step, ratio to torch"), ("infer", "inference, ratio to torch")):
+        by = {(r["cell"], r["H"]): r for r in out[part] if _targeted(r)}
+        sizes = sorted(TARGET_SHAPES)
+        head = [f"H={H} (T{TARGET_SHAPES[H][0]} B{TARGET_SHAPES[H][1]})" if part == "train" else f"H={H}"
+                for H in sizes]
+        rows = [[label, *(_f(by[cell, H].get(key)) for H in sizes)] for label, cell, key in README_ROWS[part]]
+        tables_.append("\n".join(["| " + " | ".join([title, *head]) + " |", "|---|" + "---:|" * len(sizes),
+                                  *("| " + " | ".join(r) + " |" for r in rows)]))
+    return "\n\n".join(tables_)

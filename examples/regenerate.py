@@ -1,6 +1,6 @@
-"""Regenerate the examples' committed figures and results, and the README tables built from them.
+"""Regenerate the examples' committed figures and results, and every README block built from a results file.
 
-Run: python examples/regenerate.py [--only {examples,tasks}] [--readme-only] [--work DIR]
+Run: python examples/regenerate.py [--only {examples,tasks,flow}] [--readme-only] [--work DIR]
 
 1. Every example in examples/ runs in full (its own sizes, no --quick), each in
    a fresh process, into WORK/examples/<name>/; its figures are copied to
@@ -10,9 +10,17 @@ Run: python examples/regenerate.py [--only {examples,tasks}] [--readme-only] [--
    task into WORK/tasks/<task>/; its metrics.json (settings, losses, final
    metrics, training time), the load average at its start, the data's sizes and
    the task's chance level go into examples/task_defaults.json.
-3. The README's examples table and "Every task's default" table, between their
-   marker comments, are rebuilt from those two files (--readme-only does only
-   this; tests/test_readme_results.py checks that the README matches them).
+3. ``python -m minilstm flow`` runs as a class would run it, timed, into
+   WORK/flow/; the gradient norms it prints, to full precision, go into
+   examples/flow.json.
+4. Every README block between marker comments (``<!-- name -->`` ...
+   ``<!-- /name -->``) is rebuilt from its committed results file by
+   benchmarks/readme_blocks.py: the default run in "Two commands", the
+   gradient-flow table, the examples table and "Every task's default" from the
+   files above, and the Speed, BLAS threads and classic results tables from
+   benchmarks/results/, which the benchmarks wrote (--readme-only does only
+   this; tests/test_readme_results.py checks that the README matches the files,
+   tests/test_readme_numbers.py the numbers in its prose).
 
 Each results file records the machine, the BLAS library, the date and the
 wall time of its part. The children run with one BLAS thread unless
@@ -23,45 +31,31 @@ unless --work says otherwise.
 from __future__ import annotations
 
 import argparse
-import ast
 import datetime
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))   # this checkout's minilstm, the one the results describe (as its children get)
+sys.path.insert(1, str(ROOT / "benchmarks"))   # readme_blocks, which builds the README from the results files
 
 import numpy as np  # noqa: E402
-from threadpoolctl import threadpool_info  # noqa: E402
+from readme_blocks import EXAMPLE_RESULTS, FLOW_RESULTS, README, TASK_RESULTS, examples, readme_text  # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 import minilstm  # noqa: E402
 
 FIGURES = ROOT / "examples" / "figures"
-EXAMPLE_RESULTS = ROOT / "examples" / "results.json"
-TASK_RESULTS = ROOT / "examples" / "task_defaults.json"
-README = ROOT / "README.md"
 TASKS = ("sine", "adding", "reber", "order", "copy", "text")
-ORDER = ("lstm_predictor", "sine_forecaster", "hybrid_conv_lstm", "text_classifier", "gru_model",
-         "bidirectional_tagger", "attention", "uncertainty", "seeing_inside")   # the README's, a course's order
 BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
-
-def examples() -> list[Path]:
-    """The example scripts, in the order of the README's table (one ORDER does not name yet comes last)."""
-    scripts = [p for p in (ROOT / "examples").glob("*.py") if p.stem != "regenerate"]
-    return sorted(scripts, key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else len(ORDER), p.stem))
-
-
-# ---- running -------------------------------------------------------------------------------------------------
 
 def child_env() -> dict:
     """The children's environment: this checkout's minilstm first, one BLAS thread unless set, no display."""
@@ -108,7 +102,7 @@ def run_examples(work: Path, env: dict, where: dict) -> dict:
 
 def run_task_defaults(work: Path, env: dict, where: dict) -> dict:
     """Run ``python -m minilstm train --task TASK --no-progress`` for each task; return its metrics and facts."""
-    from minilstm import cli   # the command's own tasks: their data, chance level, sample temperature
+    from minilstm import cli  # the command's own tasks: their data, chance level, sample temperature
 
     start, runs = time.perf_counter(), {}
     for task in TASKS:
@@ -145,151 +139,36 @@ def task_data(task: Any, settings: dict) -> dict:
     return facts
 
 
-# ---- the README ----------------------------------------------------------------------------------------------
-
-def percent(share: float) -> str:
-    """``share`` in per cent to one decimal (two where one would round to 100), ``.0`` dropped."""
-    text = f"{100 * share:.1f}"
-    if text == "100.0" and share < 1:
-        text = f"{100 * share:.2f}"
-    return text.removesuffix(".0") + " %"
-
-
-def summary(script: Path) -> str:
-    """The first line of the script's docstring: what the example is."""
-    return ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))).splitlines()[0]
+def run_flow(work: Path, env: dict, where: dict) -> dict:
+    """Time ``python -m minilstm flow`` as a class runs it (start-up and plot included); return the time and
+    the gradient norms it prints, to full precision."""
+    command = ["python", "-m", "minilstm", "flow"]
+    print(f"== {' '.join(command)} --out {work}", flush=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, *command[1:], "--out", str(work)], env=env, check=True)
+    seconds = time.perf_counter() - start
+    with threadpool_limits(1):   # as in the child
+        return {"machine": where, "command": " ".join(command), "seconds": seconds, **flow_norms()}
 
 
-def printed(name: str, r: dict) -> str:
-    """The table's last column for the example ``name``: what it printed, every number from its results ``r``."""
-    def each(metric: str, names: tuple, digits: int = 3) -> str:   # "LSTM 0.103, GRU 0.097"
-        return ", ".join(f"{n} {r[n][metric]:.{digits}f}" for n in names)
+def flow_norms() -> dict:
+    """What ``python -m minilstm flow`` computes with its defaults: the settings and each cell's ||dL/dh|| at
+    the lags it prints (``tests/test_readme_results.py`` recomputes it against the committed file)."""
+    from minilstm import __main__ as command_line
+    from minilstm import cli_flow
 
-    if name == "attention":
-        return (f"validation accuracy {r['val_accuracy']:.3f} (chance {r['chance']:.3f}); mean attention on the "
-                f"marked step {r['mean_attention_on_marked_step']:.2f}")
-    if name == "bidirectional_tagger":
-        return (f"per-step accuracy: {each('val_per_step_accuracy', ('bidirectional', 'one-directional'))} "
-                f"(always the commoner tag {r['always_the_commoner_tag']:.3f})")
-    if name == "gru_model":
-        return (f"sine test RMSE: {each('sine_test_rmse', ('LSTM', 'GRU'))}; "
-                f"Reber validation accuracy: {each('reber_val_accuracy', ('LSTM', 'GRU'))}")
-    if name == "hybrid_conv_lstm":
-        return f"test RMSE: {each('test_rmse', ('Conv1d + LSTM', 'LSTM'))} (noise {r['noise']:g})"
-    if name == "lstm_predictor":
-        return (f"test R² {r['y0, gated total']['test_r2']:.2f} (y0, gated total) and "
-                f"{r['y1, moving average']['test_r2']:.2f} (y1, moving average)")
-    if name == "seeing_inside":
-        norms = r["gradient_norm_steps_back"]
-        lag = max(norms["RNN"], key=int)              # the longest lag measured
-        return f"‖dL/dh‖ {lag} steps back: " + ", ".join(f"{cell} {norm[lag]:.1e}" for cell, norm in norms.items())
-    if name == "sine_forecaster":
-        return (f"test RMSE {r['test_rmse']:.3f} (noise {r['noise']:g}; repeating the last value: "
-                f"{r['repeat_last_value_rmse']:.3f})")
-    if name == "text_classifier":
-        return f"validation accuracy {r['val_accuracy']:.3f} (chance {r['chance']:g})"
-    if name == "uncertainty":
-        return (f"test RMSE {r['test_rmse']:.3f}; {percent(r['inside_band'])} of the test points inside the band "
-                f"({percent(r['inside_band_if_calibrated'])} if calibrated)")
-    raise KeyError(f"examples/regenerate.py does not know how examples/{name}.py's results read")
-
-
-def provenance(m: dict) -> str:
-    blas = ", ".join(f"{b['library']} {b['version']} ({b['kernel']})" for b in m["blas"])
-    return (f"{m['date']}, {m['cpu']} ({m['cores']} cores), Python {m['python']}, NumPy {m['numpy']}, {blas}, "
-            f"OPENBLAS_NUM_THREADS={m['blas_threads']['OPENBLAS_NUM_THREADS']}, commit {m['commit']}")
-
-
-def examples_block(results: dict, tasks: dict) -> str:
-    rows = ["| command | what it is (the first line of its docstring) | it printed |", "|---|---|---|"]
-    for script in examples():
-        r = results["examples"][script.stem]
-        rows.append(f"| `python examples/{script.name}` | {summary(script)} | {printed(script.stem, r)} |")
-    minutes = (results["seconds"] + tasks["seconds"]) / 60
-    return "\n".join(rows) + "\n\n" + _wrap(
-        f"The last regeneration took {minutes:.1f} minutes ({results['seconds'] / 60:.1f} for the examples, "
-        f"{tasks['seconds'] / 60:.1f} for the task defaults): {provenance(results['machine'])}.")
-
-
-def defaults(run: dict) -> str:
-    """The settings column: hidden, epochs, lr, batch; then what else sets the task apart."""
-    s, d = run["settings"], run["data"]
-    lr = f"{s['lr']:.0e}".replace("e-0", "e-") + (f" {s['schedule']}" if s["schedule"] else "")
-    other = {"sine": f"windows of {s['length']}",
-             "adding": f"T = {s['length']}",
-             "reber": f"{d['train_sequences']} strings",
-             "order": f"T = {s['length']}",
-             "copy": f"K = {d.get('K')} symbols, delay {s['length']}",
-             "text": f"{s['length']} characters per sequence, a corpus of {d.get('corpus_characters')} characters",
-             }[s["task"]]
-    if s["forget_bias"] not in (None, 1.0):
-        other += f", forget bias {s['forget_bias']:g}"
-    if s["task"] in ("adding", "order", "copy"):
-        other += f", {d['train_sequences']} sequences"
-    return f"{s['hidden']}, {s['epochs']}, {lr}, {s['batch_size']}; {other}"
-
-
-def reaches(run: dict) -> str:
-    """The final validation metric, in the task's words."""
-    f, d, task = run["final"], run["data"], run["settings"]["task"]
-    if task == "sine":
-        return f"RMSE {f['val_rmse']:.3f} against noise {f['noise']:g}"
-    if task == "adding":
-        return (f"{percent(f['val_accuracy'])} within {d['tolerance']:g}, mean \\|error\\| {f['val_mae']:.4f}: "
-                f"the criterion {'holds' if f['criterion_met'] else 'does not hold'}")
-    if task == "text":
-        return f"{percent(f['val_char_accuracy'])} character accuracy; a sample below"
-    what = {"reber": "of the strings right at every step", "order": "of the sequences classified",
-            "copy": f"of the sequences with all {d.get('K')} symbols right"}[task]
-    return f"{percent(f['val_accuracy'])} {what}"
-
-
-def task_defaults_block(tasks: dict) -> str:
-    rows = ["| task | defaults (hidden, epochs, lr, batch; other) | reaches (validation) | chance | time (s) | load |",
-            "|---|---|---|---:|---:|---:|"]
-    for task, run in tasks["tasks"].items():
-        chance = "-" if run["data"]["chance"] is None else percent(run["data"]["chance"])
-        rows.append(f"| {task} | {defaults(run)} | {reaches(run)} | {chance} | {run['seconds']:.1f} "
-                    f"| {run['load']:.1f} |")
-    text = tasks["tasks"]["text"]
-    sample, val_loss = text["sample"], text["val_loss"]
-    lowest = min(range(len(val_loss)), key=val_loss.__getitem__)
-    return "\n\n".join([
-        "\n".join(rows),
-        _wrap(f"({provenance(tasks['machine'])}.)"),
-        f"The text task's sample (temperature {sample['temperature']:g}) after its default run:",
-        _wrap(sample["text"].replace("\n", " "), prefix="> "),
-        _wrap(f"({sample['known_words']} of its {sample['whole_words']} whole words are words of the corpus.) "
-              f"Its validation loss was lowest at epoch {lowest + 1} of {len(val_loss)} ({val_loss[lowest]:.3f}) "
-              f"and ended at {val_loss[-1]:.3f}, the training loss at {text['train_loss'][-1]:.3f}.")])
-
-
-def _wrap(text: str, prefix: str = "") -> str:
-    """``text`` in lines of at most 100 characters, as the README's prose, each starting with ``prefix``."""
-    return "\n".join(prefix + line for line in textwrap.wrap(text, 100 - len(prefix), break_on_hyphens=False))
-
-
-def rebuilt(readme: str, name: str, block: str) -> str:
-    """``readme`` with the text between ``<!-- name -->`` and ``<!-- /name -->`` replaced by ``block``."""
-    pattern = re.compile(rf"(<!-- {name} -->\n).*?(<!-- /{name} -->)", re.S)
-    if not pattern.search(readme):
-        raise ValueError(f"README.md has no <!-- {name} --> ... <!-- /{name} --> markers")
-    return pattern.sub(lambda m: m.group(1) + block + "\n" + m.group(2), readme, count=1)
-
-
-def readme_text() -> str:
-    """The README as the committed results files say it should read."""
-    results = json.loads(EXAMPLE_RESULTS.read_text(encoding="utf-8"))
-    tasks = json.loads(TASK_RESULTS.read_text(encoding="utf-8"))
-    readme = README.read_text(encoding="utf-8")
-    readme = rebuilt(readme, "examples-table", examples_block(results, tasks))
-    return rebuilt(readme, "task-defaults", task_defaults_block(tasks))
+    args = command_line.build_parser().parse_args(["flow"])
+    flows = cli_flow.untrained(args)
+    return {"settings": {key: getattr(args, key) for key in ("steps", "hidden", "batch", "seed")},
+            "gradient_norm": {name.upper(): {str(lag): float(flow.lag(lag)) for lag in cli_flow.LAGS}
+                              for name, flow in flows.items()}}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=("examples", "tasks"), help="run only this part (the other's file stays)")
-    parser.add_argument("--readme-only", action="store_true", help="run nothing; rebuild the README's tables")
+    parser.add_argument("--only", choices=("examples", "tasks", "flow"),
+                        help="run only this part (the others' files stay)")
+    parser.add_argument("--readme-only", action="store_true", help="run nothing; rebuild the README's blocks")
     parser.add_argument("--work", type=Path, default=Path("runs", "regenerate"), help="folder for the runs")
     args = parser.parse_args()
     env = child_env()
@@ -300,8 +179,11 @@ def main() -> None:
     if not args.readme_only and args.only in (None, "tasks"):
         TASK_RESULTS.write_text(json.dumps(run_task_defaults(args.work / "tasks", env, where), indent=2) + "\n",
                                 encoding="utf-8")
+    if not args.readme_only and args.only in (None, "flow"):
+        FLOW_RESULTS.write_text(json.dumps(run_flow(args.work / "flow", env, where), indent=2) + "\n",
+                                encoding="utf-8")
     README.write_text(readme_text(), encoding="utf-8")
-    print("rebuilt the README's tables" + ("" if args.readme_only else " from the new results"))
+    print("rebuilt the README's blocks" + ("" if args.readme_only else " from the new results"))
 
 
 if __name__ == "__main__":

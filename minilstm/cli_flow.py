@@ -70,7 +70,7 @@ def run_flow(args: Any) -> int:
     os.makedirs(args.out, exist_ok=True)
     start = time.perf_counter()
     if args.trained is None:
-        before, after = _untrained(args), None
+        before, after = untrained(args), None
         print(f"gradient flow: L = <u, out[{args.steps - 1}]>, {args.steps} steps, hidden {args.hidden}, "
               f"batch {args.batch}, seed {args.seed}, untrained cells")
     else:
@@ -90,8 +90,9 @@ def plot_path(out: str, trained: str | None) -> str:
     return os.path.join(out, "gradient_flow.png" if trained is None else f"gradient_flow_{trained}.png")
 
 
-def _untrained(args: Any) -> dict:
-    """Each cell's flow on one random sequence (every cell reads the same one)."""
+def untrained(args: Any) -> dict:
+    """Each cell's flow on one random sequence (every cell reads the same one), as the command computes it
+    from its parsed ``args``; ``examples/regenerate.py`` records it for the README's table."""
     D = 8
     x = np.random.default_rng(args.seed).standard_normal((args.steps, args.batch, D))
     return {name: inspect.gradient_flow(cls(D, args.hidden, seed=args.seed), x, seed=args.seed)

@@ -1,11 +1,14 @@
-"""The README's examples table and "Every task's default" table say what the committed results files say.
+"""The README's blocks built from results files say what the committed files say.
 
-``python examples/regenerate.py`` runs the examples and the task defaults, writes examples/results.json and
-examples/task_defaults.json, and builds the tables from them. These tests run nothing: they read the files.
+``python examples/regenerate.py`` runs the examples, the task defaults and ``python -m minilstm flow``, writes
+examples/results.json, examples/task_defaults.json and examples/flow.json, and builds the README's blocks from
+them and from the benchmarks' files in benchmarks/results/. These tests run nothing long: they read the files
+(and recompute the flow table, a fraction of a second). tests/test_readme_numbers.py checks the prose.
 """
 import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,12 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("regenerate", ROOT / "examples" / "regenerate.py")
 regenerate = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(regenerate)
+readme_blocks = sys.modules["readme_blocks"]   # benchmarks/readme_blocks.py, as regenerate.py imported it
 
 RESULTS = json.loads(regenerate.EXAMPLE_RESULTS.read_text(encoding="utf-8"))
 TASK_DEFAULTS = json.loads(regenerate.TASK_RESULTS.read_text(encoding="utf-8"))
+FLOW = json.loads(regenerate.FLOW_RESULTS.read_text(encoding="utf-8"))
 README = regenerate.README.read_text(encoding="utf-8")
-BLOCKS = {"examples-table": regenerate.examples_block(RESULTS, TASK_DEFAULTS),
-          "task-defaults": regenerate.task_defaults_block(TASK_DEFAULTS)}
+BLOCKS = readme_blocks.blocks()
 # a number as the tables write it: 0.103, 1e-2, 3.3e-07, 8000, 99.95 % (not the 0 of y0 or the 1 of Conv1d)
 NUMBER = re.compile(r"(?<![\w.])(\d+)(?:\.(\d+))?(?:e([-+]?\d+))?( %)?(?!\w)")
 
@@ -34,6 +38,23 @@ def _block(name):
 def test_readme_block_is_built_from_the_results(name):
     assert _block(name) == BLOCKS[name], (f"README.md's {name} block differs from the committed results; "
                                           "python examples/regenerate.py --readme-only rebuilds it")
+
+
+def test_every_block_in_the_readme_has_a_builder():
+    assert set(re.findall(r"<!-- /([\w-]+) -->", README)) == set(BLOCKS)
+
+
+def test_the_flow_table_is_what_the_command_computes():
+    """The committed norms are this checkout's: ``python -m minilstm flow``'s computation, rerun in-process.
+    Float32 sums in another order (another BLAS kernel or thread count) moved them by up to 4e-7 relative in
+    trials; the README prints two digits, and a change to a cell or to the command moves them far more."""
+    fresh = regenerate.flow_norms()
+    assert fresh["settings"] == FLOW["settings"]
+    assert fresh["gradient_norm"].keys() == FLOW["gradient_norm"].keys()
+    for cell, by_lag in FLOW["gradient_norm"].items():
+        assert fresh["gradient_norm"][cell].keys() == by_lag.keys()
+        for lag, norm in by_lag.items():
+            assert fresh["gradient_norm"][cell][lag] == pytest.approx(norm, rel=1e-4), (cell, lag)
 
 
 def _numbers(obj):
