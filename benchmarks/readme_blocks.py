@@ -3,7 +3,8 @@
 A block is the text between ``<!-- name -->`` and ``<!-- /name -->`` in README.md. :func:`blocks` builds
 every one from the files as committed: the default run in "Two commands", the gradient-flow table, the
 examples table and "Every task's default" from what ``examples/regenerate.py`` recorded in examples/, and
-the Speed, BLAS threads and classic-results tables from what the benchmarks wrote in benchmarks/results/.
+the Speed, BLAS threads and classic-results tables and the test command's cost from what the benchmarks
+wrote in benchmarks/results/.
 ``python examples/regenerate.py --readme-only`` writes them into the README; tests/test_readme_results.py
 checks that the README holds them.
 """
@@ -23,6 +24,7 @@ EXAMPLE_RESULTS = ROOT / "examples" / "results.json"
 TASK_RESULTS = ROOT / "examples" / "task_defaults.json"
 FLOW_RESULTS = ROOT / "examples" / "flow.json"
 BENCHMARKS = ROOT / "benchmarks" / "results"
+TEST_COST_RESULTS = BENCHMARKS / "test_cost.json"    # benchmarks/test_cost.py: the test command's cost
 SPEED_RESULTS = BENCHMARKS / "speed-2026-11-29.json"   # the run the README's Speed section shows
 README = ROOT / "README.md"
 ORDER = ("lstm_predictor", "sine_forecaster", "hybrid_conv_lstm", "text_classifier", "gru_model",
@@ -197,6 +199,23 @@ def results_table(path: Path) -> str:
     return "\n".join(lines[start:end])
 
 
+def test_cost_block(r: dict) -> str:
+    """The README's paragraph on what the test command costs, from the results ``r``."""
+    m, t, q = r["machine"], r["tests"], r["quick_tests"]
+    kernel = ", ".join(f"{b['library']} {b['kernel']}" for b in m["blas"])
+    return (
+        f"It installs pytest, pytest-xdist, Hypothesis, the array-API stand-in, Jupyter's kernel, matplotlib, tqdm\n"
+        f"and PyTorch (the CPU build is enough: the parity tests compare with it), {r['environment_mb'] / 1000:.1f} GB "
+        f"on disk, {r['torch_mb']} MB of it\nPyTorch. Where pip would take PyTorch's multi-GB CUDA build, install the "
+        f"CPU build first\n(`pip install torch --index-url https://download.pytorch.org/whl/cpu`). The tests run in "
+        f"one process per\nCPU (pytest-xdist; `-n 0` runs them in one). On {m['cores']} cores ({m['cpu']}, "
+        f"{kernel}) the install took\n{r['install_s']:.0f} s and the tests {r['test_s']:.0f} s: {t.get('passed', 0)} "
+        f"passed, {t.get('skipped', 0)} skipped (the CuPy cases, without a GPU), {m['date']},\ncommit "
+        f"{m['commit']}; `python benchmarks/test_cost.py` measures it again. Changed one cell? Its gradient "
+        f"checks,\nPyTorch parity and one-step cell run alone in {r['quick_s']:.0f} s ({q.get('passed', 0)} "
+        f"tests, for the GRU):\n\n```bash\n{r['quick_command']}\n```")
+
+
 def blocks() -> dict:
     """Every README block, by marker name, as the committed results files say it should read."""
     results, tasks, flow, speed = (json.loads(path.read_text(encoding="utf-8")) for path in
@@ -207,7 +226,8 @@ def blocks() -> dict:
             "task-defaults": task_defaults_block(tasks),
             "speed-tables": speed_report.readme_tables(speed),
             "blas-table": results_table(BENCHMARKS / "blas_threads.txt"),
-            "tasks-table": results_table(BENCHMARKS / "tasks.md")}
+            "tasks-table": results_table(BENCHMARKS / "tasks.md"),
+            "test-cost": test_cost_block(json.loads(TEST_COST_RESULTS.read_text(encoding="utf-8")))}
 
 
 def readme_text() -> str:

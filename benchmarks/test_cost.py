@@ -12,8 +12,9 @@ Run: python benchmarks/test_cost.py [--readme-only]
    (``QUICK``), and measures the environment's size on disk and PyTorch's part of it.
 4. Writes ``benchmarks/results/test_cost.json`` (with the machine, the BLAS
    kernel, the commit and the date) and rebuilds the README's paragraph between
-   ``<!-- test-cost -->`` markers from it (``--readme-only`` does only this;
-   ``tests/test_readme_results.py`` checks that the README matches the file).
+   ``<!-- test-cost -->`` markers from it with ``readme_blocks.test_cost_block``
+   (``--readme-only`` does only this; ``tests/test_readme_results.py`` checks
+   that the README matches the file).
 
 As every benchmark here, it unsets ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE``
 for its own children, so OpenBLAS picks the CPU's own kernel. It takes about as
@@ -34,9 +35,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import readme_blocks  # beside this file: the README's blocks, this one's among them
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "test_cost.json"
-README = ROOT / "README.md"
+RESULTS = readme_blocks.TEST_COST_RESULTS
+README = readme_blocks.README
 INSTALL = ["pip", "install", "-e", ".[test]"]   # the README's test command, in its two parts
 TEST = ["python", "-m", "pytest"]
 CELL = "gru"  # the cell of the quick subset's example
@@ -111,31 +114,6 @@ def measure(work: Path) -> dict:
             "environment_mb": round(megabytes(site)), "torch_mb": round(megabytes(site / "torch"))}
 
 
-def block(r: dict) -> str:
-    """The README's paragraph on what the test command costs, from the results ``r``."""
-    m, t, q = r["machine"], r["tests"], r["quick_tests"]
-    kernel = ", ".join(f"{b['library']} {b['kernel']}" for b in m["blas"])
-    return (
-        f"It installs pytest, pytest-xdist, Hypothesis, the array-API stand-in, Jupyter's kernel, matplotlib, tqdm\n"
-        f"and PyTorch (the CPU build is enough: the parity tests compare with it), {r['environment_mb'] / 1000:.1f} GB "
-        f"on disk, {r['torch_mb']} MB of it\nPyTorch. Where pip would take PyTorch's multi-GB CUDA build, install the "
-        f"CPU build first\n(`pip install torch --index-url https://download.pytorch.org/whl/cpu`). The tests run in "
-        f"one process per\nCPU (pytest-xdist; `-n 0` runs them in one). On {m['cores']} cores ({m['cpu']}, "
-        f"{kernel}) the install took\n{r['install_s']:.0f} s and the tests {r['test_s']:.0f} s: {t.get('passed', 0)} "
-        f"passed, {t.get('skipped', 0)} skipped (the CuPy cases, without a GPU), {m['date']},\ncommit "
-        f"{m['commit']}; `python benchmarks/test_cost.py` measures it again. Changed one cell? Its gradient "
-        f"checks,\nPyTorch parity and one-step cell run alone in {r['quick_s']:.0f} s ({q.get('passed', 0)} "
-        f"tests, for the GRU):\n\n```bash\n{r['quick_command']}\n```")
-
-
-def rebuilt(readme: str, block_text: str) -> str:
-    """``readme`` with the text between ``<!-- test-cost -->`` and ``<!-- /test-cost -->`` replaced."""
-    pattern = re.compile(r"(<!-- test-cost -->\n).*?(<!-- /test-cost -->)", re.S)
-    if not pattern.search(readme):
-        raise ValueError("README.md has no <!-- test-cost --> ... <!-- /test-cost --> markers")
-    return pattern.sub(lambda m: m.group(1) + block_text + "\n" + m.group(2), readme, count=1)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--readme-only", action="store_true", help="measure nothing; rebuild the README paragraph")
@@ -149,7 +127,9 @@ def main() -> None:
         RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print(json.dumps(results, indent=2))
     results = json.loads(RESULTS.read_text(encoding="utf-8"))
-    README.write_text(rebuilt(README.read_text(encoding="utf-8"), block(results)), encoding="utf-8")
+    block = readme_blocks.test_cost_block(results)
+    readme = readme_blocks.rebuilt(README.read_text(encoding="utf-8"), "test-cost", block)
+    README.write_text(readme, encoding="utf-8")
     print("rebuilt the README's test-cost paragraph")
 
 
