@@ -3,20 +3,8 @@ __version__ = "0.1.0"
 
 from . import data, inspect, nn, optim, plot, schedules, threads
 from .backend import backend_available, backend_scope, get_backend, to_numpy, use_backend
-from .cell_modules import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .checkpoint import load
-from .dense import Embedding, Linear
 from .gradcheck import check_gradients, gradcheck
-from .layers import GRU, LSTM, RNN, PeepholeLSTM
-from .losses import (
-    CrossEntropyLoss,
-    GaussianNLLLoss,
-    MSELoss,
-    gaussian_nll_loss,
-    l2_penalty,
-    mse_loss,
-    softmax_cross_entropy,
-)
 from .model import Model
 from .nn import (
     AttentionPool,
@@ -30,6 +18,18 @@ from .nn import (
     Sequential,
     Tanh,
 )
+from .nn.linear import Embedding, Linear
+from .nn.losses import (
+    CrossEntropyLoss,
+    GaussianNLLLoss,
+    MSELoss,
+    gaussian_nll_loss,
+    l2_penalty,
+    mse_loss,
+    softmax_cross_entropy,
+)
+from .nn.recurrent import GRU, LSTM, RNN, PeepholeLSTM
+from .nn.recurrent_cells import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from .train import History, TrainingDiverged, evaluate, predict, softmax, train
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from . import cli, cli_flow, cli_sample, layers
+from . import cli, cli_flow, cli_sample
 from .gradcheck import gradcheck
+from .nn import recurrent
 
 DESCRIPTION = "Train, check, inspect and sample small recurrent networks from the shell."
 EXAMPLES = """\
@@ -40,22 +41,22 @@ machine), and exits with 0 when that is within --tol everywhere, 1 otherwise."""
 
 # (label, layer class, options): every cell and layer option the engine has
 CHECKS = [
-    ("RNN tanh", layers.RNN, {}),
-    ("RNN relu", layers.RNN, {"nonlinearity": "relu"}),
-    ("LSTM", layers.LSTM, {}),
-    ("LSTM 2 layers, bidirectional", layers.LSTM, {"num_layers": 2, "bidirectional": True}),
-    ("LSTM batch_first, no bias", layers.LSTM, {"batch_first": True, "bias": False}),
-    ("GRU reset_after=True", layers.GRU, {}),
-    ("GRU reset_after=False", layers.GRU, {"reset_after": False}),
-    ("GRU 2 layers, dropout 0.3", layers.GRU, {"num_layers": 2, "dropout": 0.3}),
-    ("Peephole LSTM", layers.PeepholeLSTM, {}),
-    ("Peephole LSTM bidirectional", layers.PeepholeLSTM, {"bidirectional": True}),
-    ("LSTM no input gate (NIG)", layers.PeepholeLSTM, {"input_gate": False}),
-    ("LSTM no forget gate (NFG)", layers.PeepholeLSTM, {"forget_gate": False}),
-    ("LSTM no output gate (NOG)", layers.PeepholeLSTM, {"output_gate": False}),
-    ("LSTM no input act. (NIAF)", layers.PeepholeLSTM, {"input_activation": False}),
-    ("LSTM no output act. (NOAF)", layers.PeepholeLSTM, {"output_activation": False}),
-    ("LSTM coupled gates (CIFG)", layers.PeepholeLSTM, {"coupled": True}),
+    ("RNN tanh", recurrent.RNN, {}),
+    ("RNN relu", recurrent.RNN, {"nonlinearity": "relu"}),
+    ("LSTM", recurrent.LSTM, {}),
+    ("LSTM 2 layers, bidirectional", recurrent.LSTM, {"num_layers": 2, "bidirectional": True}),
+    ("LSTM batch_first, no bias", recurrent.LSTM, {"batch_first": True, "bias": False}),
+    ("GRU reset_after=True", recurrent.GRU, {}),
+    ("GRU reset_after=False", recurrent.GRU, {"reset_after": False}),
+    ("GRU 2 layers, dropout 0.3", recurrent.GRU, {"num_layers": 2, "dropout": 0.3}),
+    ("Peephole LSTM", recurrent.PeepholeLSTM, {}),
+    ("Peephole LSTM bidirectional", recurrent.PeepholeLSTM, {"bidirectional": True}),
+    ("LSTM no input gate (NIG)", recurrent.PeepholeLSTM, {"input_gate": False}),
+    ("LSTM no forget gate (NFG)", recurrent.PeepholeLSTM, {"forget_gate": False}),
+    ("LSTM no output gate (NOG)", recurrent.PeepholeLSTM, {"output_gate": False}),
+    ("LSTM no input act. (NIAF)", recurrent.PeepholeLSTM, {"input_activation": False}),
+    ("LSTM no output act. (NOAF)", recurrent.PeepholeLSTM, {"output_activation": False}),
+    ("LSTM coupled gates (CIFG)", recurrent.PeepholeLSTM, {"coupled": True}),
 ]
 
 

@@ -347,7 +347,7 @@ def _check_shapes(expected: dict, params: dict, path: str) -> None:
 
 def build(type_name: str, config: dict) -> Any:
     """A module made from its class name and config (a Sequential from its modules' names, types and configs)."""
-    from .module import REGISTRY
+    from .nn.module import REGISTRY
     from .nn.sequential import Sequential
 
     if type_name == "Sequential":

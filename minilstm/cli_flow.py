@@ -18,7 +18,7 @@ import numpy as np
 
 from . import inspect, plot
 from .cli import TASKS, _model, _non_negative, _positive
-from .layers import GRU, LSTM, RNN
+from .nn.recurrent import GRU, LSTM, RNN
 from .train import train
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}

@@ -15,10 +15,10 @@ import numpy as np
 from . import train_args, validate
 from .backend import get_backend, to_numpy
 from .data.dataset import IGNORE, Dataset
-from .layers import Recurrent
-from .losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
 from .nn.attention import AttentionPool
 from .nn.conv import Conv1d
+from .nn.losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
+from .nn.recurrent import Recurrent
 from .nn.sequential import LastStep, MeanOverTime, Sequential, as_sequential
 from .threads import blas_limit
 

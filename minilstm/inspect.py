@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from .backend import get_backend, permute_dims, to_numpy
-from .cell_modules import Cell
-from .layers import Recurrent
+from .nn.recurrent import Recurrent
+from .nn.recurrent_cells import Cell
 
 SIGMOID_GATES = ("i", "f", "o", "r", "z")  # gates squashed into (0, 1); the others (g, n, h) into (-1, 1)
 

@@ -25,8 +25,8 @@ import numpy as np
 
 from . import validate
 from .backend import rng, to_numpy
-from .dense import Embedding, Linear
-from .layers import GRU, LSTM, RNN, PeepholeLSTM
+from .nn.linear import Embedding, Linear
+from .nn.recurrent import GRU, LSTM, RNN, PeepholeLSTM
 from .nn.sequential import LastStep, MaskPadding, Sequential
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU, "peephole": PeepholeLSTM}

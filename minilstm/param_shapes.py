@@ -22,16 +22,16 @@ import inspect as pyinspect
 from typing import Any
 
 from . import validate
-from .cell_modules import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .cells import GRUStep, LSTMStep, RNNStep
-from .dense import Embedding, Linear
-from .layers import GRU, LSTM, RNN, PeepholeLSTM, lstm_step
 from .model import CELLS, Model
-from .module import REGISTRY
 from .nn import activations
 from .nn.attention import AttentionPool
 from .nn.conv import Conv1d
 from .nn.gaussian import GaussianHead
+from .nn.linear import Embedding, Linear
+from .nn.module import REGISTRY
+from .nn.recurrent import GRU, LSTM, RNN, PeepholeLSTM, lstm_step
+from .nn.recurrent_cells import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .nn.sequential import LastStep, MaskPadding, MeanOverTime
 
 _VARIANT = tuple(f.name for f in dataclasses.fields(LSTMStep) if f.name != "peephole")

@@ -411,7 +411,7 @@ def test_the_shapes_from_a_config_are_the_built_ones(type_name, config):
 
 def test_every_module_of_minilstm_has_a_shape_rule():
     """A new module without a rule would be built before its shapes are checked: add one to param_shapes."""
-    from minilstm.module import REGISTRY
+    from minilstm.nn.module import REGISTRY
     from minilstm.param_shapes import _RULES
 
     abstract = {"Recurrent", "Cell", "_Parameterless", "Sequential"}
@@ -420,7 +420,7 @@ def test_every_module_of_minilstm_has_a_shape_rule():
 
 
 def test_a_learners_module_is_built_then_checked(tmp_path):
-    class ScaleForCheckpointTest(minilstm.module.Module):
+    class ScaleForCheckpointTest(minilstm.nn.module.Module):
         def __init__(self, size, dtype="float64"):
             self.dtype = dtype
             self._set_params({"w": np.ones(size)})

@@ -4,7 +4,7 @@ import pytest
 
 import minilstm
 from minilstm.gradcheck import gradcheck
-from minilstm.losses import mse_loss
+from minilstm.nn.losses import mse_loss
 
 CELLS = ["rnn", "lstm", "gru", "peephole"]
 B, T, F, H, O = 3, 5, 3, 4, 2  # noqa: E741 (O: output features, as in the shape letters)

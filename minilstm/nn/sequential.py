@@ -16,8 +16,8 @@ import numpy as np
 
 from .. import validate
 from ..backend import get_backend, permute_dims
-from ..layers import Recurrent
-from ..module import Module
+from .module import Module
+from .recurrent import Recurrent
 
 
 class Sequential(Module):

@@ -16,9 +16,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import bptt, init, validate
-from .backend import check_dtype, concat, get_backend, permute_dims, rng
-from .cells import CellParams, GRUStep, LSTMStep, RNNStep
+from .. import bptt, init, validate
+from ..backend import check_dtype, concat, get_backend, permute_dims, rng
+from ..cells import CellParams, GRUStep, LSTMStep, RNNStep
 from .module import Module
 
 # CellParams field -> PyTorch's parameter key (a layer adds its _l{k}[_reverse] suffix)

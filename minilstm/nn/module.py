@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from . import validate
-from .backend import Backend, get_backend, to_numpy
+from .. import validate
+from ..backend import Backend, get_backend, to_numpy
 
 # class name -> Module subclass: how a checkpoint rebuilds a module from its type and config
 REGISTRY: dict = {}

@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import init, validate
-from .backend import check_dtype, concat, get_backend, rng
+from .. import init, validate
+from ..backend import check_dtype, concat, get_backend, rng
 from .module import Module
 
 
