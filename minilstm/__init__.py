@@ -7,29 +7,34 @@ from .checkpoint import load
 from .gradcheck import check_gradients, gradcheck
 from .model import Model
 from .nn import (
+    GRU,
+    LSTM,
+    RNN,
     AttentionPool,
     Conv1d,
+    CrossEntropyLoss,
     Dropout,
+    Embedding,
     GaussianHead,
+    GaussianNLLLoss,
+    GRUCell,
     LastStep,
+    Linear,
+    LSTMCell,
     MaskPadding,
     MeanOverTime,
+    MSELoss,
+    PeepholeLSTM,
+    PeepholeLSTMCell,
     ReLU,
+    RNNCell,
     Sequential,
     Tanh,
-)
-from .nn.linear import Embedding, Linear
-from .nn.losses import (
-    CrossEntropyLoss,
-    GaussianNLLLoss,
-    MSELoss,
     gaussian_nll_loss,
     l2_penalty,
     mse_loss,
     softmax_cross_entropy,
 )
-from .nn.recurrent import GRU, LSTM, RNN, PeepholeLSTM
-from .nn.recurrent_cells import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from .train import History, TrainingDiverged, evaluate, predict, softmax, train
 

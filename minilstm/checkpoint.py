@@ -302,7 +302,7 @@ def load(path: str) -> Any:
     """Rebuild the model saved at ``path`` (architecture and weights).
 
     A :class:`~minilstm.Model`, a :class:`~minilstm.Sequential` or any module is
-    rebuilt from its type and config through :data:`minilstm.module.REGISTRY`
+    rebuilt from its type and config through :data:`minilstm.nn.module.REGISTRY`
     (a learner's own module class must be defined, or imported, first). For
     minilstm's own modules the shapes the config implies are compared with the
     stored arrays first, so a config that disagrees is refused without building.
@@ -357,7 +357,7 @@ def build(type_name: str, config: dict) -> Any:
         return Sequential(**{str(name): build(t, c) for name, t, c in modules})
     if not isinstance(type_name, str) or type_name not in REGISTRY:
         raise ValueError(f"unknown module type {type_name!r}: define or import its class (a subclass of "
-                         "minilstm.module.Module) before loading")
+                         "minilstm.nn.Module) before loading")
     if not isinstance(config, dict):
         raise ValueError(f"the config of a {type_name} must be a dict, got {type(config).__name__}")
     return REGISTRY[type_name](**config)

@@ -138,7 +138,7 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
 
     Parameters
     ----------
-    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
+    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.nn.module`)
     data : array, (X,), (X, Y), (X, Y, lengths) or Dataset
         The inputs ``X``, batch-first as models take them: ``(N, T, F)`` floats or
         ``(N, T)`` token ids. ``Y``, if given, is not used; ``(X, None)`` is refused
@@ -259,7 +259,7 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
 
     Parameters
     ----------
-    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
+    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.nn.module`)
     data : (X, Y), (X, Y, lengths) or Dataset
         Inputs and targets, batch-first (see :func:`~minilstm.train`). Scoring needs
         the targets: ``X`` alone, ``(X,)`` and ``(X, None)`` are refused with a

@@ -82,7 +82,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
 
     Parameters
     ----------
-    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
+    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.nn.module`)
         A module that is not a Sequential is trained inside ``Sequential(module)``
         (its own arrays; its checkpoints then hold a Sequential of it).
     train_data, val_data : Dataset or (X, Y[, lengths])

@@ -420,7 +420,7 @@ def test_every_module_of_minilstm_has_a_shape_rule():
 
 
 def test_a_learners_module_is_built_then_checked(tmp_path):
-    class ScaleForCheckpointTest(minilstm.nn.module.Module):
+    class ScaleForCheckpointTest(minilstm.nn.Module):
         def __init__(self, size, dtype="float64"):
             self.dtype = dtype
             self._set_params({"w": np.ones(size)})

@@ -5,7 +5,7 @@ D input features, F output features, V vocabulary size, E embedding size.
 
 Parameters live in ``layer.params`` under PyTorch's keys (``weight``,
 ``bias``) and the last backward's gradients in ``layer.grads`` under the
-same keys, as in :mod:`minilstm.layers`.
+same keys, as in :mod:`minilstm.nn.recurrent`.
 """
 from __future__ import annotations
 

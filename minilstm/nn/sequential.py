@@ -49,7 +49,7 @@ class Sequential(Module):
             missing = [a for a in ("forward", "backward", "params", "grads", "train") if not hasattr(m, a)]
             if missing:
                 raise TypeError(f"module {name!r} ({type(m).__name__}) lacks {', '.join(missing)}: "
-                                "see minilstm.module for what a module needs")
+                                "see minilstm.nn.module for what a module needs")
         self.modules = dict(items)
         self.training = True
         _resolve_last_steps(items)
@@ -339,7 +339,7 @@ def as_sequential(module: Any) -> Sequential:
     if isinstance(module, Sequential):
         return module
     if not all(hasattr(module, a) for a in ("forward", "backward", "params", "grads")):
-        raise TypeError(f"expected a module (forward, backward, params, grads; see minilstm.module), "
+        raise TypeError(f"expected a module (forward, backward, params, grads; see minilstm.nn.module), "
                         f"got {type(module).__name__}")
     return Sequential(module)
 
