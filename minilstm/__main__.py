@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from . import cli, cli_flow, cli_sample
+from .cli import flow as cli_flow
+from .cli import sample as cli_sample
+from .cli import train as cli
 from .gradcheck import gradcheck
 from .nn import recurrent
 

@@ -293,7 +293,7 @@ def test_read_vocab_refuses_what_is_not_one(tmp_path):
 
 
 def test_a_resumed_run_says_where_it_picks_up():
-    from minilstm.cli import _resumed_at
+    from minilstm.cli.train import _resumed_at
     assert _resumed_at("runs/x", {"epoch": 3}) == "resumed from runs/x after 3 whole epochs"
     assert _resumed_at("runs/x", {"epoch": 3, "unfinished": {"seen": 64}}) == \
         "resumed from runs/x after 3 whole epochs, finishing epoch 4 from sequence 65"

@@ -14,9 +14,9 @@ import os
 import sys
 from typing import Any
 
-from . import checkpoint, data
-from .cli import SAMPLE_LENGTH, SAMPLE_PRIME, SAMPLE_TEMPERATURE, UsageError, _non_negative, _positive, read_vocab
-from .model import Model
+from .. import checkpoint, data
+from ..model import Model
+from .train import SAMPLE_LENGTH, SAMPLE_PRIME, SAMPLE_TEMPERATURE, UsageError, _non_negative, _positive, read_vocab
 
 SAMPLE_DESCRIPTION = """\
 Print text from a model trained by 'python -m minilstm train --task text': the

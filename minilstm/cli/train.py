@@ -20,10 +20,10 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import checkpoint, data, plot
-from .backend import use_backend
-from .model import CELLS, Model
-from .train import TrainingDiverged, predict, train
+from .. import checkpoint, data, plot
+from ..backend import use_backend
+from ..model import CELLS, Model
+from ..train import TrainingDiverged, predict, train
 
 
 @dataclass(frozen=True)

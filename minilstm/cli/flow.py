@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from . import inspect, plot
-from .cli import TASKS, _model, _non_negative, _positive
-from .nn.recurrent import GRU, LSTM, RNN
-from .train import train
+from .. import inspect, plot
+from ..nn.recurrent import GRU, LSTM, RNN
+from ..train import train
+from .train import TASKS, _model, _non_negative, _positive
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 LAGS = (1, 10, 50, 100)
