@@ -88,7 +88,7 @@ class Model(Sequential):
             modules["mask"] = MaskPadding()
         super().__init__(**modules)
         self.embedding, self.rnn, self.head = modules.get("embedding"), modules["rnn"], modules["head"]
-        self._rng = self.rnn._rng  # the only random draws after init: dropout masks
+        self._rng = self.rnn.generator  # the only random draws after init: dropout masks
 
     @property
     def config(self) -> dict:

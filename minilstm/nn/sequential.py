@@ -346,10 +346,10 @@ def as_sequential(module: Any) -> Sequential:
 
 def random_generators(module: Any, prefix: str = "") -> dict:
     """Every seeded host generator inside ``module`` (dropout masks come from them), by module path."""
-    out = {prefix.rstrip(".") or "": module._rng} if isinstance(getattr(module, "_rng", None), np.random.Generator) \
-        else {}
+    own = getattr(module, "generator", None)
+    out = {prefix.rstrip(".") or "": own} if isinstance(own, np.random.Generator) else {}
     for name, m in getattr(module, "modules", {}).items():
         for k, g in random_generators(m, f"{prefix}{name}.").items():
-            if all(g is not seen for seen in out.values()):  # a Model's _rng is its rnn's
+            if all(g is not seen for seen in out.values()):  # a Model's generator is its rnn's
                 out[k] = g
     return out
