@@ -24,7 +24,7 @@ from typing import Any
 from . import validate
 from .cells import GRUStep, LSTMStep, RNNStep
 from .model import CELLS, Model
-from .nn import activations
+from .nn.activations import Dropout, ReLU, Tanh
 from .nn.attention import AttentionPool
 from .nn.conv import Conv1d
 from .nn.gaussian import GaussianHead
@@ -184,7 +184,5 @@ _RULES: dict = {
     MaskPadding: lambda args: {},
     **{cls: (lambda args, cls=cls: _recurrent(cls, args)) for cls in (RNN, LSTM, GRU, PeepholeLSTM)},
     **{cls: (lambda args, cls=cls: _cell(cls, args)) for cls in (RNNCell, LSTMCell, PeepholeLSTMCell, GRUCell)},
-    **{cls: (lambda args: {}) for cls in vars(activations).values()
-       if isinstance(cls, type) and issubclass(cls, activations._Parameterless)
-       and cls is not activations._Parameterless},
+    **{cls: (lambda args: {}) for cls in (ReLU, Tanh, Dropout)},  # no parameters
 }

@@ -140,7 +140,7 @@ def _table(title: str, flows: dict) -> None:
 
 def _draw(before: dict, after: dict | None, args: Any, path: str) -> None:
     try:
-        plt = plot._pyplot()
+        plt = plot.pyplot()
     except ImportError as err:
         print(f"no plot: {err}")
         return
