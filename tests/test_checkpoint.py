@@ -66,7 +66,7 @@ def test_a_crash_mid_save_leaves_the_old_file(tmp_path, monkeypatch):
         f.write(b"PK\x03\x04 half an archive")
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(checkpoint.np, "savez", crash)
+    monkeypatch.setattr(np, "savez", crash)
     with pytest.raises(OSError, match="No space left on device"):
         minilstm.Model(2, 3, 1, seed=1).save(path)
     monkeypatch.undo()

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import validate
+from .. import checkpoint_file, validate
 from ..backend import get_backend, permute_dims
 from .module import Module
 from .recurrent import Recurrent
@@ -136,9 +136,8 @@ class Sequential(Module):
         return f"{type(self).__name__}(\n" + "\n".join(lines) + f"\n)  # {self.num_params:,} parameters"
 
     def save(self, path: str, optimizer: Any = None, **training_state: Any) -> str:
-        """Write a checkpoint (see :mod:`minilstm.checkpoint`); ``minilstm.load(path)`` rebuilds it."""
-        from ..checkpoint import save
-        return save(self, path, optimizer, **training_state)
+        """Write a checkpoint (see :mod:`minilstm.checkpoint_file`); ``minilstm.load(path)`` rebuilds it."""
+        return checkpoint_file.save(self, path, optimizer, **training_state)
 
     def forward(self, x: Any, lengths: Any = None, state: Any = None, return_state: bool = False) -> Any:
         """Run every module in order.
