@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import train_args, validate
+from . import train_checks, validate
 from .backend import get_backend, to_numpy
 from .data.dataset import IGNORE, Dataset
 from .nn.attention import AttentionPool
@@ -173,7 +173,7 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
     >>> minilstm.predict(model, val_set, proba=True)         # a Dataset  # doctest: +SKIP
     """
     X, lengths = as_inputs(data, "data", lengths)
-    train_args.check_predict(X, batch_size)
+    train_checks.check_predict(X, batch_size)
     proba = validate.boolean("proba", proba)
     model = as_sequential(model)
     if chunk is not None:
@@ -281,7 +281,7 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
         ``{"loss": mean loss, name: metric, ...}``.
     """
     data = as_dataset(data, "data", lengths)
-    loss = train_args.check_evaluate(data, loss, metrics, batch_size)
+    loss = train_checks.check_evaluate(data, loss, metrics, batch_size)
     model = as_sequential(model)
     loss_fn, _ = loss_for(model, data, loss)
     pred = predict(model, data, batch_size, blas_threads=blas_threads, chunk=chunk)

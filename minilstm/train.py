@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import train_args, validate
+from . import train_checks, validate
 from .data.dataset import Dataset
 from .guards import DivergenceWatch, TrainingDiverged, refuse_non_finite
 from .inference import (
@@ -176,7 +176,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     for name, ds in (("train_data", train_data), ("val_data", val_data)):
         if ds is not None:
             refuse_non_finite(ds, name, model.dtype)
-    loss = train_args.check_train(model, train_data, val_data, loss=loss, optimizer=optimizer, schedule=schedule,
+    loss = train_checks.check_train(model, train_data, val_data, loss=loss, optimizer=optimizer, schedule=schedule,
                                   metrics=metrics, callbacks=callbacks, seed=seed, progress=progress,
                                   verbose=verbose)
     loss_fn, _ = loss_for(model, train_data, loss)
