@@ -3,32 +3,37 @@ __version__ = "0.1.0"
 
 from . import data, inspect, nn, optim, plot, schedules, threads
 from .backend import backend_available, backend_scope, get_backend, to_numpy, use_backend
-from .cell_modules import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .checkpoint import load
-from .dense import Embedding, Linear
 from .gradcheck import check_gradients, gradcheck
-from .layers import GRU, LSTM, RNN, PeepholeLSTM
-from .losses import (
+from .model import Model
+from .nn import (
+    GRU,
+    LSTM,
+    RNN,
+    AttentionPool,
+    Conv1d,
     CrossEntropyLoss,
+    Dropout,
+    Embedding,
+    GaussianHead,
     GaussianNLLLoss,
+    GRUCell,
+    LastStep,
+    Linear,
+    LSTMCell,
+    MaskPadding,
+    MeanOverTime,
     MSELoss,
+    PeepholeLSTM,
+    PeepholeLSTMCell,
+    ReLU,
+    RNNCell,
+    Sequential,
+    Tanh,
     gaussian_nll_loss,
     l2_penalty,
     mse_loss,
     softmax_cross_entropy,
-)
-from .model import Model
-from .nn import (
-    AttentionPool,
-    Conv1d,
-    Dropout,
-    GaussianHead,
-    LastStep,
-    MaskPadding,
-    MeanOverTime,
-    ReLU,
-    Sequential,
-    Tanh,
 )
 from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from .train import History, TrainingDiverged, evaluate, predict, softmax, train

@@ -1,291 +1,24 @@
-"""Checkpoints: one ``.npz`` file that can never run code when opened.
+"""Checkpoints: :func:`save` a model, :func:`load` it back, rebuilt through the registry.
 
-The archive holds the model's arrays under ``param/<name>``, the optimizer's
-arrays under ``optim/<name>``, and under ``meta`` a JSON text with the
-architecture, the versions, the optimizer's scalars and whatever training
-state the caller adds (epoch, seed, random-generator state, history).
-
-Saving is atomic (see :mod:`minilstm.atomic`): a process killed at any moment
-leaves the previous checkpoint whole, the next save into that folder removes
-the temporary a dead writer left, and the file's mode follows the umask, as
-``open()`` does. Reading never unpickles, checks every array header against the
-file's real size before reading any data, caps the JSON's nesting and checks
-each metadata field; :func:`load` compares the architecture with the stored
-arrays' shapes before building anything. A file that is no checkpoint at all (a
-text file, a ``.npy``, a zip or ``.npz`` without minilstm's metadata) is a
-ValueError ``'<path>' is not a minilstm checkpoint: <why>...``; a malformed
-checkpoint is a ValueError ``checkpoint '<path>': field '<name>' ...``.
+The file itself, one ``.npz`` that can never run code when opened and is
+written atomically, is :mod:`minilstm.checkpoint_file` (``save`` and ``read``
+come from there, and a layer's ``save`` method calls it). What needs the
+classes is here: :func:`load` and :func:`build`, which rebuild a module from
+its type and config through :data:`minilstm.nn.module.REGISTRY` after checking
+the shapes its config implies against the stored arrays, and
+:func:`check_architecture`, which resuming a run uses. No layer imports this module.
 """
 from __future__ import annotations
 
-import contextlib
-import json
-import math
-import numbers
 import os
-import re
-import zipfile
-from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
-import numpy as np
+from .checkpoint_file import Checkpoint, field_error, read, save
+from .nn.module import REGISTRY
+from .nn.sequential import Sequential
+from .param_shapes import param_shapes
 
-from . import atomic
-
-FORMAT = "minilstm-checkpoint"
-VERSION = 1
-MAX_DEPTH = 32  # JSON nesting; what train() writes is 5 deep (training.rng_states.<name>.state.state)
-ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or the end record of an empty zip
-
-
-class Checkpoint(NamedTuple):
-    """What :func:`read` finds in a file."""
-
-    params: dict     # name -> host array
-    optimizer: dict  # optimizer.state_dict() (arrays and scalars), empty if none was saved
-    meta: dict       # architecture, versions, training state
-
-
-# ----------------------------------------------------------------------------------------------- saving
-def save(model: Any, path: str, optimizer: Any = None, **training_state: Any) -> str:
-    """Write ``model`` (and ``optimizer``'s state) to ``path`` atomically; return the path.
-
-    ``training_state`` must be JSON-like: numbers (NumPy scalars too), strings,
-    lists, tuples and dicts. It is checked before anything touches the disk.
-
-    Raises
-    ------
-    TypeError
-        Naming the field that JSON cannot hold.
-    OSError
-        Naming ``path`` and the cause (a full disk, a read-only folder); the
-        previous file at ``path`` is then untouched.
-    """
-    from . import __version__
-
-    path = os.fspath(path)
-    arrays = {f"param/{k}": v for k, v in model.state_dict().items()}
-    scalars = {}
-    if optimizer is not None:
-        for k, v in optimizer.state_dict().items():
-            if isinstance(v, np.ndarray) and v.ndim > 0:
-                arrays[f"optim/{k}"] = v
-            else:
-                scalars[k] = v
-    meta = {"format": FORMAT, "version": VERSION, "minilstm": __version__, "numpy": np.__version__,
-            "type": type(model).__name__, "architecture": model.config, "optimizer": None if optimizer is None else
-            {"name": type(optimizer).__name__, "scalars": scalars}, "training": training_state}
-    arrays["meta"] = np.array(json.dumps(_plain(meta, "")))
-    try:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        atomic.write(path, lambda f: np.savez(f, **arrays))
-    except OSError as err:
-        message = f"could not save the checkpoint {path!r} ({err.strerror or err}); any previous file there " \
-                  "is untouched"
-        raise (type(err)(err.errno, message) if err.errno else type(err)(message)) from err
-    return path
-
-
-def _plain(v: Any, where: str) -> Any:
-    """``v`` with NumPy scalars as Python numbers and tuples as lists; a TypeError naming the field otherwise."""
-    if v is None or isinstance(v, (str, bool)):
-        return v
-    if isinstance(v, np.bool_):
-        return bool(v)
-    if isinstance(v, numbers.Integral):
-        return int(v)
-    if isinstance(v, numbers.Real):
-        return float(v)
-    if isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "biuf":
-        return _plain(v.item(), where)
-    if isinstance(v, (list, tuple)):
-        return [_plain(x, f"{where}[{i}]") for i, x in enumerate(v)]
-    if isinstance(v, dict) and all(isinstance(k, (str, numbers.Integral)) for k in v):
-        return {str(k) if isinstance(k, str) else str(int(k)): _plain(x, f"{where}.{k}".lstrip("."))
-                for k, x in v.items()}
-    raise TypeError(f"checkpoint field {where!r} = {type(v).__name__} cannot be saved (JSON): give numbers, "
-                    "strings, lists or dicts with string keys")
-
-
-# ---------------------------------------------------------------------------------------------- reading
-def read(path: str) -> Checkpoint:
-    """Open a checkpoint without running any code; a clear ValueError if it is not a whole, valid one.
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is no file at ``path``.
-    ValueError
-        ``'<path>' is not a minilstm checkpoint: <why>`` for a file that is no
-        checkpoint at all (not a zip, a single ``.npy`` array, an archive
-        without minilstm's ``meta``, pickled objects); ``'<path>' is not a
-        readable minilstm checkpoint (...)`` for a damaged archive; or
-        ``checkpoint '<path>': field '<name>' ...`` naming what is wrong.
-    """
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no checkpoint at {path!r}")
-    with open(path, "rb") as f:  # our own handle: np.load leaks its own when a zip is corrupt
-        _check_zip(f, path)  # before np.load, which would take anything else for a pickle (and refuse it)
-        with _readable(path):
-            archive = np.load(f, allow_pickle=False)
-        with archive:
-            if "meta" not in archive.files:
-                found = ", ".join(repr(k) for k in archive.files[:4]) + (", ..." if len(archive.files) > 4 else "")
-                raise _not_a_checkpoint(path, f"it has no 'meta' entry (it holds {found or 'nothing'})")
-            with _readable(path):
-                headers = {_key(info): _header(archive.zip, info) for info in archive.zip.infolist()}
-            pickled = [k for k, (_, dtype, _, _) in headers.items() if dtype.hasobject]
-            if pickled:  # np.load would refuse it too, but its message asks for allow_pickle
-                raise _not_a_checkpoint(path, f"its entry {pickled[0]!r} holds Python objects, which only "
-                                              "unpickling could read, and load never unpickles")
-            _check_sizes(headers, os.fstat(f.fileno()).st_size, path)
-            with _readable(path):
-                contents = {k: archive[k] for k in archive.files}
-                meta_array = contents.pop("meta")
-    meta = _check_meta(_parse_meta(meta_array, path), path)
-    for k, v in contents.items():
-        if k.startswith(("param/", "optim/")) and v.dtype.kind != "f":
-            raise _field_error(path, k, f"must hold floats, got dtype {v.dtype}")
-    params = {k[len("param/"):]: v for k, v in contents.items() if k.startswith("param/")}
-    optimizer = {k[len("optim/"):]: v for k, v in contents.items() if k.startswith("optim/")}
-    if meta["optimizer"] is not None:
-        optimizer.update(meta["optimizer"]["scalars"])
-    return Checkpoint(params, optimizer, meta)
-
-
-def _check_zip(f: Any, path: str) -> None:
-    """A ValueError saying what ``f`` is instead, unless it starts as a zip (an ``.npz``) does."""
-    start = f.read(16)
-    f.seek(0)
-    if start.startswith(ZIP_STARTS):
-        return
-    if not start:
-        raise _not_a_checkpoint(path, "it is empty")
-    if start.startswith(np.lib.format.MAGIC_PREFIX):
-        raise _not_a_checkpoint(path, "it holds one NumPy array (a .npy file, as np.save writes), not an archive")
-    raise _not_a_checkpoint(path, f"it is not a zip archive (it starts with {start!r})")
-
-
-def _not_a_checkpoint(path: str, why: str) -> ValueError:
-    return ValueError(f"{path!r} is not a minilstm checkpoint: {why}. A checkpoint is the .npz file that "
-                      "minilstm.save or Model.save writes")
-
-
-@contextlib.contextmanager
-def _readable(path: str) -> Iterator[None]:
-    """Turn what NumPy, zipfile and json raise on a damaged file into one clear ValueError."""
-    try:
-        yield
-    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as err:
-        raise ValueError(f"{path!r} is not a readable minilstm checkpoint ({type(err).__name__}: {err})") from err
-
-
-def _field_error(path: str, field: str, problem: str) -> ValueError:
-    return ValueError(f"checkpoint {path!r}: field {field!r} {problem}")
-
-
-def _key(info: zipfile.ZipInfo) -> str:
-    return info.filename[:-4] if info.filename.endswith(".npy") else info.filename
-
-
-def _header(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple:
-    """(shape, dtype, header bytes, member bytes) of one ``.npy`` member, its data unread."""
-    with zf.open(info) as member:
-        version = np.lib.format.read_magic(member)
-        if version not in ((1, 0), (2, 0)):
-            raise ValueError(f"{info.filename} is a .npy file of version {version}, not 1.0 or 2.0")
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-            np.lib.format.read_array_header_2_0
-        shape, _, dtype = read_header(member)
-        return shape, dtype, member.tell(), info.file_size
-
-
-def _check_sizes(headers: dict, file_bytes: int, path: str) -> None:
-    """Refuse a header whose declared array the file cannot hold, before anything is allocated for it."""
-    total = 0
-    for key, (shape, dtype, header_bytes, member_bytes) in headers.items():
-        total += member_bytes
-        if total > file_bytes:  # a zip may claim more than it stores: a bomb, or a forged directory
-            raise _field_error(path, key, f"claims {member_bytes} bytes, more than the whole file holds "
-                                          f"({file_bytes} bytes)")
-        data_bytes = math.prod(shape) * dtype.itemsize
-        if header_bytes + data_bytes != member_bytes:
-            raise _field_error(path, key, f"declares a {shape} {dtype} array ({data_bytes} bytes) but holds "
-                                          f"{member_bytes - header_bytes} bytes")
-
-
-def _parse_meta(meta_array: np.ndarray, path: str) -> Any:
-    """The JSON under ``meta``, its nesting checked first (json's own recursion would overflow)."""
-    if meta_array.ndim != 0 or meta_array.dtype.kind != "U":
-        raise _field_error(path, "meta", f"must be one JSON string, got a {meta_array.shape} {meta_array.dtype} "
-                                         "array")
-    text = str(meta_array)
-    depth = _json_depth(text)
-    if depth > MAX_DEPTH:
-        raise _field_error(path, "meta", f"nests {depth} levels deep, more than a checkpoint's {MAX_DEPTH}")
-    with _readable(path):
-        return json.loads(text)
-
-
-def _json_depth(text: str) -> int:
-    """The deepest nesting of ``[`` and ``{`` in a JSON text, brackets inside strings not counted."""
-    bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text).encode()
-    b = np.frombuffer(bare, np.uint8)
-    steps = np.isin(b, list(b"[{")).astype(np.int64) - np.isin(b, list(b"]}"))
-    return int(np.cumsum(steps).max(initial=0))
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-# what train() writes under "training"; a learner's own keys beside them are theirs to check
-_TRAINING = {
-    "epoch": ("an int >= 0", lambda v: _is_int(v) and v >= 0),
-    "bad_epochs": ("an int >= 0", lambda v: _is_int(v) and v >= 0),
-    "seed": ("an int or null", lambda v: v is None or _is_int(v)),
-    "best": ("a number or null", lambda v: v is None or _is_number(v)),
-    "history": ("a dict of lists", lambda v: isinstance(v, dict) and all(isinstance(x, list) for x in v.values())),
-    "rng_states": ("a dict of dicts", lambda v: isinstance(v, dict) and all(isinstance(x, dict) for x in v.values())),
-    "rng_state": ("a dict", lambda v: isinstance(v, dict)),
-    "schedule": ("a dict or null", lambda v: v is None or isinstance(v, dict)),
-    "unfinished": ("a dict or null", lambda v: v is None or isinstance(v, dict)),  # an interrupted epoch's progress
-}
-
-
-def _check_meta(meta: Any, path: str) -> dict:
-    """``meta`` with ``training`` filled in ({} when absent), or a ValueError naming the first bad field."""
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise _not_a_checkpoint(path, f"its 'meta' has no {FORMAT!r} format marker")
-    version = meta.get("version")
-    if not _is_int(version) or version < 1:
-        raise _field_error(path, "version", f"must be an int >= 1, got {version!r}")
-    if version > VERSION:
-        raise ValueError(f"{path!r} was written by a newer minilstm (format {version}); upgrade to read it")
-    for field in ("type", "minilstm", "numpy"):
-        if field in meta and not isinstance(meta[field], str):
-            raise _field_error(path, field, f"must be a string, got {meta[field]!r}")
-    if not isinstance(meta.get("architecture"), dict):
-        raise _field_error(path, "architecture", f"must be a dict of settings, got {meta.get('architecture')!r}")
-    opt = meta.get("optimizer")
-    if opt is not None and not isinstance(opt, dict):
-        raise _field_error(path, "optimizer", f"must be null or a dict with 'name' and 'scalars', got {opt!r}")
-    if opt is not None and not isinstance(opt.get("name"), str):
-        raise _field_error(path, "optimizer.name", f"must be a string, got {opt.get('name')!r}")
-    if opt is not None and not isinstance(opt.get("scalars"), dict):
-        raise _field_error(path, "optimizer.scalars", f"must be a dict, got {opt.get('scalars')!r}")
-    training = meta.get("training", {})
-    if not isinstance(training, dict):
-        raise _field_error(path, "training", f"must be a dict, got {type(training).__name__}")
-    for field, (want, ok) in _TRAINING.items():
-        if field in training and not ok(training[field]):
-            raise _field_error(path, f"training.{field}", f"must be {want}, got {training[field]!r:.80}")
-    return {**meta, "optimizer": opt, "training": training}
+__all__ = ["save", "read", "load", "build", "check_architecture", "Checkpoint"]
 
 
 def check_architecture(model: Any, ckpt: Checkpoint, path: str) -> None:
@@ -297,12 +30,11 @@ def check_architecture(model: Any, ckpt: Checkpoint, path: str) -> None:
         raise ValueError(f"checkpoint {path!r} holds another architecture: " + "; ".join(diffs))
 
 
-# --------------------------------------------------------------------------------------------- building
 def load(path: str) -> Any:
     """Rebuild the model saved at ``path`` (architecture and weights).
 
     A :class:`~minilstm.Model`, a :class:`~minilstm.Sequential` or any module is
-    rebuilt from its type and config through :data:`minilstm.module.REGISTRY`
+    rebuilt from its type and config through :data:`minilstm.nn.module.REGISTRY`
     (a learner's own module class must be defined, or imported, first). For
     minilstm's own modules the shapes the config implies are compared with the
     stored arrays first, so a config that disagrees is refused without building.
@@ -311,25 +43,23 @@ def load(path: str) -> Any:
     --------
     >>> model = minilstm.load("runs/sine/model.npz")  # doctest: +SKIP
     """
-    from .param_shapes import param_shapes
-
     ckpt = read(path)
     path = os.fspath(path)
     type_name, arch = ckpt.meta.get("type", "Model"), ckpt.meta["architecture"]  # older files hold a Model
     try:
         expected = param_shapes(type_name, arch, most=len(ckpt.params))
     except (TypeError, ValueError) as err:
-        raise _field_error(path, "architecture", f"cannot be built by this minilstm: {err}") from err
+        raise field_error(path, "architecture", f"cannot be built by this minilstm: {err}") from err
     if expected is not None:
         _check_shapes(expected, ckpt.params, path)
     try:
         model = build(type_name, arch)
     except (TypeError, ValueError) as err:
-        raise _field_error(path, "architecture", f"cannot be built by this minilstm: {err}") from err
+        raise field_error(path, "architecture", f"cannot be built by this minilstm: {err}") from err
     try:
         model.load_state_dict(ckpt.params)
     except (TypeError, ValueError) as err:
-        raise _field_error(path, "param", f"does not fit the architecture: {err}") from err
+        raise field_error(path, "param", f"does not fit the architecture: {err}") from err
     return model
 
 
@@ -341,15 +71,12 @@ def _check_shapes(expected: dict, params: dict, path: str) -> None:
     problems += [f"{k} is in the file but not in the architecture" for k in params if k not in expected]
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise _field_error(path, "architecture", "does not match the stored weights: " + "; ".join(problems[:3])
+        raise field_error(path, "architecture", "does not match the stored weights: " + "; ".join(problems[:3])
                            + more)
 
 
 def build(type_name: str, config: dict) -> Any:
     """A module made from its class name and config (a Sequential from its modules' names, types and configs)."""
-    from .module import REGISTRY
-    from .nn.sequential import Sequential
-
     if type_name == "Sequential":
         modules = config.get("modules") if isinstance(config, dict) else None
         if not isinstance(modules, list) or not all(isinstance(m, list) and len(m) == 3 for m in modules):
@@ -357,7 +84,7 @@ def build(type_name: str, config: dict) -> Any:
         return Sequential(**{str(name): build(t, c) for name, t, c in modules})
     if not isinstance(type_name, str) or type_name not in REGISTRY:
         raise ValueError(f"unknown module type {type_name!r}: define or import its class (a subclass of "
-                         "minilstm.module.Module) before loading")
+                         "minilstm.nn.Module) before loading")
     if not isinstance(config, dict):
         raise ValueError(f"the config of a {type_name} must be a dict, got {type(config).__name__}")
     return REGISTRY[type_name](**config)

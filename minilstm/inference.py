@@ -12,15 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from . import train_args, validate
+from . import train_checks, validate
 from .backend import get_backend, to_numpy
 from .data.dataset import IGNORE, Dataset
-from .layers import Recurrent
-from .losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
 from .nn.attention import AttentionPool
 from .nn.conv import Conv1d
+from .nn.losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
+from .nn.recurrent import Recurrent
 from .nn.sequential import LastStep, MeanOverTime, Sequential, as_sequential
-from .threads import blas_limit
+from .threads import blas_limit, recurrent_work
 
 
 def gaussian_nll(pred: tuple, target: Any, mask: Any = None) -> tuple[float, tuple]:
@@ -108,7 +108,7 @@ def _is_array(data: Any) -> bool:
     return hasattr(data, "shape") and hasattr(data, "dtype") and not isinstance(data, Dataset)
 
 
-def _loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
+def loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
     """The loss function and its name, from ``loss`` or from the data's kind."""
     head = "all" if data.kind.endswith("_seq") else "last"
     if getattr(model, "head_mode", head) != head:
@@ -121,7 +121,7 @@ def _loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
     return LOSSES[name], name
 
 
-def _score_mask(data: Dataset, Y: np.ndarray, lengths: Any) -> Any:
+def score_mask(data: Dataset, Y: np.ndarray, lengths: Any) -> Any:
     """Which targets count: (B, T) for per-step targets, else None (every sequence counts)."""
     if not data.kind.endswith("_seq"):
         return None
@@ -138,7 +138,7 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
 
     Parameters
     ----------
-    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
+    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.nn.module`)
     data : array, (X,), (X, Y), (X, Y, lengths) or Dataset
         The inputs ``X``, batch-first as models take them: ``(N, T, F)`` floats or
         ``(N, T)`` token ids. ``Y``, if given, is not used; ``(X, None)`` is refused
@@ -173,7 +173,7 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
     >>> minilstm.predict(model, val_set, proba=True)         # a Dataset  # doctest: +SKIP
     """
     X, lengths = as_inputs(data, "data", lengths)
-    train_args.check_predict(X, batch_size)
+    train_checks.check_predict(X, batch_size)
     proba = validate.boolean("proba", proba)
     model = as_sequential(model)
     if chunk is not None:
@@ -184,7 +184,7 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
     was_training = model.training
     model.eval()
     try:
-        with blas_limit(blas_threads, min(batch_size, len(X)) * _hidden(model) ** 2):
+        with blas_limit(blas_threads, recurrent_work(model, min(batch_size, len(X)))):
             outs = []
             for start in range(0, len(X), batch_size):
                 idx = np.arange(start, min(start + batch_size, len(X)))
@@ -259,7 +259,7 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
 
     Parameters
     ----------
-    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
+    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.nn.module`)
     data : (X, Y), (X, Y, lengths) or Dataset
         Inputs and targets, batch-first (see :func:`~minilstm.train`). Scoring needs
         the targets: ``X`` alone, ``(X,)`` and ``(X, None)`` are refused with a
@@ -281,12 +281,12 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
         ``{"loss": mean loss, name: metric, ...}``.
     """
     data = as_dataset(data, "data", lengths)
-    loss = train_args.check_evaluate(data, loss, metrics, batch_size)
+    loss = train_checks.check_evaluate(data, loss, metrics, batch_size)
     model = as_sequential(model)
-    loss_fn, _ = _loss_for(model, data, loss)
+    loss_fn, _ = loss_for(model, data, loss)
     pred = predict(model, data, batch_size, blas_threads=blas_threads, chunk=chunk)
     be = get_backend()
-    mask = _score_mask(data, data.Y, data.lengths)
+    mask = score_mask(data, data.Y, data.lengths)
     Y = validate.cast(data.Y, model.dtype) if data.kind.startswith("regression") else data.Y
     on_device = tuple(be.asarray(p, model.dtype) for p in pred) if isinstance(pred, tuple) \
         else be.asarray(pred, model.dtype)
@@ -296,7 +296,3 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
         out[name] = float(fn(pred, data))
     return out
 
-
-def _hidden(model: Sequential) -> int:
-    """The largest recurrent hidden size inside ``model`` (what the BLAS thread policy weighs), or 0."""
-    return max((getattr(m, "hidden_size", 0) for m in model.modules.values()), default=0)

@@ -13,8 +13,10 @@ time-major and in PyTorch's ``(L*K)`` order, with the time axis in the input's
 order for both directions. Nothing here imports matplotlib: :mod:`minilstm.plot`
 draws what these functions return.
 
-Everything is taken from the engine's own forward (its step caches) and backward
-(the time loop's ``on_step`` hook), never from a second copy of the equations.
+Everything is taken from the engine's own forward (the step caches that a recurrent
+layer's :meth:`~minilstm.nn.Recurrent.forward_record` returns) and backward (its
+``on_step`` hook), never from a second copy of the equations, and only through what
+the layers expose publicly.
 A call runs the object's forward (and backward) once, so it replaces the
 object's saved forward; the object's mode is used as it is (call ``.eval()``
 first to see it without dropout).
@@ -27,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from .backend import get_backend, permute_dims, to_numpy
-from .cell_modules import Cell
-from .layers import Recurrent
+from .nn.recurrent import Recurrent
+from .nn.recurrent_cells import Cell
 
 SIGMOID_GATES = ("i", "f", "o", "r", "z")  # gates squashed into (0, 1); the others (g, n, h) into (-1, 1)
 
@@ -135,10 +137,9 @@ def record(obj: Any, x: Any, state: Any = None, lengths: Any = None) -> Trace:
     Trace
     """
     layer, x = _recurrent(obj, x)
-    _, _, hs = layer._forward(x, _layer_state(obj, state), lengths, keep=True)
-    cache = layer._cache
+    _, _, run = layer.forward_record(x, _layer_state(obj, state), lengths)
     K, xp = layer.num_directions, get_backend().xp
-    valid = None if lengths is None else to_numpy(layer._length_mask(lengths, cache.T, cache.B))[..., 0] > 0
+    valid = None if run.valid is None else to_numpy(run.valid)[..., 0] > 0
 
     def stack(per_index: list) -> np.ndarray:
         out = np.stack([to_numpy(a) for a in per_index])
@@ -148,10 +149,10 @@ def record(obj: Any, x: Any, state: Any = None, lengths: Any = None) -> Trace:
         a = getattr(seq.steps, field)
         return xp.flip(a, axis=0) if idx % K else a  # the reverse direction ran backwards in time
 
-    gates = {g: stack([in_input_order(s, i, g) for i, s in enumerate(cache.seqs)]) for g in layer.cell.gates}
-    c = stack([in_input_order(s, i, "c") for i, s in enumerate(cache.seqs)]) if "c" in layer.cell.state_names \
+    gates = {g: stack([in_input_order(s, i, g) for i, s in enumerate(run.seqs)]) for g in layer.cell.gates}
+    c = stack([in_input_order(s, i, "c") for i, s in enumerate(run.seqs)]) if "c" in layer.cell.state_names \
         else None
-    return Trace(gates, stack(hs), c, valid, layer.num_layers, K)
+    return Trace(gates, stack(run.hs), c, valid, layer.num_layers, K)
 
 
 def saturation(trace: Trace, low: float = 0.05, high: float = 0.95, index: int | None = None) -> dict:
@@ -203,9 +204,8 @@ def state_gradients(obj: Any, x: Any, at: int = -1, dout: Any = None, state: Any
     StateGradients
     """
     layer, x = _recurrent(obj, x)
-    out, _, _ = layer._forward(x, _layer_state(obj, state), lengths, keep=True)
-    cache = layer._cache
-    T, B, H, LK = cache.T, cache.B, layer.hidden_size, len(cache.seqs)
+    out, _, run = layer.forward_record(x, _layer_state(obj, state), lengths)
+    (T, B, H), LK = run.hs[0].shape, len(run.seqs)
     if dout is None:
         dout = _read_out_at(layer, out, _step_index(at, T), seed)
     grads = [np.zeros((LK, T, B, H)) for _ in layer.cell.state_names]
@@ -215,7 +215,7 @@ def state_gradients(obj: Any, x: Any, at: int = -1, dout: Any = None, state: Any
         for g, d in zip(grads, ds):
             g[idx, t_in] = to_numpy(d)
 
-    dx, ds0 = layer._backward(dout, None, keep)
+    dx, ds0 = layer.backward(dout, on_step=keep)
     ds0 = ds0 if isinstance(ds0, tuple) else (ds0,)
     dx = to_numpy(permute_dims(dx, (1, 0, 2)) if layer.batch_first else dx)
     h0, c0 = to_numpy(ds0[0]), (to_numpy(ds0[1]) if len(ds0) > 1 else None)
@@ -257,11 +257,11 @@ def jacobian_norms(obj: Any, x: Any, state: Any = None) -> np.ndarray:
     (L*K, T) array
     """
     layer, x = _recurrent(obj, x)
-    layer._forward(x, _layer_state(obj, state), None, keep=True)
-    cache, be = layer._cache, get_backend()
-    T, B, H, n = cache.T, cache.B, layer.hidden_size, len(layer.cell.state_names)
-    out = np.zeros((len(cache.seqs), T))
-    for idx, (seq, p) in enumerate(zip(cache.seqs, cache.cells)):
+    _, _, run = layer.forward_record(x, _layer_state(obj, state))
+    be = get_backend()
+    (T, B, H), n = run.hs[0].shape, len(layer.cell.state_names)
+    out = np.zeros((len(run.seqs), T))
+    for idx, (seq, p) in enumerate(zip(run.seqs, run.cells)):
         for t in range(T):
             step = type(seq.steps)(*(f[t, ...] if hasattr(f, "shape") else f for f in seq.steps))
             rows = []

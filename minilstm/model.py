@@ -25,8 +25,8 @@ import numpy as np
 
 from . import validate
 from .backend import rng, to_numpy
-from .dense import Embedding, Linear
-from .layers import GRU, LSTM, RNN, PeepholeLSTM
+from .nn.linear import Embedding, Linear
+from .nn.recurrent import GRU, LSTM, RNN, PeepholeLSTM
 from .nn.sequential import LastStep, MaskPadding, Sequential
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU, "peephole": PeepholeLSTM}
@@ -88,7 +88,7 @@ class Model(Sequential):
             modules["mask"] = MaskPadding()
         super().__init__(**modules)
         self.embedding, self.rnn, self.head = modules.get("embedding"), modules["rnn"], modules["head"]
-        self._rng = self.rnn._rng  # the only random draws after init: dropout masks
+        self._rng = self.rnn.generator  # the only random draws after init: dropout masks
 
     @property
     def config(self) -> dict:

@@ -22,16 +22,16 @@ import inspect as pyinspect
 from typing import Any
 
 from . import validate
-from .cell_modules import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .cells import GRUStep, LSTMStep, RNNStep
-from .dense import Embedding, Linear
-from .layers import GRU, LSTM, RNN, PeepholeLSTM, lstm_step
 from .model import CELLS, Model
-from .module import REGISTRY
-from .nn import activations
+from .nn.activations import Dropout, ReLU, Tanh
 from .nn.attention import AttentionPool
 from .nn.conv import Conv1d
 from .nn.gaussian import GaussianHead
+from .nn.linear import Embedding, Linear
+from .nn.module import REGISTRY
+from .nn.recurrent import GRU, LSTM, RNN, PeepholeLSTM, lstm_step
+from .nn.recurrent_cells import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .nn.sequential import LastStep, MaskPadding, MeanOverTime
 
 _VARIANT = tuple(f.name for f in dataclasses.fields(LSTMStep) if f.name != "peephole")
@@ -184,7 +184,5 @@ _RULES: dict = {
     MaskPadding: lambda args: {},
     **{cls: (lambda args, cls=cls: _recurrent(cls, args)) for cls in (RNN, LSTM, GRU, PeepholeLSTM)},
     **{cls: (lambda args, cls=cls: _cell(cls, args)) for cls in (RNNCell, LSTMCell, PeepholeLSTMCell, GRUCell)},
-    **{cls: (lambda args: {}) for cls in vars(activations).values()
-       if isinstance(cls, type) and issubclass(cls, activations._Parameterless)
-       and cls is not activations._Parameterless},
+    **{cls: (lambda args: {}) for cls in (ReLU, Tanh, Dropout)},  # no parameters
 }

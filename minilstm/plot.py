@@ -7,7 +7,9 @@ from typing import Any
 import numpy as np
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """``matplotlib.pyplot``, drawing to files (Agg) unless a backend was chosen (a notebook's); an
+    ImportError that says how to install matplotlib when it is missing."""
     try:
         import matplotlib
     except ImportError as err:
@@ -54,7 +56,7 @@ def loss_curves(history: Any, path: str | None = None, title: str = "loss", loss
     ``loss``: the loss's name for the y axis (e.g. ``"cross-entropy"``). ``labels``: the two curves'
     names (``("train (80 %)", "test (20 %)")`` when the held-out part is a test set).
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.4))
     ax.plot(history["epoch"], history["train_loss"], marker=".", label=labels[0])
     if "val_loss" in history:
@@ -68,7 +70,7 @@ def loss_curves(history: Any, path: str | None = None, title: str = "loss", loss
 def predictions(truth: Any, pred: Any, path: str | None = None, title: str = "predictions",
                 noisy: Any = None) -> Any:
     """A forecast against the truth, step by step (first output channel)."""
-    plt = _pyplot()
+    plt = pyplot()
     truth, pred = np.asarray(truth).reshape(len(truth), -1), np.asarray(pred).reshape(len(pred), -1)
     fig, ax = plt.subplots(figsize=(8, 4))
     if noisy is not None:
@@ -87,7 +89,7 @@ def metric_curve(history: Any, key: str, path: str | None = None, title: str | N
     ``chance``: the metric of a model that learned nothing, drawn as a dashed line, so that a run
     that only reached chance does not look like progress. An accuracy's axis spans [0, 1].
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.4))
     ax.plot(history["epoch"], history[key], marker="o", label=label(key))
     if chance is not None:
@@ -134,7 +136,7 @@ def gates(trace: Any, index: int = 0, batch: int = 0, ax: Any = None, path: str 
     ax : sequence of axes, optional
         One per gate; a new figure when None.
     """
-    plt = _pyplot()
+    plt = pyplot()
     # sigmoid gates first, then the tanh blocks, so each group's colour bar sits at its right
     names = [n for n in trace.gates if n in SIGMOID_GATES] + [n for n in trace.gates if n not in SIGMOID_GATES]
     if ax is None:
@@ -171,7 +173,7 @@ def gradient_flow(flows: Any, ax: Any = None, path: str | None = None, title: st
     A norm of exactly 0 (the cell state at the step the loss reads, say) is left
     out rather than drawn at the bottom of the log axis.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, (a,) = _axes(plt, ax)
     for label, flow in (flows.items() if isinstance(flows, dict) else [(None, flows)]):
         values = flow.dh if state == "h" else flow.dc
@@ -195,7 +197,7 @@ def jacobian_norms(norms: Any, ax: Any = None, path: str | None = None, title: s
     norms : (T,) or (L*K, T) array, or dict of label to one
         From :func:`minilstm.inspect.jacobian_norms` (the first row of a 2-D array is drawn).
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, (a,) = _axes(plt, ax)
     for label, values in (norms.items() if isinstance(norms, dict) else [(None, norms)]):
         values = np.atleast_2d(np.asarray(values))[0]
@@ -220,7 +222,7 @@ def spectrum(spec: Any, key: str | None = None, ax: Any = None, path: str | None
     key : str, optional
         One weight (``"weight_hh_l0"``); the first one when None.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, (a,) = _axes(plt, ax)
     key = key or next(iter(spec.singular_values))[0]
     blocks = [(gate, s) for (k, gate), s in spec.singular_values.items() if k == key]
@@ -252,7 +254,7 @@ def activation_text(text: str, values: Any, ax: Any = None, path: str | None = N
     vmin, vmax : float
         The colour scale (blue low, red high).
     """
-    plt = _pyplot()
+    plt = pyplot()
     values = np.asarray(values, dtype=float).ravel()
     if len(values) != len(text):
         raise ValueError(f"values must have one entry per character ({len(text)}), got {len(values)}")

@@ -71,3 +71,10 @@ def blas_limit(blas_threads: Any = "auto", work: int = 0) -> contextlib.Abstract
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=limit, user_api="blas")
+
+
+def recurrent_work(model: Any, batch: int) -> int:
+    """``batch * hidden_size**2`` of the widest recurrent layer of ``model`` (a Sequential): the size of
+    the recurrent product that :func:`resolve` weighs (0 without a recurrent layer)."""
+    hidden = max((getattr(m, "hidden_size", 0) for m in model.modules.values()), default=0)
+    return batch * hidden ** 2

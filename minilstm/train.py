@@ -18,27 +18,26 @@ from typing import Any
 
 import numpy as np
 
-from . import train_args, validate
+from . import train_checks, validate
 from .data.dataset import Dataset
 from .guards import DivergenceWatch, TrainingDiverged, refuse_non_finite
 from .inference import (
     LOSSES,
-    _hidden,
-    _loss_for,
-    _score_mask,
     as_dataset,
     chunk_problem,
     evaluate,
     gaussian_nll,
+    loss_for,
     predict,
+    score_mask,
     softmax,
 )
 from .nn.sequential import as_sequential
 from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make_optimizer
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
-from .threads import blas_limit
+from .threads import blas_limit, recurrent_work
 from .train_report import epoch_line, progress_bar, wants_line
-from .train_state import EpochProgress, History, _resume, _save
+from .train_state import EpochProgress, History, resume_run, save_run
 
 __all__ = ["History", "TrainingDiverged", "train", "as_dataset", "predict", "evaluate", "softmax", "gaussian_nll",
            "LOSSES"]
@@ -55,7 +54,7 @@ def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: A
     Y = Y[:, steps] if data.kind.endswith("_seq") else Y
     inputs = X if X.dtype.kind in "iu" else validate.cast(X, model.dtype)
     pred, state = model(inputs, lengths=lengths, state=state, return_state=True)
-    mask = _score_mask(data, Y, lengths)
+    mask = score_mask(data, Y, lengths)
     if data.kind.startswith("regression"):
         Y = validate.cast(Y, model.dtype)
     if mask is not None and not mask.any():  # nothing scored in this chunk
@@ -82,7 +81,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
 
     Parameters
     ----------
-    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.module`)
+    model : minilstm.Model, Sequential or any module (see :mod:`minilstm.nn.module`)
         A module that is not a Sequential is trained inside ``Sequential(module)``
         (its own arrays; its checkpoints then hold a Sequential of it).
     train_data, val_data : Dataset or (X, Y[, lengths])
@@ -177,10 +176,10 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     for name, ds in (("train_data", train_data), ("val_data", val_data)):
         if ds is not None:
             refuse_non_finite(ds, name, model.dtype)
-    loss = train_args.check_train(model, train_data, val_data, loss=loss, optimizer=optimizer, schedule=schedule,
+    loss = train_checks.check_train(model, train_data, val_data, loss=loss, optimizer=optimizer, schedule=schedule,
                                   metrics=metrics, callbacks=callbacks, seed=seed, progress=progress,
                                   verbose=verbose)
-    loss_fn, _ = _loss_for(model, train_data, loss)
+    loss_fn, _ = loss_for(model, train_data, loss)
     if penalty is not None and not callable(penalty):
         raise TypeError(f"penalty must be a function params -> (value, grads), got {type(penalty).__name__}")
     epochs, batch_size = validate.count("epochs", epochs), validate.positive_int("batch_size", batch_size)
@@ -198,7 +197,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     sched = _make_schedule(schedule, opt, epochs)
     history, start = History(seed=seed), 0
     if resume is not None:
-        history, start = _resume(model, opt, sched, resume, len(train_data))
+        history, start = resume_run(model, opt, sched, resume, len(train_data))
         seed = history.seed
         if schedule == "cosine":  # by name: anneal over the whole run, the resumed epochs too
             sched.T_max = start + epochs
@@ -212,7 +211,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
         else None  # a model that cannot run in chunks is evaluated whole
     steps = functools.partial(_train_batch, model, loss_fn, train_data, clip_norm=clip_norm, clip_value=clip_value,
                               tbptt=tbptt, penalty=penalty)
-    work = min(batch_size, len(train_data)) * _hidden(model) ** 2  # the recurrent product's size
+    work = recurrent_work(model, min(batch_size, len(train_data)))
     with blas_limit(blas_threads, work), _StopOnInterrupt() as interrupt:
         for epoch in range(start, start + epochs):
             so_far = history.unfinished or EpochProgress()  # resuming an interrupted epoch: its batches done
@@ -241,10 +240,10 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
             else:
                 improved = _end_epoch(history, row, sched)
             if checkpoint_dir is not None and not watch.bad:  # an epoch ending in skipped steps keeps the last file
-                watch.saved = _save(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
+                watch.saved = save_run(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
                 watch.saved_epoch = epoch + 1
                 if improved and val_data is not None:
-                    _save(model, opt, sched, history, os.path.join(checkpoint_dir, "best.npz"))
+                    save_run(model, opt, sched, history, os.path.join(checkpoint_dir, "best.npz"))
             stop = early_stopping is not None and history.bad_epochs >= early_stopping
             stop |= any(bool(cb(epoch + 1, row, model)) for cb in callbacks)
             history.stopped_early, history.interrupted = stop, interrupt.requested

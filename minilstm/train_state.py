@@ -66,7 +66,7 @@ class History:
         return len(self.logs.get("epoch", []))
 
 
-def _save(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> str:
+def save_run(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> str:
     """Write the model and the run's state; ``epoch`` counts whole epochs, an interrupted one is ``unfinished``."""
     unfinished = history.unfinished
     return checkpoint.save(model, path, optimizer=opt, epoch=history.epochs - (unfinished is not None),
@@ -77,7 +77,7 @@ def _save(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -
                     unfinished=None if unfinished is None else asdict(unfinished))
 
 
-def _resume(model: Any, opt: Optimizer, sched: Any, path: str, n: int) -> tuple[History, int]:
+def resume_run(model: Any, opt: Optimizer, sched: Any, path: str, n: int) -> tuple[History, int]:
     """Restore weights, optimizer, schedule and random state from ``path``; the history and the whole epochs
     done. An interrupted epoch's row leaves the history, its progress goes to ``unfinished`` (``n``: the
     sequences the training data has now, which it must not exceed)."""

@@ -66,7 +66,7 @@ def test_a_crash_mid_save_leaves_the_old_file(tmp_path, monkeypatch):
         f.write(b"PK\x03\x04 half an archive")
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(checkpoint.np, "savez", crash)
+    monkeypatch.setattr(np, "savez", crash)
     with pytest.raises(OSError, match="No space left on device"):
         minilstm.Model(2, 3, 1, seed=1).save(path)
     monkeypatch.undo()
@@ -411,7 +411,7 @@ def test_the_shapes_from_a_config_are_the_built_ones(type_name, config):
 
 def test_every_module_of_minilstm_has_a_shape_rule():
     """A new module without a rule would be built before its shapes are checked: add one to param_shapes."""
-    from minilstm.module import REGISTRY
+    from minilstm.nn.module import REGISTRY
     from minilstm.param_shapes import _RULES
 
     abstract = {"Recurrent", "Cell", "_Parameterless", "Sequential"}
@@ -420,7 +420,7 @@ def test_every_module_of_minilstm_has_a_shape_rule():
 
 
 def test_a_learners_module_is_built_then_checked(tmp_path):
-    class ScaleForCheckpointTest(minilstm.module.Module):
+    class ScaleForCheckpointTest(minilstm.nn.Module):
         def __init__(self, size, dtype="float64"):
             self.dtype = dtype
             self._set_params({"w": np.ones(size)})

@@ -1,5 +1,5 @@
 """The command line: ``python -m minilstm train`` and ``python -m minilstm check`` (run in-process
-through ``minilstm.__main__.main``, but for one real subprocess), and the plots it writes."""
+through ``minilstm.cli.main``, but for one real subprocess), and the plots it writes."""
 import json
 import os
 import shutil
@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import minilstm
-from minilstm import __main__ as cli_main
 from minilstm import cli
 from minilstm.cli import TASKS
 
@@ -31,7 +30,7 @@ def _is_png(path):
 def sine_run(tmp_path_factory):
     """The default command (an LSTM on the noisy sine wave), cut to 3 epochs."""
     out = tmp_path_factory.mktemp("sine")
-    assert cli_main.main(["train", "--epochs", "3", "--out", str(out), "--no-progress"]) == 0
+    assert cli.main(["train", "--epochs", "3", "--out", str(out), "--no-progress"]) == 0
     return out
 
 
@@ -57,7 +56,7 @@ def test_train_writes_model_metrics_and_plots(sine_run):
 @pytest.mark.parametrize("options", [["--no-progress"], []])
 def test_train_prints_each_epoch(options, tmp_path, capsys):
     """One line per epoch, the command's own, with or without --no-progress (capsys is not a terminal)."""
-    cli_main.main(["train", "--task", "reber", "--epochs", "2", "--hidden", "4", "--out", str(tmp_path), *options])
+    cli.main(["train", "--task", "reber", "--epochs", "2", "--hidden", "4", "--out", str(tmp_path), *options])
     out = capsys.readouterr().out
     assert out.startswith("minilstm: lstm on reber, ")
     assert out.count("epoch   1  train loss") == 1 and out.count("epoch   2  train loss") == 1 and "val accuracy" in out
@@ -68,7 +67,7 @@ def test_train_prints_each_epoch(options, tmp_path, capsys):
 def test_resume_continues_the_run(sine_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(sine_run, run)
-    assert cli_main.main(["train", "--resume", str(run), "--epochs", "2", "--no-progress"]) == 0
+    assert cli.main(["train", "--resume", str(run), "--epochs", "2", "--no-progress"]) == 0
     metrics = _metrics(run)
     assert metrics["history"]["epoch"] == [1, 2, 3, 4, 5]
     assert len(metrics["train_loss"]) == len(metrics["val_loss"]) == 5
@@ -83,7 +82,7 @@ def test_resume_continues_the_run(sine_run, tmp_path):
 def test_every_other_task_runs_and_plots_its_accuracy(task, cell, tmp_path):
     args = ["train", "--task", task, "--epochs", "1", "--hidden", "4", "--cell", cell, "--out", str(tmp_path),
             "--no-progress"]
-    assert cli_main.main(args) == 0
+    assert cli.main(args) == 0
     vocab = ["vocab.json"] if task == "text" else []  # the characters, for `python -m minilstm sample`
     assert sorted(os.listdir(tmp_path)) == ["accuracy.png", "best.npz", "loss.png", "metrics.json", "model.npz",
                                             *vocab]
@@ -108,7 +107,7 @@ def test_every_other_task_runs_and_plots_its_accuracy(task, cell, tmp_path):
 ])
 def test_bad_options_exit_with_one_line(args, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        cli_main.main(["train", *args, "--out", str(tmp_path)])
+        cli.main(["train", *args, "--out", str(tmp_path)])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith(f"python -m minilstm train: error: {message}") and err.count("\n") == 1
@@ -118,7 +117,7 @@ def test_bad_options_exit_with_one_line(args, message, tmp_path, capsys):
 
 def test_check_refuses_a_negative_tolerance(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        cli_main.main(["check", "--tol", "-1"])
+        cli.main(["check", "--tol", "-1"])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err == ("python -m minilstm check: error: argument --tol: must be a finite number > 0, "
                                        "got -1 (see python -m minilstm check --help)\n")
@@ -126,7 +125,7 @@ def test_check_refuses_a_negative_tolerance(capsys):
 
 def _one_line_error(args, capsys):
     """Run the CLI; assert exit code 2 and one line on stderr, with no traceback; return that line."""
-    assert cli_main.main(["train", "--no-progress", *args]) == 2
+    assert cli.main(["train", "--no-progress", *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("python -m minilstm train: error: ") and "Traceback" not in err
     return err.strip()
@@ -161,7 +160,7 @@ def test_user_mistakes_are_one_line(sine_run, tmp_path, capsys, monkeypatch):
 def test_resume_accepts_the_checkpoint_file(sine_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(sine_run, run)
-    assert cli_main.main(["train", "--resume", str(run / "model.npz"), "--epochs", "1", "--no-progress"]) == 0
+    assert cli.main(["train", "--resume", str(run / "model.npz"), "--epochs", "1", "--no-progress"]) == 0
     assert _metrics(run)["history"]["epoch"] == [1, 2, 3, 4] and not (run / "model.npz").is_dir()
 
 
@@ -192,7 +191,7 @@ def test_ctrl_c_saves_and_exits_130(tmp_path, capsys):
     partial, epochs = metrics["history"]["partial"], metrics["history"]["epoch"]
     assert not any(partial[:-1])
     assert out.count("partial: stopped by Ctrl-C") == partial[-1]  # the epoch's line says so
-    assert cli_main.main(["train", "--resume", str(tmp_path), "--epochs", "1", "--no-progress"]) == 0
+    assert cli.main(["train", "--resume", str(tmp_path), "--epochs", "1", "--no-progress"]) == 0
     whole = len(epochs) - partial[-1]
     assert f"resumed from {tmp_path} after {whole} whole epochs" in capsys.readouterr().out
     resumed = _metrics(tmp_path)["history"]
@@ -203,7 +202,7 @@ def test_ctrl_c_saves_and_exits_130(tmp_path, capsys):
 def test_a_diverging_run_exits_1_with_one_line(tmp_path, capsys):
     """Adam at lr 1e30 without clipping: the run stops itself, and says where, in one line."""
     with np.errstate(all="ignore"):  # the overflow is the point
-        code = cli_main.main(["train", "--lr", "1e30", "--clip", "0", "--hidden", "4", "--epochs", "2",
+        code = cli.main(["train", "--lr", "1e30", "--clip", "0", "--hidden", "4", "--epochs", "2",
                               "--out", str(tmp_path), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
@@ -212,10 +211,10 @@ def test_a_diverging_run_exits_1_with_one_line(tmp_path, capsys):
 
 
 def test_check_prints_the_table(capsys):
-    assert cli_main.main(["check"]) == 0
+    assert cli.main(["check"]) == 0
     out = capsys.readouterr().out
     assert "rel. error" in out and "beyond noise" in out and "all passed (tolerance 1e-06)" in out
-    for label, _, _ in cli_main.CHECKS:
+    for label, _, _ in cli.check.CHECKS:
         line = next(row for row in out.splitlines() if row.startswith(label))
         assert line.endswith("ok"), line
 
@@ -249,7 +248,7 @@ def test_plots_keep_a_backend_already_chosen(tmp_path):
 @pytest.mark.parametrize("task", sorted(TASKS))
 def test_each_task_default_in_a_quick_form(task, tmp_path, capsys):
     """Only --task (and one epoch): the task's own defaults are used and printed at the start."""
-    assert cli_main.main(["train", "--task", task, "--epochs", "1", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert cli.main(["train", "--task", task, "--epochs", "1", "--out", str(tmp_path), "--no-progress"]) == 0
     lines = capsys.readouterr().out.splitlines()
     t = TASKS[task]
     assert lines[1].startswith(f"settings: hidden {t.hidden}, layers 1, length {t.length}, "
@@ -293,7 +292,7 @@ def test_read_vocab_refuses_what_is_not_one(tmp_path):
 
 
 def test_a_resumed_run_says_where_it_picks_up():
-    from minilstm.cli import _resumed_at
+    from minilstm.cli.train import _resumed_at
     assert _resumed_at("runs/x", {"epoch": 3}) == "resumed from runs/x after 3 whole epochs"
     assert _resumed_at("runs/x", {"epoch": 3, "unfinished": {"seen": 64}}) == \
         "resumed from runs/x after 3 whole epochs, finishing epoch 4 from sequence 65"

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from minilstm import __main__ as cli_main
+from minilstm import cli
 
 pytest.importorskip("matplotlib")
 
@@ -13,7 +13,7 @@ def _is_png(path):
 
 
 def test_flow_default_prints_lags_and_draws(tmp_path, capsys):
-    assert cli_main.main(["flow", "--out", str(tmp_path)]) == 0
+    assert cli.main(["flow", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("gradient flow: L = <u, out[99]>, 100 steps, hidden 32")
     header = next(line for line in out.splitlines() if line.startswith("cell"))
@@ -30,7 +30,7 @@ def test_flow_default_prints_lags_and_draws(tmp_path, capsys):
 
 def test_flow_trained_draws_before_and_after(tmp_path, capsys):
     args = ["flow", "--trained", "reber", "--epochs", "1", "--hidden", "4", "--steps", "7", "--out", str(tmp_path)]
-    assert cli_main.main(args) == 0
+    assert cli.main(args) == 0
     out = capsys.readouterr().out
     assert "before training" in out and "after 1 epochs on reber" in out
     assert out.splitlines()[-1].startswith(f"wrote {tmp_path / 'gradient_flow_reber.png'} (")
@@ -39,17 +39,17 @@ def test_flow_trained_draws_before_and_after(tmp_path, capsys):
 
 
 def test_flow_trained_keeps_the_untrained_plot(tmp_path, capsys):
-    assert cli_main.main(["flow", "--steps", "7", "--hidden", "4", "--out", str(tmp_path)]) == 0
+    assert cli.main(["flow", "--steps", "7", "--hidden", "4", "--out", str(tmp_path)]) == 0
     untrained = (tmp_path / "gradient_flow.png").read_bytes()
     args = ["flow", "--trained", "order", "--epochs", "1", "--hidden", "4", "--out", str(tmp_path)]
-    assert cli_main.main(args) == 0
+    assert cli.main(args) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gradient_flow.png", "gradient_flow_order.png"]
     assert (tmp_path / "gradient_flow.png").read_bytes() == untrained
     assert f"wrote {tmp_path / 'gradient_flow.png'} (" in capsys.readouterr().out
 
 
 def test_flow_short_sequences_print_only_the_lags_they_have(tmp_path, capsys):
-    assert cli_main.main(["flow", "--steps", "20", "--hidden", "4", "--out", str(tmp_path)]) == 0
+    assert cli.main(["flow", "--steps", "20", "--hidden", "4", "--out", str(tmp_path)]) == 0
     header = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("cell"))
     assert header.split() == ["cell", "lag", "1", "lag", "10"]
 
@@ -61,14 +61,14 @@ def test_flow_short_sequences_print_only_the_lags_they_have(tmp_path, capsys):
 ])
 def test_flow_bad_options_are_usage_errors(args, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        cli_main.main(["flow", *args])
+        cli.main(["flow", *args])
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_flow_refuses_a_file_as_out_folder(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(SystemExit, match="is a file, not a folder"):
-        cli_main.main(["flow", "--out", str(tmp_path / "f")])
+        cli.main(["flow", "--out", str(tmp_path / "f")])
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path):

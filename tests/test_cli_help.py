@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import minilstm
-from minilstm import __main__ as cli_main
+from minilstm import cli
 from minilstm.cli import TASKS
 
 ROOT = Path(minilstm.__file__).resolve().parents[1]
@@ -19,7 +19,7 @@ COMMANDS = ["train", "check", "flow", "sample"]
 def _help(capsys, *command):
     """The ``--help`` text of ``python -m minilstm [command]``, run in-process."""
     with pytest.raises(SystemExit) as exit_info:
-        cli_main.main([*command, "--help"])
+        cli.main([*command, "--help"])
     assert exit_info.value.code == 0
     return capsys.readouterr().out
 
@@ -30,14 +30,14 @@ def test_bare_command_prints_the_help_and_trains_nothing(tmp_path):
                           cwd=tmp_path, timeout=60)
     assert done.returncode == 2 and done.stderr == ""
     assert done.stdout.startswith("usage: python -m minilstm [-h] COMMAND ...\n")
-    assert cli_main.DESCRIPTION in done.stdout and "examples:" in done.stdout
+    assert cli.DESCRIPTION in done.stdout and "examples:" in done.stdout
     assert list(tmp_path.iterdir()) == []  # no runs/ folder: nothing was trained
 
 
 def test_top_help_has_a_purpose_the_commands_and_examples(capsys):
     text = _help(capsys)
     purpose = text.split("\n\n")[1]
-    assert purpose == cli_main.DESCRIPTION and "\n" not in purpose and len(purpose) < 80
+    assert purpose == cli.DESCRIPTION and "\n" not in purpose and len(purpose) < 80
     commands = text.split("commands:\n")[1].split("\n\n")[0]
     for command in COMMANDS:
         assert re.search(rf"^    {command} +\w", commands, flags=re.M), command

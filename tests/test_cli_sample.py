@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 import minilstm
-from minilstm import __main__ as cli_main
 from minilstm import cli
 
 ROOT = Path(minilstm.__file__).resolve().parents[1]
@@ -21,13 +20,13 @@ def text_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("text")
     args = ["train", "--task", "text", "--epochs", "1", "--hidden", "8", "--length", "20", "--out", str(out),
             "--no-progress"]
-    assert cli_main.main(args) == 0
+    assert cli.main(args) == 0
     return out
 
 
 def _sample(capsys, *args):
     """``python -m minilstm sample ARGS``, in-process: its stdout, without the final newline."""
-    assert cli_main.main(["sample", *map(str, args)]) == 0
+    assert cli.main(["sample", *map(str, args)]) == 0
     out = capsys.readouterr().out
     assert out.endswith("\n")
     return out[:-1]
@@ -76,7 +75,7 @@ def test_a_real_process_prints_only_the_text(text_run):
 def _one_line_error(capsys, *args):
     """Run ``sample ARGS``; assert exit code 2 (returned or raised), nothing on stdout, one line on stderr."""
     try:
-        code = cli_main.main(["sample", *map(str, args)])
+        code = cli.main(["sample", *map(str, args)])
     except SystemExit as exit_info:
         code = exit_info.code
     out, err = capsys.readouterr()
@@ -108,7 +107,7 @@ def test_a_missing_run_is_one_line(tmp_path, capsys):
 
 def test_a_run_of_another_task_is_refused(tmp_path, capsys):
     args = ["train", "--task", "reber", "--epochs", "1", "--hidden", "4", "--out", str(tmp_path), "--no-progress"]
-    assert cli_main.main(args) == 0
+    assert cli.main(args) == 0
     capsys.readouterr()
     assert f"{tmp_path}: a reber run, not a text run" in _one_line_error(capsys, tmp_path)
     (tmp_path / "metrics.json").unlink()  # with no metrics.json, the missing vocabulary says it

@@ -163,10 +163,11 @@ def test_embedding_backward_of_a_large_vocabulary_stays_small(rng, monkeypatch):
     the gradient takes a few (N, E) arrays besides its own (V, E), and at most log2(N) scan rounds over them."""
     import tracemalloc
 
-    from minilstm import dense
+    from minilstm.nn import linear
 
     rounds = []
-    monkeypatch.setattr(dense, "concat", lambda arrays, **kw: rounds.append(1) or minilstm.backend.concat(arrays, **kw))
+    monkeypatch.setattr(linear, "concat",
+                        lambda arrays, **kw: rounds.append(1) or minilstm.backend.concat(arrays, **kw))
 
     layer = minilstm.Embedding(50_000, 64, seed=0)
     idx = np.minimum(rng.zipf(1.2, (64, 200)) - 1, 49_999)  # text-like: a few tokens very often

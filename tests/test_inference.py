@@ -126,7 +126,7 @@ def test_bad_chunks(chunk, error, match, rng):
 def test_a_module_that_drops_the_time_axis_is_caught(rng):
     """A learner's own module that keeps only the last step: chunk cannot know it mixes time steps,
     but its output has lost the time axis."""
-    class LastOnly(minilstm.module.Module):
+    class LastOnly(minilstm.nn.Module):
         def __init__(self):
             self.params, self.grads, self.dtype = {}, {}, None
 

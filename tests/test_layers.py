@@ -181,7 +181,33 @@ def test_input_dropout_keras_style(kwargs, rng):
     assert mask.shape == (1, 3, 3) and set(np.unique(mask)) <= {0.0, 2.0}  # kept inputs scaled by 1/(1-p)
     layer.eval()
     np.testing.assert_array_equal(layer(x)[0], layer(x)[0])
-    layer._forward(x, None, None, keep=True)  # eval mode keeps no cache unless asked (as inspect does)
+    layer.forward_record(x)  # eval mode keeps no cache unless asked (as inspect does)
     assert layer._cache.in_masks[0] is None
     with pytest.raises(ValueError, match="input_dropout"):
         minilstm.GRU(3, 4, input_dropout=1.0)
+
+
+@pytest.mark.parametrize("cls", KINDS)
+def test_forward_record_and_the_on_step_hook(cls, rng):
+    """forward_record returns what forward does, and per (layer, direction) the hidden states in input
+    order and the mask of real steps; backward's on_step sees every step of every (layer, direction) and
+    changes nothing it returns."""
+    T, B, D, H, K = 5, 3, 2, 4, 2
+    layer = cls(D, H, num_layers=2, bidirectional=True, seed=0, dtype="float64")
+    x, dout, lengths = rng.standard_normal((T, B, D)), rng.standard_normal((T, B, K * H)), np.array([5, 2, 4])
+    out, state = layer(x, lengths=lengths)
+    dx, dstate = layer.backward(dout)
+    layer.eval()  # a record is kept in evaluation mode too
+    out2, state2, run = layer.forward_record(x, lengths=lengths)
+    np.testing.assert_array_equal(out2, out)
+    for a, b in zip(_parts(state2), _parts(state)):
+        np.testing.assert_array_equal(a, b)
+    assert len(run.hs) == len(run.seqs) == len(run.cells) == 2 * K
+    np.testing.assert_array_equal(np.concatenate(run.hs[-K:], axis=-1), out)  # the top layer's, in input order
+    np.testing.assert_array_equal(run.valid[..., 0], np.arange(T)[:, None] < lengths)
+    seen = []
+    dx2, dstate2 = layer.backward(dout, on_step=lambda index, t, ds: seen.append((index, t)))
+    assert sorted(seen) == [(i, t) for i in range(2 * K) for t in range(T)]
+    np.testing.assert_array_equal(dx2, dx)
+    for a, b in zip(_parts(dstate2), _parts(dstate)):
+        np.testing.assert_array_equal(a, b)

@@ -4,7 +4,7 @@ import pytest
 
 import minilstm
 from minilstm.gradcheck import gradcheck
-from minilstm.losses import mse_loss
+from minilstm.nn.losses import mse_loss
 
 CELLS = ["rnn", "lstm", "gru", "peephole"]
 B, T, F, H, O = 3, 5, 3, 4, 2  # noqa: E741 (O: output features, as in the shape letters)
@@ -15,7 +15,7 @@ class Whole:
 
     def __init__(self, model, lengths=None):
         self.model, self.lengths = model, lengths
-        self.params, self.grads, self.dtype, self._rng = model.params, None, model.dtype, model._rng
+        self.params, self.grads, self.dtype, self.generator = model.params, None, model.dtype, model.generator
 
     def forward(self, x):
         y, _ = self.model(x, lengths=self.lengths)
@@ -56,7 +56,7 @@ OPTIONS = {
 @pytest.mark.parametrize("head", ["last", "all"])
 @pytest.mark.parametrize("option", list(OPTIONS))
 def test_gradcheck_model_options(option, head, rng):
-    """Dropout masks are held fixed by replaying ``model._rng`` (gradcheck does it)."""
+    """Dropout masks are held fixed by replaying ``model.generator`` (gradcheck does it)."""
     model = _model(cell="lstm", head=head, **OPTIONS[option])
     lengths = np.array([5, 2, 4]) if option == "lengths" else None
     report = gradcheck(Whole(model, lengths), rng.standard_normal((B, T, F)), max_entries=8)

@@ -74,7 +74,7 @@ def _gradcheck_padded(cls, rng, entries=6):
     x = rng.standard_normal((5, 3, 3))
 
     class Padded:  # the layer with fixed lengths, as gradcheck calls forward(x)
-        params, grads, dtype, _rng = layer.params, None, layer.dtype, layer._rng
+        params, grads, dtype, generator = layer.params, None, layer.dtype, layer.generator
 
         def forward(self, x):
             return layer.forward(x, lengths=[5, 2, 4])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minilstm
-from minilstm import __main__ as cli_main
+from minilstm import cli
 from minilstm.cli import TASKS
 
 pytest.importorskip("matplotlib")
@@ -100,7 +100,7 @@ def test_the_cli_plots_are_readable(task, chance, loss, figures, tmp_path):
     args = ["train", "--task", task, "--epochs", "3", "--hidden", "4", "--out", str(tmp_path), "--no-progress"]
     if task == "adding":
         args += ["--length", "20"]
-    assert cli_main.main(args) == 0
+    assert cli.main(args) == 0
     loss_fig, metric_fig = figures
     (ax,) = loss_fig.axes
     assert ax.get_ylabel() == f"{loss} (log scale)" and ax.get_title() == f"{task}: {loss} per epoch"
@@ -116,7 +116,7 @@ def test_the_cli_plots_are_readable(task, chance, loss, figures, tmp_path):
 
 
 def test_the_cli_sine_plot_shows_the_forecast(figures, tmp_path):
-    assert cli_main.main(["train", "--epochs", "2", "--hidden", "4", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert cli.main(["train", "--epochs", "2", "--hidden", "4", "--out", str(tmp_path), "--no-progress"]) == 0
     loss_fig, forecast = figures
     assert loss_fig.axes[0].get_ylabel() == "mean squared error (log scale)"
     (ax,) = forecast.axes

@@ -8,7 +8,7 @@ from conftest import assert_same_weights, weights_of
 import minilstm
 from minilstm import checkpoint
 from minilstm.gradcheck import gradcheck
-from minilstm.module import Module
+from minilstm.nn import Module
 
 
 def _hybrid(dtype="float64", bidirectional=True, dropout=0.0):

@@ -13,7 +13,7 @@ from conftest import assert_same_weights, weights_of
 import minilstm
 from minilstm import data
 from minilstm.data.dataset import IGNORE
-from minilstm.losses import mse_loss, softmax_cross_entropy
+from minilstm.nn.losses import mse_loss, softmax_cross_entropy
 from minilstm.optim import global_norm
 from minilstm.train import as_dataset
 

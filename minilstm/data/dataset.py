@@ -79,7 +79,7 @@ class Dataset:
         return Dataset(self.X[idx], self.Y[idx], lengths, self.kind, self.meta)
 
 
-def _sizes(n: int, fractions: Any) -> list[int]:
+def part_sizes(n: int, fractions: Any) -> list[int]:
     """Part sizes for ``n`` items; every part gets at least one."""
     try:
         f = np.asarray(fractions, dtype=np.float64)
@@ -113,7 +113,7 @@ def split(dataset: Dataset, fractions: Any = (0.8, 0.1, 0.1), seed: int | None =
     tuple of Dataset
     """
     shuffle = boolean("shuffle", shuffle)
-    sizes = _sizes(len(dataset), fractions)
+    sizes = part_sizes(len(dataset), fractions)
     order = rng_arg(seed).permutation(len(dataset)) if shuffle else np.arange(len(dataset))
     parts = np.split(order, np.cumsum(sizes)[:-1])
     return tuple(dataset.subset(p) for p in parts)

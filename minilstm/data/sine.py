@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import at_least, nonnegative, positive_int, real, seed_arg
-from .dataset import Dataset, _sizes
+from .dataset import Dataset, part_sizes
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,7 +93,7 @@ def rmse(pred: Any, target: Any, scaler: MinMaxScaler | None = None) -> float:
 def _forecast(series: np.ndarray, window: int, fractions: Any, meta: dict) -> Dataset:
     """Chronological split of ``series`` (P, C), scaler on train, windows per stretch."""
     P = series.shape[0]
-    stretches = _sizes(P, fractions)
+    stretches = part_sizes(P, fractions)
     if min(stretches) <= window:
         raise ValueError(f"n_points={P} split by fractions {tuple(fractions)} gives stretches of "
                          f"{stretches} points; each must be longer than window={window}")

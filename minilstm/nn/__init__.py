@@ -1,21 +1,48 @@
-"""The layers a user composes beside the recurrent ones, one family per file.
+"""Everything a user composes, one family per file; ``minilstm`` re-exports each under the same name.
 
+- :mod:`.module`: ``Module``, the protocol every layer follows, and the registry a checkpoint
+  rebuilds modules from.
+- :mod:`.recurrent`: ``RNN``, ``LSTM``, ``GRU``, ``PeepholeLSTM`` over whole sequences (the
+  shared base ``Recurrent`` runs any step pair of :mod:`minilstm.cells`).
+- :mod:`.recurrent_cells`: ``RNNCell``, ``LSTMCell``, ``GRUCell``, ``PeepholeLSTMCell``, one
+  time step with its own weights (the shared base ``Cell``).
+- :mod:`.linear`: ``Linear`` and ``Embedding``.
 - :mod:`.conv`: ``Conv1d`` over time, on batch-first sequences with the channels last.
 - :mod:`.activations`: ``ReLU``, ``Tanh`` and inverted ``Dropout``, without parameters.
 - :mod:`.attention`: ``AttentionPool``, a learned query attending over time steps.
+- :mod:`.gaussian`: ``GaussianHead``, a mean and a positive variance (train it with
+  ``GaussianNLLLoss``).
+- :mod:`.losses`: ``MSELoss``, ``CrossEntropyLoss``, ``GaussianNLLLoss`` and the functions
+  behind them, each returning the loss and its gradient.
 - :mod:`.sequential`: ``Sequential``, and ``LastStep``, ``MeanOverTime``, ``MaskPadding``
   that choose what goes on after a recurrent layer.
-- :mod:`.gaussian`: ``GaussianHead``, a mean and a positive variance (train it with
-  :class:`minilstm.GaussianNLLLoss`).
 
-Each follows the layers' protocol: ``params``/``grads`` dicts under PyTorch's keys,
-``forward`` saving a named cache and a hand-written ``backward`` filling ``grads``.
+Each layer follows the protocol of :mod:`.module`: ``params``/``grads`` dicts under PyTorch's
+keys, ``forward`` saving a named cache and a hand-written ``backward`` filling ``grads``.
+(:mod:`minilstm.cells` is the maths these layers run: one step forward and backward per cell.)
 """
 from .activations import Dropout, ReLU, Tanh
 from .attention import AttentionPool
 from .conv import Conv1d
 from .gaussian import GaussianHead
+from .linear import Embedding, Linear
+from .losses import (
+    CrossEntropyLoss,
+    GaussianNLLLoss,
+    MSELoss,
+    gaussian_nll_loss,
+    l2_penalty,
+    mse_loss,
+    softmax_cross_entropy,
+)
+from .module import Module
+from .recurrent import GRU, LSTM, RNN, PeepholeLSTM, Recurrent
+from .recurrent_cells import Cell, GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .sequential import LastStep, MaskPadding, MeanOverTime, Sequential
 
-__all__ = ["Sequential", "LastStep", "MeanOverTime", "MaskPadding",
-           "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "GaussianHead"]
+__all__ = ["Module", "Recurrent", "RNN", "LSTM", "GRU", "PeepholeLSTM",
+           "Cell", "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell", "Linear", "Embedding",
+           "Sequential", "LastStep", "MeanOverTime", "MaskPadding",
+           "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "GaussianHead",
+           "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "softmax_cross_entropy",
+           "gaussian_nll_loss", "l2_penalty"]

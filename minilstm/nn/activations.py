@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from .. import validate
 from ..backend import check_dtype, get_backend, rng
-from ..module import Module
+from .module import Module
 
 
 class _OutputCache(NamedTuple):

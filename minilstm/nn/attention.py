@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import init, validate
 from ..backend import check_dtype, get_backend, rng
-from ..module import Module
+from .module import Module
 
 
 class _AttentionCache(NamedTuple):

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from .. import init, validate
 from ..backend import check_dtype, rng
-from ..module import Module
+from .module import Module
 
 MIN_VAR = 1e-6  # the floor added to the softplus, as Lakshminarayanan et al. (2017) do
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import validate
+from .. import checkpoint_file, validate
 from ..backend import get_backend, permute_dims
-from ..layers import Recurrent
-from ..module import Module
+from .module import Module
+from .recurrent import Recurrent
 
 
 class Sequential(Module):
@@ -49,7 +49,7 @@ class Sequential(Module):
             missing = [a for a in ("forward", "backward", "params", "grads", "train") if not hasattr(m, a)]
             if missing:
                 raise TypeError(f"module {name!r} ({type(m).__name__}) lacks {', '.join(missing)}: "
-                                "see minilstm.module for what a module needs")
+                                "see minilstm.nn.module for what a module needs")
         self.modules = dict(items)
         self.training = True
         _resolve_last_steps(items)
@@ -136,9 +136,8 @@ class Sequential(Module):
         return f"{type(self).__name__}(\n" + "\n".join(lines) + f"\n)  # {self.num_params:,} parameters"
 
     def save(self, path: str, optimizer: Any = None, **training_state: Any) -> str:
-        """Write a checkpoint (see :mod:`minilstm.checkpoint`); ``minilstm.load(path)`` rebuilds it."""
-        from ..checkpoint import save
-        return save(self, path, optimizer, **training_state)
+        """Write a checkpoint (see :mod:`minilstm.checkpoint_file`); ``minilstm.load(path)`` rebuilds it."""
+        return checkpoint_file.save(self, path, optimizer, **training_state)
 
     def forward(self, x: Any, lengths: Any = None, state: Any = None, return_state: bool = False) -> Any:
         """Run every module in order.
@@ -339,17 +338,17 @@ def as_sequential(module: Any) -> Sequential:
     if isinstance(module, Sequential):
         return module
     if not all(hasattr(module, a) for a in ("forward", "backward", "params", "grads")):
-        raise TypeError(f"expected a module (forward, backward, params, grads; see minilstm.module), "
+        raise TypeError(f"expected a module (forward, backward, params, grads; see minilstm.nn.module), "
                         f"got {type(module).__name__}")
     return Sequential(module)
 
 
 def random_generators(module: Any, prefix: str = "") -> dict:
     """Every seeded host generator inside ``module`` (dropout masks come from them), by module path."""
-    out = {prefix.rstrip(".") or "": module._rng} if isinstance(getattr(module, "_rng", None), np.random.Generator) \
-        else {}
+    own = getattr(module, "generator", None)
+    out = {prefix.rstrip(".") or "": own} if isinstance(own, np.random.Generator) else {}
     for name, m in getattr(module, "modules", {}).items():
         for k, g in random_generators(m, f"{prefix}{name}.").items():
-            if all(g is not seen for seen in out.values()):  # a Model's _rng is its rnn's
+            if all(g is not seen for seen in out.values()):  # a Model's generator is its rnn's
                 out[k] = g
     return out

@@ -1,128 +1,36 @@
-"""``python -m minilstm train``: train a model on a built-in task and write its results.
-
-Each task says how to make its data, the model's shape, its metric (the 1997
-criterion where there is one) and the plot that shows it. The defaults of the
-whole command train an LSTM on the noisy sine wave in well under a minute.
-"""
+"""``python -m minilstm train``: train a model on a built-in task and write its results."""
 from __future__ import annotations
 
 import argparse
 import json
 import math
 import os
-import re
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
-from . import checkpoint, data, plot
-from .backend import use_backend
-from .model import CELLS, Model
-from .train import TrainingDiverged, predict, train
+from .. import checkpoint, data, plot
+from ..backend import use_backend
+from ..model import CELLS
+from ..train import TrainingDiverged, predict, train
+from .args import UsageError, checked, non_negative, positive
+from .tasks import (
+    LENGTHS,
+    SAMPLE_LENGTH,
+    SAMPLE_PRIME,
+    SAMPLE_TEMPERATURE,
+    TASKS,
+    Task,
+    known_words,
+    new_model,
+    write_vocab,
+)
 
-
-@dataclass(frozen=True)
-class Task:
-    """How the command line runs one task, and its defaults (each measured to reach the task's
-    criterion in well under a minute on 2 cores; the README's "Every task's default" table)."""
-
-    make: Callable[[int, int], tuple]           # (seed, length) -> (train, val) datasets
-    head: str                                   # "last" or "all"
-    metric: str                                 # the name logged as val_<metric>
-    score: Callable[[np.ndarray, Any], float]   # (pred, dataset) -> metric
-    length: int                                 # the task's length knob (see LENGTHS)
-    hidden: int = 32
-    epochs: int = 20
-    lr: float = 1e-2
-    batch_size: int = 32
-    forget_bias: float = 1.0                    # LSTM and peephole LSTM only
-    schedule: str | None = None                 # the learning-rate schedule over the run's epochs
-    chance: float | None = None                 # the metric of a model that learned nothing
-
-
-# what --length sets for each task
-LENGTHS = {"sine": "the input window", "adding": "T, the minimal sequence length", "reber": "strings (no length knob)",
-           "order": "T, the sequence length", "copy": "the delay between the K symbols and the recall",
-           "text": "characters per training sequence"}
-
-
-def _sine(seed: int, length: int) -> tuple:
-    train_set, val_set, _ = data.chronological_split(data.make_task("sine", seed=seed, window=length))
-    return train_set, val_set
-
-
-def _random_split(name: str, length_kw: str | None, **kw: Any) -> Callable[[int, int], tuple]:
-    def make(seed: int, length: int) -> tuple:
-        extra = {length_kw: length} if length_kw else {}
-        train_set, val_set = data.split(data.make_task(name, seed=seed, **kw, **extra), (0.8, 0.2), seed=seed)
-        return train_set, val_set
-    return make
-
-
-def _char_accuracy(pred: np.ndarray, ds: Any) -> float:
-    return float(np.mean(pred.argmax(axis=-1) == ds.Y))
-
-
-TASKS = {
-    "sine": Task(_sine, "last", "rmse", lambda p, ds: data.rmse(p, ds.Y, ds.meta["scaler"]), length=20,
-                 epochs=30),
-    "adding": Task(_random_split("adding", "T", n=10000), "last", "accuracy",
-                   lambda p, ds: data.adding_accuracy(p, ds.Y), length=50, hidden=32, epochs=10, lr=5e-3,
-                   forget_bias=5.0, schedule="cosine", chance=0.15),
-    "reber": Task(_random_split("reber", None, n=1000), "all", "accuracy",
-                  lambda p, ds: data.reber_accuracy(p, ds.Y, ds.lengths), length=0, epochs=20, chance=0.0),
-    "order": Task(_random_split("order", "T", n=2000), "last", "accuracy",
-                  lambda p, ds: data.class_accuracy(p, ds.Y), length=50, epochs=30, lr=5e-3, chance=0.25),
-    "copy": Task(_random_split("copy", "delay", n=4000, K=5), "all", "accuracy",
-                 lambda p, ds: data.copy_accuracy(p, ds.Y), length=10, hidden=64, epochs=30, lr=5e-3,
-                 chance=0.0),
-    "text": Task(_random_split("text", "seq_len"), "all", "char_accuracy", _char_accuracy, length=50,
-                 hidden=128, epochs=30, lr=5e-3, batch_size=16),
-}
-SAMPLE_TEMPERATURE = 0.5  # of the text task's sample: lower repeats the commonest words, higher misspells
-SAMPLE_PRIME, SAMPLE_LENGTH = "The ", 200  # the text task's sample: its start and the characters drawn after it
 ARCHITECTURE = ("cell", "hidden", "layers", "forget_bias", "length")  # what --resume cannot change
-VOCAB_FILE = "vocab.json"  # a text run's characters, which `python -m minilstm sample` maps the model's ids to
-
-
-class UsageError(Exception):
-    """A mistake in the command line: printed as one line, exit code 2, no traceback."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse's parser, whose usage errors are one line (not the whole usage block) and exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _checked(kind: Callable, low: float, strict: bool) -> Callable:
-    """An argparse type: ``kind(text)`` when it is finite and > ``low`` (>= when not ``strict``)."""
-    def parse(text: str) -> Any:
-        value = kind(text)
-        if not math.isfinite(value) or not (value > low if strict else value >= low):
-            raise argparse.ArgumentTypeError(f"must be a finite number {'>' if strict else '>='} {low:g}, "
-                                             f"got {text}")
-        return value
-    parse.__name__ = kind.__name__  # named in argparse's "invalid int value" message
-    return parse
-
-
-def _positive(kind: Callable) -> Callable:
-    """An argparse type: ``kind(text)`` when it is finite and > 0, else argparse's usage error (exit code 2)."""
-    return _checked(kind, 0, strict=True)
-
-
-def _non_negative(kind: Callable) -> Callable:
-    """An argparse type: ``kind(text)`` when it is finite and >= 0."""
-    return _checked(kind, 0, strict=False)
-
-
 TRAIN_DESCRIPTION = """\
 Train a model on a built-in task; write to --out the last epoch's model.npz, the
 best epoch's best.npz, metrics.json (settings, losses and metrics per epoch),
@@ -136,6 +44,8 @@ after a delay), text (the next character of a small built-in corpus).
 
 exit codes: 0 done; 1 training diverged; 2 a mistake in the command line;
 130 stopped by Ctrl-C after a batch, with everything written."""
+
+
 TRAIN_EXAMPLES = """\
 examples:
   python -m minilstm train --task adding --cell gru --epochs 5
@@ -158,21 +68,21 @@ def add_train_parser(sub: Any) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", choices=sorted(TASKS), help="the problem to learn (default sine)")
     p.add_argument("--cell", choices=sorted(CELLS), help="recurrent cell (default lstm)")
-    p.add_argument("--hidden", type=_positive(int), metavar="N",
+    p.add_argument("--hidden", type=positive(int), metavar="N",
                    help=f"hidden units per layer {_task_defaults('hidden')}")
-    p.add_argument("--layers", type=_positive(int), metavar="N", help="stacked recurrent layers (default 1)")
-    p.add_argument("--forget-bias", type=_checked(float, -math.inf, strict=True), metavar="B",
+    p.add_argument("--layers", type=positive(int), metavar="N", help="stacked recurrent layers (default 1)")
+    p.add_argument("--forget-bias", type=checked(float, -math.inf, strict=True), metavar="B",
                    help=f"initial forget-gate bias of the lstm and peephole cells {_task_defaults('forget_bias')}")
-    p.add_argument("--length", type=_positive(int), metavar="N", help="the task's length (default: the task's): " +
+    p.add_argument("--length", type=positive(int), metavar="N", help="the task's length (default: the task's): " +
                    "; ".join(f"{k} {TASKS[k].length}, {v}" for k, v in LENGTHS.items() if k != "reber"))
-    p.add_argument("--epochs", type=_positive(int), metavar="N",
+    p.add_argument("--epochs", type=positive(int), metavar="N",
                    help=f"epochs to train, also when resuming {_task_defaults('epochs')}")
-    p.add_argument("--batch-size", type=_positive(int), metavar="N",
+    p.add_argument("--batch-size", type=positive(int), metavar="N",
                    help=f"sequences per batch {_task_defaults('batch_size')}")
-    p.add_argument("--lr", type=_positive(float), metavar="LR", help=f"Adam's learning rate {_task_defaults('lr')}")
-    p.add_argument("--clip", type=_non_negative(float), default=1.0, metavar="C",
+    p.add_argument("--lr", type=positive(float), metavar="LR", help=f"Adam's learning rate {_task_defaults('lr')}")
+    p.add_argument("--clip", type=non_negative(float), default=1.0, metavar="C",
                    help="clip the global gradient norm (default 1.0; 0: off)")
-    p.add_argument("--seed", type=_non_negative(int), metavar="S",
+    p.add_argument("--seed", type=non_negative(int), metavar="S",
                    help="seed of data, weights and batch order (default 0)")
     p.add_argument("--backend", choices=["numpy", "cupy"], default="numpy", help="array backend (default numpy)")
     p.add_argument("--out", default=None, metavar="DIR",
@@ -224,7 +134,7 @@ def _train(args: Any) -> int:
         path = os.path.join(args.resume, "model.npz")
         model = checkpoint.load(path)
     else:
-        path, model = None, _model(train_set, task, settings)
+        path, model = None, new_model(train_set, task, settings)
     try:
         os.makedirs(out, exist_ok=True)
     except OSError as err:
@@ -327,43 +237,6 @@ def _settings(args: Any, task: Task, saved: dict | None) -> dict:
     return settings
 
 
-def _model(train_set: Any, task: Task, settings: dict) -> Model:
-    """A new model for ``train_set``, shaped by ``settings``."""
-    vocab = train_set.meta.get("n_symbols") if train_set.X.ndim == 2 else None
-    n_out = train_set.meta.get("n_classes", train_set.Y.shape[-1] if train_set.Y.ndim > 1 else 1)
-    options = {} if settings["forget_bias"] is None else {"forget_bias": settings["forget_bias"]}
-    return Model(32 if vocab else train_set.X.shape[-1], settings["hidden"], n_out, cell=settings["cell"],
-                 num_layers=settings["layers"], head=task.head, vocab_size=vocab, seed=settings["seed"], **options)
-
-
-def write_vocab(out: str, vocab: data.CharVocab) -> None:
-    """Write ``out/vocab.json``, ``{"chars": "..."}``: the text model's id ``i`` is the character ``chars[i]``."""
-    with open(os.path.join(out, VOCAB_FILE), "w", encoding="utf-8") as f:
-        json.dump({"chars": vocab.chars}, f)
-
-
-def read_vocab(folder: str) -> data.CharVocab:
-    """The vocabulary that :func:`write_vocab` wrote in ``folder``.
-
-    Raises
-    ------
-    OSError
-        When ``folder`` holds no readable ``vocab.json``.
-    ValueError
-        When it holds one that is not a JSON object whose ``"chars"`` is a string of distinct characters.
-    """
-    path = os.path.join(folder, VOCAB_FILE)
-    with open(path, encoding="utf-8") as f:
-        try:
-            chars = json.load(f)["chars"]
-        except (ValueError, TypeError, KeyError):  # not JSON (or not UTF-8), not an object, no "chars"
-            chars = None
-    if not isinstance(chars, str) or not chars or len(set(chars)) != len(chars):
-        raise ValueError(f"{path} is not a vocabulary: a JSON object whose \"chars\" is a string of distinct "
-                         "characters")
-    return data.CharVocab(chars)
-
-
 def _resumed_at(run: str, saved: dict) -> str:
     """Where a resumed run picks up: after its whole epochs, or inside the one Ctrl-C stopped."""
     done = f"resumed from {run} after {saved['epoch']} whole epochs"
@@ -379,14 +252,6 @@ def _print_epoch(metric: str) -> Callable:
               f"val {metric} {logs[f'val_{metric}']:.4g}  ({logs['time']:.2f} s)"
               + ("  partial: stopped by Ctrl-C, --resume finishes it" if logs.get("partial") else ""), flush=True)
     return show
-
-
-def known_words(sample: str, corpus: str) -> tuple[int, int]:
-    """``(known, words)``: how many of the whole words of ``sample`` (its last word, perhaps cut short,
-    left out) are words of ``corpus``, ignoring case."""
-    words = re.findall(r"[a-z]+", sample.lower())[:-1]
-    vocabulary = set(re.findall(r"[a-z]+", corpus.lower()))
-    return sum(word in vocabulary for word in words), len(words)
 
 
 def _write_results(out: str, name: str, settings: dict, history: Any, final: dict, seconds: float,

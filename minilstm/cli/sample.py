@@ -1,7 +1,7 @@
 """``python -m minilstm sample``: text from a model that ``python -m minilstm train --task text`` wrote.
 
 The run's folder holds the model (``model.npz``) and its characters
-(``vocab.json``, see :func:`minilstm.cli.write_vocab`); :func:`minilstm.data.sample`
+(``vocab.json``, see :func:`minilstm.cli.tasks.write_vocab`); :func:`minilstm.data.sample`
 feeds the prime, then each character it draws, back into the model, the
 recurrent state carried from one step to the next. With the defaults and the
 run's own seed it prints the sample that training printed.
@@ -14,9 +14,10 @@ import os
 import sys
 from typing import Any
 
-from . import checkpoint, data
-from .cli import SAMPLE_LENGTH, SAMPLE_PRIME, SAMPLE_TEMPERATURE, UsageError, _non_negative, _positive, read_vocab
-from .model import Model
+from .. import checkpoint, data
+from ..model import Model
+from .args import UsageError, non_negative, positive
+from .tasks import SAMPLE_LENGTH, SAMPLE_PRIME, SAMPLE_TEMPERATURE, read_vocab
 
 SAMPLE_DESCRIPTION = """\
 Print text from a model trained by 'python -m minilstm train --task text': the
@@ -41,14 +42,14 @@ def add_sample_parser(sub: Any) -> None:
                        description=SAMPLE_DESCRIPTION, epilog=SAMPLE_EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN", help="a text run's folder, or its model.npz or best.npz")
-    p.add_argument("--length", type=_positive(int), default=SAMPLE_LENGTH, metavar="N",
+    p.add_argument("--length", type=positive(int), default=SAMPLE_LENGTH, metavar="N",
                    help=f"characters to draw after the prime (default {SAMPLE_LENGTH})")
-    p.add_argument("--temperature", type=_positive(float), default=SAMPLE_TEMPERATURE, metavar="T",
+    p.add_argument("--temperature", type=positive(float), default=SAMPLE_TEMPERATURE, metavar="T",
                    help=f"divides the logits: lower repeats the commonest words, higher misspells "
                         f"(default {SAMPLE_TEMPERATURE:g})")
     p.add_argument("--prime", default=SAMPLE_PRIME, metavar="TEXT",
                    help=f"the text to start from, printed first (default {SAMPLE_PRIME!r})")
-    p.add_argument("--seed", type=_non_negative(int), default=None, metavar="S",
+    p.add_argument("--seed", type=non_negative(int), default=None, metavar="S",
                    help="seed of the draws (default: the run's seed, as training drew its sample)")
     p.set_defaults(handler=run_sample)
 

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from . import inspect, plot
-from .cli import TASKS, _model, _non_negative, _positive
-from .layers import GRU, LSTM, RNN
-from .train import train
+from .. import inspect, plot
+from ..nn.recurrent import GRU, LSTM, RNN
+from ..train import train
+from .args import non_negative, positive
+from .tasks import TASKS, new_model
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 LAGS = (1, 10, 50, 100)
@@ -45,18 +46,18 @@ def add_flow_parser(sub: Any) -> None:
     p = sub.add_parser("flow", help="gradient flow of RNN, LSTM and GRU side by side, as a plot",
                        description=FLOW_DESCRIPTION, epilog=FLOW_EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--steps", type=_positive(int), default=100, metavar="T",
+    p.add_argument("--steps", type=positive(int), default=100, metavar="T",
                    help="sequence length (default 100; with --trained: the task's)")
-    p.add_argument("--hidden", type=_positive(int), default=32, metavar="N",
+    p.add_argument("--hidden", type=positive(int), default=32, metavar="N",
                    help="hidden units of every cell (default 32)")
-    p.add_argument("--batch", type=_positive(int), default=16, metavar="B",
+    p.add_argument("--batch", type=positive(int), default=16, metavar="B",
                    help="sequences averaged over (default 16)")
-    p.add_argument("--seed", type=_non_negative(int), default=0, metavar="S",
+    p.add_argument("--seed", type=non_negative(int), default=0, metavar="S",
                    help="seed of weights, inputs and u (default 0)")
     p.add_argument("--trained", choices=sorted(TASKS), default=None, metavar="TASK",
                    help=f"train each cell briefly on a built-in task first and draw before/after: "
                         f"{', '.join(sorted(TASKS))} (default: none, untrained cells only)")
-    p.add_argument("--epochs", type=_positive(int), default=3, metavar="N",
+    p.add_argument("--epochs", type=positive(int), default=3, metavar="N",
                    help="epochs of that brief training (default 3)")
     p.add_argument("--out", default=os.path.join("runs", "flow"), metavar="DIR",
                    help="output folder (default runs/flow)")
@@ -108,8 +109,8 @@ def _trained(args: Any) -> tuple[dict, dict]:
           f"sequences, seed {args.seed}; training each cell {args.epochs} epochs")
     before, after = {}, {}
     for name in CELLS:
-        model = _model(train_set, task, {"hidden": args.hidden, "cell": name, "layers": 1, "seed": args.seed,
-                                         "forget_bias": task.forget_bias if name == "lstm" else None})
+        model = new_model(train_set, task, {"hidden": args.hidden, "cell": name, "layers": 1, "seed": args.seed,
+                                             "forget_bias": task.forget_bias if name == "lstm" else None})
         model.eval()
         before[name] = inspect.gradient_flow(model, X, seed=args.seed)
         train(model, train_set, lr=task.lr, epochs=args.epochs, batch_size=task.batch_size, clip_norm=1.0,
@@ -140,7 +141,7 @@ def _table(title: str, flows: dict) -> None:
 
 def _draw(before: dict, after: dict | None, args: Any, path: str) -> None:
     try:
-        plt = plot._pyplot()
+        plt = plot.pyplot()
     except ImportError as err:
         print(f"no plot: {err}")
         return

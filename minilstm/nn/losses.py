@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from . import validate
-from .backend import check_dtype, get_backend, to_numpy
+from .. import validate
+from ..backend import check_dtype, get_backend, to_numpy
 
 
 def _float_input(name: str, a: Any, dtype: str | None = None) -> Any:

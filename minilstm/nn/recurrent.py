@@ -16,9 +16,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import bptt, init, validate
-from .backend import check_dtype, concat, get_backend, permute_dims, rng
-from .cells import CellParams, GRUStep, LSTMStep, RNNStep
+from .. import bptt, init, validate
+from ..backend import check_dtype, concat, get_backend, permute_dims, rng
+from ..cells import CellParams, GRUStep, LSTMStep, RNNStep
 from .module import Module
 
 # CellParams field -> PyTorch's parameter key (a layer adds its _l{k}[_reverse] suffix)
@@ -34,6 +34,16 @@ class _ForwardCache(NamedTuple):
     in_masks: list  # per layer: the input-dropout mask (1, B, D) applied to its input, or None
     T: int
     B: int
+
+
+class ForwardRecord(NamedTuple):
+    """What one forward ran, per (layer, direction) in PyTorch's ``L*K`` order (see
+    :meth:`Recurrent.forward_record`): the public face of the cache, which :mod:`minilstm.inspect` reads."""
+
+    hs: list      # the hidden states (T, B, H), in the input's time order
+    seqs: list    # the time loop's bptt.SequenceCache: its ``steps`` hold every step's cache, in the direction's order
+    cells: list   # the CellParams each ran with, its recurrent-dropout mask included
+    valid: Any    # (T, B, 1): ones on each sequence's real steps; None without lengths
 
 
 # what a layer holds in place of a cache after an eval-mode forward, and after the backward that used it up
@@ -199,6 +209,18 @@ class Recurrent(Module):
 
     __call__ = forward
 
+    def forward_record(self, x: Any, state: Any = None, lengths: Any = None) -> tuple[Any, Any, ForwardRecord]:
+        """:meth:`forward`, keeping what :meth:`backward` needs in either mode, and a record of what it ran.
+
+        Returns ``(out, state, record)``: ``out`` and ``state`` as :meth:`forward` returns them, and a
+        :class:`ForwardRecord` of every (layer, direction)'s hidden states, step caches, parameters and
+        the mask of real steps. :mod:`minilstm.inspect` reads gates and states from it; a backward may
+        follow, with ``on_step`` to see every step's state gradients.
+        """
+        out, state_n, hs = self._forward(x, state, lengths, keep=True)
+        cache = self._cache
+        return out, state_n, ForwardRecord(hs, cache.seqs, cache.cells, self._length_mask(lengths, cache.T, cache.B))
+
     def _forward(self, x: Any, state: Any, lengths: Any, keep: bool | None = None) -> tuple[Any, Any, list]:
         """:meth:`forward`, and every (layer, direction)'s hidden states (T, B, H) in input time order.
 
@@ -261,7 +283,7 @@ class Recurrent(Module):
         steps = np.arange(T)[:, None, None]
         return get_backend().asarray(steps < host[None, :, None], self.dtype)
 
-    def backward(self, dout: Any, dstate: Any = None) -> tuple[Any, Any]:
+    def backward(self, dout: Any, dstate: Any = None, on_step: Any = None) -> tuple[Any, Any]:
         """Backpropagate through the last :meth:`forward`; fills :attr:`grads`.
 
         Parameters
@@ -271,13 +293,17 @@ class Recurrent(Module):
         dstate : optional
             Gradient with respect to the final state, shaped like it (``dh_n`` or
             ``(dh_n, dc_n)``); missing parts mean zero.
+        on_step : callable ``on_step(index, t, ds)``, optional
+            A hook that sees the state gradients of every step as the time loop carries
+            them (see :func:`minilstm.bptt.backward`): ``index = layer * K + direction``,
+            ``t`` in the direction's own time order. :mod:`minilstm.inspect` reads them so.
 
         Returns
         -------
         dx : array shaped like ``x``
         dstate0 : ``dh0`` or ``(dh0, dc0)``, shaped like the initial state
         """
-        return self._backward(dout, dstate)
+        return self._backward(dout, dstate, on_step)
 
     def _backward(self, dout: Any, dstate: Any, on_step: Any = None) -> tuple[Any, Any]:
         """:meth:`backward`; ``on_step(index, t, ds)``, if given, sees each (layer, direction)'s state

@@ -5,7 +5,7 @@ D input features, F output features, V vocabulary size, E embedding size.
 
 Parameters live in ``layer.params`` under PyTorch's keys (``weight``,
 ``bias``) and the last backward's gradients in ``layer.grads`` under the
-same keys, as in :mod:`minilstm.layers`.
+same keys, as in :mod:`minilstm.nn.recurrent`.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import init, validate
-from .backend import check_dtype, concat, get_backend, rng
+from .. import init, validate
+from ..backend import check_dtype, concat, get_backend, rng
 from .module import Module
 
 

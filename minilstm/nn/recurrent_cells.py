@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from . import validate
-from .backend import check_dtype, get_backend, namespace, rng
-from .cells import GRUStep, RNNStep
-from .layers import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, set_gate_bias, step_options
+from .. import validate
+from ..backend import check_dtype, get_backend, namespace, rng
+from ..cells import GRUStep, RNNStep
 from .module import Module
+from .recurrent import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, set_gate_bias, step_options
 
 
 class _StepCache(NamedTuple):

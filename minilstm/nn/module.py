@@ -11,6 +11,8 @@ and checkpoints need of a module, one that ships with minilstm or a learner's ow
   filling ``grads``.
 - ``params``, ``grads``: dicts of arrays under the same keys (empty without parameters).
 - ``train(mode=True)`` / ``eval()`` and ``training``; ``dtype``.
+- ``generator``: the seeded host generator its dropout masks come from, or None;
+  a checkpoint of a training run keeps its state (a :class:`Module` sets ``_rng``).
 - ``config``: the constructor's arguments as JSON (numbers, strings, lists, dicts),
   recorded by :class:`Module` itself; a checkpoint rebuilds the module as
   ``type(name)(**config)`` from :data:`REGISTRY`, where every subclass of
@@ -30,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from . import validate
-from .backend import Backend, get_backend, to_numpy
+from .. import validate
+from ..backend import Backend, get_backend, to_numpy
 
 # class name -> Module subclass: how a checkpoint rebuilds a module from its type and config
 REGISTRY: dict = {}
@@ -44,6 +46,7 @@ class Module:
     grads: dict
     dtype: str
     _cache: Any = None
+    _rng: Any = None      # the seeded host generator of its draws (weights, dropout masks), if any
     uses_lengths = False  # True: forward takes lengths= (Sequential passes them on)
     training = True       # dropout and the like act in training mode only
 
@@ -83,6 +86,15 @@ class Module:
     def eval(self) -> Module:
         """Evaluation mode: dropout off."""
         return self.train(False)
+
+    @property
+    def generator(self) -> np.random.Generator | None:
+        """The seeded host generator the module draws from (dropout masks after init), or None.
+
+        :func:`minilstm.train` saves its state with a checkpoint and restores it on resume,
+        and :func:`~minilstm.gradcheck` replays it, so masks are the same draws again.
+        """
+        return self._rng
 
     @property
     def num_params(self) -> int:

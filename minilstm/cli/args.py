@@ -1,0 +1,40 @@
+"""What every command's parser shares: one-line usage errors (exit code 2) and number checks."""
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+
+class UsageError(Exception):
+    """A mistake in the command line: printed as one line, exit code 2, no traceback."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors are one line (not the whole usage block) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def checked(kind: Callable, low: float, strict: bool) -> Callable:
+    """An argparse type: ``kind(text)`` when it is finite and > ``low`` (>= when not ``strict``)."""
+    def parse(text: str) -> Any:
+        value = kind(text)
+        if not math.isfinite(value) or not (value > low if strict else value >= low):
+            raise argparse.ArgumentTypeError(f"must be a finite number {'>' if strict else '>='} {low:g}, "
+                                             f"got {text}")
+        return value
+    parse.__name__ = kind.__name__  # named in argparse's "invalid int value" message
+    return parse
+
+
+def positive(kind: Callable) -> Callable:
+    """An argparse type: ``kind(text)`` when it is finite and > 0, else argparse's usage error (exit code 2)."""
+    return checked(kind, 0, strict=True)
+
+
+def non_negative(kind: Callable) -> Callable:
+    """An argparse type: ``kind(text)`` when it is finite and >= 0."""
+    return checked(kind, 0, strict=False)
