@@ -154,10 +154,10 @@ def run_flow(work: Path, env: dict, where: dict) -> dict:
 def flow_norms() -> dict:
     """What ``python -m minilstm flow`` computes with its defaults: the settings and each cell's ||dL/dh|| at
     the lags it prints (``tests/test_readme_results.py`` recomputes it against the committed file)."""
-    from minilstm import __main__ as command_line
-    from minilstm import cli_flow
+    from minilstm import cli
+    from minilstm.cli import flow as cli_flow
 
-    args = command_line.build_parser().parse_args(["flow"])
+    args = cli.build_parser().parse_args(["flow"])
     flows = cli_flow.untrained(args)
     return {"settings": {key: getattr(args, key) for key in ("steps", "hidden", "batch", "seed")},
             "gradient_norm": {name.upper(): {str(lag): float(flow.lag(lag)) for lag in cli_flow.LAGS}

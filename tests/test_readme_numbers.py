@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from minilstm import atomic, cli_flow, guards, threads
+from minilstm import atomic, guards, threads
+from minilstm.cli import flow as cli_flow
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
