@@ -27,7 +27,11 @@ deviation ``s``. The rule:
    allowed ``MARGIN = 10`` of those;
 4. an entry's error is what is left beyond that allowance, relative to the
    gradient's size: ``max(|a - n| - allowance, 0) / (|a| + |n|)``;
-   ``passed(tol)`` holds when no entry's error exceeds ``tol``.
+   ``passed(tol)`` holds when no entry's error exceeds ``tol``;
+5. if ``s`` exceeds ``NOISE_LIMIT = 1e-9`` of the largest ``|f|``, the values of
+   ``f`` scatter far beyond rounding (a random draw made anew on each call, or
+   differences taken across kinks) and nothing can be judged: a ValueError says
+   so, rather than a report whose huge allowances would pass anything.
 
 A correct gradient thus scores 0 on any machine, and a wrong one scores
 about its own relative error once that is above the noise: at ``e = 1e-4`` and
@@ -55,6 +59,7 @@ MARGIN = 10.0             # standard deviations of a difference's noise that |a 
 _D4_STD = np.sqrt(70.0)   # std of D = f(2e) - 4f(e) + 6f(0) - 4f(-e) + f(-2e) per unit of noise in f
 _N_STD = np.sqrt(130.0) / 12.0  # std of (-f(2e) + 8f(e) - 8f(-e) + f(-2e)) / 12 per unit of noise in f
 _MEDIAN_ABS_NORMAL = 0.6745
+NOISE_LIMIT = 1e-9        # noise of f beyond this share of |f|: not rounding, so nothing can be judged
 
 
 @dataclass
@@ -111,6 +116,7 @@ class _Entry:
     exact: float
     numeric: float
     fourth: float
+    size: float  # the largest |f| of the four values
 
 
 def check_gradients(f: Callable[[], float], arrays: dict, analytic: dict, eps: float = 1e-4,
@@ -178,7 +184,19 @@ def _difference(f: Callable[[], float], f0: float, name: str, a: Any, idx: tuple
     f2, f1, fm1, fm2 = values
     numeric = (-f2 + 8 * f1 - 8 * fm1 + fm2) / (12 * eps)  # error O(eps^4), so eps can be large
     fourth = f2 - 4 * f1 + 6 * f0 - 4 * fm1 + fm2             # eps^4 times f's 4th derivative, plus rounding
-    return _Entry(name, exact, numeric, fourth)
+    return _Entry(name, exact, numeric, fourth, max(abs(v) for v in values))
+
+
+def _check_noise(noise: float, size: float, eps: float) -> None:
+    """A ValueError when ``f``'s values scatter far beyond rounding: then every difference is noise, every
+    allowance huge, and a check that passed would pass anything."""
+    if noise > NOISE_LIMIT * size:
+        raise ValueError(
+            f"gradient check: the values of f scatter by {noise:.1e} (|f| up to {size:.1e}), far above float64 "
+            f"rounding, so finite differences cannot judge any gradient. Either f is not the same function from "
+            f"call to call (a random draw made anew on each forward, such as a dropout mask the check cannot "
+            f"replay: give the module a `generator`), or it is not smooth over +-2 eps = {2 * eps:g} (kinks, or "
+            f"eps too large)")
 
 
 def _judge(entries: list, checked: dict, f0: float, eps: float) -> GradcheckReport:
@@ -186,6 +204,7 @@ def _judge(entries: list, checked: dict, f0: float, eps: float) -> GradcheckRepo
     samples = [abs(e.fourth) / _D4_STD for e in entries if e.fourth != 0.0]
     noise = float(np.median(samples)) / _MEDIAN_ABS_NORMAL if samples else 0.0
     noise = max(noise, ROUNDING * abs(f0))
+    _check_noise(noise, max([abs(f0), *(e.size for e in entries)]), eps)
     report = GradcheckReport(checked=checked, noise=noise, allowance=MARGIN * _N_STD * noise / eps)
     diffs = {name: [0.0] for name in checked}
     sizes = {name: [0.0] for name in checked}

@@ -141,3 +141,23 @@ def test_the_report_shows_the_noise_and_the_agreement():
     assert all(0 <= v < 1e-8 for v in report.agreement.values())  # ten digits or so
     with pytest.raises(ValueError, match="tol"):
         report.passed(-1)
+
+
+def test_an_f_that_changes_from_call_to_call_is_refused_not_passed():
+    """A random draw made anew on each forward (here 1e-6 of noise, as a dropout mask the check cannot replay
+    would add far more) leaves every difference noise: the check says so instead of passing anything."""
+    layer, x, state = _rnn_case(0)
+    with pytest.raises(ValueError, match=r"scatter by .* far above float64 rounding.*dropout mask"):
+        gradcheck(Perturbed(layer, 1e-6 / ROUNDING, 0), x, state)
+    w = np.array([0.3, -1.2])
+    jitter = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="cannot judge any gradient"):
+        check_gradients(lambda: float(np.sum(np.sin(w)) * (1 + 1e-7 * jitter.standard_normal())), {"w": w},
+                        {"w": np.cos(w)})
+
+
+def test_a_step_too_large_for_f_is_refused():
+    """Over +-2 eps = 2 the fourth differences of sin are the function's curvature, not rounding."""
+    w = np.array([0.3, -1.2, 2.0])
+    with pytest.raises(ValueError, match=r"not smooth over \+-2 eps = 2"):
+        check_gradients(lambda: float(np.sum(np.sin(w))), {"w": w}, {"w": np.cos(w)}, eps=1.0)
