@@ -3,7 +3,7 @@ __version__ = "0.1.0"
 
 from . import data, inspect, nn, optim, plot, schedules, threads
 from .backend import backend_available, backend_scope, get_backend, to_numpy, use_backend
-from .checkpoint import load
+from .checkpoint import load, save
 from .gradcheck import check_gradients, gradcheck
 from .model import Model
 from .nn import (
@@ -45,7 +45,7 @@ __all__ = ["use_backend", "backend_scope", "backend_available", "get_backend", "
            "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "GaussianHead",
            "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "softmax_cross_entropy",
            "gaussian_nll_loss", "l2_penalty",
-           "gradcheck", "check_gradients", "Model", "train", "evaluate", "predict", "softmax", "History", "load",
-           "TrainingDiverged",
+           "gradcheck", "check_gradients", "Model", "train", "evaluate", "predict", "softmax", "History",
+           "save", "load", "TrainingDiverged",
            "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "data", "inspect", "nn", "optim", "plot", "schedules",
            "threads"]

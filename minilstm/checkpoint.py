@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .checkpoint_file import Checkpoint, field_error, read, save
+from .checkpoint_file import Checkpoint, field_error, is_builtin, read, save
 from .nn.module import REGISTRY
 from .nn.sequential import Sequential
 from .param_shapes import param_shapes
 
-__all__ = ["save", "read", "load", "build", "check_architecture", "Checkpoint"]
+__all__ = ["save", "read", "load", "build", "registered", "check_architecture", "Checkpoint"]
 
 
 def check_architecture(model: Any, ckpt: Checkpoint, path: str) -> None:
@@ -35,12 +35,14 @@ def load(path: str) -> Any:
 
     A :class:`~minilstm.Model`, a :class:`~minilstm.Sequential` or any module is
     rebuilt from its type and config through :data:`minilstm.nn.module.REGISTRY`
-    (a learner's own module class must be defined, or imported, first). For
+    (a learner's own module class must be defined, or imported, first: it is found
+    by its qualified name, see :func:`minilstm.checkpoint_file.type_name`). For
     minilstm's own modules the shapes the config implies are compared with the
     stored arrays first, so a config that disagrees is refused without building.
 
     Examples
     --------
+    >>> minilstm.save(model, "runs/sine/model.npz")  # doctest: +SKIP
     >>> model = minilstm.load("runs/sine/model.npz")  # doctest: +SKIP
     """
     ckpt = read(path)
@@ -76,15 +78,31 @@ def _check_shapes(expected: dict, params: dict, path: str) -> None:
 
 
 def build(type_name: str, config: dict) -> Any:
-    """A module made from its class name and config (a Sequential from its modules' names, types and configs)."""
+    """A module made from its type name and config (a Sequential from its modules' names, types and configs)."""
     if type_name == "Sequential":
         modules = config.get("modules") if isinstance(config, dict) else None
         if not isinstance(modules, list) or not all(isinstance(m, list) and len(m) == 3 for m in modules):
             raise ValueError("a Sequential's config must list [name, type, config] for each module")
         return Sequential(**{str(name): build(t, c) for name, t, c in modules})
-    if not isinstance(type_name, str) or type_name not in REGISTRY:
-        raise ValueError(f"unknown module type {type_name!r}: define or import its class (a subclass of "
-                         "minilstm.nn.Module) before loading")
+    cls = registered(type_name)
     if not isinstance(config, dict):
         raise ValueError(f"the config of a {type_name} must be a dict, got {type(config).__name__}")
-    return REGISTRY[type_name](**config)
+    return cls(**config)
+
+
+def registered(type_name: str) -> type:
+    """The class :data:`REGISTRY` holds for ``type_name``, or a ValueError saying what to define first.
+
+    A file written before learners' classes were registered under their qualified names holds the bare
+    class name (``"Scale"``): it still finds the one learner's class of that name, if there is one.
+    """
+    if isinstance(type_name, str) and type_name in REGISTRY:
+        return REGISTRY[type_name]
+    if isinstance(type_name, str) and "." not in type_name:
+        same = [name for name, cls in REGISTRY.items() if not is_builtin(cls) and cls.__name__ == type_name]
+        if len(same) == 1:
+            return REGISTRY[same[0]]
+        if same:
+            raise ValueError(f"module type {type_name!r} is ambiguous: {', '.join(sorted(same))} are all defined")
+    raise ValueError(f"unknown module type {type_name!r}: define or import its class (a subclass of "
+                     "minilstm.nn.Module) before loading")

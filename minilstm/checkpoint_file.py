@@ -48,6 +48,22 @@ class Checkpoint(NamedTuple):
 
 
 # ----------------------------------------------------------------------------------------------- saving
+def type_name(cls: Any) -> str:
+    """The name a module class (or a module) has in checkpoints and in :data:`minilstm.nn.module.REGISTRY`.
+
+    minilstm's own classes are known by their class name (``"LSTM"``); any other by its module and
+    qualified name (``"__main__.LSTM"``, ``"mylayers.Scale"``), so a learner's ``class LSTM(minilstm.LSTM)``
+    never takes the built-in's name, and two learners' classes of one name in two files keep apart.
+    """
+    cls = cls if isinstance(cls, type) else type(cls)
+    return cls.__name__ if is_builtin(cls) else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def is_builtin(cls: type) -> bool:
+    """Whether ``cls`` is one of minilstm's own classes (defined in the package)."""
+    return cls.__module__ == "minilstm" or cls.__module__.startswith("minilstm.")
+
+
 def save(model: Any, path: str, optimizer: Any = None, **training_state: Any) -> str:
     """Write ``model`` (and ``optimizer``'s state) to ``path`` atomically; return the path.
 
@@ -72,7 +88,7 @@ def save(model: Any, path: str, optimizer: Any = None, **training_state: Any) ->
             else:
                 scalars[k] = v
     meta = {"format": FORMAT, "version": VERSION, "minilstm": __version__, "numpy": np.__version__,
-            "type": type(model).__name__, "architecture": model.config, "optimizer": None if optimizer is None else
+            "type": type_name(model), "architecture": model.config, "optimizer": None if optimizer is None else
             {"name": type(optimizer).__name__, "scalars": scalars}, "training": training_state}
     arrays["meta"] = np.array(json.dumps(_plain(meta, "")))
     try:

@@ -15,8 +15,9 @@ and checkpoints need of a module, one that ships with minilstm or a learner's ow
   a checkpoint of a training run keeps its state (a :class:`Module` sets ``_rng``).
 - ``config``: the constructor's arguments as JSON (numbers, strings, lists, dicts),
   recorded by :class:`Module` itself; a checkpoint rebuilds the module as
-  ``type(name)(**config)`` from :data:`REGISTRY`, where every subclass of
-  :class:`Module` enters itself under its class name when it is defined.
+  ``REGISTRY[name](**config)``, where every subclass of :class:`Module` enters
+  itself when it is defined (see :func:`minilstm.checkpoint_file.type_name`).
+- ``save(path)``: a checkpoint that :func:`minilstm.load` rebuilds (:class:`Module` has it).
 
 A layer keeps its parameters in ``params`` (name -> array of the active
 backend) and the gradients of its last backward in ``grads`` under the same
@@ -32,11 +33,28 @@ from typing import Any
 
 import numpy as np
 
-from .. import validate
+from .. import checkpoint_file, validate
 from ..backend import Backend, get_backend, to_numpy
 
-# class name -> Module subclass: how a checkpoint rebuilds a module from its type and config
+# type name -> Module subclass: how a checkpoint rebuilds a module from its type and config. minilstm's own
+# classes enter under their class name ("LSTM"), every other one under its qualified name
+# ("__main__.LSTM"), so a learner's `class LSTM(minilstm.LSTM)` never replaces the built-in entry
 REGISTRY: dict = {}
+
+
+def _register(cls: type) -> None:
+    """Enter ``cls`` in :data:`REGISTRY` under :func:`minilstm.checkpoint_file.type_name`.
+
+    A class defined again under the same module and name (a notebook cell run twice) replaces its
+    earlier self. A built-in entry is never replaced: only another of minilstm's own classes could
+    reach its name, and that would be a bug of minilstm's.
+    """
+    name, where = checkpoint_file.type_name(cls), (cls.__module__, cls.__qualname__)
+    old = REGISTRY.get(name)
+    if old is not None and checkpoint_file.is_builtin(old) and (old.__module__, old.__qualname__) != where:
+        raise TypeError(f"the registry name {name!r} belongs to {old.__module__}.{old.__qualname__}; "
+                        f"{'.'.join(where)} cannot replace it")
+    REGISTRY[name] = cls
 
 
 class Module:
@@ -52,7 +70,7 @@ class Module:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        REGISTRY[cls.__name__] = cls
+        _register(cls)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Module:
         self = super().__new__(cls)
@@ -122,6 +140,15 @@ class Module:
             raise RuntimeError(f"{type(self).__name__}.backward() called before forward(): "
                                "run forward first, backward uses what it saved")
         return self._cache
+
+    def save(self, path: str, optimizer: Any = None, **training_state: Any) -> str:
+        """Write a checkpoint of this module (and ``optimizer``'s state); return the path.
+
+        The same as :func:`minilstm.save(module, path) <minilstm.save>`; :func:`minilstm.load`
+        rebuilds it. ``training_state`` (JSON-like) is stored beside it (see
+        :func:`minilstm.checkpoint_file.save`).
+        """
+        return checkpoint_file.save(self, path, optimizer, **training_state)
 
     def state_dict(self) -> dict:
         """Parameters as host NumPy arrays under PyTorch's keys."""

@@ -57,7 +57,7 @@ class Sequential(Module):
     @property
     def config(self) -> dict:
         """``{"modules": [[name, type, config], ...]}``: what a checkpoint rebuilds it from."""
-        return {"modules": [[name, type(m).__name__, m.config] for name, m in self.modules.items()]}
+        return {"modules": [[name, checkpoint_file.type_name(m), m.config] for name, m in self.modules.items()]}
 
     @property
     def dtype(self) -> str:
@@ -134,10 +134,6 @@ class Sequential(Module):
     def __repr__(self) -> str:
         lines = [f"  ({name}): {m!r}" for name, m in self.modules.items()]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + f"\n)  # {self.num_params:,} parameters"
-
-    def save(self, path: str, optimizer: Any = None, **training_state: Any) -> str:
-        """Write a checkpoint (see :mod:`minilstm.checkpoint_file`); ``minilstm.load(path)`` rebuilds it."""
-        return checkpoint_file.save(self, path, optimizer, **training_state)
 
     def forward(self, x: Any, lengths: Any = None, state: Any = None, return_state: bool = False) -> Any:
         """Run every module in order.
