@@ -36,6 +36,8 @@ HEADS = ("last", "all")
 class Model(Sequential):
     """Embedding (optional) -> recurrent stack -> Linear head.
 
+    The three sizes are positional, every option after them keyword-only.
+
     Parameters
     ----------
     input_size : int
@@ -57,7 +59,7 @@ class Model(Sequential):
         Passed to the recurrent layer (``nonlinearity``, ``reset_after``, ``forget_bias``).
     """
 
-    def __init__(self, input_size: int, hidden_size: int, output_size: int, cell: str = "lstm",
+    def __init__(self, input_size: int, hidden_size: int, output_size: int, *, cell: str = "lstm",
                  num_layers: int = 1, head: str = "last", vocab_size: int | None = None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, bidirectional: bool = False,
                  seed: Any = None, dtype: str = "float32", **cell_options: Any) -> None:

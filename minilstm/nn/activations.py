@@ -26,7 +26,7 @@ class _MaskCache(NamedTuple):
 class _Parameterless(Module):
     """What the parameter-free layers share: empty ``params``/``grads``, ``train``/``eval``, dtype."""
 
-    def __init__(self, dtype: str | None = None) -> None:
+    def __init__(self, *, dtype: str | None = None) -> None:
         self.dtype = None if dtype is None else check_dtype(dtype)
         self.params: dict = {}
         self.grads: dict = {}
@@ -129,8 +129,8 @@ class Dropout(_Parameterless):
         Cast inputs to this dtype; by default keep the input's.
     """
 
-    def __init__(self, p: float = 0.5, seed: Any = None, dtype: str | None = None) -> None:
-        super().__init__(dtype)
+    def __init__(self, p: float = 0.5, *, seed: Any = None, dtype: str | None = None) -> None:
+        super().__init__(dtype=dtype)
         self.p = validate.probability("p", p)
         self._rng = rng(seed)
 

@@ -66,7 +66,7 @@ class AttentionPool(Module):
 
     uses_lengths = True  # Sequential passes lengths on: padded steps get no attention
 
-    def __init__(self, hidden: int, kind: str = "dot", seed: Any = None, dtype: str = "float32") -> None:
+    def __init__(self, hidden: int, *, kind: str = "dot", seed: Any = None, dtype: str = "float32") -> None:
         self.hidden = validate.positive_int("hidden", hidden)
         self.kind = validate.choice("kind", kind, ("dot", "additive"))
         self.dtype = check_dtype(dtype)

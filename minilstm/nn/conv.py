@@ -22,6 +22,9 @@ class _ConvCache(NamedTuple):
 class Conv1d(Module):
     """1-D convolution over time with PyTorch's weights; like ``torch.nn.Conv1d`` (no groups).
 
+    The arguments up to ``dilation`` take PyTorch's places; ``bias`` and the rest are keyword-only
+    (PyTorch's seventh is ``groups``, which this layer lacks, so a longer positional call is a TypeError).
+
     Input and output are batch-first sequences with the channels last,
     ``(B, T, C)`` in and ``(B, U, F)`` out, the layout minilstm's models take
     data in, so a convolution feeds ``LSTM(..., batch_first=True)`` (or a
@@ -64,7 +67,7 @@ class Conv1d(Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int | str = 0, dilation: int = 1, bias: bool = True, seed: Any = None,
+                 padding: int | str = 0, dilation: int = 1, *, bias: bool = True, seed: Any = None,
                  dtype: str = "float32") -> None:
         self.in_channels = validate.positive_int("in_channels", in_channels)
         self.out_channels = validate.positive_int("out_channels", out_channels)

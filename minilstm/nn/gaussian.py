@@ -59,7 +59,7 @@ class GaussianHead(Module):
         Gradients of the last :meth:`backward`, same keys and shapes.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, min_var: float = MIN_VAR,
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *, min_var: float = MIN_VAR,
                  seed: Any = None, dtype: str = "float32") -> None:
         self.in_features = validate.positive_int("in_features", in_features)
         self.out_features = validate.positive_int("out_features", out_features)

@@ -45,7 +45,7 @@ class Linear(Module):
         Gradients of the last :meth:`backward`, same keys and shapes.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
                  seed: Any = None, dtype: str = "float32") -> None:
         self.in_features = validate.positive_int("in_features", in_features)
         self.out_features = validate.positive_int("out_features", out_features)
@@ -142,7 +142,7 @@ class Embedding(Module):
         Gradient of the last :meth:`backward`, same key and shape.
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, seed: Any = None,
+    def __init__(self, num_embeddings: int, embedding_dim: int, *, seed: Any = None,
                  dtype: str = "float32") -> None:
         self.num_embeddings = validate.positive_int("num_embeddings", num_embeddings)
         self.embedding_dim = validate.positive_int("embedding_dim", embedding_dim)

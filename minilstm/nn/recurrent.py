@@ -53,6 +53,11 @@ _NO_CACHE, _USED = object(), object()
 class Recurrent(Module):
     """A stack of recurrent layers over one cell (the shared base of RNN, LSTM, GRU).
 
+    The arguments up to ``bidirectional`` take PyTorch's places (``torch.nn.LSTM``'s
+    positional list), so a positional call means what it means in PyTorch; minilstm's
+    own options after them are keyword-only, so a PyTorch call with more positional
+    arguments (``proj_size``, ``device``) is a TypeError, never another meaning.
+
     Parameters
     ----------
     cell : cell object
@@ -82,7 +87,7 @@ class Recurrent(Module):
 
     def __init__(self, cell: Any, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, seed: Any = None, dtype: str = "float32",
+                 bidirectional: bool = False, *, seed: Any = None, dtype: str = "float32",
                  forget_bias: float | None = None, recurrent_dropout: float = 0.0,
                  input_dropout: float = 0.0) -> None:
         self.cell = cell
@@ -351,20 +356,27 @@ class Recurrent(Module):
 class RNN(Recurrent):
     """Elman RNN, ``h_t = phi(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``; like ``torch.nn.RNN``.
 
-    ``nonlinearity`` is ``"tanh"`` (default) or ``"relu"``; see :class:`Recurrent`
-    for the other arguments.
+    ``RNN(input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+    dropout=0.0, bidirectional=False, *, seed, dtype, recurrent_dropout, input_dropout)``: PyTorch's
+    positional list, then minilstm's keyword-only options. ``nonlinearity`` is ``"tanh"`` (default)
+    or ``"relu"``; see :class:`Recurrent` for the other arguments.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 nonlinearity: str = "tanh", **kwargs: Any) -> None:
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 **options: Any) -> None:
         validate.choice("nonlinearity", nonlinearity, ("tanh", "relu"))
-        super().__init__(RNNStep(nonlinearity=nonlinearity), input_size, hidden_size, num_layers, **kwargs)
+        super().__init__(RNNStep(nonlinearity=nonlinearity), input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, **options)
 
 
 class LSTM(Recurrent):
     """LSTM with PyTorch's layout (gates i, f, g, o); like ``torch.nn.LSTM``.
 
-    ``forget_bias`` (default 1.0 where there is a forget gate) is the forget
+    ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+    bidirectional=False, *, forget_bias, <variant options>, peephole, seed, dtype, recurrent_dropout,
+    input_dropout)``: PyTorch's positional list (without ``proj_size``), then minilstm's keyword-only
+    options. ``forget_bias`` (default 1.0 where there is a forget gate) is the forget
     gate's initial bias. The variants of Greff et al. (2015) are keyword
     options: ``input_gate``, ``forget_gate``, ``output_gate``,
     ``input_activation``, ``output_activation`` (each default True) and
@@ -378,15 +390,17 @@ class LSTM(Recurrent):
 
     _peephole = False
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 forget_bias: float | None = None, *, input_gate: bool = True, forget_gate: bool = True,
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, *,
+                 forget_bias: float | None = None, input_gate: bool = True, forget_gate: bool = True,
                  output_gate: bool = True, input_activation: bool = True, output_activation: bool = True,
-                 coupled: bool = False, peephole: bool | None = None, **kwargs: Any) -> None:
+                 coupled: bool = False, peephole: bool | None = None, **options: Any) -> None:
         peephole = self._peephole if peephole is None else validate.boolean("peephole", peephole)
         cell, forget_bias = lstm_step(peephole, forget_bias, input_gate=input_gate, forget_gate=forget_gate,
                                       output_gate=output_gate, input_activation=input_activation,
                                       output_activation=output_activation, coupled=coupled)
-        super().__init__(cell, input_size, hidden_size, num_layers, forget_bias=forget_bias, **kwargs)
+        super().__init__(cell, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         forget_bias=forget_bias, **options)
 
 
 class PeepholeLSTM(LSTM):
@@ -401,17 +415,21 @@ class PeepholeLSTM(LSTM):
 class GRU(Recurrent):
     """GRU with PyTorch's gate order (r, z, n); like ``torch.nn.GRU``.
 
-    ``reset_after=True`` (default; PyTorch, cuDNN, Keras) applies r to
+    ``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+    bidirectional=False, *, reset_after, update_bias, seed, dtype, recurrent_dropout, input_dropout)``:
+    PyTorch's positional list, then minilstm's keyword-only options (``GRU(3, 8, 1, False)`` has no
+    biases, as in PyTorch). ``reset_after=True`` (default; PyTorch, cuDNN, Keras) applies r to
     ``W_hn h + b_hn``; ``False`` is Cho et al. 2014's ``W_hn (r * h) + b_hn``.
     ``update_bias`` (default 0) is the update gate's initial bias (its ``bias_ih``
     entries): the GRU's counterpart of the LSTM's ``forget_bias``, since
     ``h = (1 - z) * n + z * h_prev`` carries the state (and its gradient) where z is near 1.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 reset_after: bool = True, update_bias: float = 0.0, **kwargs: Any) -> None:
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, *,
+                 reset_after: bool = True, update_bias: float = 0.0, **options: Any) -> None:
         super().__init__(GRUStep(reset_after=validate.boolean("reset_after", reset_after)),
-                         input_size, hidden_size, num_layers, **kwargs)
+                         input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, **options)
         set_gate_bias(self.params, self.cell, hidden_size, "z", "update_bias", update_bias, self.bias)
 
 

@@ -33,6 +33,9 @@ class _StepCache(NamedTuple):
 class Cell(Module):
     """One recurrent step with its weights (the shared base of the four cell modules).
 
+    The arguments up to ``bias`` (``nonlinearity`` for the RNN cell) take PyTorch's places, as in
+    ``torch.nn.LSTMCell(input_size, hidden_size, bias=True)``; minilstm's own options are keyword-only.
+
     Parameters
     ----------
     step : step pair
@@ -47,7 +50,7 @@ class Cell(Module):
         The forget gate's initial bias (cells with a forget gate only).
     """
 
-    def __init__(self, step: Any, input_size: int, hidden_size: int, bias: bool = True,
+    def __init__(self, step: Any, input_size: int, hidden_size: int, bias: bool = True, *,
                  seed: Any = None, dtype: str = "float32", forget_bias: float | None = None) -> None:
         self.cell = step
         self.input_size = validate.positive_int("input_size", input_size)
@@ -161,9 +164,9 @@ class RNNCell(Cell):
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
-                 **kwargs: Any) -> None:
+                 **options: Any) -> None:
         validate.choice("nonlinearity", nonlinearity, ("tanh", "relu"))
-        super().__init__(RNNStep(nonlinearity=nonlinearity), input_size, hidden_size, bias, **kwargs)
+        super().__init__(RNNStep(nonlinearity=nonlinearity), input_size, hidden_size, bias, **options)
 
 
 class LSTMCell(Cell):
@@ -194,8 +197,8 @@ class GRUCell(Cell):
     """One GRU step (gates r, z, n); like ``torch.nn.GRUCell``. ``reset_after=False`` is Cho et al. 2014;
     ``update_bias`` as :class:`minilstm.GRU` takes it."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, reset_after: bool = True,
-                 update_bias: float = 0.0, **kwargs: Any) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, *, reset_after: bool = True,
+                 update_bias: float = 0.0, **options: Any) -> None:
         super().__init__(GRUStep(reset_after=validate.boolean("reset_after", reset_after)),
-                         input_size, hidden_size, bias, **kwargs)
+                         input_size, hidden_size, bias, **options)
         set_gate_bias(self.params, self.cell, hidden_size, "z", "update_bias", update_bias, self.bias)

@@ -206,7 +206,7 @@ class LastStep(Module):
 
     uses_lengths = True
 
-    def __init__(self, bidirectional: bool | None = None) -> None:
+    def __init__(self, *, bidirectional: bool | None = None) -> None:
         self.bidirectional = None if bidirectional is None else validate.boolean("bidirectional", bidirectional)
         self.params, self.grads, self.training, self.dtype = {}, {}, True, None
 
