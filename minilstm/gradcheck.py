@@ -243,11 +243,12 @@ def _regroup(flat: list, like: Any) -> Any:
     return flat[0]
 
 
-def gradcheck(layer: Any, *inputs: Any, eps: float = 1e-4, max_entries: int | None = 30,
+def gradcheck(layer: Any, *inputs: Any, lengths: Any = None, eps: float = 1e-4, max_entries: int | None = 30,
               seed: int = 0) -> GradcheckReport:
     """Gradient-check a layer: every parameter and every float input.
 
-    The layer must be float64. Its ``forward(*inputs)`` may return ``out``,
+    The layer must be float64. Its ``forward(*inputs)`` (``forward(*inputs, lengths=lengths)``
+    when ``lengths`` is given: a padded batch) may return ``out``,
     ``(out, h_n)`` or ``(out, (h_n, c_n))``; its ``backward`` takes upstream
     gradients in the same nesting and returns the input gradients likewise.
     Dropout masks are held fixed by replaying the layer's random generator.
@@ -273,7 +274,7 @@ def gradcheck(layer: Any, *inputs: Any, eps: float = 1e-4, max_entries: int | No
     def run() -> Any:
         for k, g in generators.items():  # replay the same dropout masks on every call
             g.bit_generator.state = states[k]
-        return layer.forward(*inputs)
+        return layer.forward(*inputs) if lengths is None else layer.forward(*inputs, lengths=lengths)
 
     result = run()
     weights = [be.asarray(draw.standard_normal(tuple(o.shape)), "float64") for o in _outputs(result)]

@@ -202,7 +202,7 @@ def _predict_batch(model: Sequential, X: np.ndarray, lengths: Any, chunk: int | 
     parts, state = [], None
     for t0 in range(0, X.shape[1], chunk) if chunk else [0]:
         x = X[:, t0:t0 + chunk] if chunk else X  # (B, t, ...): cast chunk by chunk, not the whole sequence at once
-        pred, state = model(x if x.dtype.kind in "iu" else validate.cast(x, model.dtype), lengths=lengths, state=state,
+        pred, state = model(x if x.dtype.kind in "iu" else validate.cast(x, model.dtype), state, lengths=lengths,
                             return_state=True)
         parts.append(tuple(map(to_numpy, pred)) if isinstance(pred, tuple) else to_numpy(pred))
         first = parts[-1][0] if isinstance(pred, tuple) else parts[-1]

@@ -137,7 +137,7 @@ def record(obj: Any, x: Any, state: Any = None, lengths: Any = None) -> Trace:
     Trace
     """
     layer, x = _recurrent(obj, x)
-    _, _, run = layer.forward_record(x, _layer_state(obj, state), lengths)
+    _, _, run = layer.forward_record(x, _layer_state(obj, state), lengths=lengths)
     K, xp = layer.num_directions, get_backend().xp
     valid = None if run.valid is None else to_numpy(run.valid)[..., 0] > 0
 
@@ -204,7 +204,7 @@ def state_gradients(obj: Any, x: Any, at: int = -1, dout: Any = None, state: Any
     StateGradients
     """
     layer, x = _recurrent(obj, x)
-    out, _, run = layer.forward_record(x, _layer_state(obj, state), lengths)
+    out, _, run = layer.forward_record(x, _layer_state(obj, state), lengths=lengths)
     (T, B, H), LK = run.hs[0].shape, len(run.seqs)
     if dout is None:
         dout = _read_out_at(layer, out, _step_index(at, T), seed)

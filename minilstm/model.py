@@ -133,28 +133,30 @@ class Model(Sequential):
 
         def step(ids: Any) -> Any:
             self.eval()
-            y, carried["state"] = self.forward(validate.integer_array("ids", ids)[None, :], state=carried["state"])
+            y, carried["state"] = self.forward(validate.integer_array("ids", ids)[None, :], carried["state"],
+                                               return_state=True)
             return to_numpy(y)[0, -1]
         return step
 
-    def forward(self, x: Any, lengths: Any = None, state: Any = None, return_state: bool = True) -> Any:
-        """Predict from a batch.
+    def forward(self, x: Any, state: Any = None, *, lengths: Any = None, return_state: bool = False) -> Any:
+        """Predict from a batch: :meth:`Sequential.forward <minilstm.Sequential.forward>`, the same call
+        and the same return, with a clearer error for a 2-D float ``x``.
 
         Parameters
         ----------
         x : (B, T, F) floats, or (B, T) token ids with ``vocab_size``
-        lengths : (B,) ints, optional
-            Valid steps of each sequence; later steps are padding.
         state : optional
             Initial recurrent state (as the recurrent layer takes it), e.g. the
             final state of the previous chunk in truncated BPTT.
-        return_state : bool, default True
-            Return ``(y, state)`` (a Model's habit); ``y`` alone with False.
+        lengths : (B,) ints, optional
+            Valid steps of each sequence; later steps are padding.
+        return_state : bool, default False
+            Also return the recurrent layer's final state, as ``(y, state)``.
 
         Returns
         -------
         y : (B, O) for head "last", (B, T, O) for head "all" (zero on padded steps)
-        state : the recurrent layer's final state
+        state : the recurrent layer's final state, with ``return_state`` only
         """
         if self.embedding is None and len(shape := tuple(getattr(x, "shape", np.shape(x)))) == 2 and \
                 (shape[-1] != self.config["input_size"] or self.config["input_size"] == 1):
@@ -162,6 +164,6 @@ class Model(Sequential):
             raise ValueError(f"x must be (batch, time, features) floats, got a 2-D shape {shape}: add a feature "
                              "axis, x[..., None], for one feature per step (or make the model with vocab_size "
                              "for token ids)")
-        return super().forward(x, lengths=lengths, state=state, return_state=return_state)
+        return super().forward(x, state, lengths=lengths, return_state=return_state)
 
     __call__ = forward

@@ -53,7 +53,7 @@ def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: A
     lengths = None if data.lengths is None else data.lengths[idx]
     Y = Y[:, steps] if data.kind.endswith("_seq") else Y
     inputs = X if X.dtype.kind in "iu" else validate.cast(X, model.dtype)
-    pred, state = model(inputs, lengths=lengths, state=state, return_state=True)
+    pred, state = model(inputs, state, lengths=lengths, return_state=True)
     mask = score_mask(data, Y, lengths)
     if data.kind.startswith("regression"):
         Y = validate.cast(Y, model.dtype)

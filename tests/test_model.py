@@ -18,7 +18,7 @@ class Whole:
         self.params, self.grads, self.dtype, self.generator = model.params, None, model.dtype, model.generator
 
     def forward(self, x):
-        y, _ = self.model(x, lengths=self.lengths)
+        y = self.model(x, lengths=self.lengths)
         return y
 
     def backward(self, dy):
@@ -80,7 +80,7 @@ def test_padded_steps_get_exactly_zero_gradient(head, rng):
     x, target = rng.standard_normal((B, T, F)), rng.standard_normal((B, T, O) if head == "all" else (B, O))
 
     def run(x):
-        y, _ = model(x, lengths=lengths)
+        y = model(x, lengths=lengths)
         # per-step targets are scored on valid steps only, as train() does
         dy = mse_loss(y, target, valid if head == "all" else None)[1]
         dx = _np(model.backward(dy))
@@ -103,12 +103,12 @@ def test_head_last_with_lengths_equals_each_sequence_alone(cell, rng):
     model = _model(cell=cell, num_layers=2, bidirectional=True)
     lengths = [5, 2, 4]
     x, dy = rng.standard_normal((B, T, F)), rng.standard_normal((B, O))
-    y, _ = model(x, lengths=np.array(lengths))
+    y = model(x, lengths=np.array(lengths))
     model.backward(dy)
     y, grads = _np(y), {k: _np(v).copy() for k, v in model.grads.items()}
     summed = {k: np.zeros_like(v) for k, v in grads.items()}
     for b, n in enumerate(lengths):
-        alone, _ = model(x[b:b + 1, :n])
+        alone = model(x[b:b + 1, :n])
         np.testing.assert_allclose(y[b:b + 1], _np(alone), rtol=1e-12, atol=1e-13)
         model.backward(dy[b:b + 1])
         for k in summed:
@@ -121,14 +121,14 @@ def test_train_and_eval_switch_dropout(rng):
     x = rng.standard_normal((B, T, F))
     model = _model(num_layers=2, dropout=0.5, recurrent_dropout=0.5)
     assert model.training
-    a, b = model(x)[0], model(x)[0]
+    a, b = model(x), model(x)
     assert not np.allclose(a, b), "training mode draws new masks on every forward"
     assert model.eval() is model and not model.training
-    c, d = model(x)[0], model(x)[0]
+    c, d = model(x), model(x)
     np.testing.assert_array_equal(c, d)
-    np.testing.assert_array_equal(c, _model(num_layers=2)(x)[0])  # same seed, no dropout at all
+    np.testing.assert_array_equal(c, _model(num_layers=2)(x))  # same seed, no dropout at all
     assert model.train() is model and model.training
-    assert not np.allclose(model(x)[0], c)
+    assert not np.allclose(model(x), c)
 
 
 def test_named_params_and_grads_cover_every_part(rng):
@@ -139,7 +139,7 @@ def test_named_params_and_grads_cover_every_part(rng):
     assert any(k.startswith("rnn.weight_peep_i_l1_reverse") for k in model.params)
     assert model.params["head.weight"] is model.head.params["weight"]  # live arrays, not copies
     assert model.params["rnn.weight_hh_l1"] is model.rnn.params["weight_hh_l1"]
-    y, _ = model(rng.integers(0, 6, (B, T)))
+    y = model(rng.integers(0, 6, (B, T)))
     assert model.backward(rng.standard_normal(y.shape)) is None  # token ids: no input gradient
     assert set(model.grads) == want
     for k, g in model.grads.items():
@@ -243,7 +243,7 @@ def test_wrong_label_range_in_training(rng):
 def test_head_all_outputs_zero_on_padding(rng):
     model = minilstm.Model(2, 4, 3, cell="gru", head="all", seed=0, dtype="float64")
     x = rng.standard_normal((2, 5, 2))
-    y, _ = model(x, lengths=np.array([5, 3]))
+    y = model(x, lengths=np.array([5, 3]))
     assert np.all(minilstm.to_numpy(y)[1, 3:] == 0) and np.all(minilstm.to_numpy(y)[0] != 0)
     dx = model.backward(np.ones(y.shape))
     assert np.all(minilstm.to_numpy(dx)[1, 3:] == 0)
@@ -254,7 +254,7 @@ def test_step_fn_carries_the_state_for_sampling(rng):
 
     model = minilstm.Model(4, 6, 5, cell="lstm", head="all", vocab_size=5, seed=0, dtype="float64")
     ids = rng.integers(0, 5, size=7)
-    whole, _ = model(ids[None, :])
+    whole = model(ids[None, :])
     step = model.step_fn()
     first = step(ids[:3])  # a prime, then one id per call
     rest = [step(ids[t:t + 1]) for t in range(3, 7)]

@@ -149,3 +149,76 @@ def test_minilstms_options_are_keywords(name):
                    **({"reset_after": False, "update_bias": 1.0} if name == "GRU" else {}))
     layer = getattr(minilstm, name)(3, 4, **options)
     assert all(layer.config[k] == v for k, v in options.items())
+
+
+# ---------------------------------------------------------------- one forward: forward(x, state=None, *, lengths=None)
+def _forward_params(obj) -> list:
+    return [(n, p.kind.name, p.default) for n, p in inspect.signature(obj.forward).parameters.items()]
+
+
+X, POS, KW = inspect.Parameter.empty, "POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY"
+
+
+@pytest.mark.parametrize("make", [lambda: minilstm.RNN(3, 4), lambda: minilstm.LSTM(3, 4), lambda: minilstm.GRU(3, 4),
+                                  lambda: minilstm.PeepholeLSTM(3, 4)], ids=["RNN", "LSTM", "GRU", "PeepholeLSTM"])
+def test_every_recurrent_layer_runs_forward_x_state_then_lengths_by_name(make):
+    layer = make()
+    want = [("x", POS, X), ("state", POS, None), ("lengths", KW, None)]
+    assert _forward_params(layer) == want
+    assert [(n, k, d) for n, k, d in _forward_params(layer)] == \
+        [(n, p.kind.name, p.default) for n, p in inspect.signature(layer.forward_record).parameters.items()]
+
+
+@pytest.mark.parametrize("make", [lambda: minilstm.Sequential(minilstm.LSTM(3, 4, batch_first=True)),
+                                  lambda: minilstm.Model(3, 4, 2)], ids=["Sequential", "Model"])
+def test_sequential_and_model_take_the_same_call_and_return_the_state_when_asked(make):
+    assert _forward_params(make()) == [("x", POS, X), ("state", POS, None), ("lengths", KW, None),
+                                       ("return_state", KW, False)]
+
+
+@pytest.mark.parametrize("make", [minilstm.LastStep, minilstm.MeanOverTime, minilstm.MaskPadding,
+                                  lambda: minilstm.AttentionPool(4)])
+def test_a_module_that_reads_padding_takes_lengths_by_name(make):
+    assert _forward_params(make()) == [("x", POS, X), ("lengths", KW, None)]
+
+
+def test_lengths_given_by_position_is_a_type_error(rng):
+    x, lengths = rng.standard_normal((5, 2, 3)), np.array([5, 3])
+    with pytest.raises(TypeError, match="positional argument"):
+        minilstm.LSTM(3, 4)(x, None, lengths)
+    with pytest.raises(TypeError, match="positional argument"):
+        minilstm.Model(3, 4, 2)(x, None, lengths)
+
+
+@pytest.mark.parametrize("options", [dict(), dict(readout_all=True), dict(vocab_size=6)],
+                         ids=["last", "all", "tokens"])
+def test_a_model_returns_exactly_what_its_sequential_returns(options, rng):
+    """``Model(x)`` is the Sequential of the same modules called the same way: an array, and ``(y, state)``
+    with ``return_state=True``; a given state and lengths act the same on both."""
+    kw = {"head": "all"} if options.pop("readout_all", False) else {}
+    model = minilstm.Model(3, 4, 2, cell="lstm", seed=0, dtype="float64", **kw, **options)
+    seq = minilstm.Sequential(**model.modules)
+    x = rng.integers(0, 6, (2, 5)) if options else rng.standard_normal((2, 5, 3))
+    state = tuple(rng.standard_normal((1, 2, 4)) for _ in range(2))
+    lengths = np.array([5, 3])
+    for args, kwargs in [((x,), {}), ((x, state), {}), ((x,), dict(lengths=lengths)),
+                         ((x, state), dict(lengths=lengths))]:
+        got, want = model(*args, **kwargs), seq(*args, **kwargs)
+        assert type(got) is type(want) and not isinstance(got, tuple)
+        np.testing.assert_array_equal(minilstm.to_numpy(got), minilstm.to_numpy(want))
+        (y, (h, c)), (y_ref, (h_ref, c_ref)) = (m(*args, **kwargs, return_state=True) for m in (model, seq))
+        for a, b in ((y, y_ref), (h, h_ref), (c, c_ref), (y, got)):
+            np.testing.assert_array_equal(minilstm.to_numpy(a), minilstm.to_numpy(b))
+
+
+def test_a_sequential_passes_the_state_to_its_recurrent_layer(rng):
+    lstm = minilstm.LSTM(3, 4, batch_first=True, dtype="float64", seed=0)
+    seq = minilstm.Sequential(lstm)
+    x, state = rng.standard_normal((2, 5, 3)), tuple(rng.standard_normal((1, 2, 4)) for _ in range(2))
+    out, (h, c) = lstm(x, state)
+    y, (h2, c2) = seq(x, state, return_state=True)
+    np.testing.assert_array_equal(seq(x, state), out)
+    for a, b in ((y, out), (h2, h), (c2, c)):
+        np.testing.assert_array_equal(a, b)
+    assert seq(x, return_state=True)[1] is not None and minilstm.Sequential(minilstm.ReLU())(x, return_state=True)[1] \
+        is None

@@ -142,7 +142,7 @@ def test_tbptt_carries_the_state_across_chunks(text):
             state = None
             for t0 in range(0, one.X.shape[1], k):
                 y = one.Y[:, t0:t0 + k]
-                pred, state = ref(one.X[:, t0:t0 + k], state=state if carry else None)
+                pred, state = ref(one.X[:, t0:t0 + k], state if carry else None, return_state=True)
                 _, dpred = softmax_cross_entropy(pred, y, y != IGNORE)
                 ref.backward(dpred)
                 opt.step(ref.grads)
@@ -161,8 +161,8 @@ def test_tbptt_chunks_with_nothing_scored_take_no_step(rng):
     opt = minilstm.Adam(model.params, lr=1e-2)
     history = minilstm.train(model, (X, Y), optimizer=opt, tbptt=3, epochs=1, batch_size=4, progress=False, seed=0)
     assert opt.t == 1, "one step: the second chunk's"
-    _, state = ref(X[:, :3])
-    pred, _ = ref(X[:, 3:], state=state)
+    _, state = ref(X[:, :3], return_state=True)
+    pred = ref(X[:, 3:], state)
     loss, _ = softmax_cross_entropy(pred, Y[:, 3:], Y[:, 3:] != IGNORE)
     assert history["train_loss"] == [pytest.approx(loss, rel=1e-12)]
 
@@ -172,7 +172,7 @@ def test_clip_norm_logs_the_norm_before_clipping(sine):
     batch = sine[0].subset(slice(0, 16))
     model, ref = _sine_model(dtype="float64"), _sine_model(dtype="float64")
     before = weights_of(model)
-    pred, _ = ref(batch.X.astype(np.float64))
+    pred = ref(batch.X.astype(np.float64))
     ref.backward(mse_loss(pred, batch.Y.astype(np.float64))[1])
     norm = global_norm(ref.grads)
     history = minilstm.train(model, batch, optimizer="sgd", lr=0.5, clip_norm=1e-3, epochs=1, batch_size=16,

@@ -99,7 +99,7 @@ class AttentionPool(Module):
         u = get_backend().xp.tanh(h @ self.params["weight"].T + self.params["bias"])
         return u @ q, u
 
-    def forward(self, x: Any, lengths: Any = None) -> Any:
+    def forward(self, x: Any, *, lengths: Any = None) -> Any:
         """Attend over the steps of each sequence and return their weighted sum.
 
         Parameters

@@ -6,7 +6,8 @@ and checkpoints need of a module, one that ships with minilstm or a learner's ow
 (a subclass of :class:`Module`, whose ``__init__`` arguments are its config):
 
 - ``forward(x) -> y`` (``__call__`` too), saving what the backward needs; a module
-  that reads padding takes ``lengths=`` as well and sets ``uses_lengths = True``.
+  that reads padding takes ``lengths=`` as well, by keyword (``forward(x, *, lengths=None)``),
+  and sets ``uses_lengths = True``.
 - ``backward(dy) -> dx``: the gradient with respect to ``x`` (None for token ids),
   filling ``grads``.
 - ``params``, ``grads``: dicts of arrays under the same keys (empty without parameters).

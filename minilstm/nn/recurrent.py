@@ -189,7 +189,7 @@ class Recurrent(Module):
             raise ValueError(f"{name} must have at least one time step and one sequence, got shape {tuple(a.shape)}")
         return permute_dims(a, (1, 0, 2)) if self.batch_first else a
 
-    def forward(self, x: Any, state: Any = None, lengths: Any = None) -> tuple[Any, Any]:
+    def forward(self, x: Any, state: Any = None, *, lengths: Any = None) -> tuple[Any, Any]:
         """Run the stack over a batch of sequences.
 
         Parameters
@@ -214,7 +214,7 @@ class Recurrent(Module):
 
     __call__ = forward
 
-    def forward_record(self, x: Any, state: Any = None, lengths: Any = None) -> tuple[Any, Any, ForwardRecord]:
+    def forward_record(self, x: Any, state: Any = None, *, lengths: Any = None) -> tuple[Any, Any, ForwardRecord]:
         """:meth:`forward`, keeping what :meth:`backward` needs in either mode, and a record of what it ran.
 
         Returns ``(out, state, record)``: ``out`` and ``state`` as :meth:`forward` returns them, and a

@@ -135,22 +135,25 @@ class Sequential(Module):
         lines = [f"  ({name}): {m!r}" for name, m in self.modules.items()]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + f"\n)  # {self.num_params:,} parameters"
 
-    def forward(self, x: Any, lengths: Any = None, state: Any = None, return_state: bool = False) -> Any:
+    def forward(self, x: Any, state: Any = None, *, lengths: Any = None, return_state: bool = False) -> Any:
         """Run every module in order.
+
+        The same call as a recurrent layer's, ``forward(x, state=None, *, lengths=None)``, but it
+        returns the output alone unless asked for the state too.
 
         Parameters
         ----------
         x : (B, T, F) array, or (B, T) token ids for an Embedding first
-        lengths : (B,) ints, optional
-            Valid steps of each sequence; passed to every module that takes them.
         state : optional
             The initial state of the first recurrent layer (as that layer takes it).
-        return_state : bool
+        lengths : (B,) ints, optional
+            Valid steps of each sequence; passed to every module that takes them.
+        return_state : bool, default False
             Also return the first recurrent layer's final state (truncated BPTT carries it).
 
         Returns
         -------
-        y, or ``(y, state)`` with ``return_state``
+        y, or ``(y, state)`` with ``return_state`` (``state`` None without a recurrent layer)
         """
         final = None
         for m in self.modules.values():
@@ -213,7 +216,7 @@ class LastStep(Module):
     def __repr__(self) -> str:
         return "LastStep(bidirectional=True)" if self.bidirectional else "LastStep()"
 
-    def forward(self, x: Any, lengths: Any = None) -> Any:
+    def forward(self, x: Any, *, lengths: Any = None) -> Any:
         """``y[b] = x[b, lengths[b] - 1]`` (forward half) and ``x[b, 0]`` (reverse half, if bidirectional)."""
         be = get_backend()
         B, T, F = _sequence_shape(x)
@@ -251,7 +254,7 @@ class MeanOverTime(Module):
     def __repr__(self) -> str:
         return "MeanOverTime()"
 
-    def forward(self, x: Any, lengths: Any = None) -> Any:
+    def forward(self, x: Any, *, lengths: Any = None) -> Any:
         """``y[b] = sum_t m[b, t] x[b, t] / lengths[b]`` with ``m`` the valid steps."""
         be = get_backend()
         B, T, F = _sequence_shape(x)
@@ -280,7 +283,7 @@ class MaskPadding(Module):
     def __repr__(self) -> str:
         return "MaskPadding()"
 
-    def forward(self, x: Any, lengths: Any = None) -> Any:
+    def forward(self, x: Any, *, lengths: Any = None) -> Any:
         be = get_backend()
         B, T, _ = _sequence_shape(x)
         if lengths is None:
