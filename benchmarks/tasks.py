@@ -61,7 +61,7 @@ class Task:
     """One benchmark problem: its data, model shape, training settings and criterion."""
 
     make: Callable[[int, int], Dataset]            # (n, seed) -> fresh sequences
-    head: str                                      # "last" or "all"
+    readout: str                                   # the Model's readout: "last" or "all"
     n_in: int                                      # F, features per step
     n_out: int                                     # O, the head's outputs
     judge: Callable[[np.ndarray, Dataset], Verdict]
@@ -153,7 +153,7 @@ def run_one(name: str, task: Task, cell: str, seed: int, budget: int, chunk: int
     val_set = task.make(VAL_SIZE, derive_seed(seed, task_id, 1))
     test_set = task.make(TEST_SIZE, derive_seed(seed, task_id, 2))
     options = {"forget_bias": task.forget_bias} if cell in ("lstm", "peephole") else {}
-    model = minilstm.Model(task.n_in, task.hidden, task.n_out, cell=cell, head=task.head,
+    model = minilstm.Model(task.n_in, task.hidden, task.n_out, cell=cell, readout=task.readout,
                            seed=derive_seed(seed, task_id, 3), **options)
     opt = minilstm.Adam(model.params, lr=task.lr)  # one optimizer for the whole run
     start, seen, stop = time.perf_counter(), 0, "sequence budget"

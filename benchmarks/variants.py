@@ -112,24 +112,24 @@ def derive_seed(*keys: int) -> int:
     return int(np.random.SeedSequence(list(keys)).generate_state(1)[0])
 
 
-def make_model(train_set: Any, head: str, hidden: int, variant: str, seed: int) -> minilstm.Model:
+def make_model(train_set: Any, readout: str, hidden: int, variant: str, seed: int) -> minilstm.Model:
     """The variant's model for the task's data: an embedding for token ids, a Linear head."""
     options = dict(VARIANTS[variant])
     cell = "peephole" if options.pop("peephole") else "lstm"  # Model takes the peepholes as its cell
     vocab = train_set.meta.get("n_symbols") if train_set.X.ndim == 2 else None
     n_in = EMBED if vocab else train_set.X.shape[-1]
     n_out = train_set.meta.get("n_classes", 1)
-    return minilstm.Model(n_in, hidden, n_out, cell=cell, head=head, vocab_size=vocab, seed=seed, **options)
+    return minilstm.Model(n_in, hidden, n_out, cell=cell, readout=readout, vocab_size=vocab, seed=seed, **options)
 
 
 def run_one(name: str, variant: str, seed: int, quick: bool) -> Run:
     """Train ``variant`` on task ``name`` with ``seed``; its final and best validation scores."""
-    setting, task = SETTINGS[name], cli.TASKS[name]  # cli.TASKS: the head, the metric and its scorer
+    setting, task = SETTINGS[name], cli.TASKS[name]  # cli.TASKS: the readout, the metric and its scorer
     make = setting.quick.get("make", setting.make) if quick else setting.make
     epochs = setting.quick["epochs"] if quick else setting.epochs
     task_id = sorted(SETTINGS).index(name)
     train_set, val_set = make(derive_seed(seed, task_id, 0))
-    model = make_model(train_set, task.head, setting.hidden, variant, derive_seed(seed, task_id, 1))
+    model = make_model(train_set, task.readout, setting.hidden, variant, derive_seed(seed, task_id, 1))
     start = time.perf_counter()
     history = minilstm.train(model, train_set, val_data=val_set, optimizer="adam", lr=setting.lr, epochs=epochs,
                              batch_size=setting.batch_size, clip_norm=CLIP_NORM, seed=derive_seed(seed, task_id, 2),
@@ -208,7 +208,7 @@ def settings_text(tasks: list, quick: bool) -> list:
     for name in tasks:
         s, task = SETTINGS[name], cli.TASKS[name]
         epochs = s.quick["epochs"] if quick else s.epochs
-        lines.append(f"- **{name}** ({task.head} head): {s.about}. Hidden {s.hidden}, Adam lr {s.lr:g}, "
+        lines.append(f"- **{name}** (readout \"{task.readout}\"): {s.about}. Hidden {s.hidden}, Adam lr {s.lr:g}, "
                      f"{epochs} epochs, batch {s.batch_size}, "
                      f"global-norm clipping at {CLIP_NORM:g}."
                      + (" (--quick: smaller data.)" if quick and "make" in s.quick else ""))

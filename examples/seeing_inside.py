@@ -39,7 +39,7 @@ plot.gradient_flow(flows, path=os.path.join(args.out, "gradient_flow.png"),
 
 # 2. an LSTM trained briefly on the noisy sine wave, and its gates on one validation window
 train_set, val_set, _ = data.chronological_split(data.make_task("sine", seed=0))
-model = minilstm.Model(1, H, 1, cell="lstm", head="last", seed=0)
+model = minilstm.Model(1, H, 1, cell="lstm", readout="last", seed=0)
 minilstm.train(model, train_set, val_data=val_set, lr=1e-2, epochs=epochs, batch_size=32, clip_norm=1.0,
                seed=0, progress=False)
 model.eval()

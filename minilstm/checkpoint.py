@@ -18,12 +18,30 @@ from .nn.module import REGISTRY
 from .nn.sequential import Sequential
 from .param_shapes import param_shapes
 
-__all__ = ["save", "read", "load", "build", "registered", "check_architecture", "Checkpoint"]
+__all__ = ["save", "read", "load", "build", "registered", "architecture", "check_architecture", "Checkpoint"]
+
+
+def architecture(ckpt: Checkpoint) -> tuple[str, Any]:
+    """The type name and config a checkpoint holds, in this version's spelling.
+
+    Older files hold a Model without a type, and a Model's ``readout`` under its former name ``head``.
+    """
+    return ckpt.meta.get("type", "Model"), _upgraded(ckpt.meta.get("type", "Model"), ckpt.meta["architecture"])
+
+
+def _upgraded(type_name: Any, config: Any) -> Any:
+    """``config`` with the former spellings renamed (recursively through a Sequential's modules)."""
+    if type_name == "Model" and isinstance(config, dict) and "head" in config and "readout" not in config:
+        return {("readout" if k == "head" else k): v for k, v in config.items()}
+    if type_name == "Sequential" and isinstance(config, dict) and isinstance(config.get("modules"), list):
+        return {**config, "modules": [[m[0], m[1], _upgraded(m[1], m[2])] if isinstance(m, list) and len(m) == 3
+                                      else m for m in config["modules"]]}
+    return config
 
 
 def check_architecture(model: Any, ckpt: Checkpoint, path: str) -> None:
     """A ValueError listing every setting where ``model`` and the checkpoint differ."""
-    saved, ours = ckpt.meta.get("architecture", {}), model.config
+    saved, ours = architecture(ckpt)[1], model.config
     diffs = [f"{k}: checkpoint {saved.get(k)!r}, model {ours.get(k)!r}"
              for k in sorted(set(saved) | set(ours)) if saved.get(k) != ours.get(k)]
     if diffs:
@@ -47,7 +65,7 @@ def load(path: str) -> Any:
     """
     ckpt = read(path)
     path = os.fspath(path)
-    type_name, arch = ckpt.meta.get("type", "Model"), ckpt.meta["architecture"]  # older files hold a Model
+    type_name, arch = architecture(ckpt)
     try:
         expected = param_shapes(type_name, arch, most=len(ckpt.params))
     except (TypeError, ValueError) as err:

@@ -15,6 +15,7 @@ import numpy as np
 from . import train_checks, validate
 from .backend import get_backend, to_numpy
 from .data.dataset import IGNORE, Dataset
+from .model import Model
 from .nn.attention import AttentionPool
 from .nn.conv import Conv1d
 from .nn.losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
@@ -110,10 +111,10 @@ def _is_array(data: Any) -> bool:
 
 def loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
     """The loss function and its name, from ``loss`` or from the data's kind."""
-    head = "all" if data.kind.endswith("_seq") else "last"
-    if getattr(model, "head_mode", head) != head:
-        raise ValueError(f"the data's kind {data.kind!r} needs a model with head={head!r}, "
-                         f"got head={model.head_mode!r}")
+    readout = "all" if data.kind.endswith("_seq") else "last"
+    if isinstance(model, Model) and model.readout != readout:
+        raise ValueError(f"the data's kind {data.kind!r} needs a model with readout={readout!r}, "
+                         f"got readout={model.readout!r}")
     name = loss if loss is not None else ("cross_entropy" if data.kind.startswith("classify") else "mse")
     if callable(name):
         return name, getattr(name, "__name__", "loss")
@@ -163,7 +164,7 @@ def predict(model: Any, data: Any, batch_size: int = 256, proba: bool = False,
     Returns
     -------
     ndarray
-        ``(N, O)`` for head "last", ``(N, T, O)`` for head "all": the head's
+        ``(N, O)`` for readout "last", ``(N, T, O)`` for readout "all": the head's
         outputs (logits for a classifier), or probabilities with ``proba=True``.
 
     Examples

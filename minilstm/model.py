@@ -2,7 +2,7 @@
 
 ``Model`` is a builder: it makes the :class:`~minilstm.Sequential` that a user
 could write by hand (``embedding``, ``rnn``, ``last`` = :class:`LastStep` for
-head "last" or ``mask`` = :class:`MaskPadding` for head "all", and ``head``), so
+readout "last" or ``mask`` = :class:`MaskPadding` for readout "all", and ``head``), so
 there is one composition mechanism; its parameters keep the keys
 ``"rnn.weight_ih_l0"``, ``"head.weight"``, ... and its checkpoints its flat config.
 
@@ -11,11 +11,15 @@ H hidden units, K directions (1 or 2), O outputs. Models take batch-first data
 (``(B, T, F)`` floats, or ``(B, T)`` token ids with ``vocab_size``), as data
 sets store it; the recurrent stack converts to time-major inside.
 
-Heads:
+``model.head`` is always the Linear head (a module, as ``model.rnn`` is); what it reads
+is the ``readout``:
 - ``"last"`` (sequence to one): the top layer's final hidden state, both
   directions side by side. With ``lengths`` the state stops at each
   sequence's last valid step, so this is the last *valid* step's state.
 - ``"all"`` (sequence to sequence): every step's output.
+
+(Checkpoints written before the option was named ``readout`` hold ``"head": "last"``;
+:func:`minilstm.load` reads them as ``readout``.)
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ from .nn.recurrent import GRU, LSTM, RNN, PeepholeLSTM
 from .nn.sequential import LastStep, MaskPadding, Sequential
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU, "peephole": PeepholeLSTM}
-HEADS = ("last", "all")
+READOUTS = ("last", "all")
 
 
 class Model(Sequential):
@@ -47,7 +51,8 @@ class Model(Sequential):
         O, the head's outputs (classes for a classifier).
     cell : {"rnn", "lstm", "gru", "peephole"}, default "lstm"
     num_layers : int, default 1
-    head : {"last", "all"}, default "last"
+    readout : {"last", "all"}, default "last"
+        What the head reads: the last valid step (sequence to one), or every step.
     vocab_size : int, optional
         Take token ids and embed them first.
     dropout, recurrent_dropout : float in [0, 1), default 0
@@ -60,7 +65,7 @@ class Model(Sequential):
     """
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int, *, cell: str = "lstm",
-                 num_layers: int = 1, head: str = "last", vocab_size: int | None = None,
+                 num_layers: int = 1, readout: str = "last", vocab_size: int | None = None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, bidirectional: bool = False,
                  seed: Any = None, dtype: str = "float32", **cell_options: Any) -> None:
         validate.choice("cell", cell, tuple(CELLS))
@@ -69,9 +74,9 @@ class Model(Sequential):
             validate.positive_int(name, size)  # here, so the message names this argument, not a part's
         if vocab_size is not None:
             validate.positive_int("vocab_size", vocab_size)
-        self.head_mode = validate.choice("head", head, HEADS)
+        self.readout = validate.choice("readout", readout, READOUTS)
         self._config = dict(input_size=input_size, hidden_size=hidden_size, output_size=output_size,
-                            cell=cell, num_layers=num_layers, head=head, vocab_size=vocab_size,
+                            cell=cell, num_layers=num_layers, readout=readout, vocab_size=vocab_size,
                             dropout=dropout, recurrent_dropout=recurrent_dropout,
                             bidirectional=bidirectional, dtype=dtype, **cell_options)
         draw = rng(seed)
@@ -82,11 +87,11 @@ class Model(Sequential):
         modules["rnn"] = CELLS[cell](input_size, hidden_size, num_layers, batch_first=True, dropout=dropout,
                                      recurrent_dropout=recurrent_dropout, bidirectional=bidirectional,
                                      seed=int(seeds[1]), dtype=dtype, **cell_options)
-        if self.head_mode == "last":  # the last valid step's output, both directions
+        if self.readout == "last":  # the last valid step's output, both directions
             modules["last"] = LastStep()
         modules["head"] = Linear(modules["rnn"].num_directions * hidden_size, output_size, seed=int(seeds[2]),
                                  dtype=dtype)
-        if self.head_mode == "all":  # padded steps output exactly 0 (not the head's bias), and pass no gradient
+        if self.readout == "all":  # padded steps output exactly 0 (not the head's bias), and pass no gradient
             modules["mask"] = MaskPadding()
         super().__init__(**modules)
         self.embedding, self.rnn, self.head = modules.get("embedding"), modules["rnn"], modules["head"]
@@ -99,7 +104,7 @@ class Model(Sequential):
 
     def __repr__(self) -> str:
         lines = [f"  ({name}): {part!r}" for name, part in self.modules.items()]
-        return f"Model(head={self.head_mode!r},\n" + "\n".join(lines) + f"\n)  # {self.num_params:,} parameters"
+        return f"Model(readout={self.readout!r},\n" + "\n".join(lines) + f"\n)  # {self.num_params:,} parameters"
 
     def summary(self) -> str:
         """A table of the parts, their output shapes and parameter counts (as Keras's ``model.summary()``).
@@ -109,7 +114,7 @@ class Model(Sequential):
             print(model.summary())
         """
         K, H = self.rnn.num_directions, self.rnn.hidden_size
-        out = "(B, T, {})" if self.head_mode == "all" else "(B, {})"
+        out = "(B, T, {})" if self.readout == "all" else "(B, {})"
         rows = [("embedding (Embedding)", f"(B, T, {self.config['input_size']})", self.embedding)] \
             if self.embedding is not None else []
         rows += [(f"rnn ({type(self.rnn).__name__})", f"(B, T, {K * H})", self.rnn),
@@ -127,8 +132,8 @@ class Model(Sequential):
         runs in evaluation mode, takes ``(P,)`` ids and returns the logits after the
         last one, ``(V,)``, on the host. Each call to ``step_fn()`` starts afresh.
         """
-        if self.embedding is None or self.head_mode != "all":
-            raise ValueError("step_fn needs a token model: vocab_size given and head='all'")
+        if self.embedding is None or self.readout != "all":
+            raise ValueError("step_fn needs a token model: vocab_size given and readout='all'")
         carried = {"state": None}
 
         def step(ids: Any) -> Any:
@@ -155,7 +160,7 @@ class Model(Sequential):
 
         Returns
         -------
-        y : (B, O) for head "last", (B, T, O) for head "all" (zero on padded steps)
+        y : (B, O) for readout "last", (B, T, O) for readout "all" (zero on padded steps)
         state : the recurrent layer's final state, with ``return_state`` only
         """
         if self.embedding is None and len(shape := tuple(getattr(x, "shape", np.shape(x)))) == 2 and \

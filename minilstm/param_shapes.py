@@ -162,7 +162,7 @@ def _gaussian(args: dict) -> dict:
 def _model(args: dict) -> dict:
     """Embedding (V, D) if any, the recurrent stack under ``rnn.``, the head (F, K*H) and (F,)."""
     cls = CELLS[validate.choice("cell", args["cell"], tuple(CELLS))]
-    validate.choice("head", args["head"], ("last", "all"))
+    validate.choice("readout", args["readout"], ("last", "all"))
     layer = _arguments(cls, {k: v for k, v in args.items() if k not in _MODEL_ONLY})
     out = {}
     if args["vocab_size"] is not None:
@@ -176,7 +176,7 @@ def _model(args: dict) -> dict:
 
 
 # Model's own arguments; the rest (cell options) go to the recurrent layer
-_MODEL_ONLY = ("output_size", "cell", "head", "vocab_size", "dropout", "recurrent_dropout", "seed", "dtype")
+_MODEL_ONLY = ("output_size", "cell", "readout", "vocab_size", "dropout", "recurrent_dropout", "seed", "dtype")
 
 _RULES: dict = {
     Model: _model, Linear: _linear, Embedding: _embedding, Conv1d: _conv, AttentionPool: _attention,

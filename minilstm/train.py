@@ -186,7 +186,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     if tbptt is not None:
         tbptt = validate.positive_int("tbptt", tbptt)
         if not train_data.kind.endswith("_seq") or train_data.lengths is not None:
-            raise ValueError("tbptt needs per-step targets (a model with head='all') and unpadded data")
+            raise ValueError("tbptt needs per-step targets (a model with readout='all') and unpadded data")
     if early_stopping is not None:
         early_stopping = validate.positive_int("early_stopping", early_stopping)
     for name, v in (("clip_norm", clip_norm), ("clip_value", clip_value)):

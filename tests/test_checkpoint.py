@@ -27,7 +27,7 @@ def sine():
 
 @pytest.mark.parametrize("kwargs", [
     dict(cell="peephole", num_layers=2, bidirectional=True, dtype="float64"),
-    dict(cell="gru", head="all", vocab_size=7, reset_after=False, num_layers=2, dropout=0.25),
+    dict(cell="gru", readout="all", vocab_size=7, reset_after=False, num_layers=2, dropout=0.25),
     dict(cell="rnn", nonlinearity="relu", recurrent_dropout=0.1),
 ], ids=["peephole", "gru-embedding", "rnn-relu"])
 def test_save_then_load_gives_the_same_model(kwargs, tmp_path, rng):
@@ -377,7 +377,7 @@ def test_a_tampered_training_state_is_refused_on_resume(saved, tmp_path):
 @pytest.mark.parametrize("type_name,config", [
     ("Model", dict(input_size=3, hidden_size=5, output_size=2)),
     ("Model", dict(input_size=3, hidden_size=5, output_size=2, cell="gru", num_layers=2, bidirectional=True,
-                   vocab_size=11, head="all", reset_after=False)),
+                   vocab_size=11, readout="all", reset_after=False)),
     ("Model", dict(input_size=2, hidden_size=4, output_size=1, cell="peephole", num_layers=3, bias=False)),
     ("Model", dict(input_size=2, hidden_size=4, output_size=1, cell="lstm", coupled=True)),
     ("Model", dict(input_size=2, hidden_size=4, output_size=1, cell="rnn", nonlinearity="relu")),

@@ -148,7 +148,7 @@ def test_padding_may_hold_nan_but_a_valid_step_may_not(rng):
     Y = rng.standard_normal((4, 6, 1)).astype(np.float32)
     lengths = np.array([6, 3, 4, 2])
     X[1, 4, 0] = Y[3, 5, 0] = np.nan  # padding
-    model = minilstm.Model(1, 4, 1, head="all", seed=0)
+    model = minilstm.Model(1, 4, 1, readout="all", seed=0)
     history = minilstm.train(model, (X, Y, lengths), epochs=1, batch_size=4, progress=False, seed=0)
     assert history["skipped_steps"] == [0] and math.isfinite(history["train_loss"][0])
     with pytest.raises(ValueError, match=r"^train_data Y\[3, 1, 0\] is inf: "):
@@ -165,10 +165,10 @@ def test_a_value_beyond_the_models_dtype_is_refused_on_real_steps_only(rng):
     Y = rng.standard_normal((4, 6, 1))
     lengths = np.array([6, 3, 4, 2])
     X[1, 4, 0] = 1e300  # padding
-    history = minilstm.train(minilstm.Model(1, 4, 1, head="all", seed=0), (X, Y, lengths), epochs=1,
+    history = minilstm.train(minilstm.Model(1, 4, 1, readout="all", seed=0), (X, Y, lengths), epochs=1,
                              batch_size=4, progress=False, seed=0)
     assert history["skipped_steps"] == [0] and math.isfinite(history["train_loss"][0])
     X[2, 1, 0] = -1e300  # a real step
     with pytest.raises(ValueError, match=r"^train_data X\[2, 1, 0\] = -1e\+300 is beyond float32's range: "):
-        minilstm.train(minilstm.Model(1, 4, 1, head="all", seed=0), (X, Y, lengths), epochs=1, progress=False)
+        minilstm.train(minilstm.Model(1, 4, 1, readout="all", seed=0), (X, Y, lengths), epochs=1, progress=False)
     refuse_non_finite(Dataset(X, Y, lengths), "train_data", "float64")  # a float64 model holds it

@@ -12,7 +12,7 @@ from minilstm import data
 
 
 def _per_step(cell="lstm", dtype="float64", **kw):
-    return minilstm.Model(3, 5, 2, cell=cell, head="all", num_layers=2, seed=0, dtype=dtype, **kw)
+    return minilstm.Model(3, 5, 2, cell=cell, readout="all", num_layers=2, seed=0, dtype=dtype, **kw)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "peephole"])
@@ -27,7 +27,7 @@ def test_chunked_predict_equals_the_whole_run(cell, backend, dtype, rng):
 
 def test_chunked_predict_of_tokens_and_of_a_gaussian_head(backend, rng):
     ids = rng.integers(0, 7, (3, 10))
-    tokens = minilstm.Model(4, 6, 7, head="all", vocab_size=7, seed=0, dtype="float64")
+    tokens = minilstm.Model(4, 6, 7, readout="all", vocab_size=7, seed=0, dtype="float64")
     assert close(minilstm.predict(tokens, (ids, ids), chunk=3, proba=True),
                  minilstm.predict(tokens, (ids, ids), proba=True), "float64")
     X = rng.standard_normal((3, 10, 2))
@@ -62,7 +62,7 @@ def test_chunked_predict_memory_is_bounded_by_the_chunk(rng):
     """T = 2,000, N = 8, H = 32: a whole run keeps every step (27 MB traced, with its backward cache);
     in chunks of 50 only one chunk's worth is alive (about 1 MB) besides the (N, T, 1) outputs."""
     X = rng.standard_normal((8, 2000, 1)).astype(np.float32)
-    model = minilstm.Model(1, 32, 1, head="all", seed=0)
+    model = minilstm.Model(1, 32, 1, readout="all", seed=0)
     out = {}
     peak = _peak_mb(lambda: out.setdefault("pred", minilstm.predict(model, (X, X), chunk=50)))
     assert out["pred"].shape == (8, 2000, 1)
@@ -73,7 +73,7 @@ def test_training_evaluates_in_chunks_of_tbptt(monkeypatch):
     """With tbptt, validation runs in chunks of tbptt steps too (so its memory is training's), and its
     scores are those of the whole run; padded val_data, which cannot be chunked, is evaluated whole."""
     text = data.make_task("text", seed=0, seq_len=24).subset(slice(0, 12))
-    model = minilstm.Model(4, 8, text.meta["n_classes"], head="all", vocab_size=text.meta["n_symbols"], seed=0)
+    model = minilstm.Model(4, 8, text.meta["n_classes"], readout="all", vocab_size=text.meta["n_symbols"], seed=0)
     chunks = []
     real = minilstm.predict
 
@@ -94,13 +94,13 @@ def test_training_evaluates_in_chunks_of_tbptt(monkeypatch):
 @pytest.mark.parametrize("model, data_kw, match", [
     (lambda: minilstm.Model(3, 4, 2, seed=0), {},
      r"^chunk=4 runs a per-step model over unpadded data, but last \(LastStep\) mixes time steps$"),
-    (lambda: minilstm.Model(3, 4, 2, head="all", bidirectional=True, seed=0), {},
+    (lambda: minilstm.Model(3, 4, 2, readout="all", bidirectional=True, seed=0), {},
      r"but the recurrent layer is bidirectional \(its reverse direction reads the whole sequence\)$"),
     (lambda: minilstm.Sequential(minilstm.LSTM(3, 4, batch_first=True), minilstm.GRU(4, 2, batch_first=True)), {},
      r"but the model has 2 recurrent modules, and only the first one's state is carried$"),
     (lambda: minilstm.Sequential(minilstm.Conv1d(3, 4, 3, padding=1), minilstm.LSTM(4, 2, batch_first=True)), {},
      r"but 0 \(Conv1d\) mixes time steps$"),
-    (lambda: minilstm.Model(3, 4, 2, head="all", seed=0), {"lengths": True},
+    (lambda: minilstm.Model(3, 4, 2, readout="all", seed=0), {"lengths": True},
      r"but the data is padded \(it has lengths\)$"),
 ])
 def test_what_cannot_run_in_chunks_is_refused(model, data_kw, match, rng):
@@ -170,7 +170,7 @@ def test_predict_takes_an_array_a_tuple_or_a_dataset(padded):
 
 def test_predict_takes_token_ids_alone(rng):
     ids = rng.integers(0, 7, (4, 6))
-    model = minilstm.Model(4, 5, 7, head="all", vocab_size=7, seed=0)
+    model = minilstm.Model(4, 5, 7, readout="all", vocab_size=7, seed=0)
     expected = minilstm.predict(model, data.Dataset(ids, ids, kind="classify_seq"), proba=True)
     assert np.array_equal(minilstm.predict(model, ids, proba=True), expected)
     assert np.array_equal(minilstm.predict(model, (ids,), proba=True), expected)

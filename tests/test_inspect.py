@@ -120,7 +120,7 @@ def test_record_gate_names_follow_the_cell(name, rng):
 
 
 def test_record_of_a_model_and_a_cell(rng):
-    model = minilstm.Model(4, 6, 3, cell="lstm", vocab_size=10, head="all", num_layers=2, seed=0)
+    model = minilstm.Model(4, 6, 3, cell="lstm", vocab_size=10, readout="all", num_layers=2, seed=0)
     ids = rng.integers(0, 10, (2, 8))
     trace = inspect.record(model, ids, lengths=[8, 5])
     assert trace.h.shape == (2, 8, 2, 6) and trace.mask.shape == (8, 2)

@@ -178,7 +178,7 @@ def test_evaluate_and_train_on_padded_steps_with_a_minus_inf_logit():
     r = np.random.default_rng(0)
     X, Y = r.standard_normal((6, 7, 2)), r.integers(1, 3, (6, 7))  # classes 1 and 2 only
     lengths = np.array([7, 5, 3, 7, 2, 6])
-    model = minilstm.Model(2, 4, 3, head="all", seed=0, dtype="float64")
+    model = minilstm.Model(2, 4, 3, readout="all", seed=0, dtype="float64")
     model.head.params["bias"][0] = -np.inf  # class 0 is never predicted: its logit is -inf on every step
     data = (X, Y, lengths)
     logits = minilstm.predict(model, data)

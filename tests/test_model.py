@@ -36,10 +36,10 @@ def _np(a):
     return minilstm.to_numpy(a)
 
 
-@pytest.mark.parametrize("head", ["last", "all"])
+@pytest.mark.parametrize("readout", ["last", "all"])
 @pytest.mark.parametrize("cell", CELLS)
-def test_gradcheck_every_cell_and_head(cell, head, rng):
-    model = _model(cell=cell, head=head)
+def test_gradcheck_every_cell_and_readout(cell, readout, rng):
+    model = _model(cell=cell, readout=readout)
     report = gradcheck(Whole(model), rng.standard_normal((B, T, F)), max_entries=8)
     assert "x" in report.errors and "head.weight" in report.errors
     assert report.passed(1e-6), str(report)
@@ -53,36 +53,36 @@ OPTIONS = {
 }
 
 
-@pytest.mark.parametrize("head", ["last", "all"])
+@pytest.mark.parametrize("readout", ["last", "all"])
 @pytest.mark.parametrize("option", list(OPTIONS))
-def test_gradcheck_model_options(option, head, rng):
+def test_gradcheck_model_options(option, readout, rng):
     """Dropout masks are held fixed by replaying ``model.generator`` (gradcheck does it)."""
-    model = _model(cell="lstm", head=head, **OPTIONS[option])
+    model = _model(cell="lstm", readout=readout, **OPTIONS[option])
     lengths = np.array([5, 2, 4]) if option == "lengths" else None
     report = gradcheck(Whole(model, lengths), rng.standard_normal((B, T, F)), max_entries=8)
     assert report.passed(1e-6), str(report)
 
 
-@pytest.mark.parametrize("head", ["last", "all"])
-def test_gradcheck_embedding_model(head, rng):
+@pytest.mark.parametrize("readout", ["last", "all"])
+def test_gradcheck_embedding_model(readout, rng):
     """Token ids have no gradient: the parameters (the embedding's included) are checked."""
-    model = _model(cell="gru", head=head, vocab_size=7, num_layers=2)
+    model = _model(cell="gru", readout=readout, vocab_size=7, num_layers=2)
     report = gradcheck(Whole(model, np.array([5, 3, 1])), rng.integers(0, 7, (B, T)), max_entries=8)
     assert "x" not in report.errors and "embedding.weight" in report.errors
     assert report.passed(1e-6), str(report)
 
 
-@pytest.mark.parametrize("head", ["last", "all"])
-def test_padded_steps_get_exactly_zero_gradient(head, rng):
-    model = _model(cell="lstm", head=head, num_layers=2, bidirectional=True)
+@pytest.mark.parametrize("readout", ["last", "all"])
+def test_padded_steps_get_exactly_zero_gradient(readout, rng):
+    model = _model(cell="lstm", readout=readout, num_layers=2, bidirectional=True)
     lengths = np.array([5, 2, 4])
     valid = minilstm.data.mask(lengths, T)                              # (B, T)
-    x, target = rng.standard_normal((B, T, F)), rng.standard_normal((B, T, O) if head == "all" else (B, O))
+    x, target = rng.standard_normal((B, T, F)), rng.standard_normal((B, T, O) if readout == "all" else (B, O))
 
     def run(x):
         y = model(x, lengths=lengths)
         # per-step targets are scored on valid steps only, as train() does
-        dy = mse_loss(y, target, valid if head == "all" else None)[1]
+        dy = mse_loss(y, target, valid if readout == "all" else None)[1]
         dx = _np(model.backward(dy))
         return _np(y), dx, {k: _np(v).copy() for k, v in model.grads.items()}
 
@@ -91,7 +91,7 @@ def test_padded_steps_get_exactly_zero_gradient(head, rng):
     garbage = x.copy()
     garbage[~valid] = 1e3 * rng.standard_normal(garbage[~valid].shape)
     y2, dx2, grads2 = run(garbage)
-    np.testing.assert_array_equal(y2[valid] if head == "all" else y2, y[valid] if head == "all" else y)
+    np.testing.assert_array_equal(y2[valid] if readout == "all" else y2, y[valid] if readout == "all" else y)
     np.testing.assert_array_equal(dx2, dx)
     for k in grads:
         np.testing.assert_array_equal(grads2[k], grads[k], err_msg=k)
@@ -99,7 +99,7 @@ def test_padded_steps_get_exactly_zero_gradient(head, rng):
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_head_last_with_lengths_equals_each_sequence_alone(cell, rng):
-    """The "last" head reads each sequence's last *valid* state, in both directions."""
+    """The "last" readout reads each sequence's last *valid* state, in both directions."""
     model = _model(cell=cell, num_layers=2, bidirectional=True)
     lengths = [5, 2, 4]
     x, dy = rng.standard_normal((B, T, F)), rng.standard_normal((B, O))
@@ -132,7 +132,7 @@ def test_train_and_eval_switch_dropout(rng):
 
 
 def test_named_params_and_grads_cover_every_part(rng):
-    model = _model(cell="peephole", num_layers=2, bidirectional=True, vocab_size=6, head="all")
+    model = _model(cell="peephole", num_layers=2, bidirectional=True, vocab_size=6, readout="all")
     want = ({"embedding.weight", "head.weight", "head.bias"}
             | {f"rnn.{k}" for k in model.rnn.params})
     assert set(model.params) == want
@@ -199,7 +199,7 @@ def test_forget_bias_option_reaches_the_cell():
 @pytest.mark.parametrize("kwargs,error,match", [
     (dict(cell="transformer"), ValueError, r"cell must be one of \('rnn', 'lstm', 'gru', 'peephole'\), "
                                            r"got 'transformer'"),
-    (dict(head="first"), ValueError, r"head must be one of \('last', 'all'\), got 'first'"),
+    (dict(readout="first"), ValueError, r"readout must be one of \('last', 'all'\), got 'first'"),
     (dict(hidden_size=0), ValueError, "hidden_size must be a positive int, got 0"),
     (dict(dropout=1.0), ValueError, r"dropout must be in \[0, 1\), got 1.0"),
     (dict(cell="gru", forget_bias=1.0), TypeError, "only a cell with a forget gate"),
@@ -241,7 +241,7 @@ def test_wrong_label_range_in_training(rng):
 
 
 def test_head_all_outputs_zero_on_padding(rng):
-    model = minilstm.Model(2, 4, 3, cell="gru", head="all", seed=0, dtype="float64")
+    model = minilstm.Model(2, 4, 3, cell="gru", readout="all", seed=0, dtype="float64")
     x = rng.standard_normal((2, 5, 2))
     y = model(x, lengths=np.array([5, 3]))
     assert np.all(minilstm.to_numpy(y)[1, 3:] == 0) and np.all(minilstm.to_numpy(y)[0] != 0)
@@ -252,7 +252,7 @@ def test_head_all_outputs_zero_on_padding(rng):
 def test_step_fn_carries_the_state_for_sampling(rng):
     from minilstm import data
 
-    model = minilstm.Model(4, 6, 5, cell="lstm", head="all", vocab_size=5, seed=0, dtype="float64")
+    model = minilstm.Model(4, 6, 5, cell="lstm", readout="all", vocab_size=5, seed=0, dtype="float64")
     ids = rng.integers(0, 5, size=7)
     whole = model(ids[None, :])
     step = model.step_fn()
@@ -267,8 +267,8 @@ def test_step_fn_carries_the_state_for_sampling(rng):
 
 
 def test_repr_summary_and_parameter_count():
-    model = minilstm.Model(32, 16, 10, cell="gru", head="all", vocab_size=10, seed=0)
-    assert repr(model) == ("Model(head='all',\n  (embedding): Embedding(num_embeddings=10, embedding_dim=32, "
+    model = minilstm.Model(32, 16, 10, cell="gru", readout="all", vocab_size=10, seed=0)
+    assert repr(model) == ("Model(readout='all',\n  (embedding): Embedding(num_embeddings=10, embedding_dim=32, "
                            "dtype='float32')\n  (rnn): GRU(32, 16, batch_first=True)\n"
                            "  (head): Linear(in_features=16, out_features=10, bias=True, dtype='float32')\n"
                            "  (mask): MaskPadding()\n)  # 2,890 parameters")

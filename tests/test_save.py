@@ -144,3 +144,48 @@ def test_a_file_of_the_previous_version_finds_a_learners_class_by_its_bare_name(
 
     with pytest.raises(ValueError, match=r"module type 'OldFileScale' is ambiguous: .*OldFileScale, .*OldFileScale"):
         minilstm.load(old)
+
+
+# ---------------------------------------------------------------- a Model's readout, and files that call it head
+def test_a_models_head_is_its_linear_and_readout_is_the_mode():
+    model = minilstm.Model(2, 4, 3, readout="all", seed=0)
+    assert model.readout == "all" and isinstance(model.head, minilstm.Linear) and model.config["readout"] == "all"
+    assert minilstm.Model(2, 4, 3).readout == "last"
+    with pytest.raises(TypeError, match="head"):
+        minilstm.Model(2, 4, 3, head="all")
+
+
+def _old_spelling(path):
+    """Rewrite the checkpoint at ``path`` as the previous version wrote it: the readout under ``"head"``."""
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["architecture"] = {("head" if k == "readout" else k): v for k, v in meta["architecture"].items()}
+    arrays["meta"] = np.array(json.dumps(meta))
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    assert "head" in checkpoint.read(path).meta["architecture"]
+    return path
+
+
+def test_a_model_saved_with_head_loads_with_that_readout(tmp_path, rng):
+    model = minilstm.Model(2, 4, 3, readout="all", vocab_size=5, seed=0, dtype="float64")
+    loaded = minilstm.load(_old_spelling(model.save(tmp_path / "old.npz")))
+    assert loaded.readout == "all" and loaded.config == model.config
+    ids = rng.integers(0, 5, (2, 6))
+    np.testing.assert_array_equal(loaded(ids), model(ids))
+    inner = minilstm.Sequential(minilstm.ReLU()).config
+    inner["modules"].append(["m", "Model", {**model.config, "head": "last"}])
+    inner["modules"][-1][2].pop("readout")
+    assert checkpoint.architecture(checkpoint.Checkpoint({}, {}, {"type": "Sequential", "architecture": inner}))[1][
+        "modules"][-1][2]["readout"] == "last"
+
+
+def test_a_run_checkpointed_with_head_resumes(tmp_path):
+    train_set = minilstm.data.make_task("sine", seed=0).subset(slice(0, 16))
+    minilstm.train(minilstm.Model(1, 4, 1, seed=0), train_set, epochs=1, batch_size=8, progress=False,
+                   checkpoint_dir=tmp_path)
+    _old_spelling(tmp_path / "model.npz")
+    history = minilstm.train(minilstm.Model(1, 4, 1, seed=0), train_set, epochs=2, batch_size=8, progress=False,
+                             resume=tmp_path)
+    assert history.epochs == 3  # one epoch, then two more

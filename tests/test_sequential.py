@@ -90,7 +90,7 @@ def test_mean_over_time_is_each_sequences_own_mean(rng):
 
 
 def test_model_is_a_builder_of_a_sequential(rng):
-    model = minilstm.Model(3, 5, 2, cell="gru", head="last", bidirectional=True, seed=0, dtype="float64")
+    model = minilstm.Model(3, 5, 2, cell="gru", readout="last", bidirectional=True, seed=0, dtype="float64")
     assert isinstance(model, minilstm.Sequential)
     assert list(model.modules) == ["rnn", "last", "head"]
     assert sorted(model.params)[0] == "head.bias" and "rnn.weight_hh_l0_reverse" in model.params
@@ -99,7 +99,7 @@ def test_model_is_a_builder_of_a_sequential(rng):
     hand.load_state_dict(model.state_dict())
     x = rng.standard_normal((4, 6, 3))
     np.testing.assert_array_equal(model(x, lengths=[6, 2, 3, 6]), hand(x, lengths=[6, 2, 3, 6]))
-    assert list(minilstm.Model(3, 5, 2, head="all", vocab_size=9).modules) == ["embedding", "rnn", "head", "mask"]
+    assert list(minilstm.Model(3, 5, 2, readout="all", vocab_size=9).modules) == ["embedding", "rnn", "head", "mask"]
 
 
 def test_torch_sequential_state_dict_loads(rng):

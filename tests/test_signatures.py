@@ -195,7 +195,7 @@ def test_lengths_given_by_position_is_a_type_error(rng):
 def test_a_model_returns_exactly_what_its_sequential_returns(options, rng):
     """``Model(x)`` is the Sequential of the same modules called the same way: an array, and ``(y, state)``
     with ``return_state=True``; a given state and lengths act the same on both."""
-    kw = {"head": "all"} if options.pop("readout_all", False) else {}
+    kw = {"readout": "all"} if options.pop("readout_all", False) else {}
     model = minilstm.Model(3, 4, 2, cell="lstm", seed=0, dtype="float64", **kw, **options)
     seq = minilstm.Sequential(**model.modules)
     x = rng.integers(0, 6, (2, 5)) if options else rng.standard_normal((2, 5, 3))

@@ -40,7 +40,7 @@ def _sine_model(**kw):
 
 
 def _text_model(ds, **kw):
-    return minilstm.Model(4, 8, ds.meta["n_classes"], head="all", vocab_size=ds.meta["n_symbols"], seed=0, **kw)
+    return minilstm.Model(4, 8, ds.meta["n_classes"], readout="all", vocab_size=ds.meta["n_symbols"], seed=0, **kw)
 
 
 def test_history_and_the_loss_goes_down(sine):
@@ -157,7 +157,7 @@ def test_tbptt_chunks_with_nothing_scored_take_no_step(rng):
     (Adam would move the weights on its stale moments) and logs no loss; its state still carries."""
     X, Y = rng.standard_normal((4, 6, 2)), np.full((4, 6), IGNORE)
     Y[:, 4:] = rng.integers(0, 3, (4, 2))
-    model, ref = (minilstm.Model(2, 4, 3, head="all", seed=0, dtype="float64") for _ in range(2))
+    model, ref = (minilstm.Model(2, 4, 3, readout="all", seed=0, dtype="float64") for _ in range(2))
     opt = minilstm.Adam(model.params, lr=1e-2)
     history = minilstm.train(model, (X, Y), optimizer=opt, tbptt=3, epochs=1, batch_size=4, progress=False, seed=0)
     assert opt.t == 1, "one step: the second chunk's"
@@ -239,7 +239,7 @@ def test_tuple_token_data_trains(text):
 
 
 def test_padded_data_trains(rng):
-    """A padded classify_last set: the "last" head reads each sequence's last valid step."""
+    """A padded classify_last set: the "last" readout reads each sequence's last valid step."""
     ds = data.make_task("lengths", seed=0).subset(slice(0, 32))
     assert ds.lengths is not None and ds.lengths.min() < ds.X.shape[1]
     model = minilstm.Model(ds.X.shape[-1], 8, ds.meta["n_classes"], seed=0)
@@ -258,7 +258,7 @@ def test_padded_data_trains(rng):
     (dict(clip_norm=-1.0), ValueError, "clip_norm must be a finite number > 0.0"),
     (dict(schedule="linear"), ValueError, r"schedule must be one of \('step', 'cosine', 'plateau'\)"),
     (dict(early_stopping=0), ValueError, "early_stopping must be a positive int, got 0"),
-    (dict(tbptt=4), ValueError, r"tbptt needs per-step targets \(a model with head='all'\) and unpadded data"),
+    (dict(tbptt=4), ValueError, r"tbptt needs per-step targets \(a model with readout='all'\) and unpadded data"),
     (dict(tbptt=0), ValueError, "tbptt must be a positive int, got 0"),
     (dict(val_data=[1, 2, 3, 4]), TypeError, r"val_data must be a minilstm.data.Dataset, or a tuple \(X, Y\) or "
                                              r"\(X, Y, lengths\), got list"),
@@ -271,11 +271,11 @@ def test_bad_arguments(kwargs, error, match, sine):
 def test_bad_data(sine, text):
     with pytest.raises(TypeError, match=r"train_data is an array X alone, without the targets Y that are needed here"):
         minilstm.train(_sine_model(), sine[0].X, epochs=1, progress=False)
-    with pytest.raises(ValueError, match=r"the data's kind 'regression_last' needs a model with head='last', "
-                                         r"got head='all'"):
-        minilstm.train(minilstm.Model(1, 4, 1, head="all"), sine[0], epochs=1, progress=False)
-    with pytest.raises(ValueError, match=r"the data's kind 'classify_seq' needs a model with head='all', "
-                                         r"got head='last'"):  # a custom loss does not skip the check
+    with pytest.raises(ValueError, match=r"the data's kind 'regression_last' needs a model with readout='last', "
+                                         r"got readout='all'"):
+        minilstm.train(minilstm.Model(1, 4, 1, readout="all"), sine[0], epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"the data's kind 'classify_seq' needs a model with readout='all', "
+                                         r"got readout='last'"):  # a custom loss does not skip the check
         minilstm.train(minilstm.Model(4, 4, 49, vocab_size=49), text, loss=softmax_cross_entropy, epochs=1,
                        progress=False)
     with pytest.raises(ValueError, match=r"x must have 2 features \(input_size\) in its last axis, got shape \(32, 20"):

@@ -83,7 +83,7 @@ def reber_acc(pred, ds):
     return data.reber_accuracy(pred, ds.Y, ds.lengths)
 
 
-reber_models = {c: minilstm.Model(7, 16, 7, cell=c, head="all", seed=0) for c in CELLS}
+reber_models = {c: minilstm.Model(7, 16, 7, cell=c, readout="all", seed=0) for c in CELLS}
 reber_hist = {c: fit(m, r_train, r_val, reber_acc, R_EPOCHS) for c, m in reber_models.items()}
 curves(reber_hist, "embedded Reber grammar: which cells learn the long-range T/P?", 0.5,
        "inner grammar only (about 50 %)");

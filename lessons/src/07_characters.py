@@ -106,7 +106,7 @@ HIDDEN = 64 if QUICK else 128
 
 def fit(tbptt):
     """An LSTM on characters: an embedding of 32, HIDDEN units, a softmax over V at every step."""
-    model = minilstm.Model(32, HIDDEN, V, cell="lstm", head="all", vocab_size=V, seed=0)
+    model = minilstm.Model(32, HIDDEN, V, cell="lstm", readout="all", vocab_size=V, seed=0)
     history = minilstm.train(model, train_set, val_data=val_set, lr=5e-3, epochs=EPOCHS, batch_size=16,
                              clip_norm=1.0, seed=0, progress=False, tbptt=tbptt)
     return model, history
@@ -327,7 +327,7 @@ print(f"quote marks: {stretch[:half].count(chr(34))} in the half where the unit 
 # 3. **A feature of your own.** Add "the last character was a space", "a capital letter is due" (after ". "),
 #    or "inside a word that starts with a capital" to `features`, and find its best unit. Which features are
 #    tracked better than chance, judged by the held-out $r$?
-# 4. **Random units.** Rerun section 4 on an untrained model (`minilstm.Model(32, HIDDEN, V, head="all",
+# 4. **Random units.** Rerun section 4 on an untrained model (`minilstm.Model(32, HIDDEN, V, readout="all",
 #    vocab_size=V, seed=0)`). How large are the held-out correlations before any training? That is the bar a
 #    trained unit must clear.
 # 5. **Your own text.** `data.make_task("text", path="some.txt", seq_len=100)` reads any UTF-8 file. Train on a

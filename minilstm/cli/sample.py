@@ -126,7 +126,7 @@ def _load(run: str, path: str, vocab: data.CharVocab) -> Model:
     except (OSError, ValueError) as err:
         raise UsageError(f"{run}: {err}") from None
     config = model.config if isinstance(model, Model) else {}
-    if config.get("head") != "all" or not config.get("vocab_size") == config.get("output_size") == vocab.size:
+    if config.get("readout") != "all" or not config.get("vocab_size") == config.get("output_size") == vocab.size:
         raise UsageError(f"{run}: {path} is not a character model of vocab.json's {vocab.size} characters "
                          f"(its vocab_size {config.get('vocab_size')}, output_size {config.get('output_size')})")
     return model

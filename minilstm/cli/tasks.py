@@ -25,7 +25,7 @@ class Task:
     criterion in well under a minute on 2 cores; the README's "Every task's default" table)."""
 
     make: Callable[[int, int], tuple]           # (seed, length) -> (train, val) datasets
-    head: str                                   # "last" or "all"
+    readout: str                                # the Model's readout: "last" or "all"
     metric: str                                 # the name logged as val_<metric>
     score: Callable[[np.ndarray, Any], float]   # (pred, dataset) -> metric
     length: int                                 # the task's length knob (see LENGTHS)
@@ -88,7 +88,8 @@ def new_model(train_set: Any, task: Task, settings: dict) -> Model:
     n_out = train_set.meta.get("n_classes", train_set.Y.shape[-1] if train_set.Y.ndim > 1 else 1)
     options = {} if settings["forget_bias"] is None else {"forget_bias": settings["forget_bias"]}
     return Model(32 if vocab else train_set.X.shape[-1], settings["hidden"], n_out, cell=settings["cell"],
-                 num_layers=settings["layers"], head=task.head, vocab_size=vocab, seed=settings["seed"], **options)
+                 num_layers=settings["layers"], readout=task.readout, vocab_size=vocab, seed=settings["seed"],
+                 **options)
 
 
 def write_vocab(out: str, vocab: data.CharVocab) -> None:
