@@ -14,7 +14,7 @@ a calibrated model predicts sigma near 0.1 and about 95 % of the test points
 fall inside its mean +- 2 sigma band.
 
 The head returns ``(mean, var)`` and its backward takes ``(dmean, dvar)``;
-``minilstm.train(..., loss="gaussian_nll")`` carries both pairs through the model.
+``minilstm.train(..., loss="gaussian_nll_loss")`` carries both pairs through the model.
 
 It prints the test RMSE of the mean, the mean predicted sigma and the share of
 test points inside the band, and writes them to results.json, with
@@ -56,7 +56,7 @@ model = minilstm.Sequential(
 print(model)
 
 # 3. training: the Gaussian NLL (as torch.nn.GaussianNLLLoss), Adam, the global gradient norm clipped to 1
-history = minilstm.train(model, train_set, val_data=test_set, loss="gaussian_nll", optimizer="adam", lr=1e-3,
+history = minilstm.train(model, train_set, val_data=test_set, loss="gaussian_nll_loss", optimizer="adam", lr=1e-3,
                          epochs=epochs, batch_size=32, clip_norm=1.0, seed=0, progress=False)
 print(f"after {epochs} epochs: NLL {history['train_loss'][-1]:.3f} (train), {history['val_loss'][-1]:.3f} (test)")
 

@@ -30,10 +30,10 @@ from .nn import (
     RNNCell,
     Sequential,
     Tanh,
+    cross_entropy,
     gaussian_nll_loss,
     l2_penalty,
     mse_loss,
-    softmax_cross_entropy,
 )
 from .optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from .train import History, TrainingDiverged, evaluate, predict, softmax, train
@@ -43,7 +43,7 @@ __all__ = ["use_backend", "backend_scope", "backend_available", "get_backend", "
            "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell",
            "Sequential", "LastStep", "MeanOverTime", "MaskPadding",
            "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "GaussianHead",
-           "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "softmax_cross_entropy",
+           "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "cross_entropy",
            "gaussian_nll_loss", "l2_penalty",
            "gradcheck", "check_gradients", "Model", "train", "evaluate", "predict", "softmax", "History",
            "save", "load", "TrainingDiverged",

@@ -18,20 +18,21 @@ from .data.dataset import IGNORE, Dataset
 from .model import Model
 from .nn.attention import AttentionPool
 from .nn.conv import Conv1d
-from .nn.losses import gaussian_nll_loss, mse_loss, softmax_cross_entropy
+from .nn.losses import cross_entropy, gaussian_nll_loss, mse_loss
 from .nn.recurrent import Recurrent
 from .nn.sequential import LastStep, MeanOverTime, Sequential, as_sequential
 from .threads import blas_limit, recurrent_work
 
 
-def gaussian_nll(pred: tuple, target: Any, mask: Any = None) -> tuple[float, tuple]:
-    """The Gaussian negative log-likelihood of a ``(mean, var)`` prediction (a :class:`GaussianHead`'s),
-    as ``loss="gaussian_nll"`` takes it: ``(loss, (dmean, dvar))``, like ``torch.nn.GaussianNLLLoss``."""
+def _of_pair(pred: tuple, target: Any, mask: Any = None) -> tuple[float, tuple]:
+    """:func:`~minilstm.gaussian_nll_loss` of a ``(mean, var)`` prediction (a :class:`GaussianHead`'s), as
+    training calls a loss: ``fn(pred, target, mask) -> (loss, (dmean, dvar))``."""
     mean, var = pred
     return gaussian_nll_loss(mean, target, var, mask)
 
 
-LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy, "gaussian_nll": gaussian_nll}
+# loss="<name>": each loss's one name, its function's (see minilstm.nn.losses)
+LOSSES = {"mse_loss": mse_loss, "cross_entropy": cross_entropy, "gaussian_nll_loss": _of_pair}
 
 
 def as_dataset(data: Any, name: str, lengths: Any = None) -> Dataset:
@@ -115,7 +116,7 @@ def loss_for(model: Any, data: Dataset, loss: Any) -> tuple[Callable, str]:
     if isinstance(model, Model) and model.readout != readout:
         raise ValueError(f"the data's kind {data.kind!r} needs a model with readout={readout!r}, "
                          f"got readout={model.readout!r}")
-    name = loss if loss is not None else ("cross_entropy" if data.kind.startswith("classify") else "mse")
+    name = loss if loss is not None else ("cross_entropy" if data.kind.startswith("classify") else "mse_loss")
     if callable(name):
         return name, getattr(name, "__name__", "loss")
     validate.choice("loss", name, tuple(LOSSES))
@@ -265,7 +266,7 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
         Inputs and targets, batch-first (see :func:`~minilstm.train`). Scoring needs
         the targets: ``X`` alone, ``(X,)`` and ``(X, None)`` are refused with a
         ValueError (:func:`predict` takes them).
-    loss : {"mse", "cross_entropy", "gaussian_nll"}, loss object or callable, optional
+    loss : {"mse_loss", "cross_entropy", "gaussian_nll_loss"}, loss object or callable, optional
         As :func:`~minilstm.train` takes it; default from the data's kind.
     metrics : dict of name -> fn(pred, dataset) -> float, optional
     batch_size : int

@@ -26,7 +26,6 @@ from .inference import (
     as_dataset,
     chunk_problem,
     evaluate,
-    gaussian_nll,
     loss_for,
     predict,
     score_mask,
@@ -39,8 +38,7 @@ from .threads import blas_limit, recurrent_work
 from .train_report import epoch_line, progress_bar, wants_line
 from .train_state import EpochProgress, History, resume_run, save_run
 
-__all__ = ["History", "TrainingDiverged", "train", "as_dataset", "predict", "evaluate", "softmax", "gaussian_nll",
-           "LOSSES"]
+__all__ = ["History", "TrainingDiverged", "train", "as_dataset", "predict", "evaluate", "softmax", "LOSSES"]
 
 
 def _batch_loss(model: Any, loss_fn: Callable, data: Dataset, idx: Any, state: Any = None,
@@ -87,11 +85,12 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     train_data, val_data : Dataset or (X, Y[, lengths])
         Host arrays, batch-first. The data's kind picks the loss (squared error or
         cross-entropy) and must match the model's head.
-    loss : {"mse", "cross_entropy", "gaussian_nll"}, loss object or callable, optional
+    loss : {"mse_loss", "cross_entropy", "gaussian_nll_loss"}, loss object or callable, optional
+        A loss's name (its function's, see :mod:`minilstm.nn.losses`),
         ``fn(pred, target, mask) -> (loss, dpred)``, or an object with ``forward`` and
         ``backward`` such as ``MSELoss()``; default from the data's kind.
-        ``"gaussian_nll"`` trains a model ending in a :class:`~minilstm.GaussianHead`
-        (its prediction and gradient are ``(mean, var)`` pairs).
+        ``"gaussian_nll_loss"`` (or ``GaussianNLLLoss()``) trains a model ending in a
+        :class:`~minilstm.GaussianHead` (its prediction and gradient are ``(mean, var)`` pairs).
     optimizer : {"sgd", "adam", "adamw", "rmsprop", "adagrad"} or Optimizer
     lr, weight_decay : float
     epochs, batch_size : int

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import validate
 from .data.dataset import IGNORE, Dataset
+from .nn.losses import cross_entropy, gaussian_nll_loss, mse_loss
 from .optim import OPTIMIZERS, Optimizer
 from .schedules import SCHEDULES, Schedule
 from .train_report import check_verbose
@@ -72,8 +73,11 @@ def loss_function(loss: Any) -> Any:
     adapted: the value of ``forward`` and the gradient ``backward`` returns. A
     prediction of two parts, a :class:`~minilstm.GaussianHead`'s ``(mean, var)``,
     goes in as ``forward(mean, target, var[, mask])``, as :class:`~minilstm.GaussianNLLLoss`
-    takes it. A function is checked, at each call, to return a pair.
+    takes it. A function is checked, at each call, to return a pair; minilstm's own loss functions
+    (``mse_loss``, ``cross_entropy``, ``gaussian_nll_loss``) stand for their names.
     """
+    if loss in (mse_loss, cross_entropy, gaussian_nll_loss):
+        return loss.__name__  # one loss, one name: the function and its name train alike
     if loss is None or isinstance(loss, str):
         return loss  # a name: train checks it against its table of losses
     if isinstance(loss, type):
@@ -83,8 +87,8 @@ def loss_function(loss: Any) -> Any:
         return _from_module(loss)
     if callable(loss):
         return _returns_pair(loss)
-    raise TypeError("loss must be a name ('mse', 'cross_entropy', 'gaussian_nll'), a loss object with forward "
-                    "and backward (MSELoss()) or a function fn(pred, target, mask) -> (loss, dpred), "
+    raise TypeError("loss must be a name ('mse_loss', 'cross_entropy', 'gaussian_nll_loss'), a loss object with "
+                    "forward and backward (MSELoss()) or a function fn(pred, target, mask) -> (loss, dpred), "
                     f"got {type(loss).__name__} {loss!r}")
 
 

@@ -76,7 +76,8 @@ def no_batch(monkeypatch):
     (dict(optimizer=None), TypeError, r"optimizer must be one of \('sgd', .*\) or a minilstm Optimizer, got NoneType"),
     (dict(loss=MSELoss), TypeError, r"loss must be a loss object or a function, got the class MSELoss: make one, "
                                     r"loss=MSELoss\(\)"),
-    (dict(loss=3), TypeError, r"loss must be a name \('mse', 'cross_entropy', 'gaussian_nll'\), a loss object"),
+    (dict(loss=3), TypeError, r"loss must be a name \('mse_loss', 'cross_entropy', 'gaussian_nll_loss'\), a loss "
+                              r"object"),
 ])
 def test_a_bad_argument_is_refused_before_the_first_batch(kwargs, error, match, reg, no_batch):
     m = model()
@@ -176,7 +177,7 @@ def test_a_schedule_of_the_given_optimizer_sets_its_lr(reg):
 
 
 # ---------------------------------------------------------------- loss objects
-@pytest.mark.parametrize("obj,name,data", [(minilstm.MSELoss(), "mse", "reg"),
+@pytest.mark.parametrize("obj,name,data", [(minilstm.MSELoss(), "mse_loss", "reg"),
                                            (minilstm.CrossEntropyLoss(), "cross_entropy", "cls")])
 def test_a_loss_object_trains_like_its_name(obj, name, data, request, backend):
     data = request.getfixturevalue(data)
@@ -197,7 +198,7 @@ def test_a_gaussian_nll_object_trains_a_gaussian_head_like_its_name(reg):
                                    minilstm.GaussianHead(4, 2, seed=1))
     a, b = make(), make()
     fit(a, reg, loss=minilstm.GaussianNLLLoss(), epochs=2, batch_size=5)
-    fit(b, reg, loss="gaussian_nll", epochs=2, batch_size=5)
+    fit(b, reg, loss="gaussian_nll_loss", epochs=2, batch_size=5)
     assert_same_weights(weights_of(a), weights_of(b))
 
 

@@ -1,4 +1,5 @@
-"""MSELoss and CrossEntropyLoss: gradient checks, PyTorch parity, masks, stability and input checks."""
+"""The losses: one name each (a function and its module), gradient checks, PyTorch parity, masks, stability and input
+checks."""
 import numpy as np
 import pytest
 from conftest import close
@@ -40,8 +41,8 @@ def test_cross_entropy_gradients(masked, backend, rng):
     logits = backend.asarray(rng.standard_normal((T, B, C)), "float64")
     mask = _mask(rng) if masked else None
     targets = _targets(rng, mask)
-    _, dlogits = minilstm.softmax_cross_entropy(logits, targets, mask)
-    report = check_gradients(lambda: minilstm.softmax_cross_entropy(logits, targets, mask)[0],
+    _, dlogits = minilstm.cross_entropy(logits, targets, mask)
+    report = check_gradients(lambda: minilstm.cross_entropy(logits, targets, mask)[0],
                              {"logits": logits}, {"logits": dlogits})
     assert report.passed(1e-6), str(report)
 
@@ -90,7 +91,7 @@ def test_masked_cross_entropy_matches_torch_on_the_kept_rows(backend, rng):
     lt = torch.tensor(logits[mask], requires_grad=True)  # (kept, C)
     ref = torch.nn.CrossEntropyLoss(reduction="mean")(lt, torch.tensor(targets[mask]))
     ref.backward()
-    loss, dlogits = minilstm.softmax_cross_entropy(logits, targets, mask)
+    loss, dlogits = minilstm.cross_entropy(logits, targets, mask)
     assert close(loss, ref.item(), "float64")
     assert close(minilstm.to_numpy(dlogits)[mask], lt.grad.numpy(), "float64")
 
@@ -99,7 +100,7 @@ def test_masked_cross_entropy_matches_torch_on_the_kept_rows(backend, rng):
 def test_masked_positions_have_exactly_zero_gradient(backend, rng):
     mask = _mask(rng)
     logits = 1e3 * rng.standard_normal((T, B, C))
-    _, dlogits = minilstm.softmax_cross_entropy(logits, _targets(rng, mask), mask)
+    _, dlogits = minilstm.cross_entropy(logits, _targets(rng, mask), mask)
     _, dpred = minilstm.mse_loss(1e3 * rng.standard_normal((T, B, F)), np.zeros((T, B, F)), mask)
     assert np.all(minilstm.to_numpy(dlogits)[~mask] == 0.0)
     assert np.all(minilstm.to_numpy(dpred)[~mask] == 0.0)
@@ -110,8 +111,8 @@ def test_masked_positions_add_nothing_to_the_loss(backend, rng):
     targets = _targets(rng, mask)
     logits = rng.standard_normal((T, B, C))
     changed = np.where(mask[..., None], logits, 1e6)  # garbage where masked out
-    a, _ = minilstm.softmax_cross_entropy(logits, targets, mask)
-    b, _ = minilstm.softmax_cross_entropy(changed, targets, mask)
+    a, _ = minilstm.cross_entropy(logits, targets, mask)
+    b, _ = minilstm.cross_entropy(changed, targets, mask)
     assert a == b
 
 
@@ -126,7 +127,7 @@ def test_mse_mask_over_leading_axes_equals_the_full_mask(backend, rng):
 
 def test_huge_logits_give_a_finite_loss(backend, dtype):
     logits = np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4]], dtype=dtype)
-    loss, dlogits = minilstm.softmax_cross_entropy(logits, np.array([1, 2]))
+    loss, dlogits = minilstm.cross_entropy(logits, np.array([1, 2]))
     # row 0: -log p[1] = 1e4 (+ exp(-1e4), nothing); row 1: -log p[2] = log 2
     assert np.isfinite(loss) and close(loss, (1e4 + np.log(2.0)) / 2, dtype)
     assert np.all(np.isfinite(minilstm.to_numpy(dlogits)))
@@ -143,7 +144,7 @@ def _torch_cross_entropy(torch, logits, targets):
 def test_a_minus_inf_logit_is_a_class_of_probability_zero(backend, dtype):
     torch = pytest.importorskip("torch")
     logits = np.array([[2.0, -np.inf, 0.5]], dtype=dtype)
-    loss, dlogits = minilstm.softmax_cross_entropy(logits, np.array([0]))  # main: nan (0 * -inf)
+    loss, dlogits = minilstm.cross_entropy(logits, np.array([0]))  # main: nan (0 * -inf)
     ref, ref_grad = _torch_cross_entropy(torch, logits, [0])
     assert ref == pytest.approx(0.2014132779827524, rel=1e-12)
     assert close(loss, ref, dtype) and close(dlogits, ref_grad, dtype)
@@ -153,7 +154,7 @@ def test_a_minus_inf_logit_is_a_class_of_probability_zero(backend, dtype):
 def test_a_minus_inf_target_logit_gives_an_infinite_loss_like_torch(backend, dtype):
     torch = pytest.importorskip("torch")
     logits = np.array([[2.0, -np.inf, 0.5], [0.1, 0.2, 0.3]], dtype=dtype)
-    loss, dlogits = minilstm.softmax_cross_entropy(logits, np.array([1, 2]))
+    loss, dlogits = minilstm.cross_entropy(logits, np.array([1, 2]))
     ref, ref_grad = _torch_cross_entropy(torch, logits, [1, 2])
     assert loss == ref == np.inf
     assert close(dlogits, ref_grad, dtype)  # finite: p - onehot, with p = 0 at the target
@@ -166,7 +167,7 @@ def test_masked_cross_entropy_with_minus_inf_logits_matches_torch_on_the_kept_ro
     logits = rng.standard_normal((T, B, C))
     logits[..., 0] = np.where(targets == 0, logits[..., 0], -np.inf)  # -inf wherever class 0 is not the target
     logits[~mask, 1:3] = -np.inf  # and in the masked-out (padded) rows
-    loss, dlogits = minilstm.softmax_cross_entropy(logits, targets, mask)
+    loss, dlogits = minilstm.cross_entropy(logits, targets, mask)
     ref, ref_grad = _torch_cross_entropy(torch, logits[mask], targets[mask])
     assert np.isfinite(loss) and close(loss, ref, "float64")
     assert close(minilstm.to_numpy(dlogits)[mask], ref_grad, "float64")
@@ -193,7 +194,7 @@ def test_losses_keep_dtype(backend, dtype, rng):
     be = minilstm.get_backend()
     pred = be.asarray(rng.standard_normal((T, B, C)), dtype)
     _, dpred = minilstm.mse_loss(pred, rng.standard_normal((T, B, C)))
-    _, dlogits = minilstm.softmax_cross_entropy(pred, _targets(rng))
+    _, dlogits = minilstm.cross_entropy(pred, _targets(rng))
     assert check_dtype(dpred.dtype) == dtype and check_dtype(dlogits.dtype) == dtype
 
 
@@ -201,7 +202,7 @@ def test_losses_keep_dtype(backend, dtype, rng):
 def test_loss_objects_return_a_float_and_the_gradient(cls, rng):
     pred = rng.standard_normal((T, B, C))
     target = _targets(rng) if cls is minilstm.CrossEntropyLoss else rng.standard_normal((T, B, C))
-    fn = minilstm.softmax_cross_entropy if cls is minilstm.CrossEntropyLoss else minilstm.mse_loss
+    fn = minilstm.cross_entropy if cls is minilstm.CrossEntropyLoss else minilstm.mse_loss
     loss = cls()
     value = loss.forward(pred, target)
     expected, grad = fn(pred, target)
@@ -224,21 +225,21 @@ BAD = {
     "mse-integer-pred": (minilstm.mse_loss, (_T, _T, None), TypeError, "pred must hold floating-point"),
     "mse-empty": (minilstm.mse_loss, (np.zeros((0, 3)), np.zeros((0, 3)), None), ValueError,
                   r"nothing to average: shape \(0, 3\) is empty"),
-    "ce-shape-mismatch": (minilstm.softmax_cross_entropy, (_P, np.zeros((3, 2), dtype=int), None), ValueError,
+    "ce-shape-mismatch": (minilstm.cross_entropy, (_P, np.zeros((3, 2), dtype=int), None), ValueError,
                           r"logits \(2, 3, 4\) and targets \(3, 2\)"),
-    "ce-scalar-logits": (minilstm.softmax_cross_entropy, (1.0, 0, None), ValueError, r"logits \(\) and targets \(\)"),
-    "ce-float-targets": (minilstm.softmax_cross_entropy, (_P, np.zeros((2, 3)), None), TypeError,
+    "ce-scalar-logits": (minilstm.cross_entropy, (1.0, 0, None), ValueError, r"logits \(\) and targets \(\)"),
+    "ce-float-targets": (minilstm.cross_entropy, (_P, np.zeros((2, 3)), None), TypeError,
                          "targets must hold integers, got dtype float64"),
-    "ce-target-too-big": (minilstm.softmax_cross_entropy, (_P, _T + 4, None), ValueError, r"in \[0, 4\)"),
-    "ce-negative-target-kept": (minilstm.softmax_cross_entropy, (_P, _T - 1, np.ones((2, 3))), ValueError,
+    "ce-target-too-big": (minilstm.cross_entropy, (_P, _T + 4, None), ValueError, r"in \[0, 4\)"),
+    "ce-negative-target-kept": (minilstm.cross_entropy, (_P, _T - 1, np.ones((2, 3))), ValueError,
                                 r"in \[0, 4\) where not masked out, got \[-1, "),
-    "ce-one-class": (minilstm.softmax_cross_entropy, (np.zeros((2, 3, 1)), _T, None), ValueError,
+    "ce-one-class": (minilstm.cross_entropy, (np.zeros((2, 3, 1)), _T, None), ValueError,
                      r"logits must have at least 2 classes in the last axis, got C = 1 \(shape \(2, 3, 1\)\)"),
     "mask-wrong-shape": (minilstm.mse_loss, (_P, _P, np.ones((3, 2))), ValueError,
                          r"mask must have the leading axes of shape \(2, 3, 4\).*got \(3, 2\)"),
     "mask-not-0-1": (minilstm.mse_loss, (_P, _P, np.full((2, 3), 0.5)), ValueError, "booleans or 0/1 only"),
     "mask-strings": (minilstm.mse_loss, (_P, _P, np.full((2, 3), "y")), TypeError, "mask must hold booleans"),
-    "mask-all-zero": (minilstm.softmax_cross_entropy, (_P, _T, np.zeros((2, 3), dtype=bool)), ValueError,
+    "mask-all-zero": (minilstm.cross_entropy, (_P, _T, np.zeros((2, 3), dtype=bool)), ValueError,
                       "the mask keeps no entries"),
 }
 
@@ -248,3 +249,56 @@ def test_bad_input_is_refused(case):
     fn, args, err, match = BAD[case]
     with pytest.raises(err, match=match):
         fn(*args)
+
+
+# ---------------------------------------------------------------- one name per loss
+NAMES = {"mse_loss": "MSELoss", "cross_entropy": "CrossEntropyLoss", "gaussian_nll_loss": "GaussianNLLLoss"}
+
+
+def test_each_loss_has_one_name_a_function_and_its_module():
+    """PyTorch's pair (``torch.nn.functional.<name>`` and ``torch.nn.<Module>``), the function's name what
+    ``loss=`` takes; no third spelling."""
+    import importlib
+
+    inference, train = (importlib.import_module(f"minilstm.{m}") for m in ("inference", "train"))
+    torch = pytest.importorskip("torch")
+    for fn, module in NAMES.items():
+        assert getattr(minilstm, fn) is getattr(minilstm.nn, fn) and hasattr(torch.nn.functional, fn)
+        assert callable(getattr(minilstm, module)().backward) and hasattr(torch.nn, module)
+        assert fn in minilstm.nn.losses.__doc__ and module in minilstm.nn.losses.__doc__
+    assert set(train.LOSSES) == set(NAMES)
+    losses = {n for n in dir(minilstm) if "loss" in n.lower() or "entropy" in n or "nll" in n}
+    assert losses == set(NAMES) | set(NAMES.values()), losses
+    for gone in ("softmax_cross_entropy", "gaussian_nll"):
+        assert not hasattr(minilstm, gone) and not hasattr(inference, gone) and not hasattr(train, gone)
+
+
+def _gaussian_model():
+    return minilstm.Sequential(minilstm.LSTM(2, 4, batch_first=True, seed=0), minilstm.LastStep(),
+                               minilstm.GaussianHead(4, 1, seed=1))
+
+
+@pytest.mark.parametrize("name", list(NAMES))
+def test_a_loss_trains_alike_by_its_name_its_function_and_its_module(name):
+    r = np.random.default_rng(0)
+    X = r.standard_normal((12, 5, 2))
+    Y = r.integers(0, 3, 12) if name == "cross_entropy" else r.standard_normal((12, 1))
+    weights = []
+    for loss in (name, getattr(minilstm, name), getattr(minilstm, NAMES[name])()):
+        if name == "gaussian_nll_loss":
+            model = _gaussian_model()
+        else:
+            model = minilstm.Model(2, 4, 3 if name == "cross_entropy" else 1, seed=0)
+        history = minilstm.train(model, (X, Y), loss=loss, epochs=2, batch_size=4, seed=0, progress=False)
+        weights.append((history["train_loss"], {k: minilstm.to_numpy(v).copy() for k, v in model.params.items()}))
+    for losses, params in weights[1:]:
+        assert losses == weights[0][0]
+        for k in params:
+            np.testing.assert_array_equal(params[k], weights[0][1][k], err_msg=k)
+
+
+def test_a_former_loss_name_is_refused_naming_the_names():
+    with pytest.raises(ValueError, match=r"loss must be one of \('mse_loss', 'cross_entropy', 'gaussian_nll_loss'\), "
+                                         r"got 'gaussian_nll'"):
+        minilstm.train(_gaussian_model(), (np.zeros((4, 5, 2)), np.zeros((4, 1))), loss="gaussian_nll",
+                       progress=False)

@@ -284,12 +284,12 @@ def test_a_gaussian_head_trains_predicts_and_evaluates_through_the_stock_functio
                                 minilstm.GaussianHead(8, 1, seed=1, dtype="float64"))
     x = X[:4]
     assert gradcheck(model, x, max_entries=8).passed(1e-6)  # backward takes (dmean, dvar) apart
-    history = minilstm.train(model, (X, Y), loss="gaussian_nll", epochs=6, lr=1e-2, batch_size=16, seed=0,
+    history = minilstm.train(model, (X, Y), loss="gaussian_nll_loss", epochs=6, lr=1e-2, batch_size=16, seed=0,
                              progress=False)
     assert history["train_loss"][-1] < history["train_loss"][0]
     mean, var = minilstm.predict(model, (X, Y), batch_size=20)  # several batches: each part joined
     assert mean.shape == var.shape == (64, 1) and np.all(var > 0)
-    value = minilstm.evaluate(model, (X, Y), loss="gaussian_nll")["loss"]
+    value = minilstm.evaluate(model, (X, Y), loss="gaussian_nll_loss")["loss"]
     ref, _ = minilstm.gaussian_nll_loss(mean, Y, var)
     assert value == pytest.approx(ref, rel=1e-12)
     again = minilstm.load(model.save(str(tmp_path / "g.npz")))

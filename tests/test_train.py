@@ -13,7 +13,7 @@ from conftest import assert_same_weights, weights_of
 import minilstm
 from minilstm import data
 from minilstm.data.dataset import IGNORE
-from minilstm.nn.losses import mse_loss, softmax_cross_entropy
+from minilstm.nn.losses import cross_entropy, mse_loss
 from minilstm.optim import global_norm
 from minilstm.train import as_dataset
 
@@ -143,7 +143,7 @@ def test_tbptt_carries_the_state_across_chunks(text):
             for t0 in range(0, one.X.shape[1], k):
                 y = one.Y[:, t0:t0 + k]
                 pred, state = ref(one.X[:, t0:t0 + k], state if carry else None, return_state=True)
-                _, dpred = softmax_cross_entropy(pred, y, y != IGNORE)
+                _, dpred = cross_entropy(pred, y, y != IGNORE)
                 ref.backward(dpred)
                 opt.step(ref.grads)
         return weights_of(ref)
@@ -163,7 +163,7 @@ def test_tbptt_chunks_with_nothing_scored_take_no_step(rng):
     assert opt.t == 1, "one step: the second chunk's"
     _, state = ref(X[:, :3], return_state=True)
     pred = ref(X[:, 3:], state)
-    loss, _ = softmax_cross_entropy(pred, Y[:, 3:], Y[:, 3:] != IGNORE)
+    loss, _ = cross_entropy(pred, Y[:, 3:], Y[:, 3:] != IGNORE)
     assert history["train_loss"] == [pytest.approx(loss, rel=1e-12)]
 
 
@@ -251,7 +251,8 @@ def test_padded_data_trains(rng):
 @pytest.mark.parametrize("kwargs,error,match", [
     (dict(optimizer="adamax"), ValueError, r"optimizer name must be one of \('sgd', 'adam', 'adamw', "
                                            r"'rmsprop', 'adagrad'\), got 'adamax'"),
-    (dict(loss="hinge"), ValueError, r"loss must be one of \('mse', 'cross_entropy', 'gaussian_nll'\), got 'hinge'"),
+    (dict(loss="hinge"), ValueError, r"loss must be one of \('mse_loss', 'cross_entropy', 'gaussian_nll_loss'\), "
+                                     r"got 'hinge'"),
     (dict(epochs=-1), ValueError, "epochs must be an int >= 0, got -1"),
     (dict(batch_size=0), ValueError, "batch_size must be a positive int, got 0"),
     (dict(lr=0.0), ValueError, "lr must be a finite number > 0.0"),
@@ -276,8 +277,8 @@ def test_bad_data(sine, text):
         minilstm.train(minilstm.Model(1, 4, 1, readout="all"), sine[0], epochs=1, progress=False)
     with pytest.raises(ValueError, match=r"the data's kind 'classify_seq' needs a model with readout='all', "
                                          r"got readout='last'"):  # a custom loss does not skip the check
-        minilstm.train(minilstm.Model(4, 4, 49, vocab_size=49), text, loss=softmax_cross_entropy, epochs=1,
-                       progress=False)
+        minilstm.train(minilstm.Model(4, 4, 49, vocab_size=49), text, loss=lambda p, t, m: cross_entropy(p, t, m),
+                       epochs=1, progress=False)
     with pytest.raises(ValueError, match=r"x must have 2 features \(input_size\) in its last axis, got shape \(32, 20"):
         minilstm.train(minilstm.Model(2, 4, 1), sine[0], epochs=1, progress=False)
 

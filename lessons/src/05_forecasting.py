@@ -219,7 +219,7 @@ ax.legend(loc="upper center", ncol=3, fontsize="small");
 #
 # A variance that is too small is punished by the squared error it divides; one too large by the log. The
 # minimum over $\sigma^2$ for a fixed error $e$ is at $\sigma^2 = e^2$: the head learns the size of its own
-# errors. `minilstm.train(..., loss="gaussian_nll")` carries both outputs through the model.
+# errors. `minilstm.train(..., loss="gaussian_nll_loss")` carries both outputs through the model.
 
 # %%
 gaussian = minilstm.Sequential(
@@ -227,7 +227,7 @@ gaussian = minilstm.Sequential(
     minilstm.LastStep(),
     minilstm.GaussianHead(H, 1, seed=0),             # returns (mean, var), each (B, 1)
 )
-g_history = fit(gaussian, epochs=3 if QUICK else 40, loss="gaussian_nll")
+g_history = fit(gaussian, epochs=3 if QUICK else 40, loss="gaussian_nll_loss")
 print(f"NLL after {len(g_history['epoch'])} epochs: {g_history['train_loss'][-1]:.3f} (train), "
       f"{g_history['val_loss'][-1]:.3f} (test)")
 
@@ -257,8 +257,8 @@ ax.legend(loc="upper center", ncol=3, fontsize="small");
 
 # %% [markdown]
 # The band has about the same width everywhere, because the noise here is the same everywhere ($\sigma = 0.1$):
-# the head has learnt the noise level from the data alone (a mean $\sigma$ of 0.110 against the true 0.1, a little
-# cautious), and 97 % of the test points lie inside, close to the 95.4 % of a calibrated Gaussian. With
+# the head has learnt the noise level from the data alone (a mean $\sigma$ of 0.112 against the true 0.1, a little
+# cautious), and 95 % of the test points lie inside, close to the 95.4 % of a calibrated Gaussian. With
 # noise that changed along the sine, the band would breathe with it (exercise 3).
 #
 # **Check yourself.** The head predicted $\sigma = 0.01$ everywhere but kept the same mean. Would the NLL go up or
@@ -362,7 +362,7 @@ else:
 #   clipping at 1 (`minilstm.train(..., clip_norm=1.0)`), reaches the noise floor in a few epochs.
 # - Report the RMSE in original units (after `scaler.inverse_transform`), next to the noise floor
 #   ($\sigma = 0.1$, the best possible) and the naive "repeat the last value" forecast (the least to beat).
-# - A `GaussianHead` trained with the Gaussian NLL (`loss="gaussian_nll"`) predicts a mean and a variance;
+# - A `GaussianHead` trained with the Gaussian NLL (`loss="gaussian_nll_loss"`) predicts a mean and a variance;
 #   its $\pm 2\sigma$ band learnt the noise level and held about 95 % of the test points.
 # - On this task the GRU matches the LSTM with a quarter fewer recurrent parameters and in less time; a sine
 #   needs no long memory.

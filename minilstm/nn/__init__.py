@@ -30,10 +30,10 @@ from .losses import (
     CrossEntropyLoss,
     GaussianNLLLoss,
     MSELoss,
+    cross_entropy,
     gaussian_nll_loss,
     l2_penalty,
     mse_loss,
-    softmax_cross_entropy,
 )
 from .module import Module
 from .recurrent import GRU, LSTM, RNN, PeepholeLSTM, Recurrent
@@ -44,5 +44,5 @@ __all__ = ["Module", "Recurrent", "RNN", "LSTM", "GRU", "PeepholeLSTM",
            "Cell", "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell", "Linear", "Embedding",
            "Sequential", "LastStep", "MeanOverTime", "MaskPadding",
            "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "GaussianHead",
-           "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "softmax_cross_entropy",
+           "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "cross_entropy",
            "gaussian_nll_loss", "l2_penalty"]

@@ -1,5 +1,17 @@
 """Losses, each a pure function returning ``(loss, dpred)`` and a thin class around it.
 
+One name per loss, PyTorch's pair: the function as ``torch.nn.functional`` names it and the module
+as ``torch.nn`` does. The function's name is also what :func:`minilstm.train` and
+:func:`~minilstm.evaluate` take as ``loss="..."``:
+
+=====================  ======================  ==========================================
+function / ``loss=``   module                  for
+=====================  ======================  ==========================================
+``mse_loss``           ``MSELoss()``           regression (the default for float targets)
+``cross_entropy``      ``CrossEntropyLoss()``  classification (the default for class ids)
+``gaussian_nll_loss``  ``GaussianNLLLoss()``   a :class:`~minilstm.GaussianHead`'s ``(mean, var)``
+=====================  ======================  ==========================================
+
 Shape letters: ``...`` any leading axes (for example T time steps, B batch),
 F features, C classes. A ``mask`` covers the leading axes of the prediction
 (``(T, B)`` for a ``(T, B, F)`` prediction, or the full shape) and holds
@@ -104,8 +116,8 @@ def mse_loss(pred: Any, target: Any, mask: Any = None) -> tuple[float, Any]:
     return loss, dpred
 
 
-def softmax_cross_entropy(logits: Any, targets: Any, mask: Any = None) -> tuple[float, Any]:
-    """Softmax cross-entropy against class indices, and its gradient.
+def cross_entropy(logits: Any, targets: Any, mask: Any = None) -> tuple[float, Any]:
+    """Softmax cross-entropy against class indices, and its gradient; as ``torch.nn.functional.cross_entropy``.
 
     ``log p = z - log sum_c exp(z_c)`` with ``z = logits - max(logits)`` (the
     shift changes nothing but keeps ``exp`` from overflowing);
@@ -204,9 +216,9 @@ class MSELoss(_Loss):
 
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy on logits and class indices; like ``torch.nn.CrossEntropyLoss()``
-    with the classes in the last axis, plus a mask. See :func:`softmax_cross_entropy`."""
+    with the classes in the last axis, plus a mask. See :func:`cross_entropy`."""
 
-    _fn = staticmethod(softmax_cross_entropy)
+    _fn = staticmethod(cross_entropy)
 
 
 def gaussian_nll_loss(mean: Any, target: Any, var: Any, mask: Any = None, *, full: bool = False,
