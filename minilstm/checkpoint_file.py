@@ -184,7 +184,7 @@ def _check_zip(f: Any, path: str) -> None:
 
 def _not_a_checkpoint(path: str, why: str) -> ValueError:
     return ValueError(f"{path!r} is not a minilstm checkpoint: {why}. A checkpoint is the .npz file that "
-                      "minilstm.save or Model.save writes")
+                      "minilstm.save (or any module's save method) writes")
 
 
 @contextlib.contextmanager

@@ -137,7 +137,8 @@ def test_a_file_that_is_no_checkpoint_says_so_without_numpys_pickle_hint(make, w
     make(path)
     with pytest.raises(ValueError, match=re.escape(f"{str(path)!r} is not a minilstm checkpoint: ") + why) as info:
         minilstm.load(path)
-    assert str(info.value).endswith(". A checkpoint is the .npz file that minilstm.save or Model.save writes")
+    assert str(info.value).endswith(". A checkpoint is the .npz file that minilstm.save (or any module's save "
+                                    "method) writes")
     assert not any("pickle=" in m or "pickle.load" in m or "unsafely" in m for m in _messages(info.value)), \
         _messages(info.value)
 
