@@ -13,7 +13,11 @@ moment buffers) lives in the optimizer and travels by :meth:`Optimizer.state_dic
 Symbols in the equations: ``theta`` a parameter, ``g`` its gradient, ``lr``
 the learning rate, ``wd`` the weight decay, ``t`` the steps taken (1 on the
 first). Each update is the pseudo-code of torch.optim's documentation, term by
-term, so results match PyTorch to rounding.
+term, so results match PyTorch to rounding. The positional arguments are
+torch.optim's first ones, in its order; where our list departs from PyTorch's
+the rest are keyword-only, so a PyTorch positional call means the same or is a
+TypeError (``SGD(params, lr, momentum, *, nesterov, weight_decay)``: PyTorch's
+fourth is ``dampening``).
 """
 from __future__ import annotations
 
@@ -128,7 +132,7 @@ class SGD(Optimizer):
         theta = theta - lr * g
     """
 
-    def __init__(self, params: dict, lr: float, momentum: float = 0.0, nesterov: bool = False,
+    def __init__(self, params: dict, lr: float, momentum: float = 0.0, *, nesterov: bool = False,
                  weight_decay: float = 0.0) -> None:
         self.momentum = validate.at_least("momentum", momentum, 0.0)
         self.nesterov = validate.boolean("nesterov", nesterov)
@@ -206,7 +210,7 @@ class RMSprop(Optimizer):
         theta = theta - lr * g / (sqrt(v) + eps)                           (otherwise)
     """
 
-    def __init__(self, params: dict, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+    def __init__(self, params: dict, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, *,
                  momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         self.alpha = validate.probability("alpha", alpha)
         self.eps = validate.at_least("eps", eps, 0.0, strict=True)  # > 0: sqrt(v) is 0 where g has been 0
@@ -237,7 +241,7 @@ class Adagrad(Optimizer):
         theta = theta - lr * g / (sqrt(state_sum) + eps)
     """
 
-    def __init__(self, params: dict, lr: float = 1e-2, eps: float = 1e-10, weight_decay: float = 0.0,
+    def __init__(self, params: dict, lr: float = 1e-2, *, eps: float = 1e-10, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0) -> None:
         self.eps = validate.at_least("eps", eps, 0.0, strict=True)  # > 0: the sum is 0 where g has been 0
         self.weight_decay = validate.at_least("weight_decay", weight_decay, 0.0)

@@ -222,3 +222,19 @@ def test_a_sequential_passes_the_state_to_its_recurrent_layer(rng):
         np.testing.assert_array_equal(a, b)
     assert seq(x, return_state=True)[1] is not None and minilstm.Sequential(minilstm.ReLU())(x, return_state=True)[1] \
         is None
+
+
+# ---------------------------------------------------------------- optimizers: torch.optim's order, or TypeError
+@pytest.mark.parametrize("name,positional", [
+    ("SGD", ["params", "lr", "momentum"]),
+    ("Adam", ["params", "lr", "betas", "eps", "weight_decay"]),
+    ("AdamW", ["params", "lr", "betas", "eps", "weight_decay"]),
+    ("RMSprop", ["params", "lr", "alpha", "eps"]),
+    ("Adagrad", ["params", "lr"]),
+])
+def test_an_optimizer_takes_torch_optims_positional_list_and_nothing_more(name, positional):
+    assert _positional(getattr(minilstm, name)) == positional
+    theirs = list(inspect.signature(getattr(pytest.importorskip("torch").optim, name).__init__).parameters)[1:]
+    assert theirs[:len(positional)] == positional
+    with pytest.raises(TypeError, match="positional argument"):
+        getattr(minilstm, name)({"w": np.zeros(2)}, *([0.1, 0.9, 1e-8, 0.0, 0.0][:len(positional)]))
