@@ -23,7 +23,7 @@ from typing import Any
 
 from . import validate
 from .cell_modules import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
-from .cells import GRUStep, LSTMStep, RNNStep
+from .cells import GRUStep, LSTMVariantStep, RNNStep
 from .dense import Embedding, Linear
 from .layers import GRU, LSTM, RNN, PeepholeLSTM, lstm_step
 from .model import CELLS, Model
@@ -34,7 +34,7 @@ from .nn.conv import Conv1d
 from .nn.gaussian import GaussianHead
 from .nn.sequential import LastStep, MaskPadding, MeanOverTime
 
-_VARIANT = tuple(f.name for f in dataclasses.fields(LSTMStep) if f.name != "peephole")
+_VARIANT = tuple(f.name for f in dataclasses.fields(LSTMVariantStep) if f.name != "peephole")
 
 
 def param_shapes(type_name: str, config: Any, most: int | None = None) -> dict | None:
