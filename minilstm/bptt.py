@@ -89,22 +89,27 @@ def forward(cell: Any, x: Any, state: tuple, p: CellParams, mask: Any = None, ke
     T, B, _ = x.shape
     if mask is not None:  # whatever the padding holds, the cell sees zeros there (its cache stays finite)
         x = xp.where(mask > 0, x, xp.zeros_like(x))
+    # the biases that add straight onto the pre-activations go into the input projection (RNN and LSTM:
+    # b_ih + b_hh). Adding b_hh in every step instead took 1.06-1.09x as long in inference and 1.03-1.05x
+    # in training (ab_cells_tricks.txt): under 10 %, but inference would then be slower than before
     bias = cell.input_bias(p)
     chunk = _chunk(T, B)
-    # the recurrent product reads a contiguous W_hh.T: about 10 % off each step's GEMM at H = 256-512
+    # the recurrent product reads a contiguous W_hh.T. Without it (ab_speed.py, one process, 21 rounds;
+    # benchmarks/results/ab_cells_tricks.txt) inference took 1.18x (LSTM) and 1.10x (GRU) as long at
+    # H = 64, 1.04-1.07x at H = 256, and a training step 1.02-1.09x
     p_step = p._replace(weight_hh=_contiguous_t(p.weight_hh))
     # the state histories: every row for backward; in inference h's (the output) and two rows of c
     lengths = tuple([T + 1 if keep or k == 0 else 2 for k in range(len(state))])
     states = tuple([_history(n, s) for n, s in zip(lengths, state)])
     kept = tuple([_empty((T if keep else 1,) + tuple(state[0].shape), state[0]) for _ in cell.kept])
-    # each step's rows of every buffer, listed once: the states before it, the states after it, its kept arrays
-    rows = zip(zip(*[_rows(s, T, 0) for s in states]), zip(*[_rows(s, T, 1) for s in states]),
-               zip(*[_rows(k, T, 0) for k in kept]) if kept else [()] * T)
-    for t, (prev, new, kept_t) in enumerate(rows):
+    for t in range(T):
         if t % chunk == 0:
             xw = None  # the last chunk's buffer goes before the next is made
             xw = _project(x[t:min(t + chunk, T), ...], p.weight_ih, bias)  # (chunk, B, G*H)
-        cell.step_forward(xw[t % chunk, ...], prev, p_step, out=cell.cache_of(prev, new, kept_t))
+        prev = tuple([s[t % n, ...] for s, n in zip(states, lengths)])  # the step's rows of the buffers
+        new = tuple([s[(t + 1) % n, ...] for s, n in zip(states, lengths)])
+        out = cell.cache_of(prev, new, tuple([k[t % k.shape[0], ...] for k in kept]))
+        cell.step_forward(xw[t % chunk, ...], prev, p_step, out=out)
         if mask is not None:  # padded steps keep the previous state
             m = mask[t, ...] > 0
             for s_new, s_old in zip(new, prev):
@@ -174,12 +179,6 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
                                                                             zip(steps, arrays)]), p)
             grads = g_done if grads is None else {k: grads[k] + v for k, v in g_done.items()}
     return dx, dstate, grads
-
-
-def _rows(buffer: Any, T: int, shift: int) -> list:
-    """Row ``t + shift`` of ``buffer`` for each step t, cycling through its rows when it has fewer."""
-    n = buffer.shape[0]
-    return [buffer[(t + shift) % n, ...] for t in range(T)]
 
 
 def _chunk(T: int, B: int) -> int:
