@@ -41,7 +41,8 @@ from .common import (
 
 
 class GRUCache(NamedTuple):
-    """One step's arrays, each (B, H) (the time loop's: (T, B, H)); the step backward reads all but h."""
+    """One step's arrays, each (B, H) (the time loop keeps (T, B, H) of each): the state before the step,
+    its gates and the products' terms, the state after it."""
 
     h_prev: Any
     r: Any       # reset gate
@@ -137,7 +138,7 @@ class GRUStep:
             da_r = drh * h_in * dsigmoid(r)       # rh = r * h_in,                 r = sigmoid(a_r)
             dhw = join_gates((da_r, da_z, dhn))
             dh_in = da_r @ W_hr + da_z @ W_hz + drh * r  # h_r = W_hr h_in, h_z = W_hz h_in, rh = r * h_in
-        dxw = join_gates((da_r, da_z, da_n), out=out)
+        dxw = join_gates((da_r, da_z, da_n), out=out)  # (B, 3H): the input's share, xw = W_ih x + ...
         dh_prev = dh * z + dropped(dh_in, p)      # h = ... + z * h_prev, and h_in = h_prev * mask
         return StepGrads(dxw, dhw, (dh_prev,))
 

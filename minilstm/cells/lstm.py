@@ -41,7 +41,8 @@ from .common import (
 
 
 class LSTMCache(NamedTuple):
-    """One step's arrays, each (B, H) (the time loop's: (T, B, H)); the step backward reads all but h."""
+    """One step's arrays, each (B, H) (the time loop keeps (T, B, H) of each): the state before the step,
+    its gates, the state after it."""
 
     h_prev: Any
     c_prev: Any
@@ -108,7 +109,7 @@ class LSTMStep:
         da_f = dc * c_prev * dsigmoid(f)         # c = f * c_prev + i * g, f = sigmoid(a_f)
         da_g = dc * i * dtanh(g)                 # c = f * c_prev + i * g, g = tanh(a_g)
         dc_prev = dc * f                         # c = f * c_prev + ...: the gradient highway
-        da = join_gates((da_i, da_f, da_g, da_o), out=out)
+        da = join_gates((da_i, da_f, da_g, da_o), out=out)  # (B, 4H), the blocks in the weights' order
         dh_prev = dropped(da @ p.weight_hh, p)   # a = ... + W_hh h_prev
         return StepGrads(da, da, (dh_prev, dc_prev))
 

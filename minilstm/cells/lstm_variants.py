@@ -148,15 +148,15 @@ class LSTMVariantStep:
         xp = with_out(namespace(xw))
         h_prev, c_prev = state
         a = self.split(xw + dropped(h_prev, p) @ p.weight_hh.T)  # b_hh is in xw
-        f = self._gate(a.f, p.peep_f, c_prev, out.f) if self.forget_gate else 1.0
+        f = self._gate(a.f, p.peep_f, c_prev, out.f) if self.forget_gate else 1.0          # NFG: f = 1
         if self.coupled:
-            i = xp.subtract(1.0, f, out=out.i)
+            i = xp.subtract(1.0, f, out=out.i)                                              # CIFG: i = 1 - f
         else:
-            i = self._gate(a.i, p.peep_i, c_prev, out.i) if self.input_gate else 1.0
-        g = tanh(a.g, out=out.g) if self.input_activation else identity(a.g, out=out.g)
+            i = self._gate(a.i, p.peep_i, c_prev, out.i) if self.input_gate else 1.0       # NIG: i = 1
+        g = tanh(a.g, out=out.g) if self.input_activation else identity(a.g, out=out.g)  # NIAF: g = a_g
         c = xp.add(f * c_prev, i * g, out=out.c)
-        o = self._gate(a.o, p.peep_o, c, out.o) if self.output_gate else 1.0
-        tc = tanh(c, out=out.tc) if self.output_activation else c
+        o = self._gate(a.o, p.peep_o, c, out.o) if self.output_gate else 1.0               # NOG: o = 1
+        tc = tanh(c, out=out.tc) if self.output_activation else c                          # NOAF: h = o * c
         h = xp.multiply(o, tc, out=out.h)
         return (h, c), LSTMCache(h_prev, c_prev, i, f, g, o, c, tc, h)
 
@@ -179,7 +179,7 @@ class LSTMVariantStep:
             dc_prev = dc_prev + da_i * p.peep_i                            # i saw c_prev through p_i
         if "f" in self.peepholes:
             dc_prev = dc_prev + da_f * p.peep_f                            # f saw c_prev through p_f
-        da = self.join(Gates(da_i, da_f, da_g, da_o), out=out)
+        da = self.join(Gates(da_i, da_f, da_g, da_o), out=out)             # (B, G*H): the blocks present
         dh_prev = dropped(da @ p.weight_hh, p)                             # a = ... + W_hh h_prev
         return StepGrads(da, da, (dh_prev, dc_prev))
 
