@@ -3,24 +3,31 @@
 Shape letters: T time steps, B batch, D input features, H hidden units,
 G gate blocks of the cell. Sequences are time-major, ``(T, B, D)``.
 
-A cell is any object with ``input_bias(p) -> (G*H,)``,
-``step_forward(xw, state, p, out) -> (state, cache)``,
-``step_backward(dstate, cache, p, out) -> StepGrads``,
-``sequence_cache(xw, states, kept, p) -> cache``, a tuple ``kept`` of the
-per-step arrays it needs beyond its gates and state, and
-``param_grads(x, dxw, dhw, caches, p) -> dict`` (see :mod:`minilstm.cells`;
-``dhw`` is ``None`` when the steps kept their recurrent gradient in the cache).
-The loop is fast by structure: the input projections of all steps (with every
-bias that adds straight onto a pre-activation) are one matrix product before
-the loop, and the input and weight gradients are stacked matrix products after
-it; inside the loop only the recurrent product and the elementwise gate maths
-remain. Nothing is copied per step: each step writes its gates over its row of
-the projection, and its state (and ``kept`` arrays) into ``out``, rows of
-(T+1, B, H) histories; the sequence's cache is views of those buffers, and
-backward writes each step's gate gradients over its gates. Measured against
-the loop that stored a copy of every cache field per step (LSTM, float32, one
-thread, CPU time): training step 0.89x at H=256, 0.83x at H=512, inference
-0.74x at H=256; a training step's peak memory 2.7 -> 1.4x the cache's minimum.
+A cell is any object with
+
+- ``gates`` (its G gate blocks), ``state_names`` (``("h",)`` or ``("h", "c")``)
+  and ``kept``, the names of the (B, H) arrays of a step it needs kept beside
+  its states;
+- ``input_bias(p) -> (G*H,)``, the biases that add straight onto the
+  pre-activations, which the loop folds into the input projection;
+- ``cache_of(prev, new, kept) -> cache``, its cache over the loop's buffers: the
+  states before and after a step and the ``kept`` arrays, rows of one step or
+  whole (T, B, H) sequences;
+- ``step_forward(xw, state, p, out) -> (state, cache)``, writing each array into
+  its field of ``out``;
+- ``step_backward(dstate, cache, p, out) -> StepGrads``, writing ``dxw`` into ``out``;
+- ``param_grads(x, dxw, caches, p) -> dict`` over all steps at once
+
+(see :mod:`minilstm.cells`). The loop is fast by structure: the input
+projections of a chunk of steps (512 rows of steps times batch) are one matrix
+product before those steps, and the input and weight gradients of a chunk are
+stacked matrix products after its backward steps; inside the loop only the
+recurrent product and the elementwise gate maths remain. Nothing is copied per
+step: the loop makes its buffers once, (T+1, B, H) histories of the states (row
+0 the initial state, row t+1 the state after step t) and a (T, B, H) buffer per
+``kept`` array, and each step writes into its rows; the sequence's cache is
+views of them. Backward leaves that cache as forward made it: each step writes
+its ``dxw`` into a chunk's buffer of its own.
 
 A cache field may be a Python number instead of an array (a gate a cell
 variant does not have is the constant 1); it is kept as it is, not stacked.
@@ -49,9 +56,8 @@ class SequenceCache(NamedTuple):
     """What :func:`backward` needs from :func:`forward`."""
 
     x: Any       # (T, B, D) the input sequence
-    steps: Any   # the cell's sequence cache, every field (T, B, ...) (views into the buffers below)
+    steps: Any   # the cell's cache of the whole sequence, every array field (T, B, H): views of the loop's buffers
     mask: Any    # (T, B, 1) ones on real steps, zeros on padding; None: no padding
-    work: Any    # (T, B, G*H) the projections' buffer: the gates after forward, their gradients after backward
 
 
 def forward(cell: Any, x: Any, state: tuple, p: CellParams, mask: Any = None, keep: bool = True
@@ -83,42 +89,44 @@ def forward(cell: Any, x: Any, state: tuple, p: CellParams, mask: Any = None, ke
     T, B, _ = x.shape
     if mask is not None:  # whatever the padding holds, the cell sees zeros there (its cache stays finite)
         x = xp.where(mask > 0, x, xp.zeros_like(x))
+    # the biases that add straight onto the pre-activations go into the input projection (RNN and LSTM:
+    # b_ih + b_hh). Adding b_hh in every step instead took 1.06-1.09x as long in inference and 1.03-1.05x
+    # in training (ab_cells_tricks.txt): under 10 %, but inference would then be slower than before
     bias = cell.input_bias(p)
-    # inference projects a chunk of steps at a time (its buffer is not kept); training all at once
-    chunk = T if keep else min(T, max(1, _CHUNK_ROWS // B))
-    # the recurrent product reads a contiguous W_hh.T: about 10 % off each step's GEMM at H = 256-512
+    chunk = _chunk(T, B)
+    # the recurrent product reads a contiguous W_hh.T. Without it (ab_speed.py, one process, 21 rounds;
+    # benchmarks/results/ab_cells_tricks.txt) inference took 1.18x (LSTM) and 1.10x (GRU) as long at
+    # H = 64, 1.04-1.07x at H = 256, and a training step 1.02-1.09x
     p_step = p._replace(weight_hh=_contiguous_t(p.weight_hh))
-    # state histories (T+1, B, H): row 0 the initial state, row t+1 the state after step t, written in place
-    # by the cell; they are the cache's states, so no step copies anything. Inference keeps two rows of c.
-    states = tuple(_history(T + 1 if keep or k == 0 else 2, s) for k, s in enumerate(state))
-    kept = tuple(_empty((T if keep else 1,) + tuple(state[0].shape), state[0]) for _ in cell.kept)
-    rows = tuple(s.shape[0] for s in states)
+    # the state histories: every row for backward; in inference h's (the output) and two rows of c
+    lengths = tuple([T + 1 if keep or k == 0 else 2 for k in range(len(state))])
+    states = tuple([_history(n, s) for n, s in zip(lengths, state)])
+    kept = tuple([_empty((T if keep else 1,) + tuple(state[0].shape), state[0]) for _ in cell.kept])
     for t in range(T):
         if t % chunk == 0:
-            work = None  # the last chunk's buffer goes before the next is made
-            work = _project(x[t:min(t + chunk, T), ...], p.weight_ih, bias)  # (chunk, B, G*H)
-        prev = tuple([s[t % n, ...] for s, n in zip(states, rows)])  # a list comprehension: 1.1 us, a generator 1.3
-        out = tuple([s[(t + 1) % n, ...] for s, n in zip(states, rows)] + [k[t % k.shape[0], ...] for k in kept])
-        cell.step_forward(work[t % chunk, ...], prev, p_step, out=out)  # gates over xw, state into out
+            xw = None  # the last chunk's buffer goes before the next is made
+            xw = _project(x[t:min(t + chunk, T), ...], p.weight_ih, bias)  # (chunk, B, G*H)
+        prev = tuple([s[t % n, ...] for s, n in zip(states, lengths)])  # the step's rows of the buffers
+        new = tuple([s[(t + 1) % n, ...] for s, n in zip(states, lengths)])
+        out = cell.cache_of(prev, new, tuple([k[t % k.shape[0], ...] for k in kept]))
+        cell.step_forward(xw[t % chunk, ...], prev, p_step, out=out)
         if mask is not None:  # padded steps keep the previous state
             m = mask[t, ...] > 0
-            for new, old in zip(out, prev):
-                new[...] = xp.where(m, new, old)
+            for s_new, s_old in zip(new, prev):
+                s_new[...] = xp.where(m, s_new, s_old)
     hs = states[0][1:, ...]
     if mask is not None:
         hs = xp.where(mask > 0, hs, xp.zeros_like(hs))
-    final = tuple(s[T % n, ...] for s, n in zip(states, rows))
+    final = tuple([s[T % n, ...] for s, n in zip(states, lengths)])
     if not keep:
         return hs, final, None
-    return hs, final, SequenceCache(x, cell.sequence_cache(work, states, kept, p), mask, work)
+    steps = cell.cache_of(tuple([s[:-1, ...] for s in states]), tuple([s[1:, ...] for s in states]), kept)
+    return hs, final, SequenceCache(x, steps, mask)
 
 
 def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellParams,
              on_step: Callable[[int, tuple], None] | None = None) -> tuple[Any, tuple, dict]:
     """Backpropagate through the sequence that :func:`forward` ran.
-
-    The gates' gradients are written over the gates (each step's are dead once
-    its backward is done), so a cache serves one backward.
 
     Parameters
     ----------
@@ -145,46 +153,51 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
         Parameter gradients keyed like :class:`CellParams` fields.
     """
     xp = namespace(dhs)
-    x, steps, mask, dxw = cache  # dxw: the gates' buffer, each step's gradient written over its gates
+    x, steps, mask = cache
     T, B, D = x.shape
-    arrays = tuple(_is_array(field) for field in steps)
-    own_dhw = None  # (T, B, G*H) only for a cell that hands back a recurrent gradient unlike dxw
+    arrays = tuple([_is_array(field) for field in steps])
+    chunk = _chunk(T, B)
+    dx = _empty((T, B, D), dhs)
+    dxw = _empty((chunk, B, p.weight_ih.shape[0]), dhs)  # the gradients of a chunk's input projections
+    grads = None
     for t in range(T - 1, -1, -1):
         step = steps._make([f[t, ...] if a else f for f, a in zip(steps, arrays)])
         dnew = (dstate[0] + dhs[t, ...],) + tuple(dstate[1:])  # h_t feeds the output too
         if mask is not None:  # only real steps reach the cell; padding passes the state on
             m = mask[t, ...] > 0
-            dnew, dpass = tuple(xp.where(m, d, xp.zeros_like(d)) for d in dnew), \
-                tuple(xp.where(m, xp.zeros_like(d), d) for d in dstate)
+            dnew, dpass = tuple([xp.where(m, d, xp.zeros_like(d)) for d in dnew]), \
+                tuple([xp.where(m, xp.zeros_like(d), d) for d in dstate])
         if on_step is not None:
             on_step(t, dnew)
-        slot = dxw[t, ...]
-        g = cell.step_backward(dnew, step, p, out=slot)
-        if g.dxw is not slot:
-            slot[...] = g.dxw
-        if g.dhw is not None and g.dhw is not g.dxw:
-            if own_dhw is None:
-                own_dhw = _empty((T,) + tuple(g.dhw.shape), g.dhw)
-            own_dhw[t, ...] = g.dhw
-        dstate = g.dstate if mask is None else tuple(a + b for a, b in zip(g.dstate, dpass))
-    GH = dxw.shape[-1]
-    dx = xp.reshape(xp.reshape(dxw, (T * B, GH)) @ p.weight_ih, (T, B, D))
-    # dhw None: the cell kept its recurrent gradient in its cache (the GRU's dhn, over hn)
-    dhw = own_dhw if own_dhw is not None else (None if g.dhw is None else dxw)
-    return dx, dstate, cell.param_grads(x, dxw, dhw, steps, p)
+        g = cell.step_backward(dnew, step, p, out=dxw[t % chunk, ...])
+        dstate = g.dstate if mask is None else tuple([a + b for a, b in zip(g.dstate, dpass)])
+        if t % chunk == 0:  # the chunk's first step: its input and weight gradients, as stacked products
+            done = slice(t, min(t + chunk, T))
+            dxw_done = dxw[:done.stop - t, ...]
+            dx[done, ...] = _project(dxw_done, p.weight_ih.T, None)
+            g_done = cell.param_grads(x[done, ...], dxw_done, steps._make([f[done, ...] if a else f for f, a in
+                                                                            zip(steps, arrays)]), p)
+            grads = g_done if grads is None else {k: grads[k] + v for k, v in g_done.items()}
+    return dx, dstate, grads
 
 
-# rows (steps x batch) of an inference chunk's input projection: a GEMM still as fast per row as the
+def _chunk(T: int, B: int) -> int:
+    """How many steps' input projections (forward) or their gradients (backward) one buffer holds."""
+    return min(T, max(1, _CHUNK_ROWS // B))
+
+
+# rows (steps x batch) of a chunk's input projection or its gradient: a GEMM still as fast per row as the
 # whole sequence's, while the buffer is a fraction of it
 _CHUNK_ROWS = 512
 
 
-def _project(x: Any, w: Any, b: Any) -> Any:
-    """``x @ w.T + b`` for all steps at once: (T, B, D) -> (T, B, G*H)."""
+def _project(x: Any, w: Any, b: Any = None) -> Any:
+    """``x @ w.T + b`` for a chunk of steps at once: (T, B, D) -> (T, B, K), ``w`` (K, D)."""
     xp = namespace(x)
     T, B, D = x.shape
     xw = xp.reshape(x, (T * B, D)) @ w.T
-    xw = with_out(xp).add(xw, b, out=xw)  # in place: one (T, B, G*H) array at the peak, not two
+    if b is not None:
+        xw = with_out(xp).add(xw, b, out=xw)  # in place: one (T, B, K) array at the peak, not two
     return xp.reshape(xw, (T, B, w.shape[0]))
 
 

@@ -22,7 +22,7 @@ import inspect as pyinspect
 from typing import Any
 
 from . import validate
-from .cells import GRUStep, LSTMStep, RNNStep
+from .cells import GRUStep, LSTMVariantStep, RNNStep
 from .model import CELLS, Model
 from .nn.activations import Dropout, ReLU, Tanh
 from .nn.attention import AttentionPool
@@ -34,7 +34,7 @@ from .nn.recurrent import GRU, LSTM, RNN, PeepholeLSTM, lstm_step
 from .nn.recurrent_cells import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .nn.sequential import LastStep, MaskPadding, MeanOverTime
 
-_VARIANT = tuple(f.name for f in dataclasses.fields(LSTMStep) if f.name != "peephole")
+_VARIANT = tuple(f.name for f in dataclasses.fields(LSTMVariantStep) if f.name != "peephole")
 
 
 def param_shapes(type_name: str, config: Any, most: int | None = None) -> dict | None:

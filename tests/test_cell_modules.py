@@ -113,11 +113,13 @@ def test_cell_bad_input_is_clear():
 def test_step_classes_take_options_by_keyword_only():
     """cells.LSTMStep(5, 16) was once read as peephole=5, gates=16: options are keyword-only now."""
     with pytest.raises(TypeError):
-        cells.LSTMStep(5, 16)
+        cells.LSTMVariantStep(5, 16)
     with pytest.raises(TypeError):
         cells.RNNStep("relu")
     with pytest.raises(TypeError, match="True or False"):
-        cells.LSTMStep(peephole=5)
+        cells.LSTMVariantStep(peephole=5)
+    with pytest.raises(TypeError):
+        cells.LSTMStep(peephole=True)  # the plain LSTM has no options
     assert cells.GRUStep(reset_after=False).gates == ("r", "z", "n")
     assert not hasattr(cells, "LSTMCell")  # one name per concept: the module is minilstm.LSTMCell
 
@@ -176,6 +178,6 @@ def test_lstm_cell_takes_peephole_like_the_layer(rng):
     assert close(plain(x)[0], minilstm.LSTMCell(3, 4, seed=0)(x)[0], "float32")
     peep = minilstm.LSTMCell(3, 4, peephole=True, seed=0)
     assert set(peep.params) == set(minilstm.PeepholeLSTMCell(3, 4, seed=0).params)
-    assert not minilstm.PeepholeLSTMCell(3, 4, peephole=False).cell.peephole
+    assert type(minilstm.PeepholeLSTMCell(3, 4, peephole=False).cell) is cells.LSTMStep
     with pytest.raises(TypeError, match="peephole must be True or False"):
         minilstm.LSTMCell(3, 4, peephole="yes")

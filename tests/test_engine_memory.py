@@ -22,12 +22,16 @@ def _peak_and_kept(fn) -> tuple[int, int]:
     return peak - before, now - before
 
 
-# The minimum cache: what backward reads per step beyond the h history, LSTM: its 4 gates and c (tanh(c) is
-# recomputed); GRU: its 3 gates and hn (dhn goes over hn)
-@pytest.mark.parametrize("make, kept", [(minilstm.LSTM, 5), (minilstm.GRU, 4)])
-def test_training_step_peak_within_one_and_a_half_minimum_caches(make, kept, rng):
+# The minimum cache: what backward reads per step beyond the h history. LSTM: its 4 gates, c and tanh(c);
+# GRU: its 3 gates and hn. Backward leaves the cache as forward made it and writes its gradients into buffers
+# of its own: one chunk of steps' dxw at a time (512 rows, here 32 of the 100 steps) and dx. With the h (and c)
+# histories that makes 9.6 (LSTM) and 7.5 (GRU) T*B*H arrays at the peak: 1.6x and 1.9x the minimum cache.
+# (When backward wrote its gradients over the gates and the GRU's hn, and the LSTM recomputed tanh(c), the
+# peak was 6.8 and 5.9 such arrays, 1.37x and 1.47x the minimum of then, under a bound of 1.5x.)
+@pytest.mark.parametrize("make, kept", [(minilstm.LSTM, 6), (minilstm.GRU, 4)])
+def test_training_step_peak_within_twice_the_minimum_cache(make, kept, rng):
     """Inside a training loop (the previous step's cache released), a forward + backward peaks at no more
-    than 1.5x the minimum cache: the arrays backward reads, ``kept`` (T, B, H) of them."""
+    than 2x the minimum cache: the arrays backward reads, ``kept`` (T, B, H) of them."""
     layer = make(D, H, seed=0)
     x = rng.standard_normal((T, B, D)).astype(np.float32)
     dout = rng.standard_normal((T, B, H)).astype(np.float32)
@@ -39,20 +43,23 @@ def test_training_step_peak_within_one_and_a_half_minimum_caches(make, kept, rng
     step()  # the loop's previous step
     peak, _ = _peak_and_kept(step)
     minimum = kept * T * B * H * 4
-    assert peak <= 1.5 * minimum, peak / minimum
+    assert peak <= 2.0 * minimum, peak / minimum
 
 
-@pytest.mark.parametrize("make", [minilstm.LSTM, minilstm.GRU, minilstm.RNN, minilstm.PeepholeLSTM])
-def test_eval_forward_keeps_no_cache(make, rng):
+# an eval forward's peak against a training forward's: the RNN's training cache is its h history alone, which
+# eval makes too (it is the output)
+@pytest.mark.parametrize("make, bound", [(minilstm.LSTM, 0.75), (minilstm.GRU, 0.75), (minilstm.RNN, 1.0),
+                                         (minilstm.PeepholeLSTM, 0.75)])
+def test_eval_forward_keeps_no_cache(make, bound, rng):
     layer = make(D, H, seed=0)
     x = rng.standard_normal((T, B, D)).astype(np.float32)
     train_peak, train_kept = _peak_and_kept(lambda: layer.forward(x))
     layer.eval()
     eval_peak, eval_kept = _peak_and_kept(lambda: layer.forward(x))
     out_bytes = T * B * H * 4
-    assert train_kept >= 2 * out_bytes          # the cache stays with the layer (RNN: pre-activations + h)
+    assert train_kept >= out_bytes              # the cache stays with the layer (the RNN's: its h history alone)
     assert eval_kept <= out_bytes // 4          # only the returned output was held, and it is gone
-    assert eval_peak <= 0.75 * train_peak, (eval_peak, train_peak)  # LSTM 0.4, RNN 0.7 (h itself is the output)
+    assert eval_peak <= bound * train_peak, (eval_peak, train_peak)
     with pytest.raises(RuntimeError, match=r"backward\(\) after a forward in eval mode, which keeps no cache"):
         layer.backward(np.zeros((T, B, H), np.float32))
 

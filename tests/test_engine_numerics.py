@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minilstm
-from minilstm.cells.common import dsigmoid, gate_activations, gate_slopes, sigmoid
+from minilstm.cells.common import dsigmoid, sigmoid
 
 # worst relative error against an exact float64 reference: a few ulp of the dtype
 ULPS = {"float32": 4 * np.finfo(np.float32).eps, "float64": 4 * np.finfo(np.float64).eps}
@@ -55,7 +55,7 @@ def test_dsigmoid_nonzero_where_torch_is(dtype):
 
 @pytest.mark.parametrize("H", [1, 2, 3])
 def test_sigmoid_in_place_on_a_gate_block_view(backend, dtype, H):
-    """A gate block is a column view of the fused (B, 4H) array, and the cells take its sigmoid in place.
+    """A gate block is a column view of the fused (B, 4H) array: the sigmoid is right on one, in place too.
     NumPy 2.4's ``negative`` got such a view wrong in float32 (H = 1, rows after the first), so the
     peephole LSTM of one unit gave each sequence but the first a wrong output."""
     be = minilstm.get_backend()
@@ -78,38 +78,6 @@ def test_one_unit_batch_equals_each_sequence_alone(kind, dtype):
     for b in range(4):
         alone = minilstm.to_numpy(layer(x[:, b:b + 1])[0])
         assert np.allclose(batch[:, b:b + 1], alone, rtol=1e-6, atol=1e-7)
-
-
-@pytest.mark.parametrize("H", [1, 3])
-def test_gate_activations_sigmoid_blocks_and_a_tanh_block(backend, dtype, H):
-    """One pass gives sigmoid over every block and tanh over the chosen one (tanh(x) = 2 sigmoid(2x) - 1),
-    in place, within a few ulp of 1 in absolute terms (its tails saturate to exactly -1 and 1, no warning)."""
-    rng = np.random.default_rng(0)
-    host = (rng.standard_normal((5, 4 * H)) * 4).astype(dtype)
-    host[0, :] = [-1e4, 1e4, -50.0, 50.0] * H  # saturated tails in every block
-    a = backend.asarray(host.copy(), dtype)  # a copy: it is written in place
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        got = gate_activations(a, a[:, 2 * H:3 * H])
-    assert got is a
-    got = minilstm.to_numpy(got).astype(np.float64)
-    want = 1.0 / (1.0 + np.exp(-np.clip(host.astype(np.float64), -700, 700)))
-    want[:, 2 * H:3 * H] = np.tanh(host[:, 2 * H:3 * H].astype(np.float64))
-    np.testing.assert_allclose(got, want, rtol=ULPS[dtype], atol=2 * ULPS[dtype])
-
-
-@pytest.mark.parametrize("tanh_block", [None, 0, 2])
-def test_gate_slopes_are_the_activations_derivatives_from_their_outputs(backend, dtype, tanh_block):
-    rng = np.random.default_rng(1)
-    host = rng.uniform(-1, 1, (4, 12)).astype(dtype)
-    y = backend.asarray(host.copy(), dtype)
-    got = minilstm.to_numpy(gate_slopes(y, 3, tanh_block))
-    want = host * (1 - host)
-    if tanh_block is not None:
-        block = slice(4 * tanh_block, 4 * tanh_block + 4)
-        want[:, block] = 1 - host[:, block] ** 2
-    np.testing.assert_allclose(got, want, rtol=ULPS[dtype], atol=ULPS[dtype])
-    np.testing.assert_array_equal(minilstm.to_numpy(y), host)  # the gates are left as they are
 
 
 @pytest.mark.parametrize("make", [minilstm.LSTM, minilstm.RNN])

@@ -246,11 +246,16 @@ def test_ratios_move_between_runs():
 
 
 def test_memory():
-    run = _speed("")
+    """Now: the memory part of speed.py on the cells that leave the cache alone; before: the 11-29 run."""
+    now = json.loads((RESULTS / "speed-2026-12-07-memory.json").read_text(encoding="utf-8"))
     lstm, gru = _find(r"a step's peak is ([\d.-]+) times the minimum cache for the LSTM and ([\d.-]+) for the GRU",
                       SPEED)
-    check_range(lstm, _by_H(run, "memory", "LSTM", "warm_over_min"), "warm peak / minimum cache, LSTM")
-    check_range(gru, _by_H(run, "memory", "GRU", "warm_over_min"), "warm peak / minimum cache, GRU")
+    check_range(lstm, _by_H(now, "memory", "LSTM", "warm_over_min"), "warm peak / minimum cache, LSTM")
+    check_range(gru, _by_H(now, "memory", "GRU", "warm_over_min"), "warm peak / minimum cache, GRU")
+    before = _speed("")
+    lstm, gru = _find(r"the peak was ([\d.-]+) \(LSTM\) and ([\d.-]+) \(GRU\) times the minimum", SPEED)
+    check_range(lstm, _by_H(before, "memory", "LSTM", "warm_over_min"), "before, LSTM")
+    check_range(gru, _by_H(before, "memory", "GRU", "warm_over_min"), "before, GRU")
 
 
 # ---- BLAS threads (benchmarks/results/blas_threads.txt) ----------------------------------------------------
@@ -358,3 +363,18 @@ def test_the_guarantees_quote_the_codes_constants():
 def test_every_results_file_the_prose_names_is_committed(title):
     for name in re.findall(r"`(?:benchmarks/results/)?(speed-[\w.-]+\.md|blas_threads\.txt)`", _section(title)):
         assert (RESULTS / name).is_file(), name
+
+
+def test_the_cells_ab_table_is_the_committed_run():
+    """The table of the redesigned cells against a073b77 is benchmarks/results/ab_cells.txt's medians."""
+    log = (RESULTS / "ab_cells.txt").read_text(encoding="utf-8")
+    medians = {}
+    for mode, body in re.findall(r"mode (train|infer);.*?\n(.*?)(?:\n\n|\Z)", log, re.S):
+        for cell, H, ratio in re.findall(r"^(lstm|gru) T=\d+ B=\d+ D=\d+ H=(\d+)\s+[\d.]+\s+[\d.]+\s+([\d.]+)",
+                                         body, re.M):
+            medians.setdefault(mode, {})[(cell, int(H))] = float(ratio)
+    order = [("lstm", 64), ("lstm", 256), ("gru", 64), ("gru", 256)]
+    for mode, label in (("train", "training step"), ("infer", "inference")):
+        row = _find(rf"\| {label} \|" + r" ([\d.]+) \|" * 4, SPEED)
+        for text, case in zip(row, order):
+            check(text, medians[mode][case], f"{label} {case}")

@@ -1,9 +1,9 @@
-"""The LSTM variants of Greff et al. (2015): options of the one LSTM step, each gradient-checked."""
+"""The LSTM variants of Greff et al. (2015): options of the LSTM layers, each gradient-checked."""
 import numpy as np
 import pytest
 
 import minilstm
-from minilstm.cells import VARIANTS, LSTMStep
+from minilstm.cells import VARIANTS, LSTMStep, LSTMVariantStep
 from minilstm.gradcheck import gradcheck
 
 
@@ -49,19 +49,20 @@ def test_a_removed_gate_has_no_weights(name):
     assert removed not in layer.cell.gates
 
 
-def _step_by_hand(layer, x):
+def _step_by_hand(layer, x, options):
     """The variant's equations, written out for one step from a zero state (the cell's docstring table)."""
     p = {k: np.asarray(v, dtype=np.float64) for k, v in layer.state_dict().items()}
-    step = layer.cell
+    has = lambda name: options.get(name, True)  # noqa: E731 (every option but peephole and coupled is True)
     a = x @ p["weight_ih_l0"].T + p["bias_ih_l0"] + p["bias_hh_l0"]
-    blocks = dict(zip(step.gates, np.split(a, len(step.gates), axis=-1)))
+    blocks = dict(zip(layer.cell.gates, np.split(a, len(layer.cell.gates), axis=-1)))
     sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
-    f = sig(blocks["f"]) if "f" in blocks else 1.0
-    i = 1 - f if step.coupled else (sig(blocks["i"]) if "i" in blocks else 1.0)
-    g = np.tanh(blocks["g"]) if step.input_activation else blocks["g"]
+    f = sig(blocks["f"]) if has("forget_gate") else 1.0
+    i = 1 - f if options.get("coupled") else (sig(blocks["i"]) if has("input_gate") else 1.0)
+    g = np.tanh(blocks["g"]) if has("input_activation") else blocks["g"]
     c = i * g                                   # c_prev = 0
-    o = sig(blocks["o"] + (p["weight_peep_o_l0"] * c if "o" in step.peepholes else 0)) if "o" in blocks else 1.0
-    return o * (np.tanh(c) if step.output_activation else c), c
+    peep_o = p["weight_peep_o_l0"] * c if options["peephole"] and has("output_gate") else 0.0
+    o = sig(blocks["o"] + peep_o) if has("output_gate") else 1.0
+    return o * (np.tanh(c) if has("output_activation") else c), c
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
@@ -69,7 +70,7 @@ def test_variant_equations_by_hand(name, rng):
     layer = _layer(name, dtype="float64", seed=1)
     x = rng.standard_normal((1, 2, 3))
     out, (h, c) = layer(x)
-    h_ref, c_ref = _step_by_hand(layer, x[0])
+    h_ref, c_ref = _step_by_hand(layer, x[0], VARIANTS[name])
     np.testing.assert_allclose(out[0], h_ref, atol=1e-14)
     np.testing.assert_allclose(c[0], c_ref, atol=1e-14)
 
@@ -90,7 +91,7 @@ def test_variant_options_are_checked():
     with pytest.raises(TypeError, match="forget_bias"):
         minilstm.LSTM(3, 4, forget_gate=False, forget_bias=2.0)
     assert minilstm.LSTM(3, 4, forget_gate=False).params["bias_ih_l0"].shape == (12,)
-    assert LSTMStep(coupled=True).gates == ("f", "g", "o")
+    assert LSTMVariantStep(coupled=True).gates == ("f", "g", "o")
 
 
 def test_a_variant_model_saves_and_loads(tmp_path, rng):
@@ -105,7 +106,8 @@ def test_a_variant_model_saves_and_loads(tmp_path, rng):
 @pytest.mark.parametrize("name", list(VARIANTS))
 def test_variants_table_passes_straight_to_a_layer_and_a_model(name):
     layer = minilstm.LSTM(3, 4, **VARIANTS[name])
-    assert layer.cell.peephole == VARIANTS[name]["peephole"]
+    assert bool(getattr(layer.cell, "peepholes", ())) == VARIANTS[name]["peephole"]
+    assert (type(layer.cell) is LSTMStep) == (name == "NP")  # Greff's NP is PyTorch's LSTM
     model = minilstm.Model(3, 4, 1, cell="lstm", **VARIANTS[name])
     assert model.rnn.cell == layer.cell
     with pytest.raises(TypeError, match="peephole must be True or False"):

@@ -2,12 +2,16 @@
 
 Each ``*Step`` class holds a cell's options (keyword-only) and its step forward
 and step backward; :mod:`minilstm.bptt` runs any of them over a sequence. The
-weight-holding one-step modules a learner calls (``minilstm.LSTMCell``, ...)
-are in :mod:`minilstm.cell_modules`.
+plain LSTM is :class:`LSTMStep`; peepholes and Greff et al.'s variants are
+:class:`LSTMVariantStep` (:func:`lstm_variant` picks the one for a set of
+options). The weight-holding one-step modules a learner calls
+(``minilstm.LSTMCell``, ...) are in :mod:`minilstm.cell_modules`.
 """
 from .common import CellParams, StepGrads
 from .gru import GRUStep
-from .lstm import VARIANTS, LSTMStep
+from .lstm import LSTMStep
+from .lstm_variants import VARIANTS, LSTMVariantStep, lstm_variant
 from .rnn import RNNStep
 
-__all__ = ["CellParams", "StepGrads", "RNNStep", "LSTMStep", "GRUStep", "VARIANTS"]
+__all__ = ["CellParams", "StepGrads", "RNNStep", "LSTMStep", "LSTMVariantStep", "lstm_variant", "GRUStep",
+           "VARIANTS"]

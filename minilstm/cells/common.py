@@ -2,6 +2,11 @@
 
 Shape letters used by every cell module: B batch, D input features, H hidden
 units, G gate blocks (RNN 1, GRU 3, LSTM 4), T time steps.
+
+Every function that makes an array takes ``out=``: the array to write it into
+(the time loop's buffer), or ``None`` for a new one. A step forward is handed
+its ``out`` arrays as one cache of buffers, :func:`no_buffers` when it should
+make new ones.
 """
 from __future__ import annotations
 
@@ -22,55 +27,36 @@ def sigmoid(x: Any, out: Any = None) -> Any:
     ``sigmoid(-88)`` = 6e-39, a subnormal, not 0, and its gradient flows on.
     """
     xp = with_out(namespace(x))
+    k = _constants(x)
     # -x as x * -1: NumPy 2.4's negative gives wrong values for a float32 column view written in
     # place (a gate block of H = 1 inside the fused (B, 4) array: tests/test_engine_numerics.py)
-    e = xp.multiply(x, -1.0, out=out)
-    e = xp.minimum(e, _exp_cap(xp, x.dtype), out=e)   # exp(-x) stays finite
+    e = xp.multiply(x, k.minus_one, out=out)
+    e = xp.minimum(e, k.exp_cap, out=e)   # exp(-x) stays finite
     e = xp.exp(e, out=e)
-    e = xp.add(e, 1.0, out=e)
-    return xp.divide(1.0, e, out=e)
+    e = xp.add(e, k.one, out=e)
+    return xp.divide(k.one, e, out=e)
+
+
+class _Constants(NamedTuple):
+    minus_one: Any
+    one: Any
+    exp_cap: Any  # the largest whole number whose exp is finite in the dtype: 88 (float32) or 709 (float64)
+
+
+def _constants(x: Any) -> _Constants:
+    """The activations' constants as 0-d arrays of ``x``'s dtype and device.
+
+    NumPy converts a Python float operand anew on every call. With Python floats in the sigmoid and the
+    derivatives (ab_speed.py, one process, 21 rounds; benchmarks/results/ab_cells_tricks.txt) inference
+    took 1.10x (LSTM) and 1.07x (GRU) as long at H = 64, 1.00x at H = 256, and a training step 1.00-1.04x.
+    """
+    return _constants_of(namespace(x), x.dtype, getattr(x, "device", None))
 
 
 @functools.cache
-def _exp_cap(xp: Any, dtype: Any) -> float:
-    """The largest whole number whose ``exp`` is finite in ``dtype``: 88 (float32) or 709 (float64)."""
-    return float(math.floor(math.log(xp.finfo(dtype).max)))
-
-
-def gate_activations(a: Any, tanh_block: Any = None) -> Any:
-    """Sigmoid over a fused array of pre-activations, in place, and tanh over ``tanh_block`` (a view of ``a``).
-
-    One exp pass serves every block, the tanh one too, as ``tanh(x) = 2 sigmoid(2x) - 1``: three cheap
-    passes over the block instead of a ``tanh`` of it (1.7x an ``exp`` per element here) and a copy.
-    Measured on an LSTM step's gates (float32, one thread, medians of 400 calls) against a tanh of the g
-    block and a sigmoid of them all: 260 against 296 us at B = 64, H = 256; 185 against 225 us at B = 32,
-    H = 512; at B = 16, H = 64, where each call's own cost dominates, 40 against 35 us.
-    """
-    xp = with_out(namespace(a))
-    if tanh_block is not None:
-        xp.multiply(tanh_block, 2.0, out=tanh_block)
-    sigmoid(a, out=a)
-    if tanh_block is not None:
-        xp.multiply(tanh_block, 2.0, out=tanh_block)
-        xp.subtract(tanh_block, 1.0, out=tanh_block)
-    return a
-
-
-def gate_slopes(y: Any, n: int, tanh_block: int | None = None) -> Any:
-    """The slopes of the activations that made the fused gates ``y`` (..., n*H), from their outputs.
-
-    ``dsigmoid(y) = y * (1 - y)`` for every block but block number ``tanh_block``, which gets
-    ``dtanh(y) = 1 - y*y``, as ``y * (1 - y) + (1 - y)``: three array passes in all, whatever ``n``,
-    instead of two per gate (LSTM, float32, one thread, medians: 64 against 71 us at B = 64, H = 256;
-    13.5 against 28 us at B = 16, H = 64). A new array; ``y`` is left as it is.
-    """
-    q = 1.0 - y
-    s = y * q
-    if tanh_block is not None:
-        H = y.shape[-1] // n
-        block = (..., slice(tanh_block * H, (tanh_block + 1) * H))
-        with_out(namespace(y)).add(s[block], q[block], out=s[block])
-    return s
+def _constants_of(xp: Any, dtype: Any, device: Any) -> _Constants:
+    cap = float(math.floor(math.log(xp.finfo(dtype).max)))
+    return _Constants(*(xp.asarray(v, dtype=dtype, device=device) for v in (-1.0, 1.0, cap)))
 
 
 def tanh(x: Any, out: Any = None) -> Any:
@@ -78,19 +64,30 @@ def tanh(x: Any, out: Any = None) -> Any:
     return with_out(namespace(x)).tanh(x, out=out)
 
 
+def relu(x: Any, out: Any = None) -> Any:
+    """``max(x, 0)``, into ``out`` if given."""
+    return with_out(namespace(x)).maximum(x, 0.0, out=out)
+
+
+def identity(x: Any, out: Any = None) -> Any:
+    """``x`` itself, copied into ``out`` if given (an activation that is none: the NIAF LSTM's g)."""
+    return x if out is None else with_out(namespace(x)).positive(x, out=out)
+
+
 def dsigmoid(y: Any) -> Any:
     """Derivative of the sigmoid from its output ``y = sigmoid(x)``."""
-    return y * (1.0 - y)
+    return y * (_constants(y).one - y)
 
 
 def dtanh(y: Any) -> Any:
     """Derivative of tanh from its output ``y = tanh(x)``."""
-    return 1.0 - y * y
+    return _constants(y).one - y * y
 
 
-def relu(x: Any, out: Any = None) -> Any:
-    """``max(x, 0)``, into ``out`` if given."""
-    return with_out(namespace(x)).maximum(x, 0.0, out=out)
+def drelu(y: Any) -> Any:
+    """Derivative of relu from its output ``y = relu(x)``: 1 where ``y > 0``, else 0."""
+    xp = namespace(y)
+    return xp.where(y > 0, xp.ones_like(y), xp.zeros_like(y))
 
 
 def split_gates(a: Any, n: int) -> tuple:
@@ -102,6 +99,11 @@ def split_gates(a: Any, n: int) -> tuple:
 def join_gates(blocks: tuple, out: Any = None) -> Any:
     """The inverse of :func:`split_gates`: one fused ``(..., n*H)`` array (into ``out`` if given)."""
     return concat(list(blocks), axis=-1, out=out)
+
+
+def no_buffers(cache_type: type) -> Any:
+    """A ``cache_type`` whose every field is ``None``: as a step forward's ``out``, every array is a new one."""
+    return cache_type._make([None] * len(cache_type._fields))
 
 
 class CellParams(NamedTuple):
@@ -139,11 +141,10 @@ class StepGrads(NamedTuple):
     dxw : (B, G*H)
         Gradient of the step's input projection ``x @ W_ih.T + b_ih``; the time
         loop turns these into ``dx`` and ``dW_ih`` with one product each.
-    dhw : (B, G*H) or None
-        Gradient of the recurrent projection (``h @ W_hh.T + b_hh``, per block
-        as the cell defines it); the loop turns these into ``dW_hh``. ``None``
-        when a step given ``out`` kept it in its cache instead (the GRU's
-        ``dhn``, written over ``hn``), where its ``param_grads`` finds it.
+    dhw : (B, G*H)
+        Gradient of the recurrent projection (``h @ W_hh.T + b_hh``, per block as
+        the cell defines it): ``dxw`` itself for the RNN and the LSTM; the GRU's
+        differs in its n block.
     dstate : tuple
         Gradient of the previous state: ``(dh,)`` or ``(dh, dc)``.
     """
@@ -166,11 +167,9 @@ def stacked_grads(x: Any, h_in: Any, dxw: Any, dhw: Any) -> dict:
     xp = namespace(x)
     dxw2 = xp.reshape(dxw, (T * B, GH))
     dhw2 = xp.reshape(dhw, (T * B, GH))
-    bias_ih = xp.sum(dxw2, axis=0)
     return {
         "weight_ih": dxw2.T @ xp.reshape(x, (T * B, D)),
         "weight_hh": dhw2.T @ xp.reshape(h_in, (T * B, H)),
-        "bias_ih": bias_ih,
-        # the same sum when dhw is dxw (RNN, LSTM): a copy, not a second pass over (T, B, G*H)
-        "bias_hh": xp.asarray(bias_ih, copy=True) if dhw is dxw else xp.sum(dhw2, axis=0),
+        "bias_ih": xp.sum(dxw2, axis=0),
+        "bias_hh": xp.sum(dhw2, axis=0),
     }

@@ -2,21 +2,23 @@
 
 Equations, one step, with ``reset_after=True`` (PyTorch, cuDNN and Keras)::
 
-    r = sigmoid(W_ir x + b_ir + W_hr h_prev + b_hr)
-    z = sigmoid(W_iz x + b_iz + W_hz h_prev + b_hz)
-    n = tanh(W_in x + b_in + r * (W_hn h_prev + b_hn))
-    h = (1 - z) * n + z * h_prev
+    r  = sigmoid(W_ir x + b_ir + W_hr h_prev + b_hr)
+    z  = sigmoid(W_iz x + b_iz + W_hz h_prev + b_hz)
+    hn = W_hn h_prev + b_hn
+    n  = tanh(W_in x + b_in + r * hn)
+    h  = (1 - z) * n + z * h_prev
 
 With ``reset_after=False`` (Cho et al. 2014) the reset gate acts before the product::
 
-    n = tanh(W_in x + b_in + W_hn (r * h_prev) + b_hn)
+    hn = W_hn (r * h_prev) + b_hn
+    n  = tanh(W_in x + b_in + hn)
 
 With recurrent dropout, ``h_prev`` inside the products (not in the last
 line) is ``h_prev * mask``, as in Keras.
-Shapes: xw (B, 3H) is the precomputed ``W_ih x + b_ih`` plus ``b_hr, b_hz``
-(``b_hn`` stays in the step: with ``reset_after`` it sits inside ``r * (...)``); h (B, H).
-The step writes r, z and n over ``xw`` and, given ``out``, ``h`` and ``hn`` into
-the time loop's buffers.
+Shapes: B batch, H hidden units; ``xw`` (B, 3H) is the input's share of the
+pre-activations, ``W_ih x + b_ih`` plus ``b_hr, b_hz`` (the time loop makes every
+step's in one product; ``b_hn`` stays in the step, inside ``hn``); every other
+array is (B, H).
 """
 from __future__ import annotations
 
@@ -28,8 +30,10 @@ from .common import (
     CellParams,
     StepGrads,
     dropped,
-    gate_slopes,
+    dsigmoid,
+    dtanh,
     join_gates,
+    no_buffers,
     sigmoid,
     split_gates,
     tanh,
@@ -37,22 +41,19 @@ from .common import (
 
 
 class GRUCache(NamedTuple):
-    h_prev: Any  # (B, H)
-    h_in: Any    # (B, H) the recurrent products' input, h_prev (times the dropout mask)
-    r: Any       # (B, H) reset gate
-    z: Any       # (B, H) update gate
-    n: Any       # (B, H) candidate
-    hn: Any      # (B, H) W_hn h_in + b_hn (reset_after) or W_hn (r * h_in) + b_hn
-    rh: Any = None  # (B, H) r * h_in, the n block's product input (reset_after=False; r is gone after backward)
-    fused: Any = None  # (B, 3H) r, z, n side by side (r, z, n above are views of it)
+    """One step's arrays, each (B, H) (the time loop keeps (T, B, H) of each): the state before the step,
+    its gates and the products' terms, the state after it."""
+
+    h_prev: Any
+    r: Any       # reset gate
+    z: Any       # update gate
+    n: Any       # candidate
+    hn: Any      # the n block's recurrent term
+    rh: Any      # r * h_prev, the n block's product input (reset_after=False; None with reset_after)
+    h: Any       # new hidden state
 
 
-def _rz_n(a: Any, axis: int = -1) -> tuple:
-    """The r and z blocks side by side (2H), and the n block (H), of a fused 3H axis (last or first)."""
-    H = a.shape[axis] // 3
-    if axis == 0:   # the rows of a weight matrix (3H, H)
-        return a[:2 * H, ...], a[2 * H:, ...]
-    return a[..., :2 * H], a[..., 2 * H:]
+NO_BUFFERS = no_buffers(GRUCache)  # as a step forward's out: every array a new one
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,107 +69,107 @@ class GRUStep:
         if not isinstance(self.reset_after, bool):
             raise TypeError(f"reset_after must be True or False, got {self.reset_after!r}")
 
+    @property
+    def kept(self) -> tuple:
+        """The arrays of a step the time loop keeps, beside the state."""
+        return ("r", "z", "n", "hn") if self.reset_after else ("r", "z", "n", "hn", "rh")
+
     def input_bias(self, p: CellParams) -> Any:
         """``b_ih`` plus ``b_hr, b_hz`` (they add straight onto r's and z's pre-activations)."""
         xp = namespace(p.bias_hh)
         b_hr, b_hz, b_hn = split_gates(p.bias_hh, 3)
         return p.bias_ih + join_gates((b_hr, b_hz, xp.zeros_like(b_hn)))
 
-    @property
-    def kept(self) -> tuple:
-        """Per-step arrays the backward needs beyond the gates and the state (the loop keeps their buffers)."""
-        return ("hn",) if self.reset_after else ("hn", "rh")
+    def cache_of(self, prev: tuple, new: tuple, kept: tuple) -> GRUCache:
+        """The cache over the time loop's buffers: the state before and after the step, and ``kept``.
 
-    def step_forward(self, xw: Any, state: tuple, p: CellParams, out: tuple = (None, None, None)
+        Each array is (B, H) for one step or (T, B, H) for the whole sequence.
+        """
+        (h_prev,), (h,), (r, z, n, hn, *rh) = prev, new, kept
+        return GRUCache(h_prev, r, z, n, hn, rh[0] if rh else None, h)
+
+    def step_forward(self, xw: Any, state: tuple, p: CellParams, out: GRUCache = NO_BUFFERS
                      ) -> tuple[tuple, GRUCache]:
-        """One step: ``(h,)`` and its cache from ``xw`` (B, 3H) and ``(h_prev,)``; ``h`` and the
-        :attr:`kept` arrays into ``out`` if given."""
+        """One step: the new state ``(h,)`` and the cache, from ``xw`` (B, 3H) and ``(h_prev,)``.
+
+        Each array is written into its field of ``out`` (the time loop's buffers), or is a new one.
+        """
         xp = with_out(namespace(xw))  # its functions take out= on every backend
         (h_prev,) = state
-        h_out, hn_out, rh_out = (*out, None)[:3]  # rh only with reset_after=False
-        rh = None
-        xrz, xn = _rz_n(xw)                      # b_hr, b_hz are inside xw
-        _, b_hn = _rz_n(p.bias_hh)
         h_in = dropped(h_prev, p)
-        if self.reset_after:                     # one product serves all three blocks
-            hrz, hn = _rz_n(h_in @ p.weight_hh.T)
-            r, z = split_gates(sigmoid(xp.add(xrz, hrz, out=xrz), out=xrz), 2)  # r, z in one pass
-            hn = xp.add(hn, b_hn, out=hn_out)
-            n = tanh(xp.add(xn, r * hn, out=xn), out=xn)
-        else:                                    # r comes first: W_hn sees r * h_in
-            W_hrz, W_hn = _rz_n(p.weight_hh, axis=0)
-            r, z = split_gates(sigmoid(xp.add(xrz, h_in @ W_hrz.T, out=xrz), out=xrz), 2)
-            rh = xp.multiply(r, h_in, out=rh_out)
-            hn = xp.add(rh @ W_hn.T, b_hn, out=hn_out)
-            n = tanh(xp.add(xn, hn, out=xn), out=xn)
-        h = xp.add(n, z * (h_prev - n), out=h_out)  # (1 - z) * n + z * h_prev, with one product less
-        return (h,), GRUCache(h_prev, h_in, r, z, n, hn, rh, xw)
-
-    def sequence_cache(self, xw: Any, states: tuple, kept: tuple, p: CellParams) -> GRUCache:
-        """The cache of a whole sequence, as views: r, z, n (T, B, H) from ``xw`` (T, B, 3H), ``h_prev``
-        from the (T+1, B, H) history the loop kept, ``hn`` from its kept buffer."""
-        (hs,) = states
-        r, z, n = split_gates(xw, 3)
-        hn, rh = (*kept, None)[:2]
-        return GRUCache(hs[:-1, ...], dropped(hs[:-1, ...], p), r, z, n, hn, rh, xw)
+        x_r, x_z, x_n = split_gates(xw, 3)                  # b_hr, b_hz are in xw
+        b_hn = _rows(p.bias_hh, 2, 3)
+        if self.reset_after:                                # one product serves all three blocks
+            h_r, h_z, h_n = split_gates(h_in @ p.weight_hh.T, 3)
+        else:                                               # W_hn waits for r
+            h_r, h_z = split_gates(h_in @ _rows(p.weight_hh, 0, 2).T, 2)
+        r = sigmoid(x_r + h_r, out=out.r)
+        z = sigmoid(x_z + h_z, out=out.z)
+        if self.reset_after:
+            rh = None
+            hn = xp.add(h_n, b_hn, out=out.hn)
+            n = tanh(x_n + r * hn, out=out.n)
+        else:
+            rh = xp.multiply(r, h_in, out=out.rh)
+            hn = xp.add(rh @ _rows(p.weight_hh, 2, 3).T, b_hn, out=out.hn)
+            n = tanh(x_n + hn, out=out.n)
+        h = xp.add((1.0 - z) * n, z * h_prev, out=out.h)
+        return (h,), GRUCache(h_prev, r, z, n, hn, rh, h)
 
     def step_backward(self, dstate: tuple, cache: GRUCache, p: CellParams, out: Any = None) -> StepGrads:
-        """Gradients of one step from ``(dh,)`` (B, H) flowing into its output.
+        """The gradients of one step from ``(dh,)`` (B, H), that flowing into its new state.
 
-        ``dxw`` is written into ``out`` when given (the loop hands the step's gates' own buffer); then
-        ``dhn`` is written over ``cache.hn`` and ``dhw`` is ``None`` (see :meth:`param_grads`).
+        ``dxw`` (B, 3H) is written into ``out`` if given.
         """
         (dh,) = dstate
-        xp = with_out(namespace(dh))
-        h_prev, r, z, n = cache.h_prev, cache.r, cache.z, cache.n
-        W_hrz, W_hn = _rz_n(p.weight_hh, axis=0)
-        # dsigmoid(r), dsigmoid(z), dtanh(n), from the gates' outputs, in one pass over the three
-        slope_r, slope_z, slope_n = split_gates(gate_slopes(cache.fused, 3, tanh_block=2), 3)
-        dan = dh * (1.0 - z) * slope_n           # h = (1 - z) * n + z * h_prev, through tanh
-        daz = dh * (h_prev - n) * slope_z
-        dh_prev = dh * z
+        h_prev, r, z, n, hn, _, _ = cache
+        h_in = dropped(h_prev, p)
+        da_n = dh * (1.0 - z) * dtanh(n)          # h = (1 - z) * n + z * h_prev, n = tanh(a_n)
+        da_z = dh * (h_prev - n) * dsigmoid(z)    # h = (1 - z) * n + z * h_prev, z = sigmoid(a_z)
         if self.reset_after:
-            dar = dan * cache.hn * slope_r       # n = tanh(xn + r * hn)
-            # in the loop (out given), dhn goes over hn, read just above for the last time: param_grads
-            # finds it there, and no (T, B, 3H) buffer of dhw is kept (benchmarks/speed.py: a training step's
-            # warm peak 1.36-1.51 -> 0.87-1.08 times the minimum cache)
-            dhn = xp.multiply(dan, r, out=None if out is None else cache.hn)
-            dhw = join_gates((dar, daz, dhn))
-            dh_prev = dh_prev + dropped(dhw @ p.weight_hh, p)
-            dxw = join_gates((dar, daz, dan), out=out)  # over the gates: read above for the last time
-            if out is not None:
-                dhw = None                       # kept in the cache instead
+            dhn = da_n * r                        # a_n = x_n + r * hn
+            da_r = da_n * hn * dsigmoid(r)        # a_n = x_n + r * hn,            r = sigmoid(a_r)
+            dhw = join_gates((da_r, da_z, dhn))   # the recurrent products' share: hn's block is dhn
+            dh_in = dhw @ p.weight_hh             # (h_r, h_z, hn - b_hn) = W_hh h_in
         else:
-            drh = dan @ W_hn                     # n = tanh(xn + W_hn (r * h_in) + b_hn)
-            dar = drh * cache.h_in * slope_r
-            drh_r = drh * r
-            dhw = dxw = join_gates((dar, daz, dan), out=out)  # dhn = dan; over the gates, now dead
-            dh_prev = dh_prev + dropped(_rz_n(dhw)[0] @ W_hrz + drh_r, p)
+            W_hr, W_hz, W_hn = (_rows(p.weight_hh, k, k + 1) for k in range(3))
+            dhn = da_n                            # a_n = x_n + hn
+            drh = dhn @ W_hn                      # hn = W_hn rh + b_hn
+            da_r = drh * h_in * dsigmoid(r)       # rh = r * h_in,                 r = sigmoid(a_r)
+            dhw = join_gates((da_r, da_z, dhn))
+            dh_in = da_r @ W_hr + da_z @ W_hz + drh * r  # h_r = W_hr h_in, h_z = W_hz h_in, rh = r * h_in
+        dxw = join_gates((da_r, da_z, da_n), out=out)  # (B, 3H): the input's share, xw = W_ih x + ...
+        dh_prev = dh * z + dropped(dh_in, p)      # h = ... + z * h_prev, and h_in = h_prev * mask
         return StepGrads(dxw, dhw, (dh_prev,))
 
-    def param_grads(self, x: Any, dxw: Any, dhw: Any, caches: GRUCache, p: CellParams) -> dict:
-        """Parameter gradients from the stacked (T, ...) step caches.
+    def param_grads(self, x: Any, dxw: Any, caches: GRUCache, p: CellParams) -> dict:
+        """Parameter gradients from ``x`` (T, B, D), every step's ``dxw`` (T, B, 3H) and the sequence's cache.
 
-        ``dhw`` (T, B, 3H) is the steps' recurrent gradient, or ``None`` when the time loop ran the
-        steps in place: then each step's ``dhn`` is in ``caches.hn``, written over ``hn``.
+        The n block's recurrent gradient ``dhn`` is made again here for all steps at once, from ``dxw``
+        and ``r``, so that the time loop keeps one gradient array, not two.
         """
         xp = namespace(x)
-        T, B, H = caches.h_prev.shape
+        T, B, D = x.shape
 
         def rows(a: Any) -> Any:  # (T, B, K) -> (T*B, K)
             return xp.reshape(a, (T * B, a.shape[-1]))
-        dxw2, h_in = rows(dxw), rows(caches.h_in)
-        dxw_rz, dxw_n = _rz_n(dxw2)
-        if dhw is not None:
-            dhn = _rz_n(rows(dhw))[1]
+        h_in = rows(dropped(caches.h_prev, p))
+        da_r, da_z, da_n = split_gates(rows(dxw), 3)
+        if self.reset_after:
+            dhn, n_in = da_n * rows(caches.r), h_in          # hn = W_hn h_in + b_hn, inside r * hn
         else:
-            dhn = rows(caches.hn) if self.reset_after else dxw_n  # without reset_after dhn = dan
-        # the n block's recurrent product saw h_in (reset_after) or r * h_in (Cho et al.)
-        n_in = h_in if self.reset_after else rows(caches.rh)
-        bias_ih = xp.sum(dxw2, axis=0)
+            dhn, n_in = da_n, rows(caches.rh)                # hn = W_hn (r * h_in) + b_hn
+        dxw2 = rows(dxw)
         return {
             "weight_ih": dxw2.T @ rows(x),
-            "weight_hh": concat([dxw_rz.T @ h_in, dhn.T @ n_in], axis=0),
-            "bias_ih": bias_ih,
-            "bias_hh": concat([bias_ih[:2 * H], xp.sum(dhn, axis=0)], axis=0),  # b_hr, b_hz act like b_ir, b_iz
+            "weight_hh": concat([da_r.T @ h_in, da_z.T @ h_in, dhn.T @ n_in], axis=0),
+            "bias_ih": xp.sum(dxw2, axis=0),
+            "bias_hh": concat([xp.sum(da_r, axis=0), xp.sum(da_z, axis=0), xp.sum(dhn, axis=0)], axis=0),
         }
+
+
+def _rows(w: Any, first: int, last: int) -> Any:
+    """Gate blocks ``first`` to ``last - 1`` of a fused (3H, ...) weight or (3H,) bias, as one view."""
+    H = w.shape[0] // 3
+    return w[first * H:last * H, ...]
+

@@ -1,13 +1,13 @@
 """The vanilla (Elman) RNN step.
 
-Equations, one step (``phi`` is tanh or relu)::
+Equation, one step (``phi`` is tanh or relu)::
 
     h = phi(W_ih x + b_ih + W_hh h_prev + b_hh)
 
 With recurrent dropout, ``h_prev`` in the product is ``h_prev * mask``.
-Shapes: xw (B, H) is the precomputed ``W_ih x + b_ih + b_hh``; h, h_prev (B, H).
-The step writes its pre-activation over ``xw`` and, given ``out``, ``h`` into
-the time loop's buffer.
+Shapes: B batch, H hidden units; ``xw`` (B, H) is the input's share of the
+pre-activation, ``W_ih x + b_ih + b_hh`` (the time loop makes every step's in one
+product); every other array is (B, H).
 """
 from __future__ import annotations
 
@@ -15,24 +15,21 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..backend import namespace, with_out
-from .common import CellParams, StepGrads, dropped, dtanh, relu, stacked_grads, tanh
+from .common import CellParams, StepGrads, drelu, dropped, dtanh, no_buffers, relu, stacked_grads, tanh
 
 
 class RNNCache(NamedTuple):
-    h_in: Any    # (B, H) the recurrent product's input, h_prev (times the dropout mask)
-    h: Any       # (B, H) the step's output, phi(a)
+    """One step's arrays, each (B, H) (the time loop's: (T, B, H))."""
+
+    h_prev: Any
+    h: Any       # new hidden state, phi(a)
 
 
-def _drelu_times(h: Any, dh: Any) -> Any:
-    """``dh * relu'(a)`` from the output ``h = relu(a)``."""
-    xp = namespace(h)
-    return xp.where(h > 0, dh, xp.zeros_like(dh))
+NO_BUFFERS = no_buffers(RNNCache)  # as a step forward's out: every array a new one
 
 
-_NONLINEARITIES = {
-    "tanh": (tanh, lambda h, dh: dh * dtanh(h)),
-    "relu": (relu, _drelu_times),
-}
+# phi and its derivative from its output
+_NONLINEARITIES = {"tanh": (tanh, dtanh), "relu": (relu, drelu)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +40,7 @@ class RNNStep:
 
     gates = ("h",)
     state_names = ("h",)
+    kept = ()  # no arrays of a step beyond the state
 
     def __post_init__(self) -> None:
         if self.nonlinearity not in _NONLINEARITIES:
@@ -53,31 +51,33 @@ class RNNStep:
         """Both biases add straight onto the pre-activation: the loop folds them into ``xw``."""
         return p.bias_ih + p.bias_hh
 
-    kept = ()  # no per-step arrays beyond the state
+    def cache_of(self, prev: tuple, new: tuple, kept: tuple) -> RNNCache:
+        """The cache over the time loop's buffers: the state before and after the step.
 
-    def step_forward(self, xw: Any, state: tuple, p: CellParams, out: tuple = (None,)) -> tuple[tuple, RNNCache]:
-        """One step: ``(h,)`` and its cache from ``xw`` (B, H) and ``(h_prev,)``; h into ``out`` if given."""
+        Each array is (B, H) for one step or (T, B, H) for the whole sequence.
+        """
+        (h_prev,), (h,) = prev, new
+        return RNNCache(h_prev, h)
+
+    def step_forward(self, xw: Any, state: tuple, p: CellParams, out: RNNCache = NO_BUFFERS
+                     ) -> tuple[tuple, RNNCache]:
+        """One step: the new state ``(h,)`` and the cache, from ``xw`` (B, H) and ``(h_prev,)``.
+
+        ``h`` is written into ``out.h`` (the time loop's buffer), or is a new array.
+        """
         phi, _ = _NONLINEARITIES[self.nonlinearity]
         (h_prev,) = state
-        h_in = dropped(h_prev, p)
-        xp = with_out(namespace(xw))
-        a = xp.add(xw, h_in @ p.weight_hh.T, out=xw)  # b_hh is inside xw
-        h = phi(a, out=out[0])
-        return (h,), RNNCache(h_in, h)
-
-    def sequence_cache(self, xw: Any, states: tuple, kept: tuple, p: CellParams) -> RNNCache:
-        """The cache of a whole sequence, as views of the (T+1, B, H) history the loop kept."""
-        (hs,) = states
-        return RNNCache(dropped(hs[:-1, ...], p), hs[1:, ...])
+        h = phi(xw + dropped(h_prev, p) @ p.weight_hh.T, out=out.h)  # b_hh is in xw
+        return (h,), RNNCache(h_prev, h)
 
     def step_backward(self, dstate: tuple, cache: RNNCache, p: CellParams, out: Any = None) -> StepGrads:
-        """Gradients of one step from ``(dh,)`` (B, H) flowing into its output (``da`` into ``out`` if given)."""
-        _, dphi_times = _NONLINEARITIES[self.nonlinearity]
+        """The gradients of one step from ``(dh,)`` (B, H); ``da`` (B, H) into ``out`` if given."""
+        _, dphi = _NONLINEARITIES[self.nonlinearity]
         (dh,) = dstate
-        da = dphi_times(cache.h, dh)             # backprop through phi
+        da = with_out(namespace(dh)).multiply(dh, dphi(cache.h), out=out)  # h = phi(a)
         dh_prev = dropped(da @ p.weight_hh, p)   # a = ... + W_hh h_prev
         return StepGrads(da, da, (dh_prev,))
 
-    def param_grads(self, x: Any, dxw: Any, dhw: Any, caches: RNNCache, p: CellParams) -> dict:
-        """Parameter gradients from the stacked (T, ...) step caches."""
-        return stacked_grads(x, caches.h_in, dxw, dhw)
+    def param_grads(self, x: Any, dxw: Any, caches: RNNCache, p: CellParams) -> dict:
+        """Parameter gradients from ``x`` (T, B, D), every step's ``dxw`` (T, B, H) and the sequence's cache."""
+        return stacked_grads(x, dropped(caches.h_prev, p), dxw, dxw)  # both projections add onto a

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import bptt, init, validate
 from ..backend import check_dtype, concat, get_backend, permute_dims, rng
-from ..cells import CellParams, GRUStep, LSTMStep, RNNStep
+from ..cells import CellParams, GRUStep, LSTMStep, LSTMVariantStep, RNNStep, lstm_variant
 from .module import Module
 
 # CellParams field -> PyTorch's parameter key (a layer adds its _l{k}[_reverse] suffix)
@@ -482,11 +482,13 @@ def set_gate_bias(params: dict, cell: Any, H: int, gate: str, name: str, value: 
             b[k * H:(k + 1) * H] = value
 
 
-def lstm_step(peephole: bool, forget_bias: float | None, **variant: Any) -> tuple[LSTMStep, float | None]:
-    """The :class:`~minilstm.cells.LSTMStep` of a layer's or cell's options (each checked to be a bool),
-    and its forget bias: 1.0 when not given and there is a forget gate; refused when there is none."""
-    step = LSTMStep(peephole=peephole, **{k: validate.boolean(k, v) for k, v in variant.items()})
-    if forget_bias is not None and not step.forget_gate:
+def lstm_step(peephole: bool, forget_bias: float | None, **variant: Any
+              ) -> tuple[LSTMStep | LSTMVariantStep, float | None]:
+    """The step pair of a layer's or cell's LSTM options (each checked to be a bool; see
+    :func:`minilstm.cells.lstm_variant`), and its forget bias: 1.0 when not given and there is a forget
+    gate; refused when there is none."""
+    step = lstm_variant(peephole=peephole, **{k: validate.boolean(k, v) for k, v in variant.items()})
+    if forget_bias is not None and "f" not in step.gates:
         raise TypeError(f"forget_bias needs a forget gate; this LSTM has none (forget_gate=False), "
                         f"got {forget_bias!r}")
-    return step, (1.0 if forget_bias is None and step.forget_gate else forget_bias)
+    return step, (1.0 if forget_bias is None and "f" in step.gates else forget_bias)

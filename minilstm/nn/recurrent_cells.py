@@ -144,7 +144,7 @@ class Cell(Module):
         dstate = self._state(dh if len(self.cell.state_names) == 1 else (dh, dc), B, "dstate")
         g = self.cell.step_backward(dstate, cache, p)
         one = _one_step  # the loop's param_grads take (T, ...) stacks: here T = 1
-        grads = self.cell.param_grads(one(x), one(g.dxw), one(g.dhw), type(cache)(*map(one, cache)), p)
+        grads = self.cell.param_grads(one(x), one(g.dxw), type(cache)(*map(one, cache)), p)
         self.grads = {FIELD_KEYS[f]: v for f, v in grads.items() if FIELD_KEYS[f] in self.params}
         dx = g.dxw @ p.weight_ih                 # xw = x W_ih^T + b
         return dx, (g.dstate if len(g.dstate) > 1 else g.dstate[0])
