@@ -249,7 +249,7 @@ print(f"digits of agreement: {-np.log10(max(report.agreement.values())):.0f}")
 # Write the RNN step backward with the engine's own signature, `step_backward(dstate, cache, p)`:
 #
 # - `dstate` is a tuple `(dh,)`: $\partial L / \partial h_t$, shape $(B, H)$;
-# - `cache` is the engine's `RNNCache` from the step forward: `cache.h` is $h_t$, `cache.h_in` is $h_{t-1}$;
+# - `cache` is the engine's `RNNCache` from the step forward: `cache.h` is $h_t$, `cache.h_prev` is $h_{t-1}$;
 # - `p` holds the weights: `p.weight_hh` is $W_{hh}$, $(H, H)$;
 #
 # and return `(dxw, dhw, (dh_prev,))`: the pre-activation's gradient $\partial L / \partial a_t$ twice (as the

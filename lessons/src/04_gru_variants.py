@@ -117,12 +117,19 @@ print(f"largest difference over the sequence: {np.abs(out_after - out_before).ma
 # after the other. The engine's step forward (`minilstm/cells/gru.py`) shows the difference line for line:
 #
 # ```python
-# if self.reset_after:                     # one product serves all three blocks
-#     hrz, hn = _rz_n(h_in @ p.weight_hh.T)
-#     ...
-# else:                                    # r comes first: W_hn sees r * h_in
-#     r, z = split_gates(sigmoid(xrz + h_in @ W_hrz.T), 2)
-#     hn = (r * h_in) @ W_hn.T + b_hn
+# if self.reset_after:                                # one product serves all three blocks
+#     h_r, h_z, h_n = split_gates(h_in @ p.weight_hh.T, 3)
+# else:                                               # W_hn waits for r
+#     h_r, h_z = split_gates(h_in @ _rows(p.weight_hh, 0, 2).T, 2)
+# r = sigmoid(x_r + h_r)
+# z = sigmoid(x_z + h_z)
+# if self.reset_after:
+#     hn = h_n + b_hn
+#     n = tanh(x_n + r * hn)
+# else:
+#     rh = r * h_in                                   # the second product needs r first
+#     hn = rh @ _rows(p.weight_hh, 2, 3).T + b_hn
+#     n = tanh(x_n + hn)
 # ```
 #
 # On a GPU the time loop is sequential, and at the sizes recurrent networks often have, a step's cost is mostly

@@ -5,7 +5,7 @@ and step backward; :mod:`minilstm.bptt` runs any of them over a sequence. The
 plain LSTM is :class:`LSTMStep`; peepholes and Greff et al.'s variants are
 :class:`LSTMVariantStep` (:func:`lstm_variant` picks the one for a set of
 options). The weight-holding one-step modules a learner calls
-(``minilstm.LSTMCell``, ...) are in :mod:`minilstm.cell_modules`.
+(``minilstm.LSTMCell``, ...) are in :mod:`minilstm.nn.recurrent_cells`.
 """
 from .common import CellParams, StepGrads
 from .gru import GRUStep
