@@ -202,18 +202,19 @@ def results_table(path: Path) -> str:
 def test_cost_block(r: dict) -> str:
     """The README's paragraph on what the test command costs, from the results ``r``."""
     m, t, q = r["machine"], r["tests"], r["quick_tests"]
-    kernel = ", ".join(f"{b['library']} {b['kernel']}" for b in m["blas"])
-    return (
-        f"It installs pytest, pytest-xdist, Hypothesis, the array-API stand-in, Jupyter's kernel, matplotlib, tqdm\n"
-        f"and PyTorch (the CPU build is enough: the parity tests compare with it), {r['environment_mb'] / 1000:.1f} GB "
-        f"on disk, {r['torch_mb']} MB of it\nPyTorch. Where pip would take PyTorch's multi-GB CUDA build, install the "
-        f"CPU build first\n(`pip install torch --index-url https://download.pytorch.org/whl/cpu`). The tests run in "
-        f"one process per\nCPU (pytest-xdist; `-n 0` runs them in one). On {m['cores']} cores ({m['cpu']}, "
-        f"{kernel}) the install took\n{r['install_s']:.0f} s and the tests {r['test_s']:.0f} s: {t.get('passed', 0)} "
-        f"passed, {t.get('skipped', 0)} skipped (the CuPy cases, without a GPU), {m['date']},\ncommit "
-        f"{m['commit']}; `python benchmarks/test_cost.py` measures it again. Changed one cell? Its gradient "
-        f"checks,\nPyTorch parity and one-step cell run alone in {r['quick_s']:.0f} s ({q.get('passed', 0)} "
-        f"tests, for the GRU):\n\n```bash\n{r['quick_command']}\n```")
+    kernel = ", ".join(f"{b['library']} {b['kernel']} kernel" for b in m["blas"])
+    text = (f"It installs pytest, pytest-xdist, Hypothesis, the array-API stand-in, Jupyter's kernel, matplotlib, "
+            f"tqdm and PyTorch (the CPU build is enough: the parity tests compare with it), "
+            f"{r['environment_mb'] / 1000:.1f} GB on disk, {r['torch_mb']} MB of it PyTorch. Where pip would take "
+            f"PyTorch's multi-GB CUDA build, install the CPU build first (`pip install torch --index-url "
+            f"https://download.pytorch.org/whl/cpu`). The tests run in one process per CPU (pytest-xdist; `-n 0` "
+            f"runs them in one). On {m['cores']} cores ({m['cpu']}, {kernel}) the install took "
+            f"{r['install_s']:.0f} s and the tests {r['test_s']:.0f} s: {t.get('passed', 0)} passed, "
+            f"{t.get('skipped', 0)} skipped (the CuPy cases, without a GPU), {m['date']}, commit {m['commit']}; "
+            f"`python benchmarks/test_cost.py` measures it again. Changed one cell? Its specification, gradient "
+            f"checks, PyTorch parity and one-step cell run alone in {r['quick_s']:.0f} s ({q.get('passed', 0)} "
+            f"tests, for the GRU):")
+    return f"{_wrap(text)}\n\n```bash\n{r['quick_command']}\n```"
 
 
 def blocks() -> dict:

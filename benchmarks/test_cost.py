@@ -43,8 +43,8 @@ README = readme_blocks.README
 INSTALL = ["pip", "install", "-e", ".[test]"]   # the README's test command, in its two parts
 TEST = ["python", "-m", "pytest"]
 CELL = "gru"  # the cell of the quick subset's example
-QUICK = ["python", "-m", "pytest", "-n", "0", "tests/test_gradcheck_cells.py", "tests/test_torch_parity.py",
-         "tests/test_cell_modules.py", "-k", CELL]
+QUICK = ["python", "-m", "pytest", "-n", "0", f"tests/cells/test_{CELL}.py", "tests/test_gradcheck_cells.py",
+         "tests/test_torch_parity.py", "tests/test_cell_modules.py", "-k", CELL]
 SUMMARY = re.compile(r"(\d+) (passed|skipped|failed|errors?|deselected)")
 
 
