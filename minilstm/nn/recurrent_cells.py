@@ -21,7 +21,7 @@ from .. import validate
 from ..backend import check_dtype, get_backend, namespace, rng
 from ..cells import GRUStep, RNNStep
 from .module import Module
-from .recurrent import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, set_gate_bias, step_options
+from .recurrent_params import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, set_gate_bias, step_options
 
 
 class _StepCache(NamedTuple):
