@@ -30,8 +30,9 @@ import numpy as np
 from . import validate
 from .backend import rng, to_numpy
 from .nn.linear import Embedding, Linear
+from .nn.readouts import LastStep, MaskPadding
 from .nn.recurrent import GRU, LSTM, RNN, PeepholeLSTM
-from .nn.sequential import LastStep, MaskPadding, Sequential
+from .nn.sequential import Sequential
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU, "peephole": PeepholeLSTM}
 READOUTS = ("last", "all")

@@ -30,10 +30,10 @@ from .nn.conv import Conv1d
 from .nn.gaussian import GaussianHead
 from .nn.linear import Embedding, Linear
 from .nn.module import REGISTRY
+from .nn.readouts import LastStep, MaskPadding, MeanOverTime
 from .nn.recurrent import GRU, LSTM, RNN, PeepholeLSTM
 from .nn.recurrent_cells import GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .nn.recurrent_params import lstm_step
-from .nn.sequential import LastStep, MaskPadding, MeanOverTime
 
 _VARIANT = tuple(f.name for f in dataclasses.fields(LSTMStep) if f.name != "peephole")
 

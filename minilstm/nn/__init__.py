@@ -14,8 +14,9 @@
   ``GaussianNLLLoss``).
 - :mod:`.losses`: ``MSELoss``, ``CrossEntropyLoss``, ``GaussianNLLLoss`` and the functions
   behind them, each returning the loss and its gradient.
-- :mod:`.sequential`: ``Sequential``, and ``LastStep``, ``MeanOverTime``, ``MaskPadding``
-  that choose what goes on after a recurrent layer.
+- :mod:`.sequential`: ``Sequential``.
+- :mod:`.readouts`: ``LastStep``, ``MeanOverTime``, ``MaskPadding`` that choose what goes on after a
+  recurrent layer.
 
 Each layer follows the protocol of :mod:`.module`: ``params``/``grads`` dicts under PyTorch's
 keys, ``forward`` saving a named cache and a hand-written ``backward`` filling ``grads``.
@@ -36,9 +37,10 @@ from .losses import (
     mse_loss,
 )
 from .module import Module
+from .readouts import LastStep, MaskPadding, MeanOverTime
 from .recurrent import GRU, LSTM, RNN, PeepholeLSTM, Recurrent
 from .recurrent_cells import Cell, GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
-from .sequential import LastStep, MaskPadding, MeanOverTime, Sequential
+from .sequential import Sequential
 
 __all__ = ["Module", "Recurrent", "RNN", "LSTM", "GRU", "PeepholeLSTM",
            "Cell", "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell", "Linear", "Embedding",
