@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .checkpoint_file import Checkpoint, field_error, is_builtin, read, save
-from .nn.module import REGISTRY
-from .nn.sequential import Sequential
+from .checkpoint_file import Checkpoint, field_error, read, save
+from .nn.module import registered
+from .nn.sequential import Sequential, sequential_parts
 from .param_shapes import param_shapes
 
 __all__ = ["save", "read", "load", "build", "registered", "architecture", "check_architecture", "Checkpoint"]
@@ -97,30 +97,12 @@ def _check_shapes(expected: dict, params: dict, path: str) -> None:
 
 def build(type_name: str, config: dict) -> Any:
     """A module made from its type name and config (a Sequential from its modules' names, types and configs)."""
-    if type_name == "Sequential":
-        modules = config.get("modules") if isinstance(config, dict) else None
-        if not isinstance(modules, list) or not all(isinstance(m, list) and len(m) == 3 for m in modules):
-            raise ValueError("a Sequential's config must list [name, type, config] for each module")
-        return Sequential(**{str(name): build(t, c) for name, t, c in modules})
-    cls = registered(type_name)
+    return _built(registered(type_name), config)
+
+
+def _built(cls: type, config: Any) -> Any:
+    if cls is Sequential:
+        return Sequential(**{name: _built(part, part_config) for name, part, part_config in sequential_parts(config)})
     if not isinstance(config, dict):
-        raise ValueError(f"the config of a {type_name} must be a dict, got {type(config).__name__}")
+        raise ValueError(f"the config of a {cls.__name__} must be a dict, got {type(config).__name__}")
     return cls(**config)
-
-
-def registered(type_name: str) -> type:
-    """The class :data:`REGISTRY` holds for ``type_name``, or a ValueError saying what to define first.
-
-    A file written before learners' classes were registered under their qualified names holds the bare
-    class name (``"Scale"``): it still finds the one learner's class of that name, if there is one.
-    """
-    if isinstance(type_name, str) and type_name in REGISTRY:
-        return REGISTRY[type_name]
-    if isinstance(type_name, str) and "." not in type_name:
-        same = [name for name, cls in REGISTRY.items() if not is_builtin(cls) and cls.__name__ == type_name]
-        if len(same) == 1:
-            return REGISTRY[same[0]]
-        if same:
-            raise ValueError(f"module type {type_name!r} is ambiguous: {', '.join(sorted(same))} are all defined")
-    raise ValueError(f"unknown module type {type_name!r}: define or import its class (a subclass of "
-                     "minilstm.nn.Module) before loading")

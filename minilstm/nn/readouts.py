@@ -36,6 +36,11 @@ class LastStep(Module):
         self.bidirectional = None if bidirectional is None else validate.boolean("bidirectional", bidirectional)
         self.params, self.grads, self.training, self.dtype = {}, {}, True, None
 
+    @classmethod
+    def param_shapes(cls, **config: Any) -> dict:
+        """No parameters, whatever the config."""
+        return {}
+
     def __repr__(self) -> str:
         return "LastStep(bidirectional=True)" if self.bidirectional else "LastStep()"
 
@@ -74,6 +79,11 @@ class MeanOverTime(Module):
     def __init__(self) -> None:
         self.params, self.grads, self.training, self.dtype = {}, {}, True, None
 
+    @classmethod
+    def param_shapes(cls, **config: Any) -> dict:
+        """No parameters, whatever the config."""
+        return {}
+
     def __repr__(self) -> str:
         return "MeanOverTime()"
 
@@ -102,6 +112,11 @@ class MaskPadding(Module):
 
     def __init__(self) -> None:
         self.params, self.grads, self.training, self.dtype = {}, {}, True, None
+
+    @classmethod
+    def param_shapes(cls, **config: Any) -> dict:
+        """No parameters, whatever the config."""
+        return {}
 
     def __repr__(self) -> str:
         return "MaskPadding()"

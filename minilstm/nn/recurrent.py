@@ -10,6 +10,7 @@ backward's gradients in ``layer.grads`` under the same keys.
 """
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any, NamedTuple
 
@@ -17,9 +18,12 @@ import numpy as np
 
 from .. import bptt, validate
 from ..backend import check_dtype, concat, get_backend, permute_dims, rng
-from ..cells import CellParams, GRUStep, RNNStep
+from ..cells import CellParams, GRUStep, LSTMStep, RNNStep
 from .module import Module
 from .recurrent_params import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, set_gate_bias, step_options
+
+# the LSTM's variant options: LSTMStep's fields (a peephole is the class's, or its own option)
+VARIANT_OPTIONS = tuple(f.name for f in dataclasses.fields(LSTMStep) if f.name != "peephole")
 
 
 class _ForwardCache(NamedTuple):
@@ -107,8 +111,25 @@ class Recurrent(Module):
         self.num_directions = 2 if self.bidirectional else 1
         self.training = True
         self._rng = rng(seed)
-        self._set_params(self._initial_params(forget_bias))
+        shapes = Recurrent.param_shapes(cell, self.input_size, self.hidden_size, self.num_layers, self.bias,
+                                        bidirectional=self.bidirectional)
+        self._set_params(self._initial_params(shapes, forget_bias))
         self._cache: _ForwardCache | None = None
+
+    @classmethod
+    def param_shapes(cls, cell: Any, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                     batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                     **options: Any) -> dict:
+        """``{key: shape}`` as the constructor allocates it, from its arguments (each size checked as it checks
+        it; nothing allocated): :func:`cell_shapes` for every layer and direction under PyTorch's suffixes
+        (``_l0``, ``_l0_reverse``, ``_l1``, ...); layer 0 reads D inputs, each later one the K*H outputs below."""
+        D = validate.positive_int("input_size", input_size)
+        H = validate.positive_int("hidden_size", hidden_size)
+        L = validate.positive_int("num_layers", num_layers)
+        K = 2 if validate.boolean("bidirectional", bidirectional) else 1
+        bias = validate.boolean("bias", bias)
+        return {key + cls._suffix(layer, d): shape for layer in range(L) for d in range(K)
+                for key, shape in cell_shapes(cell, D if layer == 0 else K * H, H, bias).items()}
 
     def __repr__(self) -> str:
         defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0,
@@ -117,18 +138,16 @@ class Recurrent(Module):
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{options}{step_options(self.cell)})"
 
     # ------------------------------------------------------------------ parameters
-    def _suffix(self, layer: int, direction: int) -> str:
+    @staticmethod
+    def _suffix(layer: int, direction: int) -> str:
         return f"_l{layer}" + ("_reverse" if direction else "")
 
-    def _initial_params(self, forget_bias: float) -> dict:
-        """Host arrays for every key, drawn in a fixed order from the seeded generator."""
+    def _initial_params(self, shapes: dict, forget_bias: float) -> dict:
+        """Host arrays of the ``shapes`` :meth:`param_shapes` gives, drawn a cell at a time in a fixed order."""
         out = {}
         for layer in range(self.num_layers):
-            D = self.input_size if layer == 0 else self.hidden_size * self.num_directions
             for d in range(self.num_directions):
-                sfx = self._suffix(layer, d)
-                block = initial_cell_params(self._rng, self.cell, D, self.hidden_size, self.bias, forget_bias)
-                out.update({k + sfx: v for k, v in block.items()})
+                out.update(initial_cell_params(self._rng, self.cell, shapes, forget_bias, self._suffix(layer, d)))
         return out
 
     def _cell_params(self, layer: int, direction: int) -> CellParams:
@@ -364,6 +383,15 @@ class RNN(Recurrent):
         super().__init__(RNNStep(nonlinearity=nonlinearity), input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, **options)
 
+    @classmethod
+    def param_shapes(cls, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                     bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                     **options: Any) -> dict:
+        """The shapes the constructor allocates: one gate block, see :meth:`Recurrent.param_shapes`."""
+        validate.choice("nonlinearity", nonlinearity, ("tanh", "relu"))
+        return super().param_shapes(RNNStep(nonlinearity=nonlinearity), input_size, hidden_size, num_layers, bias,
+                                    batch_first, dropout, bidirectional, **options)
+
 
 class LSTM(Recurrent):
     """LSTM with PyTorch's layout (gates i, f, g, o); like ``torch.nn.LSTM``.
@@ -397,6 +425,18 @@ class LSTM(Recurrent):
         super().__init__(cell, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          forget_bias=forget_bias, **options)
 
+    @classmethod
+    def param_shapes(cls, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                     batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, *,
+                     forget_bias: float | None = None, peephole: bool | None = None, **options: Any) -> dict:
+        """The shapes the constructor allocates: a block per gate the variant keeps (i, f, g, o at most) and,
+        with peepholes, ``weight_peep_{i,f,o}_l{k}`` (H,); see :meth:`Recurrent.param_shapes`."""
+        variant = {k: options.pop(k) for k in VARIANT_OPTIONS if k in options}
+        peephole = cls._peephole if peephole is None else validate.boolean("peephole", peephole)
+        cell, _ = lstm_step(peephole, forget_bias, **variant)
+        return super().param_shapes(cell, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                                    bidirectional, **options)
+
 
 class PeepholeLSTM(LSTM):
     """LSTM with diagonal peepholes (Gers & Schmidhuber 2000): i and f see c_{t-1}, o sees c_t.
@@ -426,3 +466,30 @@ class GRU(Recurrent):
         super().__init__(GRUStep(reset_after=validate.boolean("reset_after", reset_after)),
                          input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, **options)
         set_gate_bias(self.params, self.cell, hidden_size, "z", "update_bias", update_bias, self.bias)
+
+    @classmethod
+    def param_shapes(cls, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                     batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, *,
+                     reset_after: bool = True, update_bias: float = 0.0, **options: Any) -> dict:
+        """The shapes the constructor allocates: three gate blocks, see :meth:`Recurrent.param_shapes`."""
+        cell = GRUStep(reset_after=validate.boolean("reset_after", reset_after))
+        return super().param_shapes(cell, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                                    bidirectional, **options)
+
+
+def cell_shapes(cell: Any, D: int, H: int, bias: bool) -> dict:
+    """One cell's parameter shapes under PyTorch's keys (no layer suffix), in the order they are drawn.
+
+    ``weight_ih`` (G*H, D) and ``weight_hh`` (G*H, H): a block of H rows for each of the step's
+    ``gates`` (an LSTM variant's removed gate has none); ``bias_ih`` and ``bias_hh`` (G*H,) with
+    ``bias``; ``weight_peep_{gate}`` (H,) for each of its ``peepholes``.
+    """
+    if not isinstance(getattr(cell, "gates", None), tuple):
+        raise TypeError(f"cell must be a step pair of minilstm.cells (RNNStep, LSTMStep, GRUStep), "
+                        f"got {type(cell).__name__} {cell!r:.60}")
+    G = len(cell.gates)
+    out = {"weight_ih": (G * H, D), "weight_hh": (G * H, H)}
+    if bias:
+        out.update(bias_ih=(G * H,), bias_hh=(G * H,))
+    out.update({f"weight_peep_{gate}": (H,) for gate in getattr(cell, "peepholes", ())})
+    return out

@@ -20,25 +20,25 @@ FIELD_KEYS = {"weight_ih": "weight_ih", "weight_hh": "weight_hh", "bias_ih": "bi
                "peep_o": "weight_peep_o"}
 
 
-def initial_cell_params(rng: Any, cell: Any, D: int, H: int, bias: bool, forget_bias: float) -> dict:
-    """One cell's host parameters under PyTorch's keys (no layer suffix), drawn in a fixed order.
+def initial_cell_params(rng: Any, cell: Any, shapes: dict, forget_bias: float, suffix: str = "") -> dict:
+    """One cell's host parameters, each of the shape ``shapes`` gives its key (+ ``suffix``), drawn in a fixed order.
 
     ``weight_ih`` (G*H, D) Glorot uniform and ``weight_hh`` (G*H, H) orthogonal, one
     block per gate; biases zero but the forget gate's ``bias_ih`` (``forget_bias``);
-    peepholes (H,) U(-1/sqrt(H), 1/sqrt(H)).
+    peepholes (H,) U(-1/sqrt(H), 1/sqrt(H)). Returned under the same keys, suffix included.
     """
-    G = len(cell.gates)
+    (GH, D), H = shapes["weight_ih" + suffix], shapes["weight_hh" + suffix][1]  # (G*H, D) and (G*H, H)
     out = {}
-    out["weight_ih"], out["weight_hh"] = init.recurrent_weights(rng, G, D, H)
-    if bias:
-        b_ih = np.zeros(G * H)
+    out["weight_ih"], out["weight_hh"] = init.recurrent_weights(rng, GH // H, D, H)
+    if "bias_ih" + suffix in shapes:
+        b_ih = np.zeros(shapes["bias_ih" + suffix])
         if "f" in cell.gates:  # forget gate starts open
             k = cell.gates.index("f")
             b_ih[k * H:(k + 1) * H] = forget_bias
-        out["bias_ih"], out["bias_hh"] = b_ih, np.zeros(G * H)
+        out["bias_ih"], out["bias_hh"] = b_ih, np.zeros(shapes["bias_hh" + suffix])
     for gate in getattr(cell, "peepholes", ()):
-        out[f"weight_peep_{gate}"] = init.uniform(rng, (H,), 1.0 / np.sqrt(H))
-    return out
+        out[f"weight_peep_{gate}"] = init.uniform(rng, shapes[f"weight_peep_{gate}" + suffix], 1.0 / np.sqrt(H))
+    return {k + suffix: v for k, v in out.items()}
 
 
 def cell_params(params: dict, cell: Any, H: int, dtype: str, suffix: str = "") -> CellParams:

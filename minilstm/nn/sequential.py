@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import checkpoint_file, validate
 from ..backend import permute_dims
-from .module import Module
+from .module import Module, registered, shape_rule
 from .readouts import LastStep
 from .recurrent import Recurrent
 
@@ -59,6 +59,20 @@ class Sequential(Module):
     def config(self) -> dict:
         """``{"modules": [[name, type, config], ...]}``: what a checkpoint rebuilds it from."""
         return {"modules": [[name, checkpoint_file.type_name(m), m.config] for name, m in self.modules.items()]}
+
+    @classmethod
+    def param_shapes(cls, **config: Any) -> dict | None:
+        """``{"<name>.<key>": shape}`` of every module its :attr:`config` lists, from their classes' own
+        ``param_shapes`` (each config checked as they check it; nothing allocated). None when a module's class
+        has no rule of its own (a learner's): such a Sequential is built before its shapes are known."""
+        out = {}
+        for name, part, part_config in sequential_parts(config):
+            rule = shape_rule(part)
+            shapes = None if rule is None else rule(**part_config)
+            if shapes is None:
+                return None
+            out.update({f"{name}.{k}": shape for k, shape in shapes.items()})
+        return out
 
     @property
     def dtype(self) -> str:
@@ -192,6 +206,21 @@ class Sequential(Module):
             if dy is None:  # token ids: nothing before them has a gradient
                 break
         return dy
+
+
+def sequential_parts(config: Any) -> list:
+    """``[(name, class, config), ...]`` of a Sequential's config ``{"modules": [[name, type, config], ...]}``,
+    each type found in the registry: what a checkpoint builds a Sequential from, and its shapes come from."""
+    modules = config.get("modules") if isinstance(config, dict) else None
+    if not isinstance(modules, list) or not all(isinstance(m, list) and len(m) == 3 for m in modules):
+        raise ValueError("a Sequential's config must list [name, type, config] for each module")
+    parts = []
+    for name, type_name, part_config in modules:
+        part = registered(type_name)
+        if not isinstance(part_config, dict):
+            raise ValueError(f"the config of a {type_name} must be a dict, got {type(part_config).__name__}")
+        parts.append((str(name), part, part_config))
+    return parts
 
 
 def _renamed(key: str, keys: dict | None) -> str:
