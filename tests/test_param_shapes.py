@@ -103,6 +103,11 @@ def test_a_learners_class_speaks_only_through_a_rule_of_its_own():
     assert shape_rule(Wider) is None
     assert shape_rule(Scale) == Scale.param_shapes and Scale.param_shapes(3) == {"w": (3,)}
     assert shape_rule(minilstm.PeepholeLSTM) == minilstm.PeepholeLSTM.param_shapes  # minilstm's own inherit
+    linear = ["1", "Linear", dict(in_features=3, out_features=2)]
+    assert minilstm.Sequential.param_shapes(modules=[["0", checkpoint_file.type_name(Scale), dict(size=3)], linear]) \
+        == {"0.w": (3,), "1.weight": (2, 3), "1.bias": (2,)}
+    assert minilstm.Sequential.param_shapes(modules=[["0", checkpoint_file.type_name(Wider), dict(features=3)],
+                                                     linear]) is None  # built first, checked after
 
 
 @pytest.mark.parametrize("name,config,error,message", [

@@ -6,6 +6,8 @@
   shared base ``Recurrent`` runs any step pair of :mod:`minilstm.cells`).
 - :mod:`.recurrent_cells`: ``RNNCell``, ``LSTMCell``, ``GRUCell``, ``PeepholeLSTMCell``, one
   time step with its own weights (the shared base ``Cell``).
+- :mod:`.recurrent_params`: what both of those make their parameters with (one cell's initial
+  weights, its ``CellParams``, the LSTM step of a layer's options).
 - :mod:`.linear`: ``Linear`` and ``Embedding``.
 - :mod:`.conv`: ``Conv1d`` over time, on batch-first sequences with the channels last.
 - :mod:`.activations`: ``ReLU``, ``Tanh`` and inverted ``Dropout``, without parameters.
