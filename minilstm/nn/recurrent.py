@@ -10,7 +10,6 @@ backward's gradients in ``layer.grads`` under the same keys.
 """
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from typing import Any, NamedTuple
 
@@ -18,12 +17,9 @@ import numpy as np
 
 from .. import bptt, validate
 from ..backend import check_dtype, concat, get_backend, permute_dims, rng
-from ..cells import CellParams, GRUStep, LSTMStep, RNNStep
+from ..cells import CellParams, GRUStep, RNNStep
 from .module import Module
 from .recurrent_params import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, set_gate_bias, step_options
-
-# the LSTM's variant options: LSTMStep's fields (a peephole is the class's, or its own option)
-VARIANT_OPTIONS = tuple(f.name for f in dataclasses.fields(LSTMStep) if f.name != "peephole")
 
 
 class _ForwardCache(NamedTuple):
@@ -428,12 +424,15 @@ class LSTM(Recurrent):
     @classmethod
     def param_shapes(cls, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                      batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, *,
-                     forget_bias: float | None = None, peephole: bool | None = None, **options: Any) -> dict:
+                     forget_bias: float | None = None, input_gate: bool = True, forget_gate: bool = True,
+                     output_gate: bool = True, input_activation: bool = True, output_activation: bool = True,
+                     coupled: bool = False, peephole: bool | None = None, **options: Any) -> dict:
         """The shapes the constructor allocates: a block per gate the variant keeps (i, f, g, o at most) and,
         with peepholes, ``weight_peep_{i,f,o}_l{k}`` (H,); see :meth:`Recurrent.param_shapes`."""
-        variant = {k: options.pop(k) for k in VARIANT_OPTIONS if k in options}
         peephole = cls._peephole if peephole is None else validate.boolean("peephole", peephole)
-        cell, _ = lstm_step(peephole, forget_bias, **variant)
+        cell, _ = lstm_step(peephole, forget_bias, input_gate=input_gate, forget_gate=forget_gate,
+                            output_gate=output_gate, input_activation=input_activation,
+                            output_activation=output_activation, coupled=coupled)
         return super().param_shapes(cell, input_size, hidden_size, num_layers, bias, batch_first, dropout,
                                     bidirectional, **options)
 
