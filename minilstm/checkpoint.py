@@ -5,18 +5,19 @@ written atomically, is :mod:`minilstm.checkpoint_file` (``save`` and ``read``
 come from there, and a layer's ``save`` method calls it). What needs the
 classes is here: :func:`load` and :func:`build`, which rebuild a module from
 its type and config through :data:`minilstm.nn.module.REGISTRY` after checking
-the shapes its config implies against the stored arrays, and
-:func:`check_architecture`, which resuming a run uses. No layer imports this module.
+the shapes its config implies (by its class's own ``param_shapes``) against the
+stored arrays, and :func:`check_architecture`, which resuming a run uses. No
+layer imports this module.
 """
 from __future__ import annotations
 
 import os
 from typing import Any
 
+from . import validate
 from .checkpoint_file import Checkpoint, field_error, is_builtin, read, save
-from .nn.module import REGISTRY
-from .nn.sequential import Sequential
-from .param_shapes import param_shapes
+from .nn.module import registered, shape_rule
+from .nn.sequential import Sequential, sequential_parts
 
 __all__ = ["save", "read", "load", "build", "registered", "architecture", "check_architecture", "Checkpoint"]
 
@@ -55,8 +56,9 @@ def load(path: str) -> Any:
     rebuilt from its type and config through :data:`minilstm.nn.module.REGISTRY`
     (a learner's own module class must be defined, or imported, first: it is found
     by its qualified name, see :func:`minilstm.checkpoint_file.type_name`). For
-    minilstm's own modules the shapes the config implies are compared with the
-    stored arrays first, so a config that disagrees is refused without building.
+    minilstm's own modules (and a learner's that has its own ``param_shapes``) the
+    shapes the config implies are compared with the stored arrays first, so a config
+    that disagrees is refused without building.
 
     Examples
     --------
@@ -67,7 +69,7 @@ def load(path: str) -> Any:
     path = os.fspath(path)
     type_name, arch = architecture(ckpt)
     try:
-        expected = param_shapes(type_name, arch, most=len(ckpt.params))
+        expected = _expected_shapes(registered(type_name), arch, len(ckpt.params))
     except (TypeError, ValueError) as err:
         raise field_error(path, "architecture", f"cannot be built by this minilstm: {err}") from err
     if expected is not None:
@@ -81,6 +83,29 @@ def load(path: str) -> Any:
     except (TypeError, ValueError) as err:
         raise field_error(path, "param", f"does not fit the architecture: {err}") from err
     return model
+
+
+def _expected_shapes(cls: type, config: Any, held: int) -> dict | None:
+    """``{key: shape}`` by the class's own rule (see :func:`minilstm.nn.module.shape_rule`), or None without one."""
+    rule = shape_rule(cls)
+    if rule is None:
+        return None
+    if not isinstance(config, dict):
+        raise ValueError(f"the config of a {cls.__name__} must be a dict, got {type(config).__name__}")
+    _check_layer_counts(cls, config, held)
+    return rule(**config)
+
+
+def _check_layer_counts(cls: type, config: Any, held: int) -> None:
+    """A ``num_layers`` the file cannot hold, refused before one layer's shapes is listed (ten million
+    layers would take minutes to list): every layer of minilstm's stacks stores two weight arrays at least."""
+    if cls is Sequential:
+        for _, part, part_config in sequential_parts(config):
+            _check_layer_counts(part, part_config, held)
+    elif is_builtin(cls) and "num_layers" in config:
+        layers = validate.positive_int("num_layers", config["num_layers"])
+        if 2 * layers > held:
+            raise ValueError(f"num_layers={layers} needs {2 * layers} weight arrays or more, the file holds {held}")
 
 
 def _check_shapes(expected: dict, params: dict, path: str) -> None:
@@ -97,30 +122,12 @@ def _check_shapes(expected: dict, params: dict, path: str) -> None:
 
 def build(type_name: str, config: dict) -> Any:
     """A module made from its type name and config (a Sequential from its modules' names, types and configs)."""
-    if type_name == "Sequential":
-        modules = config.get("modules") if isinstance(config, dict) else None
-        if not isinstance(modules, list) or not all(isinstance(m, list) and len(m) == 3 for m in modules):
-            raise ValueError("a Sequential's config must list [name, type, config] for each module")
-        return Sequential(**{str(name): build(t, c) for name, t, c in modules})
-    cls = registered(type_name)
+    return _built(registered(type_name), config)
+
+
+def _built(cls: type, config: Any) -> Any:
+    if cls is Sequential:
+        return Sequential(**{name: _built(part, part_config) for name, part, part_config in sequential_parts(config)})
     if not isinstance(config, dict):
-        raise ValueError(f"the config of a {type_name} must be a dict, got {type(config).__name__}")
+        raise ValueError(f"the config of a {cls.__name__} must be a dict, got {type(config).__name__}")
     return cls(**config)
-
-
-def registered(type_name: str) -> type:
-    """The class :data:`REGISTRY` holds for ``type_name``, or a ValueError saying what to define first.
-
-    A file written before learners' classes were registered under their qualified names holds the bare
-    class name (``"Scale"``): it still finds the one learner's class of that name, if there is one.
-    """
-    if isinstance(type_name, str) and type_name in REGISTRY:
-        return REGISTRY[type_name]
-    if isinstance(type_name, str) and "." not in type_name:
-        same = [name for name, cls in REGISTRY.items() if not is_builtin(cls) and cls.__name__ == type_name]
-        if len(same) == 1:
-            return REGISTRY[same[0]]
-        if same:
-            raise ValueError(f"module type {type_name!r} is ambiguous: {', '.join(sorted(same))} are all defined")
-    raise ValueError(f"unknown module type {type_name!r}: define or import its class (a subclass of "
-                     "minilstm.nn.Module) before loading")

@@ -30,8 +30,9 @@ import numpy as np
 from . import validate
 from .backend import rng, to_numpy
 from .nn.linear import Embedding, Linear
+from .nn.readouts import LastStep, MaskPadding
 from .nn.recurrent import GRU, LSTM, RNN, PeepholeLSTM
-from .nn.sequential import LastStep, MaskPadding, Sequential
+from .nn.sequential import Sequential
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU, "peephole": PeepholeLSTM}
 READOUTS = ("last", "all")
@@ -68,34 +69,57 @@ class Model(Sequential):
                  num_layers: int = 1, readout: str = "last", vocab_size: int | None = None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, bidirectional: bool = False,
                  seed: Any = None, dtype: str = "float32", **cell_options: Any) -> None:
+        self._config = dict(input_size=input_size, hidden_size=hidden_size, output_size=output_size,
+                            cell=cell, num_layers=num_layers, readout=readout, vocab_size=vocab_size,
+                            dropout=dropout, recurrent_dropout=recurrent_dropout,
+                            bidirectional=bidirectional, dtype=dtype, **cell_options)
+        parts = self._parts(**self._config, seed=seed)
+        self.readout = readout  # checked by _parts
+        modules = {name: part(**arguments) for name, (part, arguments) in parts.items()}
+        super().__init__(**modules)
+        self.embedding, self.rnn, self.head = modules.get("embedding"), modules["rnn"], modules["head"]
+        self._rng = self.rnn.generator  # the only random draws after init: dropout masks
+
+    @classmethod
+    def param_shapes(cls, input_size: int, hidden_size: int, output_size: int, **options: Any) -> dict:
+        """``{"<part>.<key>": shape}`` as the constructor allocates it: each part's own ``param_shapes``, given
+        the arguments the constructor gives that part (each checked as it checks it; nothing allocated)."""
+        parts = cls._parts(input_size, hidden_size, output_size, **options)
+        return {f"{name}.{k}": shape for name, (part, arguments) in parts.items()
+                for k, shape in part.param_shapes(**arguments).items()}
+
+    @classmethod
+    def _parts(cls, input_size: int, hidden_size: int, output_size: int, *, cell: str = "lstm",
+               num_layers: int = 1, readout: str = "last", vocab_size: int | None = None, dropout: float = 0.0,
+               recurrent_dropout: float = 0.0, bidirectional: bool = False, seed: Any = None,
+               dtype: str = "float32", **cell_options: Any) -> dict:
+        """``{name: (class, arguments)}`` of the modules a model of these arguments is made of, in order."""
         validate.choice("cell", cell, tuple(CELLS))
         for name, size in (("input_size", input_size), ("hidden_size", hidden_size),
                            ("output_size", output_size), ("num_layers", num_layers)):
             validate.positive_int(name, size)  # here, so the message names this argument, not a part's
         if vocab_size is not None:
             validate.positive_int("vocab_size", vocab_size)
-        self.readout = validate.choice("readout", readout, READOUTS)
-        self._config = dict(input_size=input_size, hidden_size=hidden_size, output_size=output_size,
-                            cell=cell, num_layers=num_layers, readout=readout, vocab_size=vocab_size,
-                            dropout=dropout, recurrent_dropout=recurrent_dropout,
-                            bidirectional=bidirectional, dtype=dtype, **cell_options)
-        draw = rng(seed)
-        seeds = draw.integers(0, 2**63 - 1, size=3)
-        modules = {}
+        validate.choice("readout", readout, READOUTS)
+        if "batch_first" in cell_options:
+            raise TypeError("Model got an unexpected keyword argument 'batch_first' (its recurrent layer is "
+                            "always batch-first, as the data is)")
+        K = 2 if validate.boolean("bidirectional", bidirectional) else 1
+        seeds = [int(s) for s in rng(seed).integers(0, 2**63 - 1, size=3)]
+        parts: dict = {}
         if vocab_size is not None:
-            modules["embedding"] = Embedding(vocab_size, input_size, seed=int(seeds[0]), dtype=dtype)
-        modules["rnn"] = CELLS[cell](input_size, hidden_size, num_layers, batch_first=True, dropout=dropout,
-                                     recurrent_dropout=recurrent_dropout, bidirectional=bidirectional,
-                                     seed=int(seeds[1]), dtype=dtype, **cell_options)
-        if self.readout == "last":  # the last valid step's output, both directions
-            modules["last"] = LastStep()
-        modules["head"] = Linear(modules["rnn"].num_directions * hidden_size, output_size, seed=int(seeds[2]),
-                                 dtype=dtype)
-        if self.readout == "all":  # padded steps output exactly 0 (not the head's bias), and pass no gradient
-            modules["mask"] = MaskPadding()
-        super().__init__(**modules)
-        self.embedding, self.rnn, self.head = modules.get("embedding"), modules["rnn"], modules["head"]
-        self._rng = self.rnn.generator  # the only random draws after init: dropout masks
+            parts["embedding"] = (Embedding, dict(num_embeddings=vocab_size, embedding_dim=input_size,
+                                                  seed=seeds[0], dtype=dtype))
+        parts["rnn"] = (CELLS[cell], dict(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers,
+                                          batch_first=True, dropout=dropout, recurrent_dropout=recurrent_dropout,
+                                          bidirectional=bidirectional, seed=seeds[1], dtype=dtype, **cell_options))
+        if readout == "last":  # the last valid step's output, both directions
+            parts["last"] = (LastStep, {})
+        parts["head"] = (Linear, dict(in_features=K * hidden_size, out_features=output_size, seed=seeds[2],
+                                      dtype=dtype))
+        if readout == "all":  # padded steps output exactly 0 (not the head's bias), and pass no gradient
+            parts["mask"] = (MaskPadding, {})
+        return parts
 
     @property
     def config(self) -> dict:

@@ -16,7 +16,9 @@ import pytest
 from conftest import assert_same_weights, weights_of
 
 import minilstm
-from minilstm import atomic, checkpoint, data, param_shapes
+from minilstm import atomic, checkpoint, data
+from minilstm.nn import recurrent
+from minilstm.nn.module import REGISTRY
 
 
 @pytest.fixture(scope="module")
@@ -288,7 +290,7 @@ def test_a_tampered_layer_count_is_refused_before_listing_its_layers(saved, tmp_
     """Ten million layers are refused from the count of stored arrays: not one layer's shapes is listed."""
     path = _rewrite(saved, tmp_path / "tampered.npz", _setting("architecture", "num_layers", value=10**7))
     listed = []
-    monkeypatch.setattr(param_shapes, "cell_shapes", lambda *args, **kwargs: listed.append(args))
+    monkeypatch.setattr(recurrent, "cell_shapes", lambda *args, **kwargs: listed.append(args))
     with pytest.raises(ValueError, match=_field(path, "architecture") + re.escape(
             "cannot be built by this minilstm: num_layers=10000000 needs 20000000 weight arrays or more, the file "
             "holds 6")):
@@ -404,20 +406,49 @@ def test_a_tampered_training_state_is_refused_on_resume(saved, tmp_path):
                                      in_features=4, out_features=1)]])),
 ])
 def test_the_shapes_from_a_config_are_the_built_ones(type_name, config):
-    from minilstm.param_shapes import param_shapes
-
+    """What load compares with the file (the class's own rule, through the registry) is what build makes."""
     built = checkpoint.build(type_name, config)
-    assert param_shapes(type_name, config) == {k: v.shape for k, v in built.state_dict().items()}
+    assert REGISTRY[type_name].param_shapes(**config) == {k: v.shape for k, v in built.state_dict().items()}
 
 
-def test_every_module_of_minilstm_has_a_shape_rule():
-    """A new module without a rule would be built before its shapes are checked: add one to param_shapes."""
-    from minilstm.nn.module import REGISTRY
-    from minilstm.param_shapes import _RULES
+@pytest.mark.parametrize("change,problem", [
+    (lambda meta: _setting("architecture", "modules", 1, value=["1", "Recurrent", {
+        **meta["architecture"]["modules"][1][2], "cell": "lstm"}])(meta),
+     "cannot be built by this minilstm: cell must be a step pair of minilstm.cells"),
+    (_setting("architecture", "modules", 0, 2, "kernel_size", value=10**12),
+     r"does not match the stored weights: 0\.weight is \(3, 2, 2\) in the file but \(3, 2, 1000000000000\)"),
+    (_setting("architecture", "modules", 0, 2, "bias", value="no"),
+     "cannot be built by this minilstm: bias must be True or False, got str 'no'"),
+    (_setting("architecture", "modules", 1, 2, "hidden_size", value=4000),
+     r"does not match the stored weights: 1\.weight_ih_l0 is \(16, 3\) in the file but \(16000, 3\)"),
+    (_setting("architecture", "modules", 1, 2, "num_layers", value=10**7),
+     "cannot be built by this minilstm: num_layers=10000000 needs 20000000 weight arrays or more, the file holds 8"),
+], ids=["base-class", "kernel", "bias", "hidden", "layers"])
+def test_a_tampered_sequential_is_refused_before_building(change, problem, tmp_path, monkeypatch):
+    """A Sequential's modules are each checked by their own class's rule, an internal base class too."""
+    seq = minilstm.Sequential(minilstm.Conv1d(2, 3, 2), minilstm.LSTM(3, 4, batch_first=True), minilstm.LastStep(),
+                              minilstm.Linear(4, 1))
+    path = _rewrite(seq.save(tmp_path / "seq.npz"), tmp_path / "tampered.npz", change)
 
-    abstract = {"Recurrent", "Cell", "_Parameterless", "Sequential"}
-    ours = {name for name, cls in REGISTRY.items() if cls.__module__.startswith("minilstm.")} - abstract
-    assert ours == {cls.__name__ for cls in _RULES}
+    def no_build(*args):
+        raise AssertionError("built before the shapes were checked")
+
+    monkeypatch.setattr(checkpoint, "build", no_build)
+    with pytest.raises(ValueError, match=_field(path, "architecture") + problem):
+        minilstm.load(path)
+
+
+def test_a_learners_subclass_of_a_layer_is_built_then_checked(tmp_path):
+    """A subclass's constructor may make other weights than its parent's: the parent's rule does not speak for it."""
+    class LSTMWithScale(minilstm.LSTM):
+        def __init__(self, input_size, hidden_size, **options):
+            super().__init__(input_size, hidden_size, **options)
+            self._set_params({**self.state_dict(), "scale": np.ones(hidden_size)})
+
+    model = minilstm.Sequential(LSTMWithScale(2, 3, seed=0), minilstm.LastStep(), minilstm.Linear(3, 1, seed=0))
+    loaded = minilstm.load(model.save(tmp_path / "scaled.npz"))
+    assert_same_weights(weights_of(loaded), weights_of(model))
+    assert loaded.params["0.scale"].shape == (3,)
 
 
 def test_a_learners_module_is_built_then_checked(tmp_path):

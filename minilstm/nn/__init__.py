@@ -6,6 +6,8 @@
   shared base ``Recurrent`` runs any step pair of :mod:`minilstm.cells`).
 - :mod:`.recurrent_cells`: ``RNNCell``, ``LSTMCell``, ``GRUCell``, ``PeepholeLSTMCell``, one
   time step with its own weights (the shared base ``Cell``).
+- :mod:`.recurrent_params`: what both of those make their parameters with (one cell's initial
+  weights, its ``CellParams``, the LSTM step of a layer's options).
 - :mod:`.linear`: ``Linear`` and ``Embedding``.
 - :mod:`.conv`: ``Conv1d`` over time, on batch-first sequences with the channels last.
 - :mod:`.activations`: ``ReLU``, ``Tanh`` and inverted ``Dropout``, without parameters.
@@ -14,8 +16,9 @@
   ``GaussianNLLLoss``).
 - :mod:`.losses`: ``MSELoss``, ``CrossEntropyLoss``, ``GaussianNLLLoss`` and the functions
   behind them, each returning the loss and its gradient.
-- :mod:`.sequential`: ``Sequential``, and ``LastStep``, ``MeanOverTime``, ``MaskPadding``
-  that choose what goes on after a recurrent layer.
+- :mod:`.sequential`: ``Sequential``.
+- :mod:`.readouts`: ``LastStep``, ``MeanOverTime``, ``MaskPadding`` that choose what goes on after a
+  recurrent layer.
 
 Each layer follows the protocol of :mod:`.module`: ``params``/``grads`` dicts under PyTorch's
 keys, ``forward`` saving a named cache and a hand-written ``backward`` filling ``grads``.
@@ -36,9 +39,10 @@ from .losses import (
     mse_loss,
 )
 from .module import Module
+from .readouts import LastStep, MaskPadding, MeanOverTime
 from .recurrent import GRU, LSTM, RNN, PeepholeLSTM, Recurrent
 from .recurrent_cells import Cell, GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
-from .sequential import LastStep, MaskPadding, MeanOverTime, Sequential
+from .sequential import Sequential
 
 __all__ = ["Module", "Recurrent", "RNN", "LSTM", "GRU", "PeepholeLSTM",
            "Cell", "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell", "Linear", "Embedding",

@@ -33,6 +33,11 @@ class _Parameterless(Module):
         self.training = True
         self._cache: Any = None
 
+    @classmethod
+    def param_shapes(cls, *args: Any, **config: Any) -> dict:
+        """No parameters, whatever the arguments."""
+        return {}
+
     def _input(self, name: str, a: Any) -> Any:
         """``a`` as a float array of the active backend, in the layer's dtype or its own."""
         dtype = self.dtype

@@ -71,15 +71,21 @@ class AttentionPool(Module):
         self.kind = validate.choice("kind", kind, ("dot", "additive"))
         self.dtype = check_dtype(dtype)
         self._rng = rng(seed)
-        H, bound = self.hidden, 1.0 / math.sqrt(self.hidden)
-        host = {}
-        if self.kind == "additive":
-            host["weight"] = init.uniform(self._rng, (H, H), bound)
-            host["bias"] = init.uniform(self._rng, (H,), bound)
-        host["query"] = init.uniform(self._rng, (H,), bound)
-        self._set_params(host)
+        bound = 1.0 / math.sqrt(self.hidden)
+        shapes = AttentionPool.param_shapes(self.hidden, kind=self.kind)  # weight, bias, then query
+        self._set_params({k: init.uniform(self._rng, shape, bound) for k, shape in shapes.items()})
         self.last_attention: Any = None
         self._cache: _AttentionCache | None = None
+
+    @classmethod
+    def param_shapes(cls, hidden: int, *, kind: str = "dot", **options: Any) -> dict:
+        """``query`` (H,), after ``weight`` (H, H) and ``bias`` (H,) for ``"additive"``: what the constructor
+        allocates, from its arguments (``options``, the seed and dtype, shape nothing), each checked as it
+        checks it; nothing allocated."""
+        H = validate.positive_int("hidden", hidden)
+        if validate.choice("kind", kind, ("dot", "additive")) == "additive":
+            return {"weight": (H, H), "bias": (H,), "query": (H,)}
+        return {"query": (H,)}
 
     def __repr__(self) -> str:
         return f"AttentionPool(hidden={self.hidden}, kind={self.kind!r}, dtype={self.dtype!r})"

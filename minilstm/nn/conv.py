@@ -81,11 +81,20 @@ class Conv1d(Module):
         self._rng = rng(seed)
         C, F, K = self.in_channels, self.out_channels, self.kernel_size
         bound = 1.0 / math.sqrt(C * K)  # PyTorch's kaiming_uniform(a=sqrt(5)) and bias bound, fan_in = C*K
-        host = {"weight": init.uniform(self._rng, (F, C, K), bound)}
-        if self.bias:
-            host["bias"] = init.uniform(self._rng, (F,), bound)
-        self._set_params(host)
+        shapes = Conv1d.param_shapes(C, F, K, bias=self.bias)  # weight, then bias
+        self._set_params({k: init.uniform(self._rng, shape, bound) for k, shape in shapes.items()})
         self._cache: _ConvCache | None = None
+
+    @classmethod
+    def param_shapes(cls, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+                     padding: int | str = 0, dilation: int = 1, *, bias: bool = True, **options: Any) -> dict:
+        """``weight`` (F, C, K) and, with ``bias``, ``bias`` (F,): what the constructor allocates, from its
+        arguments (stride, padding, dilation and ``options`` shape only the output), each size checked as it
+        checks it; nothing allocated."""
+        C = validate.positive_int("in_channels", in_channels)
+        F = validate.positive_int("out_channels", out_channels)
+        K = validate.positive_int("kernel_size", kernel_size)
+        return {"weight": (F, C, K), "bias": (F,)} if validate.boolean("bias", bias) else {"weight": (F, C, K)}
 
     def _padding_steps(self, padding: Any) -> tuple[int, int]:
         """(P_l, P_r) from ``padding``, or an error naming it."""

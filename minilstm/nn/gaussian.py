@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from .. import init, validate
 from ..backend import check_dtype, rng
+from .linear import Linear
 from .module import Module
 
 MIN_VAR = 1e-6  # the floor added to the softplus, as Lakshminarayanan et al. (2017) do
@@ -67,14 +68,18 @@ class GaussianHead(Module):
         self.min_var = validate.at_least("min_var", min_var, 0.0, strict=True)
         self.dtype = check_dtype(dtype)
         self._rng = rng(seed)
-        D, F, bound = self.in_features, self.out_features, 1.0 / math.sqrt(self.in_features)
-        host = {}
-        for head in ("mean", "var"):
-            host[f"{head}.weight"] = init.uniform(self._rng, (F, D), bound)
-            if self.bias:
-                host[f"{head}.bias"] = init.uniform(self._rng, (F,), bound)
-        self._set_params(host)
+        bound = 1.0 / math.sqrt(self.in_features)
+        shapes = GaussianHead.param_shapes(self.in_features, self.out_features, self.bias)  # mean's, then var's
+        self._set_params({k: init.uniform(self._rng, shape, bound) for k, shape in shapes.items()})
         self._cache: _GaussianCache | None = None
+
+    @classmethod
+    def param_shapes(cls, in_features: int, out_features: int, bias: bool = True, **options: Any) -> dict:
+        """A :class:`~minilstm.Linear`'s shapes under ``mean.`` and again under ``var.``: what the constructor
+        allocates, from its arguments (``options``, min_var, the seed and dtype, shape nothing), each size
+        checked as it checks it; nothing allocated."""
+        linear = Linear.param_shapes(in_features, out_features, bias)
+        return {f"{head}.{k}": shape for head in ("mean", "var") for k, shape in linear.items()}
 
     def __repr__(self) -> str:
         return (f"GaussianHead(in_features={self.in_features}, out_features={self.out_features}, "

@@ -52,12 +52,18 @@ class Linear(Module):
         self.bias = validate.boolean("bias", bias)
         self.dtype = check_dtype(dtype)
         self._rng = rng(seed)
-        D, F, bound = self.in_features, self.out_features, 1.0 / math.sqrt(self.in_features)
-        host = {"weight": init.uniform(self._rng, (F, D), bound)}
-        if self.bias:
-            host["bias"] = init.uniform(self._rng, (F,), bound)
-        self._set_params(host)
+        bound = 1.0 / math.sqrt(self.in_features)
+        shapes = Linear.param_shapes(self.in_features, self.out_features, self.bias)  # weight, then bias
+        self._set_params({k: init.uniform(self._rng, shape, bound) for k, shape in shapes.items()})
         self._cache: _LinearCache | None = None
+
+    @classmethod
+    def param_shapes(cls, in_features: int, out_features: int, bias: bool = True, **options: Any) -> dict:
+        """``weight`` (F, D) and, with ``bias``, ``bias`` (F,): what the constructor allocates, from its arguments
+        (``options``, the seed and dtype, shape nothing), each size checked as it checks it; nothing allocated."""
+        D = validate.positive_int("in_features", in_features)
+        F = validate.positive_int("out_features", out_features)
+        return {"weight": (F, D), "bias": (F,)} if validate.boolean("bias", bias) else {"weight": (F, D)}
 
     def __repr__(self) -> str:
         return (f"Linear(in_features={self.in_features}, out_features={self.out_features}, "
@@ -148,8 +154,16 @@ class Embedding(Module):
         self.embedding_dim = validate.positive_int("embedding_dim", embedding_dim)
         self.dtype = check_dtype(dtype)
         self._rng = rng(seed)
-        self._set_params({"weight": self._rng.standard_normal((self.num_embeddings, self.embedding_dim))})
+        shapes = Embedding.param_shapes(self.num_embeddings, self.embedding_dim)
+        self._set_params({"weight": self._rng.standard_normal(shapes["weight"])})
         self._cache: _EmbeddingCache | None = None
+
+    @classmethod
+    def param_shapes(cls, num_embeddings: int, embedding_dim: int, **options: Any) -> dict:
+        """``weight`` (V, E): what the constructor allocates, from its arguments (``options``, the seed and
+        dtype, shape nothing), each size checked as it checks it; nothing allocated."""
+        return {"weight": (validate.positive_int("num_embeddings", num_embeddings),
+                           validate.positive_int("embedding_dim", embedding_dim))}
 
     def __repr__(self) -> str:
         return (f"Embedding(num_embeddings={self.num_embeddings}, "

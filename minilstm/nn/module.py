@@ -19,6 +19,15 @@ and checkpoints need of a module, one that ships with minilstm or a learner's ow
   ``REGISTRY[name](**config)``, where every subclass of :class:`Module` enters
   itself when it is defined (see :func:`minilstm.checkpoint_file.type_name`).
 - ``save(path)``: a checkpoint that :func:`minilstm.load` rebuilds (:class:`Module` has it).
+- ``param_shapes(**config) -> {key: shape}``, a classmethod: the keys and shapes of the
+  ``state_dict()`` the module of that config holds, in order, worked out without allocating
+  anything; every argument a shape depends on is checked as the constructor checks it (a
+  TypeError or ValueError naming it). Each of minilstm's classes has one beside its constructor,
+  which allocates from it (a Sequential's and a Model's combine their modules'), so the rule that
+  builds a layer is the rule a checkpoint's config is checked against: :func:`minilstm.load`
+  compares it with the stored arrays before building anything. A learner's class may define its
+  own; without one (:func:`shape_rule` is None) a checkpoint builds the module first and checks
+  its shapes after.
 
 A layer keeps its parameters in ``params`` (name -> array of the active
 backend) and the gradients of its last backward in ``grads`` under the same
@@ -56,6 +65,36 @@ def _register(cls: type) -> None:
         raise TypeError(f"the registry name {name!r} belongs to {old.__module__}.{old.__qualname__}; "
                         f"{'.'.join(where)} cannot replace it")
     REGISTRY[name] = cls
+
+
+def registered(type_name: str) -> type:
+    """The class :data:`REGISTRY` holds for ``type_name``, or a ValueError saying what to define first.
+
+    A file written before learners' classes were registered under their qualified names holds the bare
+    class name (``"Scale"``): it still finds the one learner's class of that name, if there is one.
+    """
+    if isinstance(type_name, str) and type_name in REGISTRY:
+        return REGISTRY[type_name]
+    if isinstance(type_name, str) and "." not in type_name:
+        same = [name for name, cls in REGISTRY.items()
+                if not checkpoint_file.is_builtin(cls) and cls.__name__ == type_name]
+        if len(same) == 1:
+            return REGISTRY[same[0]]
+        if same:
+            raise ValueError(f"module type {type_name!r} is ambiguous: {', '.join(sorted(same))} are all defined")
+    raise ValueError(f"unknown module type {type_name!r}: define or import its class (a subclass of "
+                     "minilstm.nn.Module) before loading")
+
+
+def shape_rule(cls: type) -> Any:
+    """``cls.param_shapes`` where it speaks for ``cls``; None where the module must be built to know its shapes.
+
+    minilstm's own classes each have theirs. A learner's class speaks only through one it defines itself:
+    one it inherits (``class Mine(minilstm.LSTM)``) describes the parent's constructor, not its own.
+    """
+    if checkpoint_file.is_builtin(cls) or "param_shapes" in vars(cls):
+        return getattr(cls, "param_shapes", None)
+    return None
 
 
 class Module:

@@ -10,21 +10,16 @@ backward's gradients in ``layer.grads`` under the same keys.
 """
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import bptt, init, validate
+from .. import bptt, validate
 from ..backend import check_dtype, concat, get_backend, permute_dims, rng
-from ..cells import CellParams, GRUStep, LSTMStep, LSTMVariantStep, RNNStep, lstm_variant
+from ..cells import CellParams, GRUStep, RNNStep
 from .module import Module
-
-# CellParams field -> PyTorch's parameter key (a layer adds its _l{k}[_reverse] suffix)
-FIELD_KEYS = {"weight_ih": "weight_ih", "weight_hh": "weight_hh", "bias_ih": "bias_ih",
-               "bias_hh": "bias_hh", "peep_i": "weight_peep_i", "peep_f": "weight_peep_f",
-               "peep_o": "weight_peep_o"}
+from .recurrent_params import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, set_gate_bias, step_options
 
 
 class _ForwardCache(NamedTuple):
@@ -112,8 +107,25 @@ class Recurrent(Module):
         self.num_directions = 2 if self.bidirectional else 1
         self.training = True
         self._rng = rng(seed)
-        self._set_params(self._initial_params(forget_bias))
+        shapes = Recurrent.param_shapes(cell, self.input_size, self.hidden_size, self.num_layers, self.bias,
+                                        bidirectional=self.bidirectional)
+        self._set_params(self._initial_params(shapes, forget_bias))
         self._cache: _ForwardCache | None = None
+
+    @classmethod
+    def param_shapes(cls, cell: Any, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                     batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                     **options: Any) -> dict:
+        """``{key: shape}`` as the constructor allocates it, from its arguments (each size checked as it checks
+        it; nothing allocated): :func:`cell_shapes` for every layer and direction under PyTorch's suffixes
+        (``_l0``, ``_l0_reverse``, ``_l1``, ...); layer 0 reads D inputs, each later one the K*H outputs below."""
+        D = validate.positive_int("input_size", input_size)
+        H = validate.positive_int("hidden_size", hidden_size)
+        L = validate.positive_int("num_layers", num_layers)
+        K = 2 if validate.boolean("bidirectional", bidirectional) else 1
+        bias = validate.boolean("bias", bias)
+        return {key + cls._suffix(layer, d): shape for layer in range(L) for d in range(K)
+                for key, shape in cell_shapes(cell, D if layer == 0 else K * H, H, bias).items()}
 
     def __repr__(self) -> str:
         defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0,
@@ -122,18 +134,16 @@ class Recurrent(Module):
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{options}{step_options(self.cell)})"
 
     # ------------------------------------------------------------------ parameters
-    def _suffix(self, layer: int, direction: int) -> str:
+    @staticmethod
+    def _suffix(layer: int, direction: int) -> str:
         return f"_l{layer}" + ("_reverse" if direction else "")
 
-    def _initial_params(self, forget_bias: float) -> dict:
-        """Host arrays for every key, drawn in a fixed order from the seeded generator."""
+    def _initial_params(self, shapes: dict, forget_bias: float) -> dict:
+        """Host arrays of the ``shapes`` :meth:`param_shapes` gives, drawn a cell at a time in a fixed order."""
         out = {}
         for layer in range(self.num_layers):
-            D = self.input_size if layer == 0 else self.hidden_size * self.num_directions
             for d in range(self.num_directions):
-                sfx = self._suffix(layer, d)
-                block = initial_cell_params(self._rng, self.cell, D, self.hidden_size, self.bias, forget_bias)
-                out.update({k + sfx: v for k, v in block.items()})
+                out.update(initial_cell_params(self._rng, self.cell, shapes, forget_bias, self._suffix(layer, d)))
         return out
 
     def _cell_params(self, layer: int, direction: int) -> CellParams:
@@ -369,6 +379,15 @@ class RNN(Recurrent):
         super().__init__(RNNStep(nonlinearity=nonlinearity), input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, **options)
 
+    @classmethod
+    def param_shapes(cls, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                     bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                     **options: Any) -> dict:
+        """The shapes the constructor allocates: one gate block, see :meth:`Recurrent.param_shapes`."""
+        validate.choice("nonlinearity", nonlinearity, ("tanh", "relu"))
+        return super().param_shapes(RNNStep(nonlinearity=nonlinearity), input_size, hidden_size, num_layers, bias,
+                                    batch_first, dropout, bidirectional, **options)
+
 
 class LSTM(Recurrent):
     """LSTM with PyTorch's layout (gates i, f, g, o); like ``torch.nn.LSTM``.
@@ -402,6 +421,21 @@ class LSTM(Recurrent):
         super().__init__(cell, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          forget_bias=forget_bias, **options)
 
+    @classmethod
+    def param_shapes(cls, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                     batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, *,
+                     forget_bias: float | None = None, input_gate: bool = True, forget_gate: bool = True,
+                     output_gate: bool = True, input_activation: bool = True, output_activation: bool = True,
+                     coupled: bool = False, peephole: bool | None = None, **options: Any) -> dict:
+        """The shapes the constructor allocates: a block per gate the variant keeps (i, f, g, o at most) and,
+        with peepholes, ``weight_peep_{i,f,o}_l{k}`` (H,); see :meth:`Recurrent.param_shapes`."""
+        peephole = cls._peephole if peephole is None else validate.boolean("peephole", peephole)
+        cell, _ = lstm_step(peephole, forget_bias, input_gate=input_gate, forget_gate=forget_gate,
+                            output_gate=output_gate, input_activation=input_activation,
+                            output_activation=output_activation, coupled=coupled)
+        return super().param_shapes(cell, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                                    bidirectional, **options)
+
 
 class PeepholeLSTM(LSTM):
     """LSTM with diagonal peepholes (Gers & Schmidhuber 2000): i and f see c_{t-1}, o sees c_t.
@@ -432,63 +466,29 @@ class GRU(Recurrent):
                          input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, **options)
         set_gate_bias(self.params, self.cell, hidden_size, "z", "update_bias", update_bias, self.bias)
 
+    @classmethod
+    def param_shapes(cls, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                     batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, *,
+                     reset_after: bool = True, update_bias: float = 0.0, **options: Any) -> dict:
+        """The shapes the constructor allocates: three gate blocks, see :meth:`Recurrent.param_shapes`."""
+        cell = GRUStep(reset_after=validate.boolean("reset_after", reset_after))
+        return super().param_shapes(cell, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                                    bidirectional, **options)
 
-def initial_cell_params(rng: Any, cell: Any, D: int, H: int, bias: bool, forget_bias: float) -> dict:
-    """One cell's host parameters under PyTorch's keys (no layer suffix), drawn in a fixed order.
 
-    ``weight_ih`` (G*H, D) Glorot uniform and ``weight_hh`` (G*H, H) orthogonal, one
-    block per gate; biases zero but the forget gate's ``bias_ih`` (``forget_bias``);
-    peepholes (H,) U(-1/sqrt(H), 1/sqrt(H)).
+def cell_shapes(cell: Any, D: int, H: int, bias: bool) -> dict:
+    """One cell's parameter shapes under PyTorch's keys (no layer suffix), in the order they are drawn.
+
+    ``weight_ih`` (G*H, D) and ``weight_hh`` (G*H, H): a block of H rows for each of the step's
+    ``gates`` (an LSTM variant's removed gate has none); ``bias_ih`` and ``bias_hh`` (G*H,) with
+    ``bias``; ``weight_peep_{gate}`` (H,) for each of its ``peepholes``.
     """
+    if not isinstance(getattr(cell, "gates", None), tuple):
+        raise TypeError(f"cell must be a step pair of minilstm.cells (RNNStep, LSTMStep, GRUStep), "
+                        f"got {type(cell).__name__} {cell!r:.60}")
     G = len(cell.gates)
-    out = {}
-    out["weight_ih"], out["weight_hh"] = init.recurrent_weights(rng, G, D, H)
+    out = {"weight_ih": (G * H, D), "weight_hh": (G * H, H)}
     if bias:
-        b_ih = np.zeros(G * H)
-        if "f" in cell.gates:  # forget gate starts open
-            k = cell.gates.index("f")
-            b_ih[k * H:(k + 1) * H] = forget_bias
-        out["bias_ih"], out["bias_hh"] = b_ih, np.zeros(G * H)
-    for gate in getattr(cell, "peepholes", ()):
-        out[f"weight_peep_{gate}"] = init.uniform(rng, (H,), 1.0 / np.sqrt(H))
+        out.update(bias_ih=(G * H,), bias_hh=(G * H,))
+    out.update({f"weight_peep_{gate}": (H,) for gate in getattr(cell, "peepholes", ())})
     return out
-
-
-def cell_params(params: dict, cell: Any, H: int, dtype: str, suffix: str = "") -> CellParams:
-    """The :class:`CellParams` of one cell from a ``params`` dict under PyTorch's keys (+ ``suffix``)."""
-    fields = {f: params.get(k + suffix) for f, k in FIELD_KEYS.items()}
-    for f in ("bias_ih", "bias_hh"):
-        if fields[f] is None:  # bias=False: zero biases, their gradients dropped
-            fields[f] = get_backend().zeros((len(cell.gates) * H,), dtype)
-    return CellParams(**fields)
-
-
-def step_options(step: Any) -> str:
-    """``", name=value"`` for each option of a step pair that is not its default (peephole: the class says it)."""
-    return "".join(f", {f.name}={getattr(step, f.name)!r}" for f in dataclasses.fields(step)
-                   if f.name != "peephole" and getattr(step, f.name) != f.default)
-
-
-def set_gate_bias(params: dict, cell: Any, H: int, gate: str, name: str, value: float, bias: bool) -> None:
-    """Set one gate's block of every ``bias_ih*`` in ``params`` to ``value`` (after the seeded draws)."""
-    value = validate.finite(name, value)
-    if value == 0.0:
-        return
-    if not bias:
-        raise ValueError(f"{name}={value!r} needs biases, but the layer was made with bias=False")
-    k = cell.gates.index(gate)
-    for key, b in params.items():
-        if key.startswith("bias_ih"):
-            b[k * H:(k + 1) * H] = value
-
-
-def lstm_step(peephole: bool, forget_bias: float | None, **variant: Any
-              ) -> tuple[LSTMStep | LSTMVariantStep, float | None]:
-    """The step pair of a layer's or cell's LSTM options (each checked to be a bool; see
-    :func:`minilstm.cells.lstm_variant`), and its forget bias: 1.0 when not given and there is a forget
-    gate; refused when there is none."""
-    step = lstm_variant(peephole=peephole, **{k: validate.boolean(k, v) for k, v in variant.items()})
-    if forget_bias is not None and "f" not in step.gates:
-        raise TypeError(f"forget_bias needs a forget gate; this LSTM has none (forget_gate=False), "
-                        f"got {forget_bias!r}")
-    return step, (1.0 if forget_bias is None and "f" in step.gates else forget_bias)

@@ -21,7 +21,8 @@ from .. import validate
 from ..backend import check_dtype, get_backend, namespace, rng
 from ..cells import GRUStep, RNNStep
 from .module import Module
-from .recurrent import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, set_gate_bias, step_options
+from .recurrent import cell_shapes
+from .recurrent_params import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, set_gate_bias, step_options
 
 
 class _StepCache(NamedTuple):
@@ -60,8 +61,17 @@ class Cell(Module):
         self.training = True
         self._rng = rng(seed)
         fb = validate.finite("forget_bias", 0.0 if forget_bias is None else forget_bias)
-        self._set_params(initial_cell_params(self._rng, step, self.input_size, self.hidden_size, self.bias, fb))
+        shapes = Cell.param_shapes(step, self.input_size, self.hidden_size, self.bias)
+        self._set_params(initial_cell_params(self._rng, step, shapes, fb))
         self._cache: _StepCache | None = None
+
+    @classmethod
+    def param_shapes(cls, step: Any, input_size: int, hidden_size: int, bias: bool = True, **options: Any) -> dict:
+        """``{key: shape}`` as the constructor allocates it, from its arguments (each size checked as it checks
+        it; nothing allocated): :func:`~minilstm.nn.recurrent.cell_shapes`, PyTorch's cell keys."""
+        D = validate.positive_int("input_size", input_size)
+        H = validate.positive_int("hidden_size", hidden_size)
+        return cell_shapes(step, D, H, validate.boolean("bias", bias))
 
     def __repr__(self) -> str:
         options = (", bias=False" if not self.bias else "") + step_options(self.cell) \
@@ -168,6 +178,13 @@ class RNNCell(Cell):
         validate.choice("nonlinearity", nonlinearity, ("tanh", "relu"))
         super().__init__(RNNStep(nonlinearity=nonlinearity), input_size, hidden_size, bias, **options)
 
+    @classmethod
+    def param_shapes(cls, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                     **options: Any) -> dict:
+        """The shapes the constructor allocates: one gate block, see :meth:`Cell.param_shapes`."""
+        validate.choice("nonlinearity", nonlinearity, ("tanh", "relu"))
+        return super().param_shapes(RNNStep(nonlinearity=nonlinearity), input_size, hidden_size, bias, **options)
+
 
 class LSTMCell(Cell):
     """One LSTM step (gates i, f, g, o); like ``torch.nn.LSTMCell``.
@@ -186,6 +203,15 @@ class LSTMCell(Cell):
         step, forget_bias = lstm_step(peephole, forget_bias, **variant)
         super().__init__(step, input_size, hidden_size, bias, seed=seed, dtype=dtype, forget_bias=forget_bias)
 
+    @classmethod
+    def param_shapes(cls, input_size: int, hidden_size: int, bias: bool = True, *, forget_bias: float | None = None,
+                     peephole: bool | None = None, seed: Any = None, dtype: str = "float32", **variant: Any) -> dict:
+        """The shapes the constructor allocates: a block per gate the variant keeps (i, f, g, o at most) and,
+        with peepholes, ``weight_peep_{i,f,o}`` (H,); see :meth:`Cell.param_shapes`."""
+        peephole = cls._peephole if peephole is None else validate.boolean("peephole", peephole)
+        step, _ = lstm_step(peephole, forget_bias, **variant)
+        return super().param_shapes(step, input_size, hidden_size, bias)
+
 
 class PeepholeLSTMCell(LSTMCell):
     """One peephole LSTM step (Gers & Schmidhuber 2000): i and f see c_prev, o sees c."""
@@ -202,3 +228,10 @@ class GRUCell(Cell):
         super().__init__(GRUStep(reset_after=validate.boolean("reset_after", reset_after)),
                          input_size, hidden_size, bias, **options)
         set_gate_bias(self.params, self.cell, hidden_size, "z", "update_bias", update_bias, self.bias)
+
+    @classmethod
+    def param_shapes(cls, input_size: int, hidden_size: int, bias: bool = True, *, reset_after: bool = True,
+                     update_bias: float = 0.0, **options: Any) -> dict:
+        """The shapes the constructor allocates: three gate blocks, see :meth:`Cell.param_shapes`."""
+        step = GRUStep(reset_after=validate.boolean("reset_after", reset_after))
+        return super().param_shapes(step, input_size, hidden_size, bias, **options)

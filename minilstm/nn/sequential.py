@@ -1,5 +1,5 @@
-"""Composition: ``Sequential`` runs modules in order, and the adapters that pick what goes on after a
-recurrent layer (``LastStep``, ``MeanOverTime``, ``MaskPadding``).
+"""Composition: ``Sequential`` runs modules in order (the adapters that pick what goes on after a
+recurrent layer, ``LastStep``, ``MeanOverTime`` and ``MaskPadding``, are in :mod:`.readouts`).
 
 Shape letters: B batch, T time steps, F features. A Sequential takes batch-first
 data, as models and data sets do: ``(B, T, F)`` sequences (or ``(B, T)`` token
@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from .. import checkpoint_file, validate
-from ..backend import get_backend, permute_dims
-from .module import Module
+from ..backend import permute_dims
+from .module import Module, registered, shape_rule
+from .readouts import LastStep
 from .recurrent import Recurrent
 
 
@@ -58,6 +59,20 @@ class Sequential(Module):
     def config(self) -> dict:
         """``{"modules": [[name, type, config], ...]}``: what a checkpoint rebuilds it from."""
         return {"modules": [[name, checkpoint_file.type_name(m), m.config] for name, m in self.modules.items()]}
+
+    @classmethod
+    def param_shapes(cls, **config: Any) -> dict | None:
+        """``{"<name>.<key>": shape}`` of every module its :attr:`config` lists, from their classes' own
+        ``param_shapes`` (each config checked as they check it; nothing allocated). None when a module's class
+        has no rule of its own (a learner's): such a Sequential is built before its shapes are known."""
+        out = {}
+        for name, part, part_config in sequential_parts(config):
+            rule = shape_rule(part)
+            shapes = None if rule is None else rule(**part_config)
+            if shapes is None:
+                return None
+            out.update({f"{name}.{k}": shape for k, shape in shapes.items()})
+        return out
 
     @property
     def dtype(self) -> str:
@@ -193,111 +208,19 @@ class Sequential(Module):
         return dy
 
 
-class LastStep(Module):
-    """The output at each sequence's last valid step: (B, T, K*H) -> (B, K*H).
-
-    With ``lengths`` it reads step ``lengths[b] - 1``; after a bidirectional layer
-    the reverse direction's half is read at step 0, where that direction ends (as
-    PyTorch's ``h_n``). Inside a Sequential, ``bidirectional`` defaults to the
-    recurrent layer before it.
-
-    Parameters
-    ----------
-    bidirectional : bool, optional
-        Read the second half of the features at step 0.
-    """
-
-    uses_lengths = True
-
-    def __init__(self, *, bidirectional: bool | None = None) -> None:
-        self.bidirectional = None if bidirectional is None else validate.boolean("bidirectional", bidirectional)
-        self.params, self.grads, self.training, self.dtype = {}, {}, True, None
-
-    def __repr__(self) -> str:
-        return "LastStep(bidirectional=True)" if self.bidirectional else "LastStep()"
-
-    def forward(self, x: Any, *, lengths: Any = None) -> Any:
-        """``y[b] = x[b, lengths[b] - 1]`` (forward half) and ``x[b, 0]`` (reverse half, if bidirectional)."""
-        be = get_backend()
-        B, T, F = _sequence_shape(x)
-        last = np.full(B, T - 1) if lengths is None else validate.lengths(lengths, B, T) - 1
-        K = 2 if self.bidirectional else 1
-        read = np.zeros((B, T, K, 1))            # 1 where a half is read: step last[b], and step 0 for reverse
-        read[np.arange(B), last, 0] = 1.0
-        if K == 2:
-            read[:, 0, 1] = 1.0
-        read = be.asarray(read, _dtype_name(x))
-        halves = be.xp.reshape(x, (B, T, K, F // K))
-        self._cache = read
-        picked = be.xp.where(read > 0, halves, be.xp.zeros_like(halves))  # select: padding may hold nan
-        return be.xp.reshape(be.xp.sum(picked, axis=1), (B, F))
-
-    __call__ = forward
-
-    def backward(self, dy: Any) -> Any:
-        """The gradient lands on the steps that were read; every other step gets zero."""
-        read = self._require_forward()
-        B, T, K, _ = read.shape
-        xp = get_backend().xp
-        dy_halves = xp.reshape(dy, (B, 1, K, dy.shape[-1] // K))
-        return xp.reshape(read * dy_halves, (B, T, K * dy_halves.shape[-1]))
-
-
-class MeanOverTime(Module):
-    """The mean over each sequence's valid steps: (B, T, F) -> (B, F)."""
-
-    uses_lengths = True
-
-    def __init__(self) -> None:
-        self.params, self.grads, self.training, self.dtype = {}, {}, True, None
-
-    def __repr__(self) -> str:
-        return "MeanOverTime()"
-
-    def forward(self, x: Any, *, lengths: Any = None) -> Any:
-        """``y[b] = sum_t m[b, t] x[b, t] / lengths[b]`` with ``m`` the valid steps."""
-        be = get_backend()
-        B, T, F = _sequence_shape(x)
-        n = np.full(B, T) if lengths is None else validate.lengths(lengths, B, T)
-        weight = (np.arange(T)[None, :] < n[:, None]) / n[:, None]  # (B, T): 1/len on valid steps, 0 on padding
-        w = be.asarray(weight[..., None], _dtype_name(x))
-        self._cache = w
-        return be.xp.sum(be.xp.where(w > 0, x, be.xp.zeros_like(x)) * w, axis=1)  # select: 0 * nan is nan
-
-    __call__ = forward
-
-    def backward(self, dy: Any) -> Any:
-        """Each valid step gets ``dy / lengths``; padding gets zero."""
-        w = self._require_forward()
-        return w * get_backend().xp.reshape(dy, (dy.shape[0], 1, dy.shape[-1]))
-
-
-class MaskPadding(Module):
-    """Zero every padded step of a (B, T, F) sequence, so padded outputs are 0 and pass no gradient."""
-
-    uses_lengths = True
-
-    def __init__(self) -> None:
-        self.params, self.grads, self.training, self.dtype = {}, {}, True, None
-
-    def __repr__(self) -> str:
-        return "MaskPadding()"
-
-    def forward(self, x: Any, *, lengths: Any = None) -> Any:
-        be = get_backend()
-        B, T, _ = _sequence_shape(x)
-        if lengths is None:
-            self._cache = None
-            return x
-        keep = be.asarray((np.arange(T)[None, :] < validate.lengths(lengths, B, T)[:, None])[..., None], _dtype_name(x))
-        self._cache = keep
-        return be.xp.where(keep > 0, x, be.xp.zeros_like(x))
-
-    __call__ = forward
-
-    def backward(self, dy: Any) -> Any:
-        keep = self._cache
-        return dy if keep is None else get_backend().xp.where(keep > 0, dy, get_backend().xp.zeros_like(dy))
+def sequential_parts(config: Any) -> list:
+    """``[(name, class, config), ...]`` of a Sequential's config ``{"modules": [[name, type, config], ...]}``,
+    each type found in the registry: what a checkpoint builds a Sequential from, and its shapes come from."""
+    modules = config.get("modules") if isinstance(config, dict) else None
+    if not isinstance(modules, list) or not all(isinstance(m, list) and len(m) == 3 for m in modules):
+        raise ValueError("a Sequential's config must list [name, type, config] for each module")
+    parts = []
+    for name, type_name, part_config in modules:
+        part = registered(type_name)
+        if not isinstance(part_config, dict):
+            raise ValueError(f"the config of a {type_name} must be a dict, got {type(part_config).__name__}")
+        parts.append((str(name), part, part_config))
+    return parts
 
 
 def _renamed(key: str, keys: dict | None) -> str:
@@ -306,16 +229,6 @@ def _renamed(key: str, keys: dict | None) -> str:
         return key
     head, dot, rest = key.partition(".")
     return str(keys.get(head, head)) + dot + rest
-
-
-def _sequence_shape(x: Any) -> tuple:
-    if len(x.shape) != 3:
-        raise ValueError(f"expected a batch-first sequence (batch, time, features), got shape {tuple(x.shape)}")
-    return tuple(x.shape)
-
-
-def _dtype_name(a: Any) -> str:
-    return str(a.dtype).replace("array_api_strict.", "")
 
 
 def _resolve_last_steps(items: list) -> None:
