@@ -44,7 +44,7 @@ INSTALL = ["pip", "install", "-e", ".[test]"]   # the README's test command, in 
 TEST = ["python", "-m", "pytest"]
 CELL = "gru"  # the cell of the quick subset's example
 QUICK = ["python", "-m", "pytest", "-n", "0", f"tests/cells/test_{CELL}.py", "tests/test_gradcheck_cells.py",
-         "tests/test_torch_parity.py", "tests/test_cell_modules.py", "-k", CELL]
+         "tests/test_torch_parity.py", "tests/nn/test_recurrent_cells.py", "-k", CELL]
 SUMMARY = re.compile(r"(\d+) (passed|skipped|failed|errors?|deselected)")
 
 
