@@ -20,7 +20,7 @@ from .nn.attention import AttentionPool
 from .nn.conv import Conv1d
 from .nn.losses import cross_entropy, gaussian_nll_loss, mse_loss
 from .nn.readouts import LastStep, MeanOverTime
-from .nn.recurrent import Recurrent
+from .nn.recurrent_base import Recurrent
 from .nn.sequential import Sequential, as_sequential
 from .threads import blas_limit, recurrent_work
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .backend import get_backend, permute_dims, to_numpy
-from .nn.recurrent import Recurrent
+from .nn.recurrent_base import Recurrent
 from .nn.recurrent_cells import Cell
 
 SIGMOID_GATES = ("i", "f", "o", "r", "z")  # gates squashed into (0, 1); the others (g, n, h) into (-1, 1)

@@ -92,7 +92,7 @@ class Case:
     def K(self) -> int:
         return 2 if self.bidirectional else 1
 
-    def layer(self) -> minilstm.nn.recurrent.Recurrent:
+    def layer(self) -> minilstm.nn.recurrent_base.Recurrent:
         """The layer, its weights drawn from the seed."""
         cls, options = CELLS[self.cell]
         return cls(self.D, self.H, num_layers=self.num_layers, bidirectional=self.bidirectional,

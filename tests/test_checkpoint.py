@@ -17,7 +17,7 @@ from conftest import assert_same_weights, weights_of
 
 import minilstm
 from minilstm import atomic, checkpoint, data
-from minilstm.nn import recurrent
+from minilstm.nn import recurrent_base
 from minilstm.nn.module import REGISTRY
 
 
@@ -290,7 +290,7 @@ def test_a_tampered_layer_count_is_refused_before_listing_its_layers(saved, tmp_
     """Ten million layers are refused from the count of stored arrays: not one layer's shapes is listed."""
     path = _rewrite(saved, tmp_path / "tampered.npz", _setting("architecture", "num_layers", value=10**7))
     listed = []
-    monkeypatch.setattr(recurrent, "cell_shapes", lambda *args, **kwargs: listed.append(args))
+    monkeypatch.setattr(recurrent_base, "cell_shapes", lambda *args, **kwargs: listed.append(args))
     with pytest.raises(ValueError, match=_field(path, "architecture") + re.escape(
             "cannot be built by this minilstm: num_layers=10000000 needs 20000000 weight arrays or more, the file "
             "holds 6")):

@@ -40,7 +40,8 @@ from .losses import (
 )
 from .module import Module
 from .readouts import LastStep, MaskPadding, MeanOverTime
-from .recurrent import GRU, LSTM, RNN, PeepholeLSTM, Recurrent
+from .recurrent import GRU, LSTM, RNN, PeepholeLSTM
+from .recurrent_base import Recurrent
 from .recurrent_cells import Cell, GRUCell, LSTMCell, PeepholeLSTMCell, RNNCell
 from .sequential import Sequential
 

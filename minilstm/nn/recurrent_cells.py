@@ -21,8 +21,15 @@ from .. import validate
 from ..backend import check_dtype, get_backend, namespace, rng
 from ..cells import GRUStep, RNNStep
 from .module import Module
-from .recurrent import cell_shapes
-from .recurrent_params import FIELD_KEYS, cell_params, initial_cell_params, lstm_step, set_gate_bias, step_options
+from .recurrent_params import (
+    FIELD_KEYS,
+    cell_params,
+    cell_shapes,
+    initial_cell_params,
+    lstm_step,
+    set_gate_bias,
+    step_options,
+)
 
 
 class _StepCache(NamedTuple):
@@ -68,7 +75,7 @@ class Cell(Module):
     @classmethod
     def param_shapes(cls, step: Any, input_size: int, hidden_size: int, bias: bool = True, **options: Any) -> dict:
         """``{key: shape}`` as the constructor allocates it, from its arguments (each size checked as it checks
-        it; nothing allocated): :func:`~minilstm.nn.recurrent.cell_shapes`, PyTorch's cell keys."""
+        it; nothing allocated): :func:`~minilstm.nn.recurrent_params.cell_shapes`, PyTorch's cell keys."""
         D = validate.positive_int("input_size", input_size)
         H = validate.positive_int("hidden_size", hidden_size)
         return cell_shapes(step, D, H, validate.boolean("bias", bias))

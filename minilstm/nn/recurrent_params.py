@@ -79,3 +79,21 @@ def lstm_step(peephole: bool, forget_bias: float | None, **variant: Any
         raise TypeError(f"forget_bias needs a forget gate; this LSTM has none (forget_gate=False), "
                         f"got {forget_bias!r}")
     return step, (1.0 if forget_bias is None and "f" in step.gates else forget_bias)
+
+
+def cell_shapes(cell: Any, D: int, H: int, bias: bool) -> dict:
+    """One cell's parameter shapes under PyTorch's keys (no layer suffix), in the order they are drawn.
+
+    ``weight_ih`` (G*H, D) and ``weight_hh`` (G*H, H): a block of H rows for each of the step's
+    ``gates`` (an LSTM variant's removed gate has none); ``bias_ih`` and ``bias_hh`` (G*H,) with
+    ``bias``; ``weight_peep_{gate}`` (H,) for each of its ``peepholes``.
+    """
+    if not isinstance(getattr(cell, "gates", None), tuple):
+        raise TypeError(f"cell must be a step pair of minilstm.cells (RNNStep, LSTMStep, GRUStep), "
+                        f"got {type(cell).__name__} {cell!r:.60}")
+    G = len(cell.gates)
+    out = {"weight_ih": (G * H, D), "weight_hh": (G * H, H)}
+    if bias:
+        out.update(bias_ih=(G * H,), bias_hh=(G * H,))
+    out.update({f"weight_peep_{gate}": (H,) for gate in getattr(cell, "peepholes", ())})
+    return out

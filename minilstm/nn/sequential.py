@@ -18,7 +18,7 @@ from .. import checkpoint_file, validate
 from ..backend import permute_dims
 from .module import Module, registered, shape_rule
 from .readouts import LastStep
-from .recurrent import Recurrent
+from .recurrent_base import Recurrent
 
 
 class Sequential(Module):
