@@ -334,12 +334,13 @@ class Recurrent(Module):
                                "cache: call train() before the forward to backpropagate through")
         if self._cache is _USED:
             raise RuntimeError(f"{type(self).__name__}.backward() twice after one forward: the first backward "
-                               "wrote the gradients over the cache; run forward again")
+                               "released the cache; run forward again")
         seqs, cells, masks, in_masks, T, B = self._cache
         xp = self._check_backend().xp
         K, H = self.num_directions, self.hidden_size
         dout = self._sequence("dout", dout, K * H, "num_directions * hidden_size", like=(T, B))
         dstate = self._check_state(dstate, "dstate", B)
+        self.grads = {}  # the last step's gradients go before this one's are made (a whole set of weights' size)
         dstate0 = [[None] * (self.num_layers * K) for _ in dstate]
         grads = {}
         d_layer_out = dout
