@@ -51,6 +51,7 @@ class Sequential(Module):
             if missing:
                 raise TypeError(f"module {name!r} ({type(m).__name__}) lacks {', '.join(missing)}: "
                                 "see minilstm.nn.module for what a module needs")
+        _refuse_repeats(items)
         self.modules = dict(items)
         self.training = True
         _resolve_last_steps(items)
@@ -101,7 +102,8 @@ class Sequential(Module):
         ``"lstm.weight_ih_l0"``), to match a PyTorch module's attribute names.
         """
         validate.choice("format", format, ("numpy", "torch"))
-        out = {_renamed(f"{name}.{k}", keys): v for name, m in self.modules.items() for k, v in m.state_dict().items()}
+        out = _renamed_all({f"{name}.{k}": v for name, m in self.modules.items() for k, v in m.state_dict().items()},
+                           keys, "keys")
         if format == "torch":
             import torch  # optional: pip install ".[torch]"
             out = {k: torch.from_numpy(v) for k, v in out.items()}
@@ -125,7 +127,7 @@ class Sequential(Module):
         if keys is not None:
             if not isinstance(keys, dict):
                 raise TypeError(f"keys must be a dict from the source's names to ours, got {type(keys).__name__}")
-            state_dict = {_renamed(k, keys): v for k, v in state_dict.items()}
+            state_dict = _renamed_all(state_dict, keys, "keys")
         validate.keys("state_dict", state_dict, self.params, type(self).__name__)
         parts = {}
         for name, m in self.modules.items():
@@ -229,6 +231,38 @@ def _renamed(key: str, keys: dict | None) -> str:
         return key
     head, dot, rest = key.partition(".")
     return str(keys.get(head, head)) + dot + rest
+
+
+def _renamed_all(arrays: dict, keys: dict | None, name: str) -> dict:
+    """``arrays`` with every key renamed by ``keys`` (see :func:`_renamed`); a ValueError when two keys become one."""
+    out: dict = {}
+    for key, v in arrays.items():
+        new = _renamed(key, keys)
+        if new in out:
+            raise ValueError(f"{name} gives two parameters the same name {new!r}: rename each module to a name "
+                             f"of its own, got {name}={keys!r}")
+        out[new] = v
+    return out
+
+
+def _refuse_repeats(items: list) -> None:
+    """A ValueError when one module object sits in two places (nested Sequentials too).
+
+    Each module keeps the one cache its last forward saved, and its backward fills ``grads`` anew, so an
+    object run twice would backpropagate its second use alone: PyTorch sums the gradients of a shared module,
+    minilstm refuses it rather than give wrong gradients.
+    """
+    seen: dict = {}
+    stack = [(name, m) for name, m in items]
+    while stack:
+        path, m = stack.pop(0)
+        if id(m) in seen:
+            raise ValueError(f"module {path!r} is the same {type(m).__name__} object as module {seen[id(m)]!r}: "
+                             "a module keeps one forward's cache, so it cannot run twice in a Sequential (its "
+                             "gradients would be its last use's alone); give each place a module of its own")
+        seen[id(m)] = path
+        inner = getattr(m, "modules", None)
+        stack += [(f"{path}.{name}", part) for name, part in inner.items()] if isinstance(inner, dict) else []
 
 
 def _resolve_last_steps(items: list) -> None:
