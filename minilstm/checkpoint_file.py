@@ -19,6 +19,7 @@ checkpoint is a ValueError ``checkpoint '<path>': field '<name>' ...``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import numbers
@@ -64,21 +65,30 @@ def is_builtin(cls: type) -> bool:
     return cls.__module__ == "minilstm" or cls.__module__.startswith("minilstm.")
 
 
-def save(model: Any, path: str, optimizer: Any = None, **training_state: Any) -> str:
+def save(model: Any, path: str, optimizer: Any = None, *, overwrite: bool = False, **training_state: Any) -> str:
     """Write ``model`` (and ``optimizer``'s state) to ``path`` atomically; return the path.
 
-    ``training_state`` must be JSON-like: numbers (NumPy scalars too), strings,
-    lists, tuples and dicts. It is checked before anything touches the disk.
+    A file already at ``path`` is replaced, as ``open(path, "w")`` would, unless it is
+    read-only: that one only with ``overwrite=True``. ``training_state`` must be JSON-like:
+    numbers (NumPy scalars too), strings, lists, tuples and dicts. It is checked before
+    anything touches the disk.
 
     Raises
     ------
     TypeError
         Naming the field that JSON cannot hold.
+    PermissionError
+        If ``path`` is a read-only file and ``overwrite`` is False.
     OSError
         Naming ``path`` and the cause (a full disk, a read-only folder); the
         previous file at ``path`` is then untouched.
     """
     path = os.fspath(path)
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
+    if not overwrite and os.path.isfile(path) and _read_only(path):
+        raise PermissionError(errno.EACCES, f"{path!r} is read-only: minilstm.save replaces it only with "
+                                            "overwrite=True")
     arrays = {f"param/{k}": v for k, v in model.state_dict().items()}
     scalars = {}
     if optimizer is not None:
@@ -99,6 +109,11 @@ def save(model: Any, path: str, optimizer: Any = None, **training_state: Any) ->
                   "is untouched"
         raise (type(err)(err.errno, message) if err.errno else type(err)(message)) from err
     return path
+
+
+def _read_only(path: str) -> bool:
+    """Whether the file at ``path`` is read-only: to us, or to all (chmod 444, which root may still write)."""
+    return not os.access(path, os.W_OK) or not os.stat(path).st_mode & 0o222
 
 
 def _plain(v: Any, where: str) -> Any:

@@ -181,14 +181,14 @@ class Module:
                                "run forward first, backward uses what it saved")
         return self._cache
 
-    def save(self, path: str, optimizer: Any = None, **training_state: Any) -> str:
+    def save(self, path: str, optimizer: Any = None, *, overwrite: bool = False, **training_state: Any) -> str:
         """Write a checkpoint of this module (and ``optimizer``'s state); return the path.
 
-        The same as :func:`minilstm.save(module, path) <minilstm.save>`; :func:`minilstm.load`
-        rebuilds it. ``training_state`` (JSON-like) is stored beside it (see
-        :func:`minilstm.checkpoint_file.save`).
+        The same as :func:`minilstm.save(module, path) <minilstm.save>` (a read-only file at ``path``
+        is replaced only with ``overwrite=True``); :func:`minilstm.load` rebuilds it.
+        ``training_state`` (JSON-like) is stored beside it (see :func:`minilstm.checkpoint_file.save`).
         """
-        return checkpoint_file.save(self, path, optimizer, **training_state)
+        return checkpoint_file.save(self, path, optimizer, overwrite=overwrite, **training_state)
 
     def state_dict(self) -> dict:
         """Parameters as host NumPy arrays under PyTorch's keys."""
