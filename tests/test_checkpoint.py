@@ -415,15 +415,22 @@ def test_the_shapes_from_a_config_are_the_built_ones(type_name, config):
     (lambda meta: _setting("architecture", "modules", 1, value=["1", "Recurrent", {
         **meta["architecture"]["modules"][1][2], "cell": "lstm"}])(meta),
      "cannot be built by this minilstm: cell must be a step pair of minilstm.cells"),
-    (_setting("architecture", "modules", 0, 2, "kernel_size", value=10**12),
-     r"does not match the stored weights: 0\.weight is \(3, 2, 2\) in the file but \(3, 2, 1000000000000\)"),
+    (_setting("architecture", "modules", 0, 2, "kernel_size", value=5000),
+     r"does not match the stored weights: 0\.weight is \(3, 2, 2\) in the file but \(3, 2, 5000\)"),
+    (_setting("architecture", "modules", 0, 2, "dilation", value=10**12),
+     r"cannot be built by this minilstm: dilation\*\(kernel_size-1\), the steps one window reaches over, must be "
+     r"at most 65536, got dilation=1000000000000 with kernel_size=2"),
+    (_setting("architecture", "modules", 2, 2, "colour", value="red"),
+     r"cannot be built by this minilstm: LastStep\(\) got an unexpected keyword argument 'colour'"),
+    (_setting("architecture", "modules", 2, 1, value="_Parameterless"),
+     r"cannot be built by this minilstm: unknown module type '_Parameterless'"),
     (_setting("architecture", "modules", 0, 2, "bias", value="no"),
      "cannot be built by this minilstm: bias must be True or False, got str 'no'"),
     (_setting("architecture", "modules", 1, 2, "hidden_size", value=4000),
      r"does not match the stored weights: 1\.weight_ih_l0 is \(16, 3\) in the file but \(16000, 3\)"),
     (_setting("architecture", "modules", 1, 2, "num_layers", value=10**7),
      "cannot be built by this minilstm: num_layers=10000000 needs 20000000 weight arrays or more, the file holds 8"),
-], ids=["base-class", "kernel", "bias", "hidden", "layers"])
+], ids=["base-class", "kernel", "dilation", "readout-setting", "private-class", "bias", "hidden", "layers"])
 def test_a_tampered_sequential_is_refused_before_building(change, problem, tmp_path, monkeypatch):
     """A Sequential's modules are each checked by their own class's rule, an internal base class too."""
     seq = minilstm.Sequential(minilstm.Conv1d(2, 3, 2), minilstm.LSTM(3, 4, batch_first=True), minilstm.LastStep(),

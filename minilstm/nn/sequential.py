@@ -46,6 +46,8 @@ class Sequential(Module):
         items = [(str(i), m) for i, m in enumerate(modules)] or list(named.items())
         if not items:
             raise ValueError("Sequential needs at least one module")
+        for name, _ in items:
+            _check_name(name)
         for name, m in items:
             missing = [a for a in ("forward", "backward", "params", "grads", "train") if not hasattr(m, a)]
             if missing:
@@ -216,13 +218,23 @@ def sequential_parts(config: Any) -> list:
     modules = config.get("modules") if isinstance(config, dict) else None
     if not isinstance(modules, list) or not all(isinstance(m, list) and len(m) == 3 for m in modules):
         raise ValueError("a Sequential's config must list [name, type, config] for each module")
-    parts = []
+    parts, seen = [], set()
     for name, type_name, part_config in modules:
+        _check_name(name)
+        if name in seen:
+            raise ValueError(f"a Sequential's config names two modules {name!r}: each name must be its own")
+        seen.add(name)
         part = registered(type_name)
         if not isinstance(part_config, dict):
             raise ValueError(f"the config of a {type_name} must be a dict, got {type(part_config).__name__}")
-        parts.append((str(name), part, part_config))
+        parts.append((name, part, part_config))
     return parts
+
+
+def _check_name(name: Any) -> None:
+    """A module's name: a non-empty string without a dot (a dot would make its parameters' keys ambiguous)."""
+    if not isinstance(name, str) or not name or "." in name:
+        raise ValueError(f"a module's name must be a non-empty string without '.', as in PyTorch, got {name!r}")
 
 
 def _renamed(key: str, keys: dict | None) -> str:
