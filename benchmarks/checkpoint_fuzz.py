@@ -12,8 +12,11 @@ Run: python benchmarks/checkpoint_fuzz.py [--flips 1000] [--configs 100] [--seed
    in a byte nothing reads, such as a zip timestamp: the same weights and architecture), ``loaded`` (an edit
    that is still a valid config), or anything else (a failure: another exception, or a flip that loaded
    other weights), and times each one.
-5. Writes ``benchmarks/results/checkpoint_fuzz.json`` (counts, the slowest load, each failure) and prints
-   a summary. tests/test_checkpoint_limits.py runs a small seeded sample of the same fuzz.
+5. Times the large crafted files of issue 21 (an unterminated string of 600,000 escaped quotes, 200,000
+   modules, a million JSON keys, 50,000 extra members, a Conv1d of dilation 10**12) in seconds per megabyte.
+6. Writes ``benchmarks/results/checkpoint_fuzz.json`` (counts, the slowest load, each failure, the large
+   files' timings) and prints a summary. tests/test_checkpoint_limits.py runs a small seeded sample of the
+   same fuzz.
 
 Timings are wall-clock on whatever else the machine runs at the time.
 """
@@ -61,6 +64,8 @@ def _outcome(path: str, original: Any) -> tuple[str, str, float]:
     except Exception as err:  # noqa: BLE001 - any other exception is what this fuzz looks for
         return f"{type(err).__name__}", str(err)[:300], time.perf_counter() - start
     seconds = time.perf_counter() - start
+    if original is None:
+        return "loaded", "", seconds
     same = model.config == original.config and model.state_dict().keys() == original.state_dict().keys() and all(
         np.array_equal(v, original.state_dict()[k]) for k, v in model.state_dict().items())
     return ("loaded unchanged" if same else "loaded"), "", seconds
@@ -96,7 +101,7 @@ def _edit(arch: dict, rng: np.random.Generator) -> str:
     if kind == 4:
         modules.insert(i, list(modules[i]))
         return f"module {i} twice under one name"
-    if kind == 5:  # each name (so each stored array) now meets another module's class
+    if kind == 5 and len(whole) == len(modules):  # each name (so each stored array) now meets another module's class
         modules[:] = [[m[0], *later[1:]] for m, later in zip(modules, reversed(modules))]
         return "modules' types and configs in reverse order"
     if kind == 6:
@@ -105,7 +110,7 @@ def _edit(arch: dict, rng: np.random.Generator) -> str:
             nested = {"modules": [["n", "Sequential", nested]]}
         arch["modules"] = nested["modules"]
         return "nested deep"
-    if kind == 7:
+    if kind in (5, 7):
         arch["modules"] = pick
         return f"modules={pick!r}"
     modules[i][0] = [pick, "0.weight", "a.b", 3, None][int(rng.integers(5))]
@@ -153,6 +158,38 @@ def _record(case: str, path: str, original: Any) -> dict:
     return {"case": case, "outcome": outcome, "message": message, "seconds": seconds, "megabytes": megabytes}
 
 
+def _meta(type_name: str, architecture: Any, **more: Any) -> dict:
+    return {"format": "minilstm-checkpoint", "version": 1, "type": type_name, "architecture": architecture,
+            "optimizer": None, "training": {}, **more}
+
+
+LARGE = {  # name: (meta JSON text, extra arrays)
+    "600,000 escaped quotes": lambda: ('"' + '\\"' * 600_000, {}),
+    "200,000 modules": lambda: (json.dumps(_meta("Sequential", {"modules": [[str(i), "ReLU", {}]
+                                                                           for i in range(200_000)]})), {}),
+    "a million JSON keys": lambda: (json.dumps(_meta("Sequential", {"modules": [["0", "ReLU", {}]]},
+                                                     training={f"k{i}": 0 for i in range(10**6)})), {}),
+    "50,000 extra members": lambda: (json.dumps(_meta("Sequential", {"modules": [["0", "ReLU", {}]]})),
+                                     {f"x{i}": np.zeros(0, np.float32) for i in range(50_000)}),
+    "Conv1d dilation 10**12": lambda: (json.dumps(_meta("Conv1d", {
+        "in_channels": 1, "out_channels": 1, "kernel_size": 2, "dilation": 10**12, "padding": "same"})),
+        {"param/weight": np.zeros((1, 1, 2), np.float32), "param/bias": np.zeros(1, np.float32)}),
+}
+
+
+def large_files(folder: Any) -> list:
+    """Each large crafted file's ``{"case", "outcome", "message", "seconds", "megabytes", "seconds_per_mb"}``."""
+    out = []
+    for case, make in LARGE.items():
+        text, arrays = make()
+        path = os.path.join(os.fspath(folder), "large.npz")
+        with open(path, "wb") as f:
+            np.savez(f, meta=np.array(text), **arrays)
+        row = _record(case, path, None)
+        out.append({**row, "seconds_per_mb": row["seconds"] / row["megabytes"]})
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flips", type=int, default=1000)
@@ -161,6 +198,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         outcomes = fuzz(folder, args.flips, args.configs, args.seed)
+        large = large_files(folder)
     counts: dict = {}
     for kind in ("flip", "config"):
         for o in outcomes:
@@ -174,11 +212,15 @@ def main() -> None:
               "machine": platform.machine(), "python": platform.python_version(), "numpy": np.__version__,
               "minilstm": minilstm.__version__, "date": time.strftime("%Y-%m-%d"), "counts": counts,
               "slowest": slowest, "over_a_second": sum(o["seconds"] >= 1.0 for o in outcomes),
-              "loaded_configs": [o["case"] for o in outcomes if o["outcome"] == "loaded"], "failures": failures}
+              "loaded_configs": [o["case"] for o in outcomes if o["outcome"] == "loaded"], "failures": failures,
+              "large": large}
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
     with open(RESULTS, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=1)
     print(json.dumps({k: result[k] for k in ("counts", "slowest", "over_a_second", "loaded_configs")}, indent=1))
+    for row in large:
+        print(f"{row['case']}: {row['megabytes']:.1f} MB, {row['seconds']:.2f} s ({row['seconds_per_mb']:.3f} s/MB): "
+              f"{row['outcome']}: {row['message'][:120]}")
     print(f"{len(failures)} failures; written to {RESULTS}")
 
 

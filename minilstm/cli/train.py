@@ -136,7 +136,10 @@ def _train(args: Any) -> int:
         raise UsageError(f"--length {settings['length']}: {err}") from None
     if saved is not None:
         path = os.path.join(args.resume, "model.npz")
-        model = checkpoint.load(path)
+        try:
+            model = checkpoint.load(path)
+        except ValueError as err:  # a file that reads but whose architecture does not build
+            raise UsageError(f"--resume {args.resume}: {err}") from None
     else:
         path, model = None, new_model(train_set, task, settings)
     try:
