@@ -58,7 +58,10 @@ def load(path: str) -> Any:
     by its qualified name, see :func:`minilstm.checkpoint_file.type_name`). For
     minilstm's own modules (and a learner's that has its own ``param_shapes``) the
     shapes the config implies are compared with the stored arrays first, so a config
-    that disagrees is refused without building.
+    that disagrees is refused without building; in a Sequential, a learner's module
+    without a rule leaves the others checked. A Sequential lists at most
+    :data:`MAX_MODULES` modules, nested ones counted; only registered classes (never
+    minilstm's private ones) are built. Every error is a ValueError naming the file.
 
     Examples
     --------

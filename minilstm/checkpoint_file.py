@@ -8,9 +8,12 @@ state the caller adds (epoch, seed, random-generator state, history).
 Saving is atomic (see :mod:`minilstm.atomic`): a process killed at any moment
 leaves the previous checkpoint whole, the next save into that folder removes
 the temporary a dead writer left, and the file's mode follows the umask, as
-``open()`` does. Reading never unpickles, checks every array header against the
-file's real size before reading any data, caps the JSON's nesting and checks
-each metadata field; :func:`minilstm.checkpoint.load` compares the architecture
+``open()`` does. Reading never unpickles (the arrays are read by
+:mod:`minilstm.npz`, which checks every header and the members' sizes against
+the file's real size before making any array), counts the JSON's nesting and
+keys in linear time before parsing it, and checks each metadata field; a file
+is at most :data:`minilstm.npz.MAX_MEMBERS` arrays, :data:`MAX_KEYS` JSON keys
+and :data:`MAX_DEPTH` levels deep; :func:`minilstm.checkpoint.load` compares the architecture
 with the stored arrays' shapes before building anything. A file that is no checkpoint at all (a
 text file, a ``.npy``, a zip or ``.npz`` without minilstm's metadata) is a
 ValueError ``'<path>' is not a minilstm checkpoint: <why>...``; a malformed
