@@ -79,6 +79,8 @@ def check_checkpoint_dir(checkpoint_dir: Any, resume: Any, overwrite: bool) -> N
                         f"{type(checkpoint_dir).__name__}")
     if not isinstance(overwrite, bool):
         raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
+    if os.path.exists(checkpoint_dir) and not os.path.isdir(checkpoint_dir):
+        raise ValueError(f"checkpoint_dir {os.fspath(checkpoint_dir)!r} is a file, not a folder")
     held = [name for name in RUN_FILES if os.path.exists(os.path.join(checkpoint_dir, name))]
     if not held or overwrite or (resume is not None and _same_folder(checkpoint_dir, resume)):
         return

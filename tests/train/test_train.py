@@ -531,6 +531,8 @@ def test_a_folder_holding_another_run_is_written_over_only_with_overwrite(sine, 
     assert (tmp_path / "a" / "model.npz").read_bytes() == theirs
     with pytest.raises(TypeError, match="checkpoint_dir must be a folder's path .*, got int"):
         minilstm.train(_sine_model(), data_, epochs=1, progress=False, checkpoint_dir=5)
+    with pytest.raises(ValueError, match="checkpoint_dir '.*model.npz' is a file, not a folder"):
+        minilstm.train(_sine_model(), data_, epochs=1, progress=False, checkpoint_dir=tmp_path / "a" / "model.npz")
     minilstm.train(_sine_model(), data_, epochs=1, progress=False, checkpoint_dir=tmp_path / "a",
                    resume=str(tmp_path / "a" / "model.npz"))  # continuing the run in its own folder
     os.chmod(tmp_path / "a" / "model.npz", 0o444)
