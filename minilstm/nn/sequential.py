@@ -265,16 +265,15 @@ def _refuse_repeats(items: list) -> None:
     minilstm refuses it rather than give wrong gradients.
     """
     seen: dict = {}
-    stack = [(name, m) for name, m in items]
-    while stack:
-        path, m = stack.pop(0)
+    todo = list(items)
+    for path, m in todo:  # breadth first: a nested Sequential's modules are appended as it is met
         if id(m) in seen:
             raise ValueError(f"module {path!r} is the same {type(m).__name__} object as module {seen[id(m)]!r}: "
                              "a module keeps one forward's cache, so it cannot run twice in a Sequential (its "
                              "gradients would be its last use's alone); give each place a module of its own")
         seen[id(m)] = path
         inner = getattr(m, "modules", None)
-        stack += [(f"{path}.{name}", part) for name, part in inner.items()] if isinstance(inner, dict) else []
+        todo += [(f"{path}.{name}", part) for name, part in inner.items()] if isinstance(inner, dict) else []
 
 
 def _resolve_last_steps(items: list) -> None:
