@@ -36,7 +36,7 @@ from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
 from .threads import blas_limit, recurrent_work
 from .train_report import epoch_line, progress_bar, wants_line
-from .train_state import EpochProgress, History, resume_run, save_run
+from .train_state import EpochProgress, History, check_checkpoint_dir, resume_run, save_run
 
 __all__ = ["History", "TrainingDiverged", "train", "as_dataset", "predict", "evaluate", "softmax", "LOSSES"]
 
@@ -74,7 +74,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
           val_data: Any = None, metrics: dict | None = None, callbacks: Any = (),
           early_stopping: int | None = None, progress: bool = True, seed: int | None = None,
           tbptt: int | None = None, checkpoint_dir: str | None = None, resume: str | None = None,
-          blas_threads: Any = "auto", penalty: Callable | None = None, verbose: Any = "auto") -> History:
+          blas_threads: Any = "auto", penalty: Callable | None = None, verbose: Any = "auto",
+          overwrite: bool = False) -> History:
     """Train ``model`` on ``train_data``; return the per-epoch :class:`History`.
 
     Parameters
@@ -133,7 +134,9 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     checkpoint_dir : str, optional
         Save ``model.npz`` there after every epoch (weights, optimizer, training state),
         and with ``val_data`` also ``best.npz`` whenever the validation loss improves;
-        an epoch that ends in skipped steps is not saved (see below).
+        an epoch that ends in skipped steps is not saved (see below). A folder that
+        holds another run's checkpoints is refused (FileExistsError) unless ``resume``
+        continues that run or ``overwrite=True`` (which also replaces read-only files).
     resume : str, optional
         A checkpoint to continue from: weights, optimizer, schedule, epoch,
         seed and history are restored, so N epochs + M resumed equal N + M.
@@ -175,6 +178,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     for name, ds in (("train_data", train_data), ("val_data", val_data)):
         if ds is not None:
             refuse_non_finite(ds, name, model.dtype)
+    check_checkpoint_dir(checkpoint_dir, resume, overwrite)
     loss = train_checks.check_train(model, train_data, val_data, loss=loss, optimizer=optimizer, schedule=schedule,
                                   metrics=metrics, callbacks=callbacks, seed=seed, progress=progress,
                                   verbose=verbose)
@@ -239,10 +243,11 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
             else:
                 improved = _end_epoch(history, row, sched)
             if checkpoint_dir is not None and not watch.bad:  # an epoch ending in skipped steps keeps the last file
-                watch.saved = save_run(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
+                watch.saved = save_run(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"),
+                                       overwrite)
                 watch.saved_epoch = epoch + 1
                 if improved and val_data is not None:
-                    save_run(model, opt, sched, history, os.path.join(checkpoint_dir, "best.npz"))
+                    save_run(model, opt, sched, history, os.path.join(checkpoint_dir, "best.npz"), overwrite)
             stop = early_stopping is not None and history.bad_epochs >= early_stopping
             stop |= any(bool(cb(epoch + 1, row, model)) for cb in callbacks)
             history.stopped_early, history.interrupted = stop, interrupt.requested

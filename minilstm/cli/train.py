@@ -90,6 +90,9 @@ def add_train_parser(sub: Any) -> None:
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="continue the run saved in DIR (its task, seed and model) for --epochs more epochs "
                         "(default: none, a new run)")
+    p.add_argument("--force", action="store_true",
+                   help="replace the run already in --out (default: refuse; --resume continues the run in its own "
+                        "folder)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (default: a bar on a terminal or in Jupyter, never in a log file)")
     p.set_defaults(handler=run_train)
@@ -126,13 +129,17 @@ def _train(args: Any) -> int:
     out = args.out or args.resume or os.path.join("runs", f"{name}-{settings['cell']}")
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError(f"--out {out}: it is a file, not a folder")
+    _check_out(out, args)
     try:
         train_set, val_set = task.make(settings["seed"], settings["length"])
     except ValueError as err:  # a --length the task cannot have
         raise UsageError(f"--length {settings['length']}: {err}") from None
     if saved is not None:
         path = os.path.join(args.resume, "model.npz")
-        model = checkpoint.load(path)
+        try:
+            model = checkpoint.load(path)
+        except ValueError as err:  # a file that reads but whose architecture does not build
+            raise UsageError(f"--resume {args.resume}: {err}") from None
     else:
         path, model = None, new_model(train_set, task, settings)
     try:
@@ -151,7 +158,7 @@ def _train(args: Any) -> int:
     history = train(model, train_set, val_data=val_set, lr=settings["lr"], epochs=settings["epochs"],
                     batch_size=settings["batch_size"], clip_norm=args.clip or None, schedule=task.schedule,
                     metrics={task.metric: task.score}, progress=not args.no_progress, seed=settings["seed"],
-                    checkpoint_dir=out, resume=path, callbacks=[_print_epoch(task.metric)],
+                    checkpoint_dir=out, resume=path, overwrite=args.force, callbacks=[_print_epoch(task.metric)],
                     verbose=1)  # the bar where it redraws; the epoch lines are _print_epoch's
     seconds = time.perf_counter() - start
     final = {f"val_{task.metric}": history[f"val_{task.metric}"][-1], "val_loss": history["val_loss"][-1]}
@@ -183,6 +190,18 @@ def _train(args: Any) -> int:
               f"(continue it with --resume {out})", file=sys.stderr)
         return 130
     return 0
+
+
+def _check_out(out: str, args: Any) -> None:
+    """A UsageError when ``out`` holds a run (its checkpoints or metrics.json) that this one would overwrite:
+    unless ``--force``, only the run ``--resume`` continues may be written over."""
+    held = [name for name in ("model.npz", "best.npz", "metrics.json") if os.path.exists(os.path.join(out, name))]
+    if not held or args.force:
+        return
+    if args.resume is not None and os.path.isdir(out) and os.path.samefile(out, args.resume):
+        return
+    raise UsageError(f"--out {out}: it holds another run ({', '.join(held)}); continue that run with --resume {out}, "
+                     "choose another --out, or give --force to replace it")
 
 
 def _resumed(args: Any) -> dict:

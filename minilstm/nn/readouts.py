@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import validate
 from ..backend import get_backend
-from .module import Module
+from .module import Module, no_params
 
 
 class LastStep(Module):
@@ -38,8 +38,8 @@ class LastStep(Module):
 
     @classmethod
     def param_shapes(cls, **config: Any) -> dict:
-        """No parameters, whatever the config."""
-        return {}
+        """No parameters: ``{}`` for a config the constructor takes (a TypeError for another)."""
+        return no_params(cls, **config)
 
     def __repr__(self) -> str:
         return "LastStep(bidirectional=True)" if self.bidirectional else "LastStep()"
@@ -81,8 +81,8 @@ class MeanOverTime(Module):
 
     @classmethod
     def param_shapes(cls, **config: Any) -> dict:
-        """No parameters, whatever the config."""
-        return {}
+        """No parameters: ``{}`` for a config the constructor takes (a TypeError for another)."""
+        return no_params(cls, **config)
 
     def __repr__(self) -> str:
         return "MeanOverTime()"
@@ -115,8 +115,8 @@ class MaskPadding(Module):
 
     @classmethod
     def param_shapes(cls, **config: Any) -> dict:
-        """No parameters, whatever the config."""
-        return {}
+        """No parameters: ``{}`` for a config the constructor takes (a TypeError for another)."""
+        return no_params(cls, **config)
 
     def __repr__(self) -> str:
         return "MaskPadding()"

@@ -157,6 +157,21 @@ def test_user_mistakes_are_one_line(sine_run, tmp_path, capsys, monkeypatch):
     assert "--backend cupy: " in _one_line_error(["--backend", "cupy", "--out", str(tmp_path / "c")], capsys)
 
 
+def test_another_runs_folder_is_written_over_only_with_force(sine_run, tmp_path, capsys):
+    base, other = tmp_path / "base", tmp_path / "other"
+    shutil.copytree(sine_run, base)
+    shutil.copytree(sine_run, other)
+    before = {name: (other / name).read_bytes() for name in ("model.npz", "metrics.json")}
+    fast = ["--epochs", "1", "--hidden", "4", "--task", "reber"]
+    for args in (["--resume", str(base), "--epochs", "1"], ["--out", str(other), *fast[2:]]):
+        error = _one_line_error([*args, "--out", str(other)], capsys)
+        assert f"--out {other}: it holds another run (model.npz, best.npz, metrics.json); continue that run with " \
+               f"--resume {other}, choose another --out, or give --force to replace it" in error, args
+    assert {name: (other / name).read_bytes() for name in before} == before
+    assert cli.main(["train", "--no-progress", *fast, "--out", str(other), "--force"]) == 0
+    assert _metrics(other)["task"] == "reber"
+
+
 def test_resume_accepts_the_checkpoint_file(sine_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(sine_run, run)
@@ -225,7 +240,8 @@ def test_help_documents_every_option():
                           env=env, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     for option in ("--task", "--cell", "--hidden", "--layers", "--forget-bias", "--length", "--epochs",
-                   "--batch-size", "--lr", "--clip", "--seed", "--backend", "--out", "--resume", "--no-progress"):
+                   "--batch-size", "--lr", "--clip", "--seed", "--backend", "--out", "--resume", "--force",
+                   "--no-progress"):
         line = next((row for row in done.stdout.splitlines() if row.strip().startswith(option)), None)
         assert line is not None and done.stdout.count(option) >= 2, option  # in the usage and described
     assert "{adding,copy,order,reber,sine,text}" in done.stdout and "(default 1.0; 0: off)" in done.stdout

@@ -165,7 +165,7 @@ def test_a_bad_config_is_refused_by_the_rule_as_by_the_constructor(name, config,
 @pytest.mark.parametrize("name,config", [
     ("LSTM", dict(input_size=10**9, hidden_size=10**9, num_layers=3, bidirectional=True, peephole=True)),
     ("Model", dict(input_size=10**9, hidden_size=10**9, output_size=10**9, vocab_size=10**12)),
-    ("Conv1d", dict(in_channels=10**9, out_channels=10**9, kernel_size=10**9, dilation=10**12)),
+    ("Conv1d", dict(in_channels=10**9, out_channels=10**9, kernel_size=3, dilation=2**15)),
     ("Sequential", dict(modules=[["0", "GaussianHead", dict(in_features=10**12, out_features=10**12)],
                                  ["1", "AttentionPool", dict(hidden=10**12, kind="additive")]])),
 ])

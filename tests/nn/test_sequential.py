@@ -294,3 +294,34 @@ def test_a_gaussian_head_trains_predicts_and_evaluates_through_the_stock_functio
     assert value == pytest.approx(ref, rel=1e-12)
     again = minilstm.load(model.save(str(tmp_path / "g.npz")))
     np.testing.assert_array_equal(minilstm.predict(again, (X, Y))[1], var)
+
+
+def test_a_module_used_twice_is_refused_when_the_sequential_is_built():
+    # each module keeps one forward's cache: run twice, its backward would give the second use's gradient alone
+    # (gradcheck's worst error was 1.0), so one object in two places is refused, nested Sequentials too
+    lin, relu = minilstm.Linear(3, 3, seed=0), minilstm.ReLU()
+    with pytest.raises(ValueError, match=r"module '2' is the same Linear object as module '0'.*a module of its own"):
+        minilstm.Sequential(lin, minilstm.Tanh(), lin)
+    with pytest.raises(ValueError, match=r"module '3' is the same ReLU object as module '1'"):
+        minilstm.Sequential(minilstm.Linear(3, 3), relu, minilstm.Linear(3, 3), relu)
+    with pytest.raises(ValueError, match=r"module 'body.0' is the same Linear object as module 'head'"):
+        minilstm.Sequential(body=minilstm.Sequential(lin), head=lin)
+    inner = minilstm.Sequential(minilstm.Linear(3, 3))
+    with pytest.raises(ValueError, match=r"module '1' is the same Sequential object as module '0'"):
+        minilstm.Sequential(inner, inner)
+    # two modules of the same weights (copies) are fine and their gradients are right
+    twin = minilstm.Linear(3, 3, seed=0, dtype="float64")
+    seq = minilstm.Sequential(minilstm.Linear(3, 3, seed=0, dtype="float64"), minilstm.Tanh(), twin)
+    report = gradcheck(seq, np.random.default_rng(0).normal(size=(2, 3)))
+    assert report.passed(1e-6), str(report)
+
+
+def test_renamed_keys_that_collide_are_refused():
+    seq = minilstm.Sequential(minilstm.Linear(2, 3), minilstm.Linear(3, 1))
+    with pytest.raises(ValueError, match=r"keys gives two parameters the same name 'fc.weight'"):
+        seq.state_dict(keys={"0": "fc", "1": "fc"})
+    theirs = {f"{n}.{k}": v for n in ("a", "b") for k, v in minilstm.Linear(2, 3).state_dict().items()}
+    with pytest.raises(ValueError, match=r"keys gives two parameters the same name '0.weight'"):
+        seq.load_state_dict(theirs, keys={"a": "0", "b": "0"})
+    assert sorted(seq.state_dict(keys={"0": "fc1", "1": "fc2"})) == ["fc1.bias", "fc1.weight", "fc2.bias",
+                                                                     "fc2.weight"]
