@@ -90,7 +90,8 @@ def _lstm(step: Any) -> Diagram:
     peep = "   + the peepholes' terms" if getattr(step, "peephole", False) else ""
     back = [r"$\partial c_t = \partial c_t^{\mathrm{later}} + \partial h_t \odot o_t \odot \tanh'(c_t)$"
             "   (the output's share added)",
-            rf"$\partial c_{{t-1}} = {f}\partial c_t$" + peep + "   the highway: no weight matrix, no squashing derivative",
+            rf"$\partial c_{{t-1}} = {f}\partial c_t$" + peep
+            + "   the highway: no weight matrix, no squashing derivative",
             r"$\partial h_{t-1} = W_{hh}^\top \partial a_t$   (through the gates only)"]
     return Diagram(nodes, edges, [("c_prev", "xf"), ("xf", "plus"), ("plus", "c_out")], eq, back, entries)
 
@@ -119,7 +120,8 @@ def _gru(step: Any) -> Diagram:
              "xz": Node(7.2, 4.0, r"$\times$", OP), "plus": Node(7.2, 5.0, "+", OP)}
     edges = [("h_prev", "xh"), ("xh", "plus"), ("plus", "h_out"), ((0.8, 5.0), (0.8, 1.0)), ("x", (1.4, 1.0)),
              ((0.8, 1.0), (6.2, 1.0)), ((6.2, 1.0), "n"), ((2.2, 1.0), "r"), ((3.6, 1.0), "z"), ("r", "xr"),
-             ((5.2, 1.0), "xr"), ("xr", "n"), ("z", "one_minus"), ("one_minus", "xh"), ("z", "xz"), ("n", "xz"), ("xz", "plus")]
+             ((5.2, 1.0), "xr"), ("xr", "n"), ("z", "one_minus"), ("one_minus", "xh"), ("z", "xz"), ("n", "xz"),
+             ("xz", "plus")]
     if step.reset_after:
         n = r"$n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))$   (reset_after=True)"
     else:
