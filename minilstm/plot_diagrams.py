@@ -5,7 +5,7 @@ gate is not drawn) or GRU (either reset form): the gates (sigmoid boxes), the ca
 nonlinearities (tanh boxes), the pointwise operations (circles), the states entering from the left and
 leaving on the right, and the step's equations under it. ``gradient=True`` draws the same graph with every
 arrow reversed, as the step backward walks it, and marks the path a gradient takes without a weight matrix
-or a squashing derivative on it (the LSTM's cell-state highway, the GRU's ``1 - z`` path). Re-exported by
+or a squashing derivative on it (the LSTM's cell-state highway, the GRU's ``z * h_prev`` path). Re-exported by
 :mod:`minilstm.plot`; matplotlib is needed only when drawing.
 """
 from __future__ import annotations
@@ -116,21 +116,21 @@ def _lstm_equations(gates: tuple, coupled: bool, peephole: bool, act_in: bool, a
 def _gru(step: Any) -> Diagram:
     nodes = {"r": Node(2.2, 2.6, r"$\sigma$  r", GATE, "r"), "z": Node(3.6, 2.6, r"$\sigma$  z", GATE, "z"),
              "xr": Node(5.2, 1.9, r"$\times$", OP), "n": Node(6.2, 2.9, "tanh", TANH, "n"),
-             "one_minus": Node(4.6, 4.0, "1 - z", OP), "xh": Node(4.6, 5.0, r"$\times$", OP),
+             "one_minus": Node(5.7, 4.0, "1 - z", OP), "xh": Node(4.6, 5.0, r"$\times$", OP),
              "xz": Node(7.2, 4.0, r"$\times$", OP), "plus": Node(7.2, 5.0, "+", OP)}
     edges = [("h_prev", "xh"), ("xh", "plus"), ("plus", "h_out"), ((0.8, 5.0), (0.8, 1.0)), ("x", (1.4, 1.0)),
              ((0.8, 1.0), (6.2, 1.0)), ((6.2, 1.0), "n"), ((2.2, 1.0), "r"), ((3.6, 1.0), "z"), ("r", "xr"),
-             ((5.2, 1.0), "xr"), ("xr", "n"), ("z", "one_minus"), ("one_minus", "xh"), ("z", "xz"), ("n", "xz"),
+             ((5.2, 1.0), "xr"), ("xr", "n"), ("z", "xh"), ("z", "one_minus"), ("one_minus", "xz"), ("n", "xz"),
              ("xz", "plus")]
     if step.reset_after:
         n = r"$n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))$   (reset_after=True)"
     else:
         n = r"$n_t = \tanh(W_{in} x_t + b_{in} + W_{hn} (r_t \odot h_{t-1}) + b_{hn})$   (reset_after=False)"
     eq = [r"$r_t = \sigma(W_{ir} x_t + W_{hr} h_{t-1} + b_r)$", r"$z_t = \sigma(W_{iz} x_t + W_{hz} h_{t-1} + b_z)$",
-          n, r"$h_t = (1 - z_t) \odot h_{t-1} + z_t \odot n_t$"]
+          n, r"$h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$   (PyTorch's form)"]
     entries = {"h_prev": (0.3, 5.0, r"$h_{t-1}$"), "x": (1.4, -0.2, r"$x_t$"), "h_out": (9.7, 5.0, r"$h_t$")}
-    back = [r"$\partial h_{t-1} = (1 - z_t) \odot \partial h_t$ + the terms through $r_t$, $z_t$, $n_t$ and $W_{hh}$",
-            "the (1 - z) path is the GRU's highway: open when z is near 0"]
+    back = [r"$\partial h_{t-1} = z_t \odot \partial h_t$ + the terms through $r_t$, $z_t$, $n_t$ and $W_{hh}$",
+            "the z path is the GRU's highway: open when z is near 1"]
     return Diagram(nodes, edges, [("h_prev", "xh"), ("xh", "plus"), ("plus", "h_out")], eq, back, entries)
 
 
@@ -219,7 +219,7 @@ def cell_diagram(cell: Any, gradient: bool = False, ax: Any = None, path: str | 
     gradient : bool, default False
         Draw the backward path instead: every arrow reversed (``dL/d`` of each state), the step backward's
         state gradients written under it, and the path with no weight matrix on it marked as the
-        gradient highway (the LSTM's cell state; the GRU's ``(1 - z)`` path; the RNN has none).
+        gradient highway (the LSTM's cell state; the GRU's ``z * h_prev`` path; the RNN has none).
     ax : matplotlib axes, optional
         A new figure when None.
     path : str, optional
