@@ -17,6 +17,7 @@ from . import validate
 from .cells import VARIANTS, GRUStep, LSTMStep, LSTMVariantStep, RNNStep
 
 GATE, TANH, OP = "gate", "tanh", "op"   # a sigmoid gate (box), a tanh block (box), a pointwise operation
+MAT = "mat"                              # a matrix product (box), where its place in the flow matters
 PEEP = "peephole"                        # an edge's style: a peephole connection, dashed
 
 
@@ -88,7 +89,8 @@ def _lstm(step: Any) -> Diagram:
                "c_out": (9.7, 5.0, r"$c_t$"), "h_out": (9.7, 1.0, r"$h_t$")}
     f = "f_t \\odot " if "f" in gates else ""
     peep = "   + the peepholes' terms" if getattr(step, "peephole", False) else ""
-    back = [r"$\partial c_t = \partial c_t^{\mathrm{later}} + \partial h_t \odot o_t \odot \tanh'(c_t)$"
+    po = r" + p_o \odot \partial a_o" if getattr(step, "peephole", False) and "o" in gates else ""
+    back = [rf"$\partial c_t = \partial c_t^{{\mathrm{{later}}}} + \partial h_t \odot o_t \odot \tanh'(c_t){po}$"
             "   (the output's share added)",
             rf"$\partial c_{{t-1}} = {f}\partial c_t$" + peep
             + "   the highway: no weight matrix, no squashing derivative",
@@ -103,8 +105,8 @@ def _lstm_equations(gates: tuple, coupled: bool, peephole: bool, act_in: bool, a
         return rf"${k}_t = \sigma(W_{{i{k}}} x_t + W_{{h{k}}} h_{{t-1}}{peep} + b_{k})$"
     lines = [sig(k, "c_{t-1}") for k in ("i", "f") if k in gates]
     lines += [r"$i_t = 1 - f_t$"] if coupled else []
-    g = r"\tanh(\cdot)" if act_in else r"(\cdot)"
-    lines.append(rf"$g_t = {g}$ of $W_{{ig}} x_t + W_{{hg}} h_{{t-1}} + b_g$")
+    a_g = r"W_{ig} x_t + W_{hg} h_{t-1} + b_g"
+    lines.append(rf"$g_t = \tanh({a_g})$" if act_in else rf"$g_t = {a_g}$")
     f, i = ("f_t \\odot " if "f" in gates else ""), ("i_t \\odot " if ("i" in gates or coupled) else "")
     lines.append(rf"$c_t = {f}c_{{t-1}} + {i}g_t$")
     lines += [sig("o", "c_t")] if "o" in gates else []
@@ -114,14 +116,20 @@ def _lstm_equations(gates: tuple, coupled: bool, peephole: bool, act_in: bool, a
 
 
 def _gru(step: Any) -> Diagram:
-    nodes = {"r": Node(2.2, 2.6, r"$\sigma$  r", GATE, "r"), "z": Node(3.6, 2.6, r"$\sigma$  z", GATE, "z"),
-             "xr": Node(5.2, 1.9, r"$\times$", OP), "n": Node(6.2, 2.9, "tanh", TANH, "n"),
+    nodes = {"r": Node(2.2, 2.0, r"$\sigma$  r", GATE, "r"), "z": Node(3.6, 2.6, r"$\sigma$  z", GATE, "z"),
+             "n": Node(6.2, 2.9, "tanh", TANH, "n"),
              "one_minus": Node(5.7, 4.0, "1 - z", OP), "xh": Node(4.6, 5.0, r"$\times$", OP),
              "xz": Node(7.2, 4.0, r"$\times$", OP), "plus": Node(7.2, 5.0, "+", OP)}
     edges = [("h_prev", "xh"), ("xh", "plus"), ("plus", "h_out"), ((0.8, 5.0), (0.8, 1.0)), ("x", (1.4, 1.0)),
              ((0.8, 1.0), (6.2, 1.0)), ((6.2, 1.0), "n"), ((2.2, 1.0), "r"), ((3.6, 1.0), "z"), ("r", "xr"),
-             ((5.2, 1.0), "xr"), ("xr", "n"), ("z", "xh"), ("z", "one_minus"), ("one_minus", "xz"), ("n", "xz"),
+             ("z", "xh"), ("z", "one_minus"), ("one_minus", "xz"), ("n", "xz"),
              ("xz", "plus")]
+    # where r acts: on the product W_hn h + b_hn (reset_after), or on h before the product (Cho et al.)
+    low, high = (1.6, 2.35)
+    first, second = ("whn", "xr") if step.reset_after else ("xr", "whn")
+    nodes["whn"] = Node(5.1, low if step.reset_after else high, r"$W_{hn}\cdot$", MAT)
+    nodes["xr"] = Node(5.1, high if step.reset_after else low, r"$\times$", OP)
+    edges += [((5.1, 1.0), first), (first, second), (second, "n")]
     if step.reset_after:
         n = r"$n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))$   (reset_after=True)"
     else:
@@ -164,7 +172,8 @@ def _point(d: Diagram, end: Any) -> tuple:
 def _draw_node(ax: Any, node: Any, gradient: bool) -> None:
     style = {GATE: dict(boxstyle="round,pad=0.35", fc="#fde9b8", ec="#b07d00"),
              TANH: dict(boxstyle="round,pad=0.35", fc="#d7e8f7", ec="#2b6ca3"),
-             OP: dict(boxstyle="circle,pad=0.15" if len(node.text) > 3 else "circle,pad=0.3", fc="white", ec="0.3")}
+             OP: dict(boxstyle="circle,pad=0.15" if len(node.text) > 3 else "circle,pad=0.3", fc="white", ec="0.3"),
+             MAT: dict(boxstyle="square,pad=0.25", fc="#eeeeee", ec="0.4")}
     ax.text(node.x, node.y, node.text, ha="center", va="center", fontsize=10, zorder=4, bbox=style[node.kind],
             gid=f"gate:{node.gate}" if node.gate else None, alpha=0.85 if gradient else 1.0)
 

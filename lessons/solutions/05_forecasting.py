@@ -63,9 +63,10 @@ def exercise_3_a_band_that_breathes(epochs=40):
     """Noise growing along t: the Gaussian head's band widens where the noise does.
 
     Returns ``(correlation of the band's width with the true noise sd, share of test points inside)``.
-    The correlation comes out clearly positive when the head has learnt the noise level; the share inside
-    should stay near the 95 % of a calibrated Gaussian, though the test part (the future, with the largest
-    noise) lies beyond the training part's noise levels, so the head must extrapolate.
+    The correlation comes out positive (the band does widen with the noise), and the share inside falls below
+    the 95 % of a calibrated Gaussian: the test part is the future, whose noise is larger than any the head
+    saw in training, so it extrapolates the width and underestimates it. (Full run, seed 0: correlation
+    about 0.2, about 80 % inside.)
     """
     rng = np.random.default_rng(0)
     t = np.arange(N_POINTS) * DT
@@ -92,11 +93,11 @@ def exercise_3_a_band_that_breathes(epochs=40):
 
 
 def exercise_4_longer_windows(epochs=30, windows=(5, 50)):
-    """Windows of 5 and 50 past values: both reach about the noise floor.
+    """Windows of 5 and 50 past values: 50 reaches the noise floor, 5 stays above it.
 
     A clean sine's next value is fixed by two past values (sin(t + dt) = 2 cos(dt) sin(t) - sin(t - dt));
-    with noise, more values let the model average the noise away, so 5 is enough to come near the floor and
-    50 buys little more. Returns ``{window: test RMSE}``.
+    with noise, the model must average it away over many values, and 5 noisy values are too few to do it
+    well (full run, seed 0: RMSE about 0.12 against 0.10 for 50). Returns ``{window: test RMSE}``.
     """
     out = {}
     for window in windows:
@@ -112,8 +113,10 @@ def exercise_5_further_ahead(epochs=30, steps=100):
     """Feed the forecasts back in: start from the last training window and predict ``steps`` values.
 
     The forecast drifts because each step's small error becomes part of the next input, and the model never
-    saw its own (noise-free) forecasts as inputs in training. It drifts slowly because the model has learnt
-    the sine's smooth dynamics, which pull a slightly wrong window back towards a sine-like continuation.
+    saw its own (noise-free) forecasts as inputs in training; over 100 steps the error grows several-fold
+    (full run, seed 0: from about 0.04 over the first 10 steps to about 0.5 over the last 10). It does not
+    blow up at once because the model has learnt the sine's smooth dynamics, which keep a slightly wrong
+    window on a sine-like continuation for a while.
     Returns the forecast's RMSE against the noise-free sine over the first 10 and the last 10 steps.
     """
     dataset, train_set, test_set = sine()
