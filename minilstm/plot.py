@@ -285,3 +285,6 @@ def _finish_inside(plt: Any, fig: Any, path: str | None, ax: Any) -> Any:
     elif path is not None:
         fig.savefig(path, dpi=100, bbox_inches="tight")
     return fig
+
+
+from .plot_diagrams import cell_diagram  # noqa: E402,F401  (cell diagrams live in their own module)

@@ -24,6 +24,7 @@ import numpy as np
 import minilstm
 from minilstm import inspect, plot
 from minilstm.exercises import check_step_backward
+from IPython.display import Markdown   # text written from the numbers above it
 
 QUICK = os.environ.get("MINILSTM_LESSON_QUICK") == "1"  # CI runs every lesson small
 np.set_printoptions(precision=4, suppress=True)
@@ -39,13 +40,26 @@ rng = np.random.default_rng(0)
 #
 # with $W_{ih}$ of shape $(H, D)$, $W_{hh}$ of shape $(H, H)$ and two bias vectors of size $H$ (two, as PyTorch
 # keeps them; only their sum matters). We process a *batch* of $B$ sequences at once, so $x_t$ is $(B, D)$ and
-# $h_t$ is $(B, H)$, and the products become `x @ W_ih.T`. `minilstm.RNNCell` holds these four arrays under
-# PyTorch's names:
+# $h_t$ is $(B, H)$, and the products become `x @ W_ih.T`.
+#
+# **One convention for the whole lesson.** In the equations every vector is a *column*: $x_t$ is $(D, 1)$, $h_t$ is
+# $(H, 1)$, and so are the gradients, $\partial L / \partial h_t$ included. In the code a batch keeps each vector as
+# a *row* of a $(B, \cdot)$ array, so a product $W v$ of the equations is `v @ W.T` in the code, and $W^\top g$ is
+# `g @ W`. Same numbers, transposed.
+#
+# `minilstm.RNNCell` holds the four arrays under PyTorch's names:
 
 # %%
 D, H, B = 3, 4, 2                     # input features, hidden units, batch
 cell = minilstm.RNNCell(D, H, dtype="float64", seed=0)
 {name: value.shape for name, value in cell.params.items()}
+
+# %% [markdown]
+# `minilstm.plot.cell_diagram` draws the step: the previous state enters on the left, the input from below, one
+# nonlinearity makes the new state, and the equation is written under the drawing:
+
+# %%
+plot.cell_diagram(cell);
 
 # %% [markdown]
 # Now the equation, line for line, next to the cell computing the same step:
@@ -125,14 +139,26 @@ print("loop over the cell == RNN layer:", np.allclose(h, h_T[0]), np.allclose(h,
 # $$\frac{\partial L}{\partial a_t} = \frac{\partial L}{\partial h_t} \odot \left(1 - h_t^2\right)
 # \qquad \text{(the tanh derivative, from the saved output } h_t\text{)}$$
 #
-# $$\frac{\partial L}{\partial h_{t-1}} = \frac{\partial L}{\partial a_t}\, W_{hh}
+# $$\frac{\partial L}{\partial h_{t-1}} = W_{hh}^\top\, \frac{\partial L}{\partial a_t}
 # \qquad \text{(plus any loss term that reads } h_{t-1} \text{ directly)}$$
 #
-# and, because every step shares the weights, each weight's gradient is a **sum over the steps**:
+# (column vectors, as in section 1), and, because every step shares the weights, each weight's gradient is a
+# **sum over the steps** of an outer product:
 #
-# $$\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \left(\frac{\partial L}{\partial a_t}\right)^{\!\top} h_{t-1},
-# \qquad \frac{\partial L}{\partial W_{ih}} = \sum_{t=1}^{T} \left(\frac{\partial L}{\partial a_t}\right)^{\!\top} x_t,
-# \qquad \frac{\partial L}{\partial b} = \sum_{t=1}^{T} \sum_{\text{batch}} \frac{\partial L}{\partial a_t}.$$
+# $$\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \frac{\partial L}{\partial a_t}\, h_{t-1}^\top,
+# \qquad \frac{\partial L}{\partial W_{ih}} = \sum_{t=1}^{T} \frac{\partial L}{\partial a_t}\, x_t^\top,
+# \qquad \frac{\partial L}{\partial b} = \sum_{t=1}^{T} \frac{\partial L}{\partial a_t}.$$
+#
+# In the code each of these vectors is a row of a batch, so the lines become `dh_prev = da @ W_hh` (the rows of
+# $W_{hh}^\top\, \partial L/\partial a_t$), `dW_hh = da.T @ h_prev` (the outer products summed over the batch) and
+# `db = da.sum(axis=0)`. The same backward, drawn: every arrow of the cell reversed, and the only way back to
+# $h_{t-1}$ goes through the nonlinearity's derivative and $W_{hh}$:
+
+# %%
+plot.cell_diagram(cell, gradient=True);
+
+# %% [markdown]
+#
 #
 # ### One step backward with the cell
 #
@@ -146,9 +172,9 @@ dh = rng.standard_normal((B, H))      # dL/dh_t, whatever the loss
 dx, dh_prev = cell.backward(dh)
 
 da = dh * (1 - h**2)                  # through tanh
-print("dh_prev == da W_hh:     ", np.allclose(dh_prev, da @ W_hh))
-print("dx      == da W_ih:     ", np.allclose(dx, da @ W_ih))
-print("dW_hh   == da^T h_prev: ", np.allclose(cell.grads["weight_hh"], da.T @ h_prev))
+print("dh_prev == W_hh^T da:   ", np.allclose(dh_prev, da @ W_hh))     # rows: (W_hh^T da)^T = da^T W_hh
+print("dx      == W_ih^T da:   ", np.allclose(dx, da @ W_ih))
+print("dW_hh   == sum da h_prev^T:", np.allclose(cell.grads["weight_hh"], da.T @ h_prev))
 print("db_hh   == sum of da:   ", np.allclose(cell.grads["bias_hh"], da.sum(axis=0)))
 
 # %% [markdown]
@@ -178,9 +204,9 @@ dW_hh, dW_ih, dh_norms = np.zeros_like(W_hh), np.zeros_like(W_ih), []
 for t in reversed(range(T)):                     # backward: the same steps, last first
     dh_norms.append(np.linalg.norm(dh, axis=1).mean())
     g = step.step_backward((dh,), caches[t], p)  # g.dxw = g.dhw = dL/da_t
-    dW_hh += g.dhw.T @ hs[t]                     # sum over steps of da_t^T h_(t-1)
-    dW_ih += g.dxw.T @ xs[t]                     # sum over steps of da_t^T x_t
-    (dh,) = g.dstate                             # dL/dh_(t-1) = da_t W_hh
+    dW_hh += g.dhw.T @ hs[t]                     # sum over steps of da_t h_(t-1)^T
+    dW_ih += g.dxw.T @ xs[t]                     # sum over steps of da_t x_t^T
+    (dh,) = g.dstate                             # dL/dh_(t-1) = W_hh^T da_t
 
 # %% [markdown]
 # The `RNN` layer's `backward` runs the same loop (`minilstm/bptt.py`, written once for every cell). Same
@@ -206,11 +232,17 @@ ax.plot(np.arange(T)[::-1], dh_norms, "o", color="C1", label="our loop above")
 ax.set_xlabel("time step t (the loss reads the last one)")
 ax.legend();
 
+# %%
+factors = np.array(dh_norms[1:]) / np.array(dh_norms[:-1])    # the norm's change over each step back
+Markdown(f"Look at the slope: each step back multiplies the gradient by $W_{{hh}}^\\top \\operatorname{{diag}}(1 - h_t^2)$. "
+         f"$W_{{hh}}$ is the same at every step, but $1 - h_t^2$ is not, so the factor by which the norm changes "
+         f"varies from step to step: here between {factors.min():.2f} and {factors.max():.2f} (geometric mean "
+         f"{np.exp(np.log(factors).mean()):.2f}). On this log axis a constant factor would be a straight line; "
+         f"the line has kinks where the factor changes, and it trends {'down' if np.log(factors).mean() < 0 else 'up'} "
+         f"on average. Whether the typical factor is below or above 1 decides whether a plain RNN can learn "
+         f"long-range dependencies; lesson 2 measures it.")
+
 # %% [markdown]
-# Look at the slope: each step back multiplies the gradient by $\operatorname{diag}(1 - h_t^2)\, W_{hh}$, so its
-# norm changes by roughly the same factor per step, a straight line on this log axis. Whether that factor is
-# below or above 1 decides whether a plain RNN can learn long-range dependencies; lesson 2 measures it.
-#
 # ## 4. Proving the gradients: a gradient check
 #
 # How do we know the backward is right? Compare it with finite differences: nudge one weight by $\pm\epsilon$,
@@ -293,9 +325,9 @@ check_step_backward(my_rnn_step_backward, cell="rnn")
 #   one such step with its weights, and `minilstm.RNN` runs it over a sequence.
 # - Unrolled, an RNN is a deep network with one set of weights shared by every step.
 # - BPTT is the chain rule on the unrolled graph: $\partial L/\partial a_t = \partial L/\partial h_t \odot
-#   (1 - h_t^2)$, $\partial L/\partial h_{t-1} = \partial L/\partial a_t\, W_{hh}$, and each weight's gradient
+#   (1 - h_t^2)$, $\partial L/\partial h_{t-1} = W_{hh}^\top\, \partial L/\partial a_t$, and each weight's gradient
 #   sums over the steps. The engine runs it as a step pair (`minilstm.cells.RNNStep`) inside one time loop.
 # - A gradient check (`minilstm.gradcheck`) compares analytic and numerical gradients; agreement to within the
-#   finite differences' own rounding noise (ten digits or more here) in float64 is proof.
+#   finite differences' own rounding noise in float64 is proof.
 # - Every step back multiplies the gradient by the same kind of matrix: next, in lesson 2, what that does over
 #   many steps.
