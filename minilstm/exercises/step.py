@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .cells import CellParams, GRUStep, LSTMStep, RNNStep
+from ..cells import CellParams, GRUStep, LSTMStep, RNNStep
 
 STEPS = {"rnn": RNNStep, "lstm": LSTMStep, "gru": GRUStep}
 GATE_WORDS = {"h": "pre-activation a", "i": "input gate i", "f": "forget gate f", "g": "candidate g",
