@@ -21,7 +21,7 @@ from ..cells import CellParams
 from ..cells.gru import GRUCache
 from ..cells.lstm import LSTMCache
 from ..cells.rnn import RNNCache
-from .plug import PluggedStep, plug
+from .plugged import PluggedStep, plug
 from .report import Check
 from .sequence import check_bptt, check_numerical_gradient
 from .step import STEPS, StepCheck, check_step_backward, check_step_forward, random_problem, random_step

@@ -109,3 +109,10 @@ def test_a_wrong_shape_from_a_plugged_step_is_named():
     out, _ = layer.forward(X)
     with pytest.raises(ValueError, match=r"step backward's dxw has shape \(2, 4\), expected \(B, G\*H\) = \(2, 16\)"):
         layer.backward(out)
+
+
+def test_the_docstring_example_runs():
+    import doctest
+
+    from minilstm.exercises import plugged
+    assert doctest.testmod(plugged).failed == 0
