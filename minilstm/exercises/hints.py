@@ -78,8 +78,7 @@ SEQUENCE = {
     "dh0": "the state gradient that leaves step 0's backward",
     "dc0": "the cell-state gradient that leaves step 0's backward",
     "weight_ih": "the sum over every step of dxw_t^T x_t",
-    "weight_hh": "the sum over every step of dhw_t^T h_prev_t (each block's product input: for the GRU "
-                 "with reset_after=False the n block's is r * h_prev, cache.rh)",
+    "weight_hh": "the sum over every step of dhw_t^T h_prev_t",
     "bias_ih": "the sum over every step and sequence of dxw_t",
     "bias_hh": "the sum over every step and sequence of dhw_t",
 }
