@@ -143,6 +143,10 @@ def plug(layer: Any, forward: Any = None, backward: Any = None) -> Any:
     backward : callable, optional
         ``backward(dstate, cache, p) -> (dxw, dhw, dstate_prev)``; the engine's if None.
 
+    Your functions get what the engine's step pair gets: ``p.recurrent_mask`` is the recurrent-dropout mask
+    when the layer has ``recurrent_dropout`` (multiply ``h_prev`` by it in the products, as the engine does),
+    and None otherwise.
+
     Returns
     -------
     The copy, with the layer's whole interface: ``minilstm.gradcheck(plugged, x)`` checks your step
