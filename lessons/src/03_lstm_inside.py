@@ -546,20 +546,74 @@ check_step_backward(my_lstm_step_backward, cell="lstm")
 #
 # ## Exercises
 #
+# ### The ladder for the LSTM
+#
+# The same four rungs as lesson 1, now with two states and four gates (reference solutions:
+# `lessons/solutions/lstm.py`, `bptt.py`, `numerical_gradient.py`).
+#
+# **Rung 1: the step forward.** `my_lstm_step_forward(xw, state, p)` gets `xw` $(B, 4H)$, the input projection
+# with both biases, its blocks $i, f, g, o$ side by side, and `state = (h_prev, c_prev)`; it returns `(h, c)` and
+# the cache the backward reads, `LSTMCache(h_prev, c_prev, i, f, g, o, c, tc, h)` with `tc` $= \tanh c_t$. The
+# checker compares the state and every field of the cache, and names a wrong gate by its block.
+
+# %%
+from minilstm.exercises import LSTMCache, check_bptt, check_numerical_gradient, check_step_forward, plug
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def my_lstm_step_forward(xw, state, p):
+    h_prev, c_prev = state
+    a = xw + h_prev @ p.weight_hh.T                      # (B, 4H): the four gates' pre-activations
+    a_i, a_f, a_g, a_o = np.split(a, 4, axis=-1)
+    i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
+    c = np.zeros_like(c_prev)                            # TODO: the new cell state
+    tc = np.tanh(c)
+    h = np.zeros_like(h_prev)                            # TODO: the new hidden state
+    return (h, c), LSTMCache(h_prev, c_prev, i, f, g, o, c, tc, h)
+
+
+check_step_forward(my_lstm_step_forward, cell="lstm")
+
+# %% [markdown]
+# **Rung 2: the step backward** is the "Your turn" section above (the `TODO`s of `my_lstm_step_backward`). A tip
+# the checker enforces: a transposed product here (`da @ p.weight_hh.T`) cannot even run, since $W_{hh}$ is
+# $(4H, H)$; the checker turns NumPy's error into your line and the shape of every array the step sees.
+#
+# **Rung 3: BPTT.** Copy your `my_bptt` from lesson 1 and run `check_bptt(my_bptt, cell="lstm")`. What must
+# change for a state of two parts? (The loss reads $h_t$ only: `dhs[t]` joins `dh`, never `dc`; and `dc0` is a
+# result too.) A loop written for any step pair needs no change at all.
+#
+# **Rung 4: the numerical check.** `check_numerical_gradient(my_numerical_gradient, cell="lstm")` differentiates
+# through the LSTM; `wrt="weight_ih"` (or a bias) picks another parameter.
+#
+# **Rung 5: in a layer.** `plug(minilstm.LSTM(2, 8, dtype="float64", seed=0), forward=my_lstm_step_forward,
+# backward=my_lstm_step_backward)` is an LSTM layer on your step: `minilstm.gradcheck` it on a random
+# $(T, B, 2)$ input, or train it in a `Sequential(..., minilstm.LastStep(), minilstm.Linear(8, 1))` on the
+# adding problem and compare its losses with the engine's.
+#
+# ### More exercises
+#
 # 1. **The 1997 cell.** Repeat section 3's cut experiment with `minilstm.LSTM(2, 16, dtype="float64",
 #    forget_gate=False)` (the 1997 cell: $f = 1$). What is $\partial L/\partial c_{t-1}$ now, and what happens
 #    to $\|c_t\|$ over a long sequence (`inspect.record`)?
-# 2. **Which unit answers which symbol?** For the trained LSTM of section 2, record all eight sequences in `X`
-#    and find a unit whose cell state at the end separates the four classes (`val_set.Y[pick]`). Then draw its
-#    $c_t$ for one sequence of each class. Does it change at the first symbol, the second, or both?
+# 2. **Which unit answers which symbol?** For the trained LSTM of section 2, record all the validation sequences
+#    and find a unit whose cell state at the end separates the four classes (`val_set.Y`). Then draw its $c_t$
+#    for one sequence of each class. Does it change at the first symbol, the second, or both?
 # 3. **One seed is an anecdote.** Rerun section 5's comparison with the model's `seed=1` (and `seed=2`). Which
 #    conclusions survive?
-# 4. **Saturation during training.** Pass `callbacks=[fn]` to `minilstm.train` with a function that records
-#    `inspect.saturation` of the input gate after each epoch. When do the gates move toward their tails?
+# 4. **Saturation during training.** Pass `callbacks=[fn]` to `minilstm.train` with a function
+#    `fn(epoch, logs, model)` that records `inspect.saturation` of the input gate after each epoch. When do the
+#    gates move toward their tails?
 # 5. **The GRU's highway.** The GRU's $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ has a path too. What does
 #    $\partial L/\partial h_{t-1}$ pick up from its last term, and why did the untrained GRU still lose its
 #    gradient in section 4? (Hint: $z = \sigma(0) = 0.5$ at initialisation; lesson 4.)
 #
+# Solutions: `lessons/solutions/03_lstm_inside.py`, one function per exercise.
+
+# %% [markdown]
 # ## Summary
 #
 # - The LSTM step: gates $i, f, o \in (0,1)$ and a candidate $g$; $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ and

@@ -414,11 +414,62 @@ check_step_backward(my_gru_step_backward, cell="gru")
 #
 # ## Exercises
 #
+# ### The ladder for the GRU, both forms
+#
+# Reference solutions: `lessons/solutions/gru.py` (both forms), `bptt.py`, `numerical_gradient.py`.
+#
+# **Rung 1: the step forward.** `my_gru_step_forward(xw, state, p)` gets `xw` $(B, 3H)$, the input projection
+# with $b_{ih}$ and the $r$ and $z$ blocks of $b_{hh}$ folded in (not $b_{hn}$: the reset gate multiplies it
+# too), and `state = (h_prev,)`; it returns `(h,)` and `GRUCache(h_prev, r, z, n, hn, rh, h)`, where `hn` is the
+# $n$ block's recurrent term and `rh` $= r \odot h_{t-1}$ exists only in the `reset_after=False` form (`None`
+# in this one).
+
+# %%
+from minilstm.exercises import GRUCache, check_bptt, check_numerical_gradient, check_step_forward, plug
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def my_gru_step_forward(xw, state, p):
+    (h_prev,) = state
+    x_r, x_z, x_n = np.split(xw, 3, axis=-1)
+    h_r, h_z, h_n = np.split(h_prev @ p.weight_hh.T, 3, axis=-1)   # one product for the three blocks
+    b_hn = np.split(p.bias_hh, 3)[2]
+    r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z)
+    hn = h_n + b_hn
+    n = np.zeros_like(h_prev)                                       # TODO: the candidate
+    h = np.zeros_like(h_prev)                                       # TODO: the new state
+    return (h,), GRUCache(h_prev, r, z, n, hn, None, h)
+
+
+check_step_forward(my_gru_step_forward, cell="gru")
+
+# %% [markdown]
+# **Rung 2: the step backward** is the "Your turn" section above; then the other form: `check_step_forward(fn,
+# cell="gru", reset_after=False)` and `check_step_backward(fn, cell="gru", reset_after=False)`, where `rh` $= r
+# \odot h_{t-1}$ enters the product, `hn` $= W_{hn}(r \odot h_{t-1}) + b_{hn}$, and the reset gate's gradient
+# comes back through that product. The checker's hints follow the form you ask for.
+#
+# **Rung 3: BPTT.** `check_bptt(my_bptt, cell="gru")` with your loop of lesson 1, then with
+# `reset_after=False`: there the $n$ block of $W_{hh}$ multiplies `cache.rh`, not $h_{t-1}$, so its gradient
+# is $\sum_t$ `dhw_n`$^\top$ `rh`$_t$. Does your loop need to know which cell it runs?
+#
+# **Rung 4: the numerical check.** `check_numerical_gradient(my_numerical_gradient, cell="gru", wrt="bias_hh")`:
+# the $n$ block of $b_{hh}$ sits inside $r \odot (\dots)$, the one bias the time loop cannot fold into `xw`.
+#
+# **Rung 5: in a layer.** `plug(minilstm.GRU(2, 8, dtype="float64", seed=0), forward=my_gru_step_forward,
+# backward=my_gru_step_backward)`, then `minilstm.gradcheck` on it. The layer's weight gradient $dW_{hh}$ comes
+# from your `dhw`: what does the check say when `dhw` is `dxw`?
+#
+# ### More exercises
+#
 # 1. **Converting weights.** Train a `GRU(reset_after=False)` briefly on the adding problem, load its weights
 #    into a `GRU(reset_after=True)` and measure the validation accuracy of each. How much is lost?
-# 2. **A GRU update bias in training.** Use `gru_with_update_bias` of section 2 inside a `Model` (set
-#    `model.rnn.params["bias_ih_l0"][H:2*H]`) and train it on the adding problem at $T = 30$, as lesson 3 did with
-#    forget biases. Does a larger $z$ bias help the GRU as the forget bias helped the LSTM?
+# 2. **A GRU update bias in training.** Train `minilstm.Model(2, 32, 1, cell="gru", update_bias=b)` on the adding
+#    problem at $T = 30$ for a few values of `b`, as lesson 3 did with forget biases. Does a larger $z$ bias help
+#    the GRU as the forget bias helped the LSTM?
 # 3. **Peepholes in the highway.** Repeat lesson 3's cut experiment ($W_{hh} = 0$) with a `PeepholeLSTM`. Does
 #    $\partial L/\partial c_{t-1} = f_t \odot \partial L/\partial c_t$ still hold? Add the two peephole terms and
 #    check again.
@@ -427,6 +478,9 @@ check_step_backward(my_gru_step_backward, cell="gru")
 # 5. **Counting parameters.** Write the parameter count of each variant as a formula in $D$ and $H$ and check it
 #    against `num_params` for $D = 2, H = 32$.
 #
+# Solutions: `lessons/solutions/04_gru_variants.py`, one function per exercise.
+
+# %% [markdown]
 # ## Summary
 #
 # - The GRU: $r$ and $z$ gates, a candidate $n$ and $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$. Its two forms
