@@ -6,6 +6,8 @@ import math
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+import numpy as np
+
 
 class UsageError(Exception):
     """A mistake in the command line: printed as one line, exit code 2, no traceback."""
@@ -28,6 +30,15 @@ def checked(kind: Callable, low: float, strict: bool) -> Callable:
         return value
     parse.__name__ = kind.__name__  # named in argparse's "invalid int value" message
     return parse
+
+
+def float32(text: str) -> float:
+    """An argparse type: a number that stays finite in float32, the dtype of the command line's models."""
+    value, limit = float(text), float(np.finfo(np.float32).max)
+    if not abs(value) <= limit:
+        raise argparse.ArgumentTypeError(f"must be finite in float32, the models' dtype (at most {limit:.4g} in "
+                                         f"size), got {text}")
+    return value
 
 
 def positive(kind: Callable) -> Callable:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -17,7 +16,7 @@ from .. import checkpoint, data, plot
 from ..backend import use_backend
 from ..model import CELLS
 from ..train import TrainingDiverged, predict, train
-from .args import UsageError, checked, non_negative, positive
+from .args import UsageError, float32, non_negative, positive
 from .tasks import (
     LENGTHS,
     SAMPLE_LENGTH,
@@ -71,7 +70,7 @@ def add_train_parser(sub: Any) -> None:
     p.add_argument("--hidden", type=positive(int), metavar="N",
                    help=f"hidden units per layer {_task_defaults('hidden')}")
     p.add_argument("--layers", type=positive(int), metavar="N", help="stacked recurrent layers (default 1)")
-    p.add_argument("--forget-bias", type=checked(float, -math.inf, strict=True), metavar="B",
+    p.add_argument("--forget-bias", type=float32, metavar="B",
                    help=f"initial forget-gate bias of the lstm and peephole cells {_task_defaults('forget_bias')}")
     p.add_argument("--length", type=positive(int), metavar="N", help="the task's length (default: the task's): " +
                    "; ".join(f"{k} {TASKS[k].length}, {v}" for k, v in LENGTHS.items() if k != "reber"))

@@ -103,7 +103,10 @@ def test_every_other_task_runs_and_plots_its_accuracy(task, cell, tmp_path):
     (["--lr", "inf"], "argument --lr: must be a finite number > 0, got inf"),
     (["--clip", "-1"], "argument --clip: must be a finite number >= 0, got -1"),
     (["--seed", "-1"], "argument --seed: must be a finite number >= 0, got -1"),
-    (["--forget-bias", "nan"], "argument --forget-bias: must be a finite number > -inf, got nan"),
+    (["--forget-bias", "nan"], "argument --forget-bias: must be finite in float32, the models' dtype (at most "
+                               "3.403e+38 in size), got nan"),
+    (["--forget-bias", "1e308"], "argument --forget-bias: must be finite in float32, the models' dtype (at most "
+                                 "3.403e+38 in size), got 1e308"),  # once inf in the weights, and a RuntimeWarning
 ])
 def test_bad_options_exit_with_one_line(args, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
