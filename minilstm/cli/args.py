@@ -20,13 +20,16 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def checked(kind: Callable, low: float, strict: bool) -> Callable:
-    """An argparse type: ``kind(text)`` when it is finite and > ``low`` (>= when not ``strict``)."""
+def checked(kind: Callable, low: float, strict: bool, high: float = math.inf) -> Callable:
+    """An argparse type: ``kind(text)`` when it is finite and > ``low`` (>= when not ``strict``), and at most
+    ``high``, a documented limit past which a command would run for minutes."""
     def parse(text: str) -> Any:
         value = kind(text)
         if not math.isfinite(value) or not (value > low if strict else value >= low):
             raise argparse.ArgumentTypeError(f"must be a finite number {'>' if strict else '>='} {low:g}, "
                                              f"got {text}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:g} (more would run for minutes), got {text}")
         return value
     parse.__name__ = kind.__name__  # named in argparse's "invalid int value" message
     return parse
