@@ -181,8 +181,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
                                   metrics=metrics, callbacks=callbacks, seed=seed, progress=progress,
                                   verbose=verbose)
     loss_fn, _ = loss_for(model, train_data, loss)
-    if penalty is not None and not callable(penalty):
-        raise TypeError(f"penalty must be a function params -> (value, grads), got {type(penalty).__name__}")
+    penalty, checkpoint_dir = train_checks.penalty_function(penalty), train_checks.checkpoint_folder(checkpoint_dir)
     epochs, batch_size = validate.count("epochs", epochs), validate.positive_int("batch_size", batch_size)
     if tbptt is not None:
         tbptt = validate.positive_int("tbptt", tbptt)
@@ -328,7 +327,7 @@ def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, clip_no
         grads = model.grads
         if penalty is not None:  # an explicit term of the loss: its value and its gradients join in
             extra, dparams = penalty(model.params)
-            value = value + float(extra)
+            value = value + extra
             grads = {k: g + dparams[k] if k in dparams else g for k, g in grads.items()}
         norm = clip_grad_norm(grads, clip_norm) if clip_norm is not None else global_norm(grads)
         if clip_value is not None:
