@@ -88,6 +88,19 @@ class DivergenceWatch:
         bad = [k for k, n, n0 in zip(params, counts, self.given) if int(n) > int(n0)]
         self.found = (epoch, step, f"the step left an inf or a nan in {', '.join(bad)}")
 
+    def finish(self, epoch_steps: int) -> None:
+        """At the run's end: a run that ends on a streak of skipped steps that is a whole epoch long (or
+        BAD_STEPS_IN_A_ROW long) has not recovered, however few steps it had in all (one batch per epoch)."""
+        if self.bad and not self.found and self.bad >= min(BAD_STEPS_IN_A_ROW, epoch_steps):
+            self.found = (*self.since, f"the run ended on {self.bad} skipped steps in a row, every step of its "
+                          "last epoch, each with an inf or nan loss or gradient")
+
+    @staticmethod
+    def keeps(loss: float) -> bool:
+        """Whether the weights an epoch ended with (on a step taken) may be saved: they give a finite ``loss``
+        (on val_data, else on the next batch); weights finite but blown up (1e20) are no checkpoint to go back to."""
+        return math.isfinite(loss)
+
     def error(self) -> TrainingDiverged:
         """The error to raise once :attr:`found` is set."""
         epoch, step, what = self.found

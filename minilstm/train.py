@@ -157,11 +157,13 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     they were) and counted in ``skipped_steps``. The run has diverged, and stops
     with :class:`~minilstm.TrainingDiverged` (naming the epoch and step, the last
     finite gradient norm and the checkpoint kept), when 10 steps in a row are
-    skipped (:data:`minilstm.guards.BAD_STEPS_IN_A_ROW`, counted across epochs) or
-    when a step leaves a weight inf or nan. A checkpoint is written only after an
-    epoch whose last step was taken (not skipped), so the file left is the last
-    good one. Data with a nan or an inf (padding aside) is refused
-    before training, naming the first.
+    skipped (:data:`minilstm.guards.BAD_STEPS_IN_A_ROW`, counted across epochs),
+    when a step leaves a weight inf or nan, or when the run ends on skipped steps
+    that fill its last epoch (a short run). A checkpoint is written only after an
+    epoch whose last step was taken (not skipped) and whose weights still give a
+    finite loss (on ``val_data``, else on the next batch, one forward in evaluation
+    mode), so the file left is the last good one. Data with a nan or an inf (padding
+    aside), or that is not numbers (an object array), is refused before training.
 
     Ctrl-C (SIGINT, in the main thread) stops training after the current batch:
     the partial epoch is evaluated and logged with ``partial`` True (its train
@@ -183,8 +185,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
                                   metrics=metrics, callbacks=callbacks, seed=seed, progress=progress,
                                   verbose=verbose)
     loss_fn, _ = loss_for(model, train_data, loss)
-    if penalty is not None and not callable(penalty):
-        raise TypeError(f"penalty must be a function params -> (value, grads), got {type(penalty).__name__}")
+    penalty, checkpoint_dir = train_checks.penalty_function(penalty), train_checks.checkpoint_folder(checkpoint_dir)
     epochs, batch_size = validate.count("epochs", epochs), validate.positive_int("batch_size", batch_size)
     if tbptt is not None:
         tbptt = validate.positive_int("tbptt", tbptt)
@@ -242,7 +243,9 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
                 history.unfinished, improved = so_far, False
             else:
                 improved = _end_epoch(history, row, sched)
-            if checkpoint_dir is not None and not watch.bad:  # an epoch ending in skipped steps keeps the last file
+            if checkpoint_dir is not None and not watch.bad and watch.keeps(  # else the last file stays
+                    row["val_loss"] if val_data is not None else _probe(model, loss_fn, train_data, seed, epoch + 1,
+                                                                         batch_size, tbptt)):
                 watch.saved = save_run(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"),
                                        overwrite)
                 watch.saved_epoch = epoch + 1
@@ -253,8 +256,24 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
             history.stopped_early, history.interrupted = stop, interrupt.requested
             if stop or interrupt.requested:
                 break
+    if not interrupt.requested:
+        watch.finish(len(so_far.norms))
     model.eval()
+    if watch.found:
+        raise watch.error()
     return history
+
+
+def _probe(model: Any, loss_fn: Callable, data: Dataset, seed: int, epoch: int, batch_size: int,
+           tbptt: int | None) -> float:
+    """The loss, in evaluation mode, of the first batch (its first chunk) that epoch ``epoch`` (0-based) will
+    train on: whether the weights an epoch ends with still give a finite loss. No random draw is used."""
+    idx = np.random.default_rng([seed, epoch]).permutation(len(data))[:batch_size]
+    training = model.training
+    model.eval()
+    value, _, _ = _batch_loss(model, loss_fn, data, idx, None, slice(None) if tbptt is None else slice(0, tbptt))
+    model.train(training)
+    return 0.0 if value is None else float(value)
 
 
 def _train_epoch(model: Any, steps: Callable, opt: Optimizer, order: np.ndarray, batch_size: int,
@@ -313,7 +332,7 @@ def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, clip_no
         grads = model.grads
         if penalty is not None:  # an explicit term of the loss: its value and its gradients join in
             extra, dparams = penalty(model.params)
-            value = value + float(extra)
+            value = value + extra
             grads = {k: g + dparams[k] if k in dparams else g for k, g in grads.items()}
         norm = clip_grad_norm(grads, clip_norm) if clip_norm is not None else global_norm(grads)
         if clip_value is not None:

@@ -14,7 +14,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from . import checkpoint
+from . import checkpoint, validate
 from .nn.sequential import random_generators
 from .optim import Optimizer
 
@@ -137,9 +137,11 @@ def resume_run(model: Any, opt: Optimizer, sched: Any, path: str, n: int) -> tup
             sched.load_state_dict(state["schedule"])
         part = "training.unfinished"
         logs, unfinished = _unfinished(state, n)
+        part = "training.seed"
+        seed = validate.count("seed", state["seed"])  # -1 or "a" once failed in the first epoch's shuffle
         part = "training"
         best = math.inf if state.get("best") is None else float(state["best"])
-        return (History(logs=logs, seed=state["seed"], best=best, bad_epochs=int(state.get("bad_epochs", 0)),
+        return (History(logs=logs, seed=seed, best=best, bad_epochs=int(state.get("bad_epochs", 0)),
                         unfinished=unfinished), int(state["epoch"]))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:  # a file that does not fit this run
         detail = f"no entry {err.args[0]!r} where one was expected" if isinstance(err, KeyError) else str(err)

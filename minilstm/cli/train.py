@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -17,7 +16,7 @@ from .. import checkpoint, data, plot
 from ..backend import use_backend
 from ..model import CELLS
 from ..train import TrainingDiverged, predict, train
-from .args import UsageError, checked, non_negative, positive
+from .args import UsageError, float32, non_negative, positive
 from .tasks import (
     LENGTHS,
     SAMPLE_LENGTH,
@@ -71,7 +70,7 @@ def add_train_parser(sub: Any) -> None:
     p.add_argument("--hidden", type=positive(int), metavar="N",
                    help=f"hidden units per layer {_task_defaults('hidden')}")
     p.add_argument("--layers", type=positive(int), metavar="N", help="stacked recurrent layers (default 1)")
-    p.add_argument("--forget-bias", type=checked(float, -math.inf, strict=True), metavar="B",
+    p.add_argument("--forget-bias", type=float32, metavar="B",
                    help=f"initial forget-gate bias of the lstm and peephole cells {_task_defaults('forget_bias')}")
     p.add_argument("--length", type=positive(int), metavar="N", help="the task's length (default: the task's): " +
                    "; ".join(f"{k} {TASKS[k].length}, {v}" for k, v in LENGTHS.items() if k != "reber"))
@@ -217,7 +216,7 @@ def _resumed(args: Any) -> dict:
         raise UsageError(f"--resume {args.resume}: {err}") from None
     try:
         with open(os.path.join(args.resume, "metrics.json"), encoding="utf-8") as f:
-            saved = json.load(f).get("settings", {})
+            saved = _saved_settings(args.resume, json.load(f))
     except (OSError, ValueError):
         raise UsageError(f"--resume {args.resume}: no readable metrics.json there, so its task and settings "
                          "are unknown") from None
@@ -234,6 +233,40 @@ def _resumed(args: Any) -> dict:
         raise UsageError(f"--resume {args.resume}: --lr {args.lr:g} cannot change a resumed run (its optimizer "
                          f"continues with lr {saved.get('lr')}); leave --lr out")
     return saved
+
+
+def _saved_settings(run: str, results: Any) -> dict:
+    """The ``settings`` of a run's metrics.json, each checked as its option is (a damaged file once gave a
+    KeyError, an AttributeError or a TypeError traceback, or a bad seed blamed on --length)."""
+    saved = results.get("settings") if isinstance(results, dict) else None
+    if not isinstance(saved, dict):
+        raise UsageError(f"--resume {run}: its metrics.json is damaged: it must be an object with an object "
+                         "'settings' (the run's options), as train writes it")
+    ints = {"hidden": positive(int), "layers": positive(int), "length": positive(int), "epochs": positive(int),
+            "batch_size": positive(int), "seed": non_negative(int)}
+    for key, value in saved.items():
+        if key in ("task", "cell"):
+            ok = isinstance(value, str) and value in (TASKS if key == "task" else CELLS)
+        elif key in ints or key in ("lr", "forget_bias"):
+            parse = ints.get(key) or (positive(float) if key == "lr" else float32)
+            ok = (value is None and key == "forget_bias") or (
+                isinstance(value, (int, float)) and not isinstance(value, bool)
+                and (key not in ints or isinstance(value, int)) and _parses(parse, value))
+        else:
+            continue
+        if not ok:
+            raise UsageError(f"--resume {run}: its metrics.json is damaged: settings {key!r} is {value!r}, which "
+                             f"--{key.replace('_', '-')} does not take")
+    return saved
+
+
+def _parses(parse: Callable, value: Any) -> bool:
+    """Whether an option's parser takes ``value`` (written as on the command line)."""
+    try:
+        parse(repr(value))
+    except (ValueError, argparse.ArgumentTypeError):
+        return False
+    return True
 
 
 def _settings(args: Any, task: Task, saved: dict | None) -> dict:

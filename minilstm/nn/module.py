@@ -224,6 +224,10 @@ class Module:
         new = {}
         for k, v in state_dict.items():
             if hasattr(v, "detach"):  # a PyTorch tensor
+                if getattr(v, "is_meta", False):  # made on device="meta": a shape without numbers
+                    raise ValueError(f"state_dict[{k!r}] is a torch tensor on the meta device, which holds no "
+                                     "values: load the model's weights first (load_state_dict(..., assign=True), "
+                                     "or build it without device='meta')")
                 v = v.detach().cpu()
                 if v.is_floating_point() and v.dtype.itemsize <= 2 and str(v.dtype) != "torch.float16":
                     v = v.float()  # bfloat16 (or float8) has no NumPy dtype; float32 holds it exactly

@@ -108,7 +108,7 @@ class Recurrent(Module):
         if forget_bias is not None and "f" not in cell.gates:
             raise TypeError(f"{type(self).__name__} got an unexpected keyword argument 'forget_bias' "
                             f"(only a cell with a forget gate, the LSTM's, takes it), got {forget_bias!r}")
-        forget_bias = validate.finite("forget_bias", 0.0 if forget_bias is None else forget_bias)
+        forget_bias = validate.in_dtype("forget_bias", 0.0 if forget_bias is None else forget_bias, self.dtype)
         self.num_directions = 2 if self.bidirectional else 1
         self.training = True
         self._rng = rng(seed)

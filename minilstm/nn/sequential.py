@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from .. import checkpoint_file, validate
-from ..backend import permute_dims
+from ..backend import permute_dims, to_numpy
 from .module import Module, registered, shape_rule
-from .readouts import LastStep
+from .readouts import LastStep, MaskPadding
 from .recurrent_base import Recurrent
 
 
@@ -175,6 +175,11 @@ class Sequential(Module):
         y, or ``(y, state)`` with ``return_state`` (``state`` None without a recurrent layer)
         """
         final = None
+        first = next(iter(self.modules.values()), None)
+        if lengths is not None and not isinstance(first, Recurrent) and not getattr(first, "uses_lengths", False) \
+                and getattr(x, "dtype", None) is not None and to_numpy(x[:0]).dtype.kind == "f":
+            # a Linear or a Tanh first would carry the padding's nan into its gradient (0 * nan is nan): select it away
+            x = MaskPadding()(validate.float_array("x", x, self.dtype), lengths=lengths)
         for m in self.modules.values():
             if isinstance(m, Recurrent):
                 x_in = x if m.batch_first else permute_dims(x, (1, 0, 2))
@@ -277,11 +282,14 @@ def _refuse_repeats(items: list) -> None:
 
 
 def _resolve_last_steps(items: list) -> None:
-    """A LastStep without ``bidirectional`` reads as many directions as the recurrent layer before it."""
+    """A LastStep without ``bidirectional`` reads as many directions as the recurrent layer before it, unless
+    a layer with weights (a Linear) came between: its features mix the two directions' halves."""
     directions = 1
     for _, m in items:
         if isinstance(m, Recurrent):
             directions = m.num_directions
+        elif m.params:
+            directions = 1
         elif isinstance(m, LastStep) and m.bidirectional is None:
             m.bidirectional = directions == 2
 
