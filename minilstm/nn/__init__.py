@@ -15,7 +15,7 @@
 - :mod:`.gaussian`: ``GaussianHead``, a mean and a positive variance (train it with
   ``GaussianNLLLoss``).
 - :mod:`.losses`: ``MSELoss``, ``CrossEntropyLoss``, ``GaussianNLLLoss`` and the functions
-  behind them, each returning the loss and its gradient.
+  behind them, each returning the loss and its gradient; :mod:`.penalties`: ``l2_penalty``.
 - :mod:`.sequential`: ``Sequential``.
 - :mod:`.readouts`: ``LastStep``, ``MeanOverTime``, ``MaskPadding`` that choose what goes on after a
   recurrent layer.
@@ -35,10 +35,10 @@ from .losses import (
     MSELoss,
     cross_entropy,
     gaussian_nll_loss,
-    l2_penalty,
     mse_loss,
 )
 from .module import Module
+from .penalties import l2_penalty
 from .readouts import LastStep, MaskPadding, MeanOverTime
 from .recurrent import GRU, LSTM, RNN, PeepholeLSTM
 from .recurrent_base import Recurrent
