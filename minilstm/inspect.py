@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .backend import get_backend, permute_dims, to_numpy
+from .inspect_attention import attention_maps  # noqa: F401 (a MultiheadAttention's weights per head)
 from .nn.recurrent_base import Recurrent
 from .nn.recurrent_cells import Cell
 
