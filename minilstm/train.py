@@ -107,7 +107,12 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     callbacks : sequence of fn(epoch, logs, model) -> bool or None
         Called after each epoch; a true return stops training. An epoch that Ctrl-C
         cut short is reported too (``logs["partial"]`` True), and again, whole, by
-        the resumed run that finishes it.
+        the resumed run that finishes it. Pruning a hyperparameter search (Optuna's
+        ``trial``; examples/hyperparameter_search.py) is one such callback::
+
+            def report(epoch, logs, model):
+                trial.report(logs["val_loss"], epoch)  # the pruner compares trials epoch by epoch
+                return trial.should_prune()            # stop this run; then raise optuna.TrialPruned()
     early_stopping : int, optional
         Stop when the monitored loss has not improved for this many epochs.
     progress : bool

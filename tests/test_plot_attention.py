@@ -24,7 +24,8 @@ def test_one_panel_per_head_queries_down_keys_across(maps, tmp_path):
     assert (tmp_path / "maps.png").read_bytes()[:4] == b"\x89PNG"
     panels = [a for a in fig.axes if a.get_xlabel() == "key step"]
     assert [a.get_title() for a in panels] == [f"head {j}" for j in range(4)]
-    assert panels[0].get_ylabel() == "query step" and panels[0].images[0].get_clim() == (0.0, 1.0)
+    assert panels[0].get_ylabel() == "query step"
+    assert panels[0].images[0].get_clim() == (0.0, maps["attention"][1].max())   # the largest weight drawn
     image = panels[2].images[0].get_array()
     assert image.shape == (6, 6) and np.all(image[:, 4:] == 0)   # padded keys: no weight
     assert sum(a.get_ylabel() == "attention weight" for a in fig.axes) == 1
@@ -32,7 +33,8 @@ def test_one_panel_per_head_queries_down_keys_across(maps, tmp_path):
 
 def test_averaged_weights_on_given_axes_with_step_labels(maps):
     fig, ax = plt.subplots()
-    assert plot.attention_maps(maps["attention"].mean(axis=1), ax=ax, labels="abcdef") is fig
+    assert plot.attention_maps(maps["attention"].mean(axis=1), ax=ax, labels="abcdef", vmax=1.0) is fig
+    assert ax.images[0].get_clim() == (0.0, 1.0)
     assert ax.get_title() == "averaged over heads" and [t.get_text() for t in ax.get_xticklabels()] == list("abcdef")
     plt.close("all")
 

@@ -118,8 +118,10 @@ class MultiheadAttention(Module):
         return {"in_proj_weight": (3 * E, E), "out_proj.weight": (E, E)}
 
     def __repr__(self) -> str:
-        return (f"MultiheadAttention(embed_dim={self.embed_dim}, num_heads={self.num_heads}, "
-                f"dropout={self.dropout}, bias={self.bias}, batch_first={self.batch_first}, dtype={self.dtype!r})")
+        options = [f"embed_dim={self.embed_dim}", f"num_heads={self.num_heads}"]  # then what is not the default
+        options += [f"dropout={self.dropout}"] * (self.dropout > 0) + ["bias=False"] * (not self.bias) \
+            + ["batch_first=True"] * self.batch_first + [f"dtype={self.dtype!r}"] * (self.dtype != "float32")
+        return f"MultiheadAttention({', '.join(options)})"
 
     def _rows(self, which: str) -> slice:
         """The rows of ``in_proj_weight`` (and entries of ``in_proj_bias``) of projection ``which``."""
