@@ -91,8 +91,9 @@ print(f"gradient check (float64, {sum(report.checked.values())} entries): worst 
 maps = minilstm.inspect.attention_maps(model, test_set.X[:1])["attention"]     # (1, 4, 20, 20)
 minilstm.plot.attention_maps(maps, path=os.path.join(args.out, "attention_forecaster_maps.png"),
                              title="the trained model's four heads on test window 0 (row: query step)")
-print(f"weight of the last query step on the last 5 steps, per head: "
-      f"{', '.join(f'{w:.2f}' for w in maps[0, :, -1, -5:].sum(axis=-1))} (spread evenly: {5 / window:.2f})")
+recent = [float(w) for w in maps[0, :, -1, -5:].sum(axis=-1)]              # the last query step's, per head
+print(f"weight of the last query step on the last 5 steps, per head: {', '.join(f'{w:.2f}' for w in recent)} "
+      f"(spread evenly: {5 / window:.2f})")
 
 fig, ax = plt.subplots(figsize=(8, 4))
 t_test = t[-len(test_set):]
@@ -142,6 +143,7 @@ results = {"quick": args.quick, "epochs": epochs, "hidden": H, "heads": HEADS, "
            "LSTM": {"test_rmse": rmse["LSTM"], "params": models["LSTM"].num_params},
            "LSTM + attention": {"test_rmse": rmse["LSTM + attention"], "params": model.num_params},
            "repeat_last_value_rmse": naive, "gradcheck_worst": report.worst, "gradcheck_passed": report.passed(),
+           "last_query_weight_on_last_5_steps": recent, "spread_evenly": 5 / window,
            "torch_max_abs_difference": torch_difference}
 with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
     json.dump(results, f, indent=2)

@@ -7,7 +7,8 @@ The forecasting article's deployment step, from a model trained here:
 1. train the article's forecaster in minilstm on the noisy sine of
    examples/sine_forecaster.py: LSTM(1, H, num_layers=2) -> MultiheadAttention(H,
    4) -> last step -> Linear(H, 1), its modules named as the PyTorch module's
-   attributes (``lstm``, ``attention``, ``fc``);
+   attributes (``lstm``, ``attention``, ``fc``), the same model, seeds and training
+   as examples/attention_forecaster.py's;
 2. ``model.state_dict(format="torch")`` gives torch tensors under PyTorch's keys,
    and the equivalent ``torch.nn.Module`` (defined below) loads them with its own
    ``load_state_dict``, strictly: every key and shape must match;
@@ -25,7 +26,8 @@ PyTorch 2.13 marks ``torch.jit`` and ``torch.ao.quantization`` deprecated (their
 successors are ``torch.export`` and torchao); they still work, and this example
 silences their deprecation warnings, saying so when it runs.
 
-It prints the largest difference from minilstm's predictions and the test RMSE
+It prints the largest difference from minilstm's predictions (on the scaled
+values the models output) and the test RMSE
 for each form, with the file sizes (minilstm's checkpoint, the state dict, the
 scripted and the quantized scripted module), and writes them to results.json,
 with export_to_torch.png (minilstm's forecast against the quantized module's),
@@ -54,7 +56,7 @@ parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.R
 parser.add_argument("--quick", action="store_true", help="a small model, a few epochs, a few seconds")
 parser.add_argument("--out", default="runs/examples/export_to_torch", help="folder for the files and results.json")
 args = parser.parse_args()
-H, epochs = (8, 2) if args.quick else (32, 20)
+H, epochs = (8, 2) if args.quick else (32, 30)
 os.makedirs(args.out, exist_ok=True)
 for message in ("torch.ao.quantization is deprecated", "`torch.jit.", "torch.quantize_per_tensor"):
     warnings.filterwarnings("ignore", message=message)   # PyTorch 2.13 deprecates the article's path
@@ -107,7 +109,8 @@ def compare(name, module, path=None):
     row = {"max_abs_difference": float(np.max(np.abs(pred - ours))), "test_rmse": data.rmse(pred, test_set.Y, scaler),
            "file_bytes": None if path is None else os.path.getsize(path)}
     size = "" if path is None else f", {os.path.basename(path)} {row['file_bytes'] / 1024:.1f} KiB"
-    print(f"{name:<28} largest difference {row['max_abs_difference']:.1e}, test RMSE {row['test_rmse']:.4f}{size}")
+    print(f"{name:<28} largest difference {row['max_abs_difference']:.1e} (scaled), "
+          f"test RMSE {row['test_rmse']:.4f}{size}")
     return row, pred
 
 
@@ -132,7 +135,8 @@ ax.plot(t_test, scaler.inverse_transform(test_set.Y)[:, 0], ".", color="0.6", la
 ax.plot(t_test, scaler.inverse_transform(ours)[:, 0], color="C0", label="minilstm")
 ax.plot(t_test, scaler.inverse_transform(quant_pred)[:, 0], "--", color="C3", label="PyTorch, int8 weights")
 ax.set(xlabel="t", ylabel="x(t)", ylim=(-1.4, 1.7),
-       title=f"the same forecaster exported: largest difference {rows['quantized (int8)']['max_abs_difference']:.1e}")
+       title=f"the same forecaster exported: largest difference {rows['quantized (int8)']['max_abs_difference']:.1e} "
+             "(scaled)")
 ax.legend(loc="upper center", ncol=3, fontsize="small")
 fig.tight_layout()
 fig.savefig(os.path.join(args.out, "export_to_torch.png"), dpi=100)

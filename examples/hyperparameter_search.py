@@ -102,10 +102,11 @@ print(f"the best trial's test RMSE {best.user_attrs['test_rmse']:.4f} in origina
 
 # 4. the plot: every trial's validation loss per epoch; pruned trials end early
 fig, ax = plt.subplots(figsize=(7, 4.5))
-for t in study.trials:
+for t in study.trials:   # the study's trials are copies: compare them by number
     losses = t.user_attrs["val_loss"]
-    style = dict(color="C3", linewidth=2.5, zorder=3, label=f"best: trial {t.number}") if t is best else \
-        dict(color="0.65", linestyle=":", label="pruned") if t in pruned else dict(color="C0", alpha=0.5)
+    style = dict(color="C3", linewidth=2.5, zorder=3, label=f"best: trial {t.number}") if t.number == best.number \
+        else dict(color="0.65", linestyle=":", label="pruned") if t.state == optuna.trial.TrialState.PRUNED \
+        else dict(color="C0", alpha=0.5, label="completed")
     ax.plot(range(1, len(losses) + 1), losses, **style)
 handles, labels = ax.get_legend_handles_labels()
 unique = dict(zip(labels, handles))

@@ -264,7 +264,6 @@ class MultiheadAttention(Module):
         """
         c = self._require_forward()
         xp = self._check_backend().xp
-        B, L, E = c.query.shape
         dy = validate.float_array("dy", dy, self.dtype)
         validate.shape("dy", dy, tuple(self._edge(c.o).shape), "(the forward output's shape)")
         dy = self._edge(dy)

@@ -101,6 +101,18 @@ def test_self_attention_and_batch_first_match_torch(rng):
         assert close(ours.grads[name], p.grad.numpy(), "float64"), name
 
 
+def test_one_array_for_key_and_value_gets_the_sum_of_their_gradients(rng):
+    layer = minilstm.MultiheadAttention(E, 2, seed=0, dtype="float64")
+    q, kv, _ = _inputs(rng)
+    dy = rng.standard_normal((L, B, E))
+    y3, w3 = layer(q, kv, kv)
+    dq3, dk3, dv3 = layer.backward(dy)
+    y2, w2 = layer(q, kv)
+    dq2, dkv = layer.backward(dy)
+    assert np.array_equal(y2, y3) and np.array_equal(w2, w3) and np.array_equal(dq2, dq3)
+    assert close(dkv, dk3 + dv3, "float64")
+
+
 def test_the_initial_weights_follow_pytorchs_rules():
     layer = minilstm.MultiheadAttention(64, 4, seed=0, dtype="float64")
     w = minilstm.to_numpy(layer.params["in_proj_weight"])
