@@ -71,7 +71,7 @@ def printed(name: str, r: dict) -> str:
         return (f"sine test RMSE: {each('sine_test_rmse', ('LSTM', 'GRU'))}; "
                 f"Reber validation accuracy: {each('reber_val_accuracy', ('LSTM', 'GRU'))}")
     if name == "export_to_torch":
-        kib = {k: r[k]["file_bytes"] / 1024 for k in ("scripted (float32)", "quantized (int8)")}
+        kib = {k: r[k]["file_kib"] for k in ("scripted (float32)", "quantized (int8)")}
         return (f"largest difference from minilstm: scripted {r['scripted (float32)']['max_abs_difference']:.0e}, "
                 f"quantized {r['quantized (int8)']['max_abs_difference']:.0e} (test RMSE "
                 f"{r['quantized (int8)']['test_rmse']:.3f} against minilstm's {r['minilstm_test_rmse']:.3f}); files "

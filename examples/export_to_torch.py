@@ -107,8 +107,8 @@ def compare(name, module, path=None):
     with torch.no_grad():
         pred = module(X).numpy()
     row = {"max_abs_difference": float(np.max(np.abs(pred - ours))), "test_rmse": data.rmse(pred, test_set.Y, scaler),
-           "file_bytes": None if path is None else os.path.getsize(path)}
-    size = "" if path is None else f", {os.path.basename(path)} {row['file_bytes'] / 1024:.1f} KiB"
+           "file_kib": None if path is None else os.path.getsize(path) / 1024}
+    size = "" if path is None else f", {os.path.basename(path)} {row['file_kib']:.1f} KiB"
     print(f"{name:<28} largest difference {row['max_abs_difference']:.1e} (scaled), "
           f"test RMSE {row['test_rmse']:.4f}{size}")
     return row, pred
@@ -145,7 +145,7 @@ plt.close(fig)
 # the numbers printed above, for whoever reads them by program
 results = {"quick": args.quick, "epochs": epochs, "hidden": H, "params": model.num_params, "noise": noise,
            "torch": torch.__version__.split("+")[0], "minilstm_test_rmse": data.rmse(ours, test_set.Y, scaler),
-           "minilstm_checkpoint_bytes": os.path.getsize(checkpoint), **rows}
+           "minilstm_checkpoint_kib": os.path.getsize(checkpoint) / 1024, **rows}
 with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
     json.dump(results, f, indent=2)
 print(f"wrote the model files, export_to_torch.png and results.json to {args.out}")
