@@ -74,8 +74,8 @@ def printed(name: str, r: dict) -> str:
         kib = {k: r[k]["file_kib"] for k in ("scripted (float32)", "quantized (int8)")}
         return (f"largest difference from minilstm: scripted {r['scripted (float32)']['max_abs_difference']:.0e}, "
                 f"quantized {r['quantized (int8)']['max_abs_difference']:.0e} (test RMSE "
-                f"{r['quantized (int8)']['test_rmse']:.3f} against minilstm's {r['minilstm_test_rmse']:.3f}); files "
-                f"{kib['scripted (float32)']:.0f} and {kib['quantized (int8)']:.0f} KiB")
+                f"{r['quantized (int8)']['test_rmse']:.3f} against minilstm's {r['minilstm_test_rmse']:.3f}); files: "
+                f"scripted {kib['scripted (float32)']:.0f} KiB, quantized {kib['quantized (int8)']:.0f} KiB")
     if name == "hybrid_conv_lstm":
         return f"test RMSE: {each('test_rmse', ('Conv1d + LSTM', 'LSTM'))} (noise {r['noise']:g})"
     if name == "hyperparameter_search":
