@@ -19,7 +19,7 @@ layer's :meth:`~minilstm.nn.Recurrent.forward_record` returns) and backward (its
 the layers expose publicly.
 A call runs the object's forward (and backward) once, so it replaces the
 object's saved forward; the object's mode is used as it is (call ``.eval()``
-first to see it without dropout).
+first to see it without dropout). A MultiheadAttention's weights per head: :func:`attention_maps`.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ import numpy as np
 
 from . import inspect_checks as check
 from .backend import get_backend, permute_dims, to_numpy
+from .inspect_attention import attention_maps  # noqa: F401 (a MultiheadAttention's weights per head)
 from .nn.recurrent_base import Recurrent
 from .nn.recurrent_cells import Cell
 

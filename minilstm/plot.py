@@ -1,27 +1,15 @@
 """Plots of a training run, with matplotlib (optional: ``pip install 'minilstm[plot]'``)."""
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
 
 from . import inspect_checks as check
+from .figures import pyplot
 from .inspect import Flow, Spectrum, Trace
-
-
-def pyplot() -> Any:
-    """``matplotlib.pyplot``, drawing to files (Agg) unless a backend was chosen (a notebook's); an
-    ImportError that says how to install matplotlib when it is missing."""
-    try:
-        import matplotlib
-    except ImportError as err:
-        raise ImportError("plots need matplotlib: pip install 'minilstm[plot]'") from err
-    if "matplotlib.pyplot" not in sys.modules:  # files, no window; a backend already chosen (a notebook's) is kept
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
+from .plot_attention import attention_maps  # noqa: F401 (drawn in a module of its own)
+from .plot_diagrams import cell_diagram  # noqa: F401 (drawn in a module of its own)
 
 WORDS = {"val": "validation", "char": "character", "rmse": "RMSE", "lr": "learning rate", "grad": "gradient"}
 
@@ -324,6 +312,3 @@ def _finish_inside(plt: Any, fig: Any, path: str | None, ax: Any) -> Any:
     elif path is not None:
         fig.savefig(path, dpi=100, bbox_inches="tight")
     return fig
-
-
-from .plot_diagrams import cell_diagram  # noqa: E402,F401  (cell diagrams live in their own module)

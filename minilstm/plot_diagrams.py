@@ -10,11 +10,11 @@ or a squashing derivative on it (the LSTM's cell-state highway, the GRU's ``z * 
 """
 from __future__ import annotations
 
-import sys
 from typing import Any, NamedTuple
 
 from . import validate
 from .cells import VARIANTS, GRUStep, LSTMStep, LSTMVariantStep, RNNStep
+from .figures import pyplot
 
 GATE, TANH, OP = "gate", "tanh", "op"   # a sigmoid gate (box), a tanh block (box), a pointwise operation
 MAT = "mat"                              # a matrix product (box), where its place in the flow matters
@@ -236,13 +236,7 @@ def cell_diagram(cell: Any, gradient: bool = False, ax: Any = None, path: str | 
     """
     d = diagram(cell)
     gradient = validate.boolean("gradient", gradient)
-    try:
-        import matplotlib
-    except ImportError as err:
-        raise ImportError("plots need matplotlib: pip install 'minilstm[plot]'") from err
-    if "matplotlib.pyplot" not in sys.modules:   # files, no window, unless a backend was chosen (a notebook's)
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     own = ax is None
     fig, ax = plt.subplots(figsize=(8.5, 4.6 + 0.3 * len(d.equations))) if own else (ax.figure, ax)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import signal
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +18,7 @@ import numpy as np
 
 from . import train_checks, validate
 from .data.dataset import Dataset
-from .guards import DivergenceWatch, TrainingDiverged, refuse_non_finite
+from .guards import DivergenceWatch, StopOnInterrupt, TrainingDiverged, refuse_non_finite
 from .inference import (
     LOSSES,
     as_dataset,
@@ -108,7 +106,12 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     callbacks : sequence of fn(epoch, logs, model) -> bool or None
         Called after each epoch; a true return stops training. An epoch that Ctrl-C
         cut short is reported too (``logs["partial"]`` True), and again, whole, by
-        the resumed run that finishes it.
+        the resumed run that finishes it. Pruning a hyperparameter search (Optuna's
+        ``trial``; examples/hyperparameter_search.py) is one such callback::
+
+            def report(epoch, logs, model):
+                trial.report(logs["val_loss"], epoch)  # the pruner compares trials epoch by epoch
+                return trial.should_prune()            # stop this run; then raise optuna.TrialPruned()
     early_stopping : int, optional
         Stop when the monitored loss has not improved for this many epochs.
     progress : bool
@@ -185,7 +188,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
                                   metrics=metrics, callbacks=callbacks, seed=seed, progress=progress,
                                   verbose=verbose)
     loss_fn, _ = loss_for(model, train_data, loss)
-    penalty, checkpoint_dir = train_checks.penalty_function(penalty), train_checks.checkpoint_folder(checkpoint_dir)
+    penalty = train_checks.penalty_function(penalty)
     epochs, batch_size = validate.count("epochs", epochs), validate.positive_int("batch_size", batch_size)
     if tbptt is not None:
         tbptt = validate.positive_int("tbptt", tbptt)
@@ -216,7 +219,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     steps = functools.partial(_train_batch, model, loss_fn, train_data, clip_norm=clip_norm, clip_value=clip_value,
                               tbptt=tbptt, penalty=penalty)
     work = recurrent_work(model, min(batch_size, len(train_data)))
-    with blas_limit(blas_threads, work), _StopOnInterrupt() as interrupt:
+    with blas_limit(blas_threads, work), StopOnInterrupt() as interrupt:
         for epoch in range(start, start + epochs):
             so_far = history.unfinished or EpochProgress()  # resuming an interrupted epoch: its batches done
             history.unfinished = None
@@ -277,7 +280,7 @@ def _probe(model: Any, loss_fn: Callable, data: Dataset, seed: int, epoch: int, 
 
 
 def _train_epoch(model: Any, steps: Callable, opt: Optimizer, order: np.ndarray, batch_size: int,
-                 so_far: EpochProgress, watch: DivergenceWatch, interrupt: _StopOnInterrupt, bar: Any,
+                 so_far: EpochProgress, watch: DivergenceWatch, interrupt: StopOnInterrupt, bar: Any,
                  epoch: int) -> None:
     """Train on the batches of ``order`` from ``so_far.seen`` on (``steps(idx)`` yields a batch's steps),
     recording each step in ``so_far``; stop early, after a whole batch, on Ctrl-C (``interrupt``) or
@@ -338,31 +341,6 @@ def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, clip_no
         if clip_value is not None:
             clip_grad_value(grads, clip_value)
         yield value, norm, grads
-
-
-class _StopOnInterrupt:
-    """Inside ``with``: the first Ctrl-C (SIGINT) only sets ``requested``, so that the loop can stop
-    after the batch in progress (its weights whole); a second one raises KeyboardInterrupt at once.
-
-    The handler is installed only in the main thread (the only one Python delivers signals to)
-    and only over Python's own handler, and is put back on leaving.
-    """
-
-    def __enter__(self) -> _StopOnInterrupt:
-        self.requested, self._old = False, None
-        if threading.current_thread() is threading.main_thread() \
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self._old = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
 
 
 def _make_schedule(schedule: Any, opt: Optimizer, epochs: int) -> Schedule | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -86,14 +85,6 @@ def _head_fits(model: Any, loss: Any) -> None:
     if isinstance(last, GaussianHead) and not gaussian_loss:
         raise ValueError(f"a model ending in a GaussianHead predicts (mean, var): train it with "
                          f"loss='gaussian_nll_loss' (or GaussianNLLLoss()), got loss={loss!r}")
-
-
-def checkpoint_folder(checkpoint_dir: Any) -> Any:
-    """``checkpoint_dir``: None, a str or an os.PathLike (checked before the first epoch, not after it)."""
-    if checkpoint_dir is not None and not isinstance(checkpoint_dir, (str, os.PathLike)):
-        raise TypeError(f"checkpoint_dir must be a folder's path (a str or a pathlib.Path), "
-                        f"got {type(checkpoint_dir).__name__} {checkpoint_dir!r}")
-    return checkpoint_dir
 
 
 def penalty_function(penalty: Any) -> Callable | None:

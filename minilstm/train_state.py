@@ -75,8 +75,8 @@ def check_checkpoint_dir(checkpoint_dir: Any, resume: Any, overwrite: bool) -> N
     if checkpoint_dir is None:
         return
     if not isinstance(checkpoint_dir, (str, os.PathLike)):
-        raise TypeError(f"checkpoint_dir must be a folder's path (str or os.PathLike), got "
-                        f"{type(checkpoint_dir).__name__}")
+        raise TypeError(f"checkpoint_dir must be a folder's path (a str or a pathlib.Path), "
+                        f"got {type(checkpoint_dir).__name__} {checkpoint_dir!r}")
     if not isinstance(overwrite, bool):
         raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
     if os.path.exists(checkpoint_dir) and not os.path.isdir(checkpoint_dir):

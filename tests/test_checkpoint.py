@@ -398,6 +398,7 @@ def test_a_tampered_training_state_is_refused_on_resume(saved, tmp_path):
     ("Conv1d", dict(in_channels=3, out_channels=4, kernel_size=3, padding="same")),
     ("AttentionPool", dict(hidden=4, kind="additive")),
     ("AttentionPool", dict(hidden=4)),
+    ("MultiheadAttention", dict(embed_dim=8, num_heads=2, bias=False)),
     ("GaussianHead", dict(in_features=4, out_features=2)),
     ("Sequential", dict(modules=[["0", "Conv1d", dict(in_channels=2, out_channels=3, kernel_size=2)],
                                  ["1", "ReLU", {}], ["2", "Dropout", dict(p=0.1)],

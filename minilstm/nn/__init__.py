@@ -12,6 +12,8 @@
 - :mod:`.conv`: ``Conv1d`` over time, on batch-first sequences with the channels last.
 - :mod:`.activations`: ``ReLU``, ``Tanh`` and inverted ``Dropout``, without parameters.
 - :mod:`.attention`: ``AttentionPool``, a learned query attending over time steps.
+- :mod:`.multihead`: ``MultiheadAttention``, scaled dot-product attention in several heads, with
+  ``torch.nn.MultiheadAttention``'s parameters.
 - :mod:`.gaussian`: ``GaussianHead``, a mean and a positive variance (train it with
   ``GaussianNLLLoss``).
 - :mod:`.losses`: ``MSELoss``, ``CrossEntropyLoss``, ``GaussianNLLLoss`` and the functions
@@ -38,6 +40,7 @@ from .losses import (
     mse_loss,
 )
 from .module import Module
+from .multihead import MultiheadAttention
 from .penalties import l2_penalty
 from .readouts import LastStep, MaskPadding, MeanOverTime
 from .recurrent import GRU, LSTM, RNN, PeepholeLSTM
@@ -48,6 +51,7 @@ from .sequential import Sequential
 __all__ = ["Module", "Recurrent", "RNN", "LSTM", "GRU", "PeepholeLSTM",
            "Cell", "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell", "Linear", "Embedding",
            "Sequential", "LastStep", "MeanOverTime", "MaskPadding",
-           "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "GaussianHead",
+           "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "MultiheadAttention",
+           "GaussianHead",
            "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "cross_entropy",
            "gaussian_nll_loss", "l2_penalty"]

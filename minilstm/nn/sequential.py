@@ -4,9 +4,10 @@ recurrent layer, ``LastStep``, ``MeanOverTime`` and ``MaskPadding``, are in :mod
 Shape letters: B batch, T time steps, F features. A Sequential takes batch-first
 data, as models and data sets do: ``(B, T, F)`` sequences (or ``(B, T)`` token
 ids for an Embedding first). A recurrent layer inside passes on its output
-sequence; one made time-major (``batch_first=False``, the default) is turned at
-its edges, so ``Sequential(LSTM(5, 32), LastStep(), Linear(32, 2))`` reads like
-the PyTorch original. ``lengths`` (B,) flow to every module that takes them.
+sequence, and a ``MultiheadAttention`` attends over it (self-attention); one made
+time-major (``batch_first=False``, the default) is turned at its edges, so
+``Sequential(LSTM(5, 32), LastStep(), Linear(32, 2))`` reads like the PyTorch original.
+``lengths`` (B,) flow to every module that takes them.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import numpy as np
 from .. import checkpoint_file, validate
 from ..backend import permute_dims, to_numpy
 from .module import Module, registered, shape_rule
+from .multihead import MultiheadAttention
 from .readouts import LastStep, MaskPadding
 from .recurrent_base import Recurrent
 
@@ -186,6 +188,9 @@ class Sequential(Module):
                 out, s = m(x_in, state if final is None else None, lengths=lengths)
                 x = out if m.batch_first else permute_dims(out, (1, 0, 2))
                 final = (s,) if final is None else final
+            elif isinstance(m, MultiheadAttention):  # self-attention over the sequence; weights in m.last_attention
+                out, _ = m(x if m.batch_first else permute_dims(x, (1, 0, 2)), lengths=lengths, need_weights=False)
+                x = out if m.batch_first else permute_dims(out, (1, 0, 2))
             elif getattr(m, "uses_lengths", False):
                 x = m(x, lengths=lengths)
             else:
@@ -206,9 +211,10 @@ class Sequential(Module):
         """
         dy = (dy, *more) if more else dy
         for m in reversed(self.modules.values()):
-            if isinstance(m, Recurrent):
+            if isinstance(m, (Recurrent, MultiheadAttention)):
                 d_out = dy if m.batch_first else permute_dims(dy, (1, 0, 2))
-                dx, _ = m.backward(d_out)
+                dx = m.backward(d_out)
+                dx = dx[0] if isinstance(m, Recurrent) else dx  # a recurrent layer's (dx, dstate)
                 dy = dx if m.batch_first else permute_dims(dx, (1, 0, 2))
             else:  # a module of several outputs (GaussianHead's mean and var) takes their gradients apart
                 dy = m.backward(*dy) if isinstance(dy, tuple) else m.backward(dy)
