@@ -31,6 +31,7 @@ import numpy as np
 from . import inspect_checks as check
 from .backend import get_backend, permute_dims, to_numpy
 from .inspect_attention import attention_maps  # noqa: F401 (a MultiheadAttention's weights per head)
+from .inspect_layers import layer_state, recurrent_of
 from .nn.recurrent_base import Recurrent
 from .nn.recurrent_cells import Cell
 
@@ -137,8 +138,8 @@ def record(obj: Any, x: Any, state: Any = None, lengths: Any = None) -> Trace:
     -------
     Trace
     """
-    layer, x = _recurrent(obj, x)
-    _, _, run = layer.forward_record(x, _layer_state(obj, state), lengths=lengths)
+    layer, x = recurrent_of(obj, x)
+    _, _, run = layer.forward_record(x, layer_state(obj, state), lengths=lengths)
     K, xp = layer.num_directions, get_backend().xp
     valid = None if run.valid is None else to_numpy(run.valid)[..., 0] > 0
 
@@ -207,9 +208,9 @@ def state_gradients(obj: Any, x: Any, at: int = -1, dout: Any = None, state: Any
     -------
     StateGradients
     """
-    layer, x = _recurrent(obj, x)
+    layer, x = recurrent_of(obj, x)
     seed = check.seed(seed)
-    out, _, run = layer.forward_record(x, _layer_state(obj, state), lengths=lengths)
+    out, _, run = layer.forward_record(x, layer_state(obj, state), lengths=lengths)
     (T, B, H), LK = run.hs[0].shape, len(run.seqs)
     if dout is None:
         dout = _read_out_at(layer, out, check.step_index(at, T), seed)
@@ -263,9 +264,9 @@ def jacobian_norms(obj: Any, x: Any, state: Any = None, max_state: int = check.M
     -------
     (L*K, T) array
     """
-    layer, x = _recurrent(obj, x)
+    layer, x = recurrent_of(obj, x)
     check.state_size(len(layer.cell.state_names) * layer.hidden_size, max_state)
-    _, _, run = layer.forward_record(x, _layer_state(obj, state))
+    _, _, run = layer.forward_record(x, layer_state(obj, state))
     be = get_backend()
     (T, B, H), n = run.hs[0].shape, len(layer.cell.state_names)
     out = np.zeros((len(run.seqs), T))
@@ -311,7 +312,7 @@ class Spectrum:
 
 def spectrum(obj: Any) -> Spectrum:
     """The singular values of every recurrent weight block (see :class:`Spectrum`)."""
-    layer, _ = _recurrent(obj, None)
+    layer, _ = recurrent_of(obj, None)
     values, gamma = {}, {}
     for key, w in (obj.params if isinstance(obj, Cell) else layer.params).items():  # a cell's keys have no _l0
         if not key.startswith("weight_hh"):
@@ -325,37 +326,6 @@ def spectrum(obj: Any) -> Spectrum:
 
 
 # ---------------------------------------------------------------------- helpers
-def _recurrent(obj: Any, x: Any) -> tuple[Recurrent, Any]:
-    """The recurrent layer inside ``obj`` and the input it takes."""
-    if isinstance(obj, Recurrent):
-        return obj, x
-    if isinstance(obj, Cell):
-        return _cell_as_layer(obj), x
-    rnn = getattr(obj, "rnn", None)
-    if isinstance(rnn, Recurrent):  # a Model: embed token ids first
-        embedding = getattr(obj, "embedding", None)
-        return rnn, (embedding(x) if embedding is not None and x is not None else x)
-    raise TypeError(f"expected a recurrent layer, a cell module or a Model, got {type(obj).__name__}")
-
-
-def _cell_as_layer(cell: Cell) -> Recurrent:
-    """A one-layer time-major layer that runs ``cell``'s step pair on the cell's own parameter arrays."""
-    layer = Recurrent(cell.cell, cell.input_size, cell.hidden_size, bias=cell.bias, dtype=cell.dtype)
-    layer.params = {k + "_l0": v for k, v in cell.params.items()}
-    layer.training = cell.training
-    return layer
-
-
-def _layer_state(obj: Any, state: Any) -> Any:
-    """A cell module's (B, H) state as a layer's (1, B, H); anything else as given."""
-    if state is None or not isinstance(obj, Cell):
-        return state
-    xp = get_backend().xp
-    parts = state if isinstance(state, (tuple, list)) else (state,)
-    parts = tuple(xp.reshape(xp.asarray(p), (1,) + tuple(p.shape)) for p in parts)
-    return parts if len(parts) > 1 else parts[0]
-
-
 def _read_out_at(layer: Recurrent, out: Any, at: int, seed: int) -> Any:
     """dL/dout for ``L = <u, out[at]>``: ``u`` (a seeded unit vector) at step ``at``, zero elsewhere."""
     u = np.random.default_rng(seed).standard_normal(out.shape[-1])
