@@ -192,7 +192,7 @@ for nl, marker in (("tanh", "o"), ("relu", "s")):
 ax.axhline(1.0, color="0.6", lw=0.8)
 ax.axvline(1.0, color="0.6", lw=0.8)
 ax.set(xlabel="largest singular value of W_hh (orthogonal W_hh times a scale)",
-       ylabel=f"measured factor per step back, over {k} steps", yscale="log",
+       ylabel=f"measured factor per step back, over {k - 1} steps", yscale="log",
        title="the gradient's factor per step against Pascanu et al.'s bound")
 ax.legend();
 
