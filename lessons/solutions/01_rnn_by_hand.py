@@ -17,7 +17,7 @@ from solutions import bptt, rnn  # noqa: E402
 
 
 def relu_zeros(seed=0):
-    """Exercise 2 (the ReLU RNN): which entries of ``da`` are exactly zero, and what that means.
+    """Exercise, rung 2 (the ReLU RNN): which entries of ``da`` are exactly zero, and what that means.
 
     ``da = dh * (h > 0)`` is zero exactly where ``h = max(a, 0)`` was cut to 0 (``a <= 0``): there the unit
     passes no gradient at all, to its weights, its input or the earlier state. A unit whose pre-activation
@@ -31,14 +31,14 @@ def relu_zeros(seed=0):
 
 
 def transposed(dstate, cache, p):
-    """The RNN step backward with W_hh transposed in dh_prev (exercise 5's planted bug)."""
+    """The RNN step backward with W_hh transposed in dh_prev (the planted bug of "More exercises", 1)."""
     (dh,) = dstate
     da = dh * (1.0 - cache.h ** 2)
     return da, da, (da @ p.weight_hh.T,)
 
 
 def break_it(T=6, B=2, D=3):
-    """Exercise 5: does the checker catch a transposed W_hh, and does ``gradcheck`` on a layer?
+    """Exercise 1 of "More exercises": does the checker catch a transposed W_hh, and does ``gradcheck`` on a layer?
 
     Both do: the checker names ``dh_prev`` (and says it is ``da @ p.weight_hh.T``), and ``gradcheck`` of a
     layer plugged with that backward finds errors near 1 in every array the wrong ``dh_prev`` reaches (every
@@ -56,7 +56,7 @@ def break_it(T=6, B=2, D=3):
 
 
 def backward_in_the_loop(T=8, B=2, D=3, H=4):
-    """Exercise 6: your step backward inside a BPTT loop gives the layer's own ``dW_hh``.
+    """Exercise 2 of "More exercises": your step backward inside a BPTT loop gives the layer's own ``dW_hh``.
 
     The loop of ``solutions/bptt.py`` runs any step pair; a plugged layer's ``cell`` is the engine's step
     pair with your backward in it. The loss reads the last step, as in section 3.
@@ -76,10 +76,11 @@ def backward_in_the_loop(T=8, B=2, D=3, H=4):
 
 
 def larger_w_hh(T=30, B=8, D=3, H=16, scales=(1.0, 3.0)):
-    """Exercise 7: W_hh times 3, and the slope of ||dL/dh_t|| against the lag.
+    """Exercise 3 of "More exercises": W_hh times 3, and the slope of ||dL/dh_t|| against the lag.
 
-    Each step back multiplies the gradient by diag(1 - h_t^2) W_hh. Tripling W_hh triples the matrix but also
-    pushes tanh into its flat tails, which shrinks 1 - h_t^2: the net factor per step is what the slope shows.
+    Each step back multiplies the gradient (a column vector) by W_hh^T diag(1 - h_t^2). Tripling W_hh triples the
+    matrix but also pushes tanh into its flat tails, which shrinks 1 - h_t^2: the net factor per step is what the
+    slope shows.
     Here the slope turns from falling (vanishing) to flat or rising: the gradient reaches much further back,
     and past a factor of 1 per step it explodes (lesson 2).
     """

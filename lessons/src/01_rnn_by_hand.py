@@ -274,7 +274,9 @@ print(f"digits of agreement: {-np.log10(max(report.agreement.values())):.0f}")
 #
 # **Check yourself.** (a) Why must the check run in float64? (b) Why a *random* weighted sum and not
 # `out.sum()`? *(a: in float32 the rounding error of $f$ divided by $\epsilon$ swamps the difference.
-# b: with `sum`, errors that cancel across entries, like two swapped columns of a gradient, would pass.)*
+# b: with `sum` the upstream gradient $\partial f/\partial\,\text{out}$ is 1 in every entry, so a backward that
+# reads the wrong entry of it (the wrong step, unit or sequence, a transposed or reversed `dout`) gets the same
+# numbers and passes; with random weights every entry of the upstream gradient differs.)*
 #
 # ## 5. Your turn: the step backward
 #

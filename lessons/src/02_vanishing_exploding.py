@@ -192,7 +192,7 @@ for nl, marker in (("tanh", "o"), ("relu", "s")):
 ax.axhline(1.0, color="0.6", lw=0.8)
 ax.axvline(1.0, color="0.6", lw=0.8)
 ax.set(xlabel="largest singular value of W_hh (orthogonal W_hh times a scale)",
-       ylabel=f"measured factor per step back, over {k} steps", yscale="log",
+       ylabel=f"measured factor per step back, over {k - 1} steps", yscale="log",
        title="the gradient's factor per step against Pascanu et al.'s bound")
 ax.legend();
 
@@ -213,7 +213,9 @@ ax.legend();
 Tj = 20 if QUICK else 40
 norms = {f"tanh, scale {s}": inspect.jacobian_norms(rnn_with_scale("tanh", s), x[:Tj]) for s in (0.9, 1.5, 3.0)}
 ax = plot.jacobian_norms(norms, title="||dh_t / dh_(t-1)|| at every step, tanh RNN").axes[0]
-ax.set_ylabel("||dh_t / dh_(t-1)||_2 (batch mean)");   # the RNN's state s_t is h_t
+ax.set_ylabel("||dh_t / dh_(t-1)||_2 (batch mean)")    # the RNN's state s_t is h_t
+ax.set_ylim(0.7, 8)                                       # room above the lines for the legend
+ax.legend(loc="upper right");
 
 # %% [markdown]
 # Above the dashed line a step *can* amplify the gradient, below it every step shrinks it. Each norm sits close to
@@ -341,7 +343,7 @@ for (name, path), color in zip(paths2.items(), ("C3", "w")):
 ax.plot(*paths2["no clipping"][0], "k*", ms=14, label="start (w, b) = (2, 0.3)")
 ax.set(xlabel="recurrent weight w", ylabel="bias b", xlim=(ws[0], ws[-1]), ylim=(bs2[0], bs2[-1]),
        title="the cliff over (w, b), and two descents that move both")
-ax.legend(loc="lower left");
+ax.legend(loc="lower right", facecolor="0.55");   # clear of both paths; grey, so the white line shows
 
 # %%
 steps2 = {name: np.linalg.norm(np.diff(path, axis=0), axis=1) for name, path in paths2.items()}
@@ -353,7 +355,7 @@ Markdown(f"The yellow region is the high-loss side (the unit ends in its positiv
          f"{final2['no clipping']:.3f}. The clipped one (white) never steps farther than "
          f"{steps2['clip_norm = 1'].max():.2f} ($\\eta c = 0.2$), stays near the wall and ends at "
          f"$({paths2['clip_norm = 1'][-1, 0]:.2f}, {paths2['clip_norm = 1'][-1, 1]:.2f})$ with loss "
-         f"{final2['clip_norm = 1']:.4f}.")
+         f"{final2['clip_norm = 1']:.2g}.")
 
 # %% [markdown]
 # ### A whole training run
@@ -406,9 +408,17 @@ ax2.legend();
 skipped = sum(histories["no clipping"]["skipped_steps"])
 verdict = ("below" if clipped_mse < mean_mse else "not below") + " the dashed line"
 learned = ("it has learned something beyond the mean" if clipped_mse < 0.5 * mean_mse else
-           "it has not learned the task: it does about as well as predicting the mean, no better")
-Markdown(f"Without clipping the first huge gradient sends the weights so far that the loss overflows, and every "
-         f"later gradient is infinite: `minilstm.train` refuses to take those steps (here it skipped {skipped}; it "
+           "it has not learned the task: it does about as well as predicting the mean, no better"
+           if clipped_mse < 1.25 * mean_mse else "it has not learned the task: it does worse than predicting the mean")
+tail = ("Clipping stops the divergence; it does not make an RNN carry the two marked numbers across 30 steps, "
+        "because that gradient vanishes." if clipped_mse >= 0.5 * mean_mse else
+        "Clipping made this run possible by stopping the divergence; it does not by itself cure the vanishing "
+        "gradient that makes 30 steps hard for an RNN (lesson 3).")
+first = histories["no clipping"]
+Markdown(f"Without clipping the gradient is huge from the start (its norm averages {first['grad_norm'][0]:.1e} over "
+         f"the first epoch, right), every step throws the weights farther (the first epoch's mean loss is "
+         f"{first['train_loss'][0]:.1e}), until the loss overflows and every later gradient is infinite: "
+         f"`minilstm.train` refuses to take those steps (here it skipped {skipped}; it "
          f"counts them in `skipped_steps`), but the weights are already ruined, so after 10 skipped steps in a row it "
          f"stops the run with a `TrainingDiverged` error that says where it went wrong (the error carries the "
          f"history, which we plot; with `checkpoint_dir` the last good checkpoint would be left as it was).\n\n"
@@ -417,8 +427,7 @@ Markdown(f"Without clipping the first huge gradient sends the weights so far tha
          f"the mean: the target $0.5 + (X_1 + X_2)/4$, with $X_1, X_2$ uniform in $[-1, 1]$, has variance "
          f"$1/24 \\approx {1 / 24:.3f}$ (on these {Y.size} sequences {mean_mse:.4f}), and that is the mean predictor's "
          f"MSE. The clipped RNN ends at MSE {clipped_mse:.4f}, {verdict}, with accuracy {clipped_acc:.1%} against "
-         f"the mean predictor's {mean_acc:.1%}: {learned}. Clipping stops the divergence; it does not make an RNN "
-         f"carry the two marked numbers across 30 steps, because that gradient vanishes.")
+         f"the mean predictor's {mean_acc:.1%}: {learned}. {tail}")
 
 # %% [markdown]
 # Clipping cures explosion only. A vanishing gradient is not made larger by any threshold: that needs a
