@@ -63,7 +63,7 @@ ax.plot(t[:split_at], series[:split_at], ".", ms=2, label="training part (first 
 ax.plot(t[split_at:], series[split_at:], ".", ms=2, color="C3", label="test part (last 20 %)")
 ax.plot(t, np.sin(t), color="0.3", lw=0.8, label="sin(t) without noise")
 ax.set(xlabel="t", ylabel="x(t)", title="the series: the model learns on the blue past and is tested on the red future")
-ax.legend(loc="lower left", ncol=3, fontsize="small");
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize="small");   # below, off the points
 
 # %% [markdown]
 # The split is a cut in time: the first 800 points train, the last 200 test. Never a random shuffle of points
@@ -202,7 +202,7 @@ ax.plot(t_test, truth_orig, ".", color="0.6", label="observed: sin(t) + noise")
 ax.plot(t_test, np.sin(t_test), color="0.3", lw=1, label="sin(t) without noise")
 ax.plot(t_test, pred_orig, color="C1", label=f"LSTM forecast, RMSE {scores['LSTM']:.3f}")
 ax.set(xlabel="t", ylabel="x(t), original units", ylim=(-1.5, 1.8),
-       title="one-step forecasts on the test part: the forecast follows the clean sine, not the noise")
+       title=f"{PREVIEW}one-step forecasts on the test part: the forecast follows the clean sine, not the noise")
 ax.legend(loc="upper center", ncol=3, fontsize="small");
 
 # %%
@@ -350,7 +350,9 @@ if naive_theory is None:
     print("exercise 1: set naive_theory")
 else:
     measured = scores["repeat the last value"]
-    if abs(naive_theory - np.sqrt(2) * NOISE) < 1e-3:
+    if not np.all(np.isfinite(naive_theory)):
+        print(f"not a number: {naive_theory}; the answer is a finite RMSE in the units of NOISE")
+    elif abs(naive_theory - np.sqrt(2) * NOISE) < 1e-3:
         clean = scores["sin(t), the noise-free truth"]
         print(f"right: {naive_theory:.4f}. Measured {measured:.4f}: this test part's noise came out "
               f"{'smaller' if clean < NOISE else 'larger'} than {NOISE} "
@@ -372,6 +374,11 @@ my_scaler = None             # TODO: data.MinMaxScaler.fit(...) on the training 
 
 if my_scaler is None:
     print("exercise 2: set my_scaler")
+elif np.shape(my_scaler.data_min) != np.shape(scaler.data_min):
+    print(f"your scaler has {np.size(my_scaler.data_min)} features, the series has 1: MinMaxScaler.fit takes "
+          "(samples, features), so fit on a column, series[:800, None], not on series[:800]")
+elif not np.all(np.isfinite(my_scaler.data_min)) or not np.all(np.isfinite(my_scaler.data_max)):
+    print(f"your range is {my_scaler.data_min} .. {my_scaler.data_max}: not finite; fit on the series' first 800 points")
 elif np.allclose(my_scaler.data_min, scaler.data_min) and np.allclose(my_scaler.data_max, scaler.data_max):
     print("right: fitted on the training part only")
 else:

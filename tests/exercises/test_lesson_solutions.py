@@ -17,7 +17,8 @@ FUNCTIONS = {"01_rnn_by_hand": ["relu_zeros", "break_it", "backward_in_the_loop"
 
 
 def test_one_solution_module_per_lesson_with_an_exercise_ladder():
-    assert sorted(p.stem for p in (LESSONS / "solutions").glob("[0-9][0-9]_*.py")) == MODULES
+    # 02, 05 and 08 have their own solution modules too, run by tests/test_lesson_solutions.py
+    assert set(MODULES) <= {p.stem for p in (LESSONS / "solutions").glob("[0-9][0-9]_*.py")}
     assert all((LESSONS / "src" / f"{m}.py").exists() for m in MODULES)
 
 
