@@ -351,9 +351,9 @@ fewer = 1 - params_text["CIFG"] / params_text["V"]
 Markdown(("**Quick mode:** the runs above are too short to show anything; run the lesson in full.\n\n" if QUICK else "")
          + "In the small run the final validation accuracies are " + ", ".join(f"{final[n]:.1%} ({n})" for n in final)
          + f". NFG has no forget gate: $c_t = c_{{t-1}} + i_t \\odot g_t$, a state that can only accumulate. Here "
-         f"the three end {one_run:.3f} apart, {'within' if one_run <= v_spread else 'beyond'} the spread between seeds "
-         f"of the miniature, where V alone ranged over {v_range} ({v_spread:.3f}) on the adding problem across five "
-         f"seeds. Either way, a ranking needs more than one run.\n\n"
+         f"the three end {100 * one_run:.1f} percentage points apart, {'within' if one_run <= v_spread else 'beyond'} "
+         f"the spread between seeds of the miniature, where V alone ranged over {v_range} ({100 * v_spread:.1f} points) "
+         f"on the adding problem across five seeds. Either way, a ranking needs more than one run.\n\n"
          f"What the miniature found, in the report's words: on text, **the forget gate and the output activation "
          f"matter most, as in the paper** (NOAF and NFG worst, in every seed; part of NOAF's deficit is "
          f"overfitting); CIFG is the best variant with {fewer:.0%} fewer parameters (its text model has {params_text['CIFG']:,} against "
