@@ -63,15 +63,19 @@ def _lstm(step: Any) -> Diagram:
     coupled = getattr(step, "coupled", False)
     act_in = getattr(step, "input_activation", True)
     act_out = getattr(step, "output_activation", True)
-    nodes = {"xf": Node(2.6, 5.0, r"$\times$", OP), "plus": Node(4.6, 5.0, "+", OP),
+    nodes = {"plus": Node(4.6, 5.0, "+", OP),
              "xi": Node(4.6, 4.0, r"$\times$", OP), "g": Node(5.2, 2.6, "tanh" if act_in else "id", TANH, "g"),
-             "tc": Node(7.6, 4.0, "tanh" if act_out else "id", TANH), "xo": Node(7.6, 2.6, r"$\times$", OP)}
-    edges = [("c_prev", "xf"), ("xf", "plus"), ("plus", "c_out"), ((7.6, 5.0), "tc"), ("tc", "xo"),
-             ("xi", "plus"), ("g", "xi"), ((5.2, 1.0), "g"), ("h_prev", (6.6, 1.0)), ("x", (1.3, 1.0)),
-             ("xo", (7.6, 1.0)), ((7.6, 1.0), "h_out")]
+             "tc": Node(7.6, 4.0, "tanh" if act_out else "id", TANH)}
+    edges = [("plus", "c_out"), ((7.6, 5.0), "tc"), ("xi", "plus"), ("g", "xi"), ((5.2, 1.0), "g"),
+             ("h_prev", (6.6 if "o" in gates else 5.2, 1.0)), ("x", (1.3, 1.0)), ((7.6, 1.0), "h_out")]
+    highway = [("c_prev", "plus"), ("plus", "c_out")]   # no forget gate: c_(t-1) reaches the sum unscaled
     if "f" in gates:
-        nodes["f"] = Node(2.6, 2.6, r"$\sigma$  f", GATE, "f")
+        nodes["f"], nodes["xf"] = Node(2.6, 2.6, r"$\sigma$  f", GATE, "f"), Node(2.6, 5.0, r"$\times$", OP)
         edges += [((2.6, 1.0), "f"), ("f", "xf")]
+        highway = [("c_prev", "xf"), ("xf", "plus"), ("plus", "c_out")]
+    edges += highway
+    if "o" not in gates:   # h = tanh(c): nothing to multiply
+        edges += [("tc", (7.6, 1.0))]
     if "i" in gates:
         nodes["i"] = Node(3.9, 2.6, r"$\sigma$  i", GATE, "i")
         edges += [((3.9, 1.0), "i"), ("i", "xi")]
@@ -79,24 +83,29 @@ def _lstm(step: Any) -> Diagram:
         nodes["i"] = Node(3.9, 2.6, "1 - f", OP)
         edges += [("f", "i"), ("i", "xi")]
     if "o" in gates:
-        nodes["o"] = Node(6.6, 2.6, r"$\sigma$  o", GATE, "o")
-        edges += [((6.6, 1.0), "o"), ("o", "xo")]
+        nodes["o"], nodes["xo"] = Node(6.6, 2.6, r"$\sigma$  o", GATE, "o"), Node(7.6, 2.6, r"$\times$", OP)
+        edges += [((6.6, 1.0), "o"), ("o", "xo"), ("tc", "xo"), ("xo", (7.6, 1.0))]
     if getattr(step, "peephole", False):   # i and f see c_(t-1), o sees c_t: dashed
         edges += [((1.6, 5.0), k, PEEP) for k in ("i", "f") if k in gates]
         edges += [((6.0, 5.0), "o", PEEP)] if "o" in gates else []
     eq = _lstm_equations(gates, coupled, getattr(step, "peephole", False), act_in, act_out)
     entries = {"c_prev": (0.3, 5.0, r"$c_{t-1}$"), "h_prev": (0.3, 1.0, r"$h_{t-1}$"), "x": (1.3, -0.2, r"$x_t$"),
                "c_out": (9.7, 5.0, r"$c_t$"), "h_out": (9.7, 1.0, r"$h_t$")}
-    f = "f_t \\odot " if "f" in gates else ""
-    peep = "   + the peepholes' terms" if getattr(step, "peephole", False) else ""
-    po = r" + p_o \odot \partial a_o" if getattr(step, "peephole", False) and "o" in gates else ""
-    back = [rf"$\partial c_t = \partial c_t^{{\mathrm{{later}}}} + \partial h_t \odot o_t \odot \tanh'(c_t){po}$"
-            "   (the output's share added)",
-            rf"$\partial c_{{t-1}} = {f}\partial c_t$" + peep
-            + "   the highway: no weight matrix, no squashing derivative",
-            r"$\partial h_{t-1} = W_{hh}^\top \partial a_t$   (through the gates only)"]
-    return Diagram(nodes, edges, [("c_prev", "xf"), ("xf", "plus"), ("plus", "c_out")], eq, back, entries)
+    back = _lstm_backward(gates, getattr(step, "peephole", False), act_out)
+    return Diagram(nodes, edges, highway, eq, back, entries)
 
+
+def _lstm_backward(gates: tuple, peephole: bool, act_out: bool) -> list:
+    """The step backward's state gradients of an LSTM with ``gates`` (and peepholes), as mathtext lines."""
+    f = "f_t \\odot " if "f" in gates else ""
+    dh = " \\odot ".join(["\\partial h_t"] + ["o_t"] * ("o" in gates) + ["\\tanh'(c_t)"] * act_out)
+    po = r" + p_o \odot \partial a_o" if peephole and "o" in gates else ""
+    peep = "".join(rf" + p_{k} \odot \partial a_{k}" for k in ("i", "f") if peephole and k in gates)
+    note = "the first term is the highway" if peep else "the highway: no weight matrix, no squashing derivative"
+    return [rf"$\partial c_t = \partial c_t^{{\mathrm{{later}}}} + {dh}{po}$"
+            "   (the output's share added)",
+            rf"$\partial c_{{t-1}} = {f}\partial c_t{peep}$   ({note})",
+            r"$\partial h_{t-1} = W_{hh}^\top \partial a_t$   (through the gates only)"]
 
 
 def _lstm_equations(gates: tuple, coupled: bool, peephole: bool, act_in: bool, act_out: bool) -> list:
@@ -185,11 +194,11 @@ def draw(d: Diagram, ax: Any, gradient: bool) -> None:
         (x0, y0), (x1, y1) = _point(d, edge[0]), _point(d, edge[1])
         if gradient:
             (x0, y0), (x1, y1) = (x1, y1), (x0, y0)
-        ends = isinstance(edge[1 if not gradient else 0], str)   # an arrow head where it enters a node or leaves
-        ls = "--" if len(edge) > 2 else "-"
+        into = isinstance(edge[1 if not gradient else 0], str)   # an arrow head where it enters a node or leaves
+        peep = len(edge) > 2   # dashed, and always with its head: backward it ends on the cell state's line
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0), zorder=2,
-                    arrowprops=dict(arrowstyle="-|>" if ends else "-", color=colour, lw=1.4, ls=ls,
-                                    shrinkA=0, shrinkB=12 if ends else 0))
+                    arrowprops=dict(arrowstyle="-|>" if into or peep else "-", color=colour, lw=1.4,
+                                    ls="--" if peep else "-", shrinkA=0, shrinkB=12 if into else 0))
     if gradient and d.highway:
         xs = [_point(d, e)[0] for e in (d.highway[0][0], d.highway[-1][1])]
         y = _point(d, d.highway[0][0])[1]
@@ -233,6 +242,8 @@ def cell_diagram(cell: Any, gradient: bool = False, ax: Any = None, path: str | 
         A new figure when None.
     path : str, optional
         Save the figure there (and close it, when this function made it).
+    title : str, optional
+        The axes' title; by default the cell's name and the direction drawn.
     """
     d = diagram(cell)
     gradient = validate.boolean("gradient", gradient)

@@ -81,3 +81,19 @@ def test_a_non_cell_is_refused_by_name(bad):
 def test_gradient_must_be_a_bool():
     with pytest.raises(TypeError, match="gradient"):
         plot.cell_diagram(CELLS["lstm"], gradient="yes")
+
+
+@pytest.mark.parametrize("gradient", [False, True])
+@pytest.mark.parametrize("options, products", [({}, 3), ({"forget_gate": False}, 2), ({"output_gate": False}, 2),
+                                                ({"forget_gate": False, "output_gate": False}, 1)])
+def test_an_absent_gate_leaves_no_product_behind(options, products, gradient):
+    """NFG's c_t = c_(t-1) + i g and NOG's h = tanh(c) multiply by nothing: no product circle without its gate."""
+    fig = plot.cell_diagram(LSTMVariantStep(**options), gradient=gradient)
+    assert sum(t.get_text() == r"$\times$" for t in fig.axes[0].texts) == products
+
+
+def test_the_peephole_backward_names_the_peepholes_terms():
+    lines = [t.get_text() for t in plot.cell_diagram(CELLS["peephole lstm"], gradient=True).axes[0].texts
+             if t.get_gid() == "equation"]
+    assert any(r"p_i \odot \partial a_i + p_f \odot \partial a_f" in line for line in lines)
+    assert any(r"p_o \odot \partial a_o" in line for line in lines)

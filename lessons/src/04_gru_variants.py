@@ -108,7 +108,7 @@ for unit, color in ((0, "C0"), (1, "C1")):
     ax.plot(out_after[:, 0, unit], color=color, label=f"unit {unit}, reset_after=True")
     ax.plot(out_before[:, 0, unit], color=color, ls="--", label=f"unit {unit}, reset_after=False")
 ax.set(xlabel="time step t", ylabel="h_t", title="one set of weights, two GRU forms, two different functions")
-ax.legend(ncol=2, fontsize=8)
+ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))   # below the axes, off the lines
 gap = np.abs(out_after - out_before)
 print(f"largest difference over the sequence: {gap.max():.2f}")
 
@@ -119,8 +119,7 @@ Markdown(f"Solid and dashed lines of one colour follow each other closely, but n
          f"they are different functions of the same weights.")
 
 # %% [markdown]
-#  Weights trained in
-# one form do not carry over to the other, which is why PyTorch, Keras and minilstm name the form explicitly, and
+# Weights trained in one form do not carry over to the other, which is why PyTorch, Keras and minilstm name the form explicitly, and
 # why Keras weights load into PyTorch's GRU only from a Keras GRU with `reset_after=True`.
 #
 # ### Why cuDNN chose `reset_after`
@@ -187,8 +186,9 @@ Markdown(f"Here `reset_after=False` took {abs(diff):.0%} {'more' if diff > 0 els
 #
 # The last line, $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$, is the GRU's version of the LSTM's cell update:
 # backward it gives $\partial L/\partial h_{t-1} = z_t \odot \partial L/\partial h_t + (\text{terms through }
-# W_{hh})$. The update gate $z_t$ plays the forget gate's role, but PyTorch (and minilstm, by default) start its
-# bias at 0, so $z \approx 0.5$ and this path passes only about half of the gradient at every step. That is why the
+# W_{hh})$. The update gate $z_t$ plays the forget gate's role, but its bias starts at 0 in minilstm (PyTorch draws
+# it from $U(-1/\sqrt H, 1/\sqrt H)$, centred on 0), so $z \approx 0.5$ and this path passes only about half of the
+# gradient at every step. That is why the
 # untrained GRU lost its gradient fastest in lesson 3. Shifting the update gate's bias, as lesson 3 shifted the
 # forget bias, opens the path; it is an option of the layer, `GRU(..., update_bias=b)` (and of `GRUCell` and
 # `Model(..., cell="gru", update_bias=b)`), which sets the $z$ block of `bias_ih` to $b$:
@@ -212,10 +212,11 @@ names = list(rate)
 Markdown(f"Per step back, over the {K} steps before the last, the gradient's norm changes on average by a factor of "
          + ", ".join(f"{rate[n]:.2f} ({n})" for n in names) + ". "
          f"At update bias 0 the direct path passes $z \\approx 0.5$ of the gradient, and the paths through "
-         f"$W_{{hh}}$ add a little; at larger biases the factor approaches $z = \\sigma(b)$ and the direct path keeps "
+         f"$W_{{hh}}$ {'add to it' if min(rate.values()) > 0.5 else 'change it'}; at larger biases the factor approaches $z = \\sigma(b)$ and the direct path keeps "
          f"nearly all of it. The price is the same as the forget bias's: a GRU that starts with $z$ near 1 barely "
          f"updates its state until it learns to.")
-#
+
+# %% [markdown]
 # ## 3. The peephole LSTM
 #
 # In the LSTM of lesson 3 the gates see $x_t$ and $h_{t-1}$, but not the cell state itself; $h_{t-1}$ is only a
@@ -342,16 +343,21 @@ Markdown("\n".join(lines))
 
 # %%
 final = {name: h["val_accuracy"][-1] for name, h in runs.items()}
-v_range = add["V"][2].split()[1].strip("()")
-fewer = 1 - int(text["CIFG"][1].replace(",", "")) / int(text["V"][1].replace(",", ""))
+v_range = add["V"][2].split()[1].strip("()")                       # "lowest-highest" over the five seeds
+v_spread = float(v_range.split("-")[1]) - float(v_range.split("-")[0])
+one_run = max(final.values()) - min(final.values())
+params_text = {v: int(text[v][1].replace(",", "")) for v in ("V", "CIFG")}   # the text models' counts
+fewer = 1 - params_text["CIFG"] / params_text["V"]
 Markdown(("**Quick mode:** the runs above are too short to show anything; run the lesson in full.\n\n" if QUICK else "")
          + "In the small run the final validation accuracies are " + ", ".join(f"{final[n]:.1%} ({n})" for n in final)
-         + f". NFG has no forget gate: $c_t = c_{{t-1}} + i_t \\odot g_t$, a state that can only accumulate. The "
-         f"differences of one run are within the spread between seeds: in the miniature, V alone ranged over "
-         f"{v_range} on the adding problem across five seeds. A ranking needs more than one run.\n\n"
+         + f". NFG has no forget gate: $c_t = c_{{t-1}} + i_t \\odot g_t$, a state that can only accumulate. Here "
+         f"the three end {100 * one_run:.1f} percentage points apart, {'within' if one_run <= v_spread else 'beyond'} "
+         f"the spread between seeds of the miniature, where V alone ranged over {v_range} ({100 * v_spread:.1f} points) "
+         f"on the adding problem across five seeds. Either way, a ranking needs more than one run.\n\n"
          f"What the miniature found, in the report's words: on text, **the forget gate and the output activation "
          f"matter most, as in the paper** (NOAF and NFG worst, in every seed; part of NOAF's deficit is "
-         f"overfitting); CIFG is the best variant with {fewer:.0%} fewer parameters, and NIG, NOG and NP are within "
+         f"overfitting); CIFG is the best variant with {fewer:.0%} fewer parameters (its text model has {params_text['CIFG']:,} against "
+         f"V's {params_text['V']:,}), and NIG, NOG and NP are within "
          f"the seed-to-seed spread of V. The adding problem ranks them differently: NIG is worst in every seed, CIFG "
          f"and NIAF beat V in every seed, and the short lag leaves little for the forget gate to do. (The report "
          f"writes this paragraph by hand for its default run; the table above is read from the report itself.)")

@@ -63,7 +63,7 @@ ax.plot(t[:split_at], series[:split_at], ".", ms=2, label="training part (first 
 ax.plot(t[split_at:], series[split_at:], ".", ms=2, color="C3", label="test part (last 20 %)")
 ax.plot(t, np.sin(t), color="0.3", lw=0.8, label="sin(t) without noise")
 ax.set(xlabel="t", ylabel="x(t)", title="the series: the model learns on the blue past and is tested on the red future")
-ax.legend(loc="lower left", ncol=3, fontsize="small");
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize="small", markerscale=4);   # below the axes
 
 # %% [markdown]
 # The split is a cut in time: the first 800 points train, the last 200 test. Never a random shuffle of points
@@ -202,7 +202,7 @@ ax.plot(t_test, truth_orig, ".", color="0.6", label="observed: sin(t) + noise")
 ax.plot(t_test, np.sin(t_test), color="0.3", lw=1, label="sin(t) without noise")
 ax.plot(t_test, pred_orig, color="C1", label=f"LSTM forecast, RMSE {scores['LSTM']:.3f}")
 ax.set(xlabel="t", ylabel="x(t), original units", ylim=(-1.5, 1.8),
-       title="one-step forecasts on the test part: the forecast follows the clean sine, not the noise")
+       title=f"{PREVIEW}one-step forecasts on the test part: the forecast follows the clean sine, not the noise")
 ax.legend(loc="upper center", ncol=3, fontsize="small");
 
 # %%
@@ -273,13 +273,18 @@ ax.legend(loc="upper center", ncol=3, fontsize="small");
 
 # %%
 spread = np.std(upper - lower) / np.mean(upper - lower)
-Markdown(f"The band's width varies by {spread:.0%} (its standard deviation over its mean) along the test part; the "
-         f"noise here is the same everywhere ($\\sigma = {NOISE}$). The head has learnt the noise level from the data "
-         f"alone: a mean $\\sigma$ of {sigma_orig:.3f} against the true {NOISE} "
-         f"({'a little cautious' if sigma_orig > NOISE else 'a little bold'}), and {inside:.1%} of the test points "
-         f"lie inside, against the {CALIBRATED:.1%} of a calibrated Gaussian (with {len(truth_orig)} points, one "
-         f"point is {1 / len(truth_orig):.1%}). With noise that changed along the sine, the band would breathe with "
-         f"it (exercise 3).")
+learnt = abs(np.log(sigma_orig / NOISE)) < np.log(1.25)          # within a quarter of the true noise
+Markdown(("**Quick mode:** three epochs are too few for the head to learn the noise; run the lesson in full.\n\n"
+          if QUICK else "")
+         + f"The band's width varies by {spread:.0%} (its standard deviation over its mean) along the test part; the "
+         f"noise here is the same everywhere ($\\sigma = {NOISE}$). A mean predicted $\\sigma$ of {sigma_orig:.3f} "
+         f"against the true {NOISE}: "
+         + (f"the head has learnt the noise level from the data alone "
+            f"({'a little cautious' if sigma_orig > NOISE else 'a little bold'})" if learnt else
+            f"{'far too cautious' if sigma_orig > NOISE else 'far too bold'}, the head has not yet learnt the noise level")
+         + f", and {inside:.1%} of the test points lie inside, against the {CALIBRATED:.1%} of a calibrated Gaussian "
+         f"(with {len(truth_orig)} points, one point is {1 / len(truth_orig):.1%}). With noise that changed along the "
+         f"sine, the band would breathe with it (exercise 3).")
 
 # %% [markdown]
 # **Check yourself.** The head predicted $\sigma = 0.01$ everywhere but kept the same mean. Would the NLL go up or
@@ -350,7 +355,9 @@ if naive_theory is None:
     print("exercise 1: set naive_theory")
 else:
     measured = scores["repeat the last value"]
-    if abs(naive_theory - np.sqrt(2) * NOISE) < 1e-3:
+    if not np.all(np.isfinite(naive_theory)):
+        print(f"not a number: {naive_theory}; the answer is a finite RMSE in the units of NOISE")
+    elif abs(naive_theory - np.sqrt(2) * NOISE) < 1e-3:
         clean = scores["sin(t), the noise-free truth"]
         print(f"right: {naive_theory:.4f}. Measured {measured:.4f}: this test part's noise came out "
               f"{'smaller' if clean < NOISE else 'larger'} than {NOISE} "
@@ -372,6 +379,11 @@ my_scaler = None             # TODO: data.MinMaxScaler.fit(...) on the training 
 
 if my_scaler is None:
     print("exercise 2: set my_scaler")
+elif np.shape(my_scaler.data_min) != np.shape(scaler.data_min):
+    print(f"your scaler has {np.size(my_scaler.data_min)} features, the series has 1: MinMaxScaler.fit takes "
+          "(samples, features), so fit on a column, series[:800, None], not on series[:800]")
+elif not np.all(np.isfinite(my_scaler.data_min)) or not np.all(np.isfinite(my_scaler.data_max)):
+    print(f"your range is {my_scaler.data_min} .. {my_scaler.data_max}: not finite; fit on the series' first 800 points")
 elif np.allclose(my_scaler.data_min, scaler.data_min) and np.allclose(my_scaler.data_max, scaler.data_max):
     print("right: fitted on the training part only")
 else:

@@ -227,8 +227,11 @@ def _same(mine: Any, other: Any) -> bool:
 
 
 def _forward_diagnosis(prob: Problem, name: str, mine: Any) -> str:
-    """A named mistake, where ``mine`` is exactly what it gives: a product with W_hh not transposed."""
+    """A named mistake, where ``mine`` is exactly what it gives: a product with W_hh not transposed, or the
+    GRU's other reset form."""
     step, p = prob.step, prob.p
+    if isinstance(step, GRUStep) and name in ("state h", "cache.n", "cache.hn"):
+        return _other_reset_form(prob, name, mine)
     square = p.weight_hh.shape[0] == p.weight_hh.shape[1]
     if name not in ("state h", "cache.h") or not isinstance(step, RNNStep) or not square:
         return ""
@@ -247,4 +250,27 @@ def _backward_diagnosis(prob: Problem, expected: Any, name: str, mine: Any) -> s
                "you: the forward's h_prev W_hh^T goes back as da W_hh, da @ p.weight_hh"
     if name in ("dxw", "dhw") and isinstance(prob.step, RNNStep) and _same(mine, prob.dstate[0]):
         return "\n    found it: this is dh itself; the derivative of the nonlinearity is missing"
+    if name == "dhw" and isinstance(prob.step, GRUStep):
+        n = slice(2 * p.weight_hh.shape[1], None)                        # the n block's columns
+        if prob.step.reset_after and _same(mine, expected.dxw):
+            return "\n    found it: this is dxw, the reset_after=False form's dhw; here r multiplies the product " \
+                   "(r * (h_prev W_hn^T + b_hn)), so the n block of dhw is da_n * r"
+        other = expected.dhw.copy()
+        other[:, n] *= prob.cache.r
+        if not prob.step.reset_after and _same(mine, other):
+            return "\n    found it: your n block is da_n * r, the reset_after=True form's; here r acts before " \
+                   "the product (hn = (r * h_prev) W_hn^T + b_hn), so the n block of dhw is da_n itself"
     return ""
+
+
+def _other_reset_form(prob: Problem, name: str, mine: Any) -> str:
+    """Names the GRU's other reset form, where ``mine`` is exactly what that form gives for ``name``."""
+    other = GRUStep(reset_after=not prob.step.reset_after)
+    cache = other.step_forward(prob.xw, prob.state, prob.p)[1]
+    field = "h" if name == "state h" else name.split(".")[1]
+    if not _same(mine, getattr(cache, field)):
+        return ""
+    here = "r * (h_prev W_hn^T + b_hn): r acts after the product" if prob.step.reset_after else \
+        "(r * h_prev) W_hn^T + b_hn: r acts before the product"
+    return f"\n    found it: this is the reset_after={other.reset_after} form's {field}; you asked for " \
+           f"reset_after={prob.step.reset_after}, where the candidate reads {here}"

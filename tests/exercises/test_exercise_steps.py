@@ -238,3 +238,28 @@ def test_the_hints_follow_the_options():
 def test_a_transposed_w_hh_in_the_rnn_backward_is_named():
     result = check_step_backward(rnn_transposed_weight, cell="rnn")
     assert "found it: this is da @ p.weight_hh.T" in result.message
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_a_gru_forward_of_the_other_reset_form_is_named(reset_after):
+    other = gru.step_forward_reset_before if reset_after else gru.step_forward
+    result = check_step_forward(other, cell="gru", reset_after=reset_after)
+    assert not result and {"state h", "cache.n", "cache.hn"} <= set(result.wrong)
+    assert f"found it: this is the reset_after={not reset_after} form's h; you asked for " \
+           f"reset_after={reset_after}" in result.message
+
+
+def test_a_gru_dhw_of_the_other_reset_form_is_named():
+    def dhw_is_dxw(dstate, cache, p):          # right for reset_after=False, wrong for True
+        dxw, _, dstate_prev = gru.step_backward(dstate, cache, p)
+        return dxw, dxw, dstate_prev
+    result = check_step_backward(dhw_is_dxw, cell="gru")
+    assert result.wrong == ["dhw"] and "found it: this is dxw, the reset_after=False form's dhw" in result.message
+
+    def n_block_times_r(dstate, cache, p):     # the reset_after=True n block in the other form
+        dxw, dhw, dstate_prev = gru.step_backward_reset_before(dstate, cache, p)
+        dhw = dhw.copy()
+        dhw[:, 2 * p.weight_hh.shape[1]:] *= cache.r
+        return dxw, dhw, dstate_prev
+    result = check_step_backward(n_block_times_r, cell="gru", reset_after=False)
+    assert "dhw" in result.wrong and "found it: your n block is da_n * r" in result.message
