@@ -45,6 +45,7 @@ CASES = [
     ("Conv1d", (2, 5, 4, 2, 1, 3), {}),
     ("AttentionPool", (4,), {}),
     ("AttentionPool", (4,), dict(kind="additive")),
+    ("Attention", (4,), {}),
     ("GaussianHead", (4, 2), {}),
     ("GaussianHead", (4, 2, False), dict(min_var=1e-3)),
     ("ReLU", (), {}), ("Tanh", (), dict(dtype="float64")), ("Dropout", (0.3,), {}),
