@@ -3,6 +3,7 @@
 Run: python benchmarks/adding_curves.py [--seeds 0 1 2] [--cells rnn lstm gru] [--budget 150000]
                                         [--every 5000] [--jobs 2] [--quick]
                                         [--out benchmarks/results/adding100_curves.json]
+     python benchmarks/adding_curves.py --merge A.json B.json --out C.json
 
 The settings are benchmarks/tasks.py's ``adding100`` (one layer of 64 units, Adam
 lr 3e-3, batch 32, global-norm clipping at 1.0, freshly generated sequences of
@@ -17,7 +18,9 @@ absolute error. Lesson 6 draws the file this script writes.
 ``--jobs 2`` runs two (cell, seed) runs at once in separate processes, each with
 one BLAS thread. The default (3 seeds, 150,000 sequences) took the time the
 results file records on 2 shared CPU cores; ``--quick`` (2,000 sequences) is a
-smoke test of a few seconds. Not part of CI.
+smoke test of a few seconds. Not part of CI. ``--merge`` joins the runs of files
+made with the same settings (seeds run as separate invocations, to use more
+processes) into one file that lists every command.
 """
 from __future__ import annotations
 
@@ -87,11 +90,34 @@ def parse_args(argv: Any = None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=2, help="runs at once, one process each")
     p.add_argument("--quick", action="store_true", help="2,000 sequences, checked every 1,000: a smoke test")
     p.add_argument("--out", default=os.path.join("benchmarks", "results", "adding100_curves.json"))
+    p.add_argument("--merge", nargs="+", metavar="FILE", help="join these results files' runs into --out")
     return p.parse_args(argv)
+
+
+def merge(paths: list, out: str) -> None:
+    """One results file from several made with the same settings: their runs, seed by seed, and every command."""
+    parts = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            parts.append(json.load(f))
+    if any(part["settings"] != parts[0]["settings"] for part in parts):
+        raise ValueError(f"the files {paths} were made with different settings; only like runs can be merged")
+    result = dict(parts[0])
+    result["command"] = " ; ".join(part["command"] for part in parts) + " ; then merged by PYTHONPATH=. python " \
+        + " ".join(shlex.quote(a) for a in sys.argv)
+    result["total_seconds"] = sum(part["total_seconds"] for part in parts)
+    result["runs"] = sorted((r for part in parts for r in part["runs"]), key=lambda r: (r["seed"], r["cell"]))
+    cells, seeds = {r["cell"] for r in result["runs"]}, {r["seed"] for r in result["runs"]}
+    result["complete"] = len({(r["cell"], r["seed"]) for r in result["runs"]}) == len(cells) * len(seeds)
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=1)
+    print(f"wrote {out}: {len(result['runs'])} runs from {len(paths)} files")
 
 
 def main(argv: Any = None) -> None:
     args = parse_args(argv)
+    if args.merge:
+        return merge(args.merge, args.out)
     budget, every = (2000, 1000) if args.quick else (args.budget, args.every)
     jobs = [(cell, seed, budget, every) for seed in args.seeds for cell in args.cells]  # seed by seed
     start, runs = time.perf_counter(), []

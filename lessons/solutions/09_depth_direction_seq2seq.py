@@ -86,7 +86,7 @@ def check_attention(forward=attention_forward, backward=attention_backward, seed
 
 # ------------------------------------------------------------------ exercise 2: sorting with attention
 class Seq2Seq:
-    """Lesson 9's encoder-decoder (a bidirectional LSTM encoder, an LSTM decoder, optional attention, a head)."""
+    """Lesson 9's encoder-decoder (a bidirectional LSTM encoder, an LSTM decoder, optional attention with W_a, a head)."""
 
     def __init__(self, V, H, attention, seed=0):
         self.V, self.H = V, H
@@ -95,6 +95,8 @@ class Seq2Seq:
         self.att = minilstm.nn.Attention(H) if attention else None
         self.head = minilstm.Linear(2 * H if attention else H, V, seed=seed + 2)
         self.parts = {"enc": self.enc, "dec": self.dec, "head": self.head}
+        if attention:                                                   # W_a: Luong's "general" score
+            self.parts["w_a"] = self.w_a = minilstm.Linear(H, H, bias=False, seed=seed + 3)
         self.params = {f"{n}.{k}": p for n, m in self.parts.items() for k, p in m.params.items()}
 
     @property
@@ -106,7 +108,7 @@ class Seq2Seq:
         start = tuple(np.concatenate([s[0], s[1]], axis=-1)[None] for s in (h, c))
         q, _ = self.dec(dec_in, start)
         self._keys_shape = keys.shape
-        z = q if self.att is None else np.concatenate([q, self.att(q, keys)], axis=-1)
+        z = q if self.att is None else np.concatenate([q, self.att(self.w_a(q), keys)], axis=-1)
         return self.head(z)
 
     def backward(self, dlogits):
@@ -115,7 +117,7 @@ class Seq2Seq:
             dq, dkeys = dz, np.zeros(self._keys_shape, dz.dtype)
         else:
             dq, (dq_att, dkeys) = dz[..., :self.H], self.att.backward(dz[..., self.H:])
-            dq = dq + dq_att
+            dq = dq + self.w_a.backward(dq_att)
         _, (dh0, dc0) = self.dec.backward(dq)
         half = self.H // 2
         self.enc.backward(dkeys, tuple(np.stack([d[0, :, :half], d[0, :, half:]]) for d in (dh0, dc0)))
@@ -147,10 +149,10 @@ def greedy(model, src, start):
 def sorting(quick=False, plot=False):
     """Exercise 2: the attention model on mode="sort"; per-step test accuracy and one sequence's weights."""
     T = 6 if quick else 10
-    train = data.reverse_task(n=300 if quick else 3000, T=T, alphabet=8, mode="sort", seed=1)
+    train = data.reverse_task(n=300 if quick else 2000, T=T, alphabet=8, mode="sort", seed=1)
     test = data.reverse_task(n=200 if quick else 500, T=T, alphabet=8, mode="sort", seed=2)
     model = Seq2Seq(8, 32, attention=True)
-    fit_seq2seq(model, train, epochs=2 if quick else 12)
+    fit_seq2seq(model, train, epochs=2 if quick else 10)
     written = greedy(model, test.X, test.meta["start"])
     per_step = (written == test.Y).mean(axis=0)
     weights = np.array(minilstm.to_numpy(model.att.last_attention)[0])   # the last greedy step's full pass
