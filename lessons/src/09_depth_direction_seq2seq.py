@@ -117,9 +117,10 @@ display(Markdown(
     f"In this run the second layer {'lowered' if deeper else 'did not lower'} the best validation loss "
     f"({best['1 layer'] / np.log(2):.3f} bits per character with one layer, {best['2 layers'] / np.log(2):.3f} with "
     f"two) at {lm['2 layers'].num_params / lm['1 layer'].num_params:.1f} times the parameters and after "
-    f"{LM_EPOCHS} epoch{'s' * (LM_EPOCHS > 1)}. On a corpus this small depth is not free: more parameters to fit from the same "
-    "characters, and a longer path for the gradient at each step. Deep stacks pay off on large corpora (Graves 2013 "
-    "used up to 7 layers on Wikipedia text); on small ones the second layer mostly adds variance."))
+    f"{LM_EPOCHS} epoch{'s' * (LM_EPOCHS > 1)}. On a corpus this small, depth is not free: more parameters to fit from "
+    "the same characters, and a longer path for the gradient at each step, so expect any gain to be small and to "
+    "change with the seed (exercise 6). Deep stacks pay off on large corpora: Graves (2013) used up to 7 layers on "
+    "Wikipedia text."))
 
 # %% [markdown]
 # ## 3. Direction: reading both ways
@@ -399,7 +400,10 @@ display(Markdown(
     + ("In this run, as in Greff et al.'s, the learning rate mattered more. " if across_rates > across_variants
        else "In this run the variant mattered more than the rate, unlike Greff et al.'s finding: one seed, one "
             "small task, a short budget. ")
-    + "Tune the learning rate before you choose among LSTM variants."))
+    + "Tune the learning rate before you choose among LSTM variants. The best rate here: "
+    + ", ".join(f"{name} {RATES[int(np.argmin(row))]:g}" for name, row in zip(VARIANTS, grid))
+    + f". With a budget of {GREFF_EPOCHS} epoch{'s' * (GREFF_EPOCHS > 1)} the largest rates tend to win; Greff et al.'s "
+    "runs, trained to convergence, found a broad optimum with too-high rates failing."))
 
 # %% [markdown]
 # ## Exercises
