@@ -28,7 +28,8 @@ TEST_COST_RESULTS = BENCHMARKS / "test_cost.json"    # benchmarks/test_cost.py: 
 SPEED_RESULTS = BENCHMARKS / "speed-2026-11-29.json"   # the run the README's Speed section shows
 README = ROOT / "README.md"
 ORDER = ("lstm_predictor", "sine_forecaster", "hybrid_conv_lstm", "text_classifier", "gru_model",
-         "bidirectional_tagger", "attention", "uncertainty", "seeing_inside")   # the README's, a course's order
+         "bidirectional_tagger", "attention", "uncertainty", "attention_forecaster", "hyperparameter_search",
+         "export_to_torch", "seeing_inside")   # the README's, a course's order
 
 
 def examples() -> list[Path]:
@@ -58,14 +59,31 @@ def printed(name: str, r: dict) -> str:
     if name == "attention":
         return (f"validation accuracy {r['val_accuracy']:.3f} (chance {r['chance']:.3f}); mean attention on the "
                 f"marked step {r['mean_attention_on_marked_step']:.2f}")
+    if name == "attention_forecaster":
+        torch = r["torch_max_abs_difference"]
+        return (f"test RMSE: {each('test_rmse', ('LSTM', 'LSTM + attention'))} (noise {r['noise']:g}); gradient "
+                f"check {'passed' if r['gradcheck_passed'] else 'failed'}"
+                + ("" if torch is None else f"; the article's PyTorch module loaded, largest difference {torch:.0e}"))
     if name == "bidirectional_tagger":
         return (f"per-step accuracy: {each('val_per_step_accuracy', ('bidirectional', 'one-directional'))} "
                 f"(always the commoner tag {r['always_the_commoner_tag']:.3f})")
     if name == "gru_model":
         return (f"sine test RMSE: {each('sine_test_rmse', ('LSTM', 'GRU'))}; "
                 f"Reber validation accuracy: {each('reber_val_accuracy', ('LSTM', 'GRU'))}")
+    if name == "export_to_torch":
+        kib = {k: r[k]["file_kib"] for k in ("scripted (float32)", "quantized (int8)")}
+        return (f"largest difference from minilstm: scripted {r['scripted (float32)']['max_abs_difference']:.0e}, "
+                f"quantized {r['quantized (int8)']['max_abs_difference']:.0e} (test RMSE "
+                f"{r['quantized (int8)']['test_rmse']:.3f} against minilstm's {r['minilstm_test_rmse']:.3f}); files: "
+                f"scripted {kib['scripted (float32)']:.0f} KiB, quantized {kib['quantized (int8)']:.0f} KiB")
     if name == "hybrid_conv_lstm":
         return f"test RMSE: {each('test_rmse', ('Conv1d + LSTM', 'LSTM'))} (noise {r['noise']:g})"
+    if name == "hyperparameter_search":
+        p = r["best_params"]
+        dropout = f", dropout {p['dropout']:.2f}" if "dropout" in p else ""
+        return (f"best of {r['trials']} trials ({r['pruned']} pruned): hidden {p['hidden']}, {p['num_layers']} "
+                f"layer{'s' * (p['num_layers'] > 1)}, lr {p['lr']:.4f}{dropout}; test RMSE {r['best_test_rmse']:.3f} "
+                f"(noise {r['noise']:g})")
     if name == "lstm_predictor":
         return (f"test R² {r['y0, gated total']['test_r2']:.2f} (y0, gated total) and "
                 f"{r['y1, moving average']['test_r2']:.2f} (y1, moving average)")
@@ -204,7 +222,7 @@ def test_cost_block(r: dict) -> str:
     m, t, q = r["machine"], r["tests"], r["quick_tests"]
     kernel = ", ".join(f"{b['library']} {b['kernel']} kernel" for b in m["blas"])
     text = (f"It installs pytest, pytest-xdist, Hypothesis, the array-API stand-in, Jupyter's kernel, matplotlib, "
-            f"tqdm and PyTorch (the CPU build is enough: the parity tests compare with it), "
+            f"tqdm, Optuna and PyTorch (the CPU build is enough: the parity tests compare with it), "
             f"{r['environment_mb'] / 1000:.1f} GB on disk, {r['torch_mb']} MB of it PyTorch. Where pip would take "
             f"PyTorch's multi-GB CUDA build, install the CPU build first (`pip install torch --index-url "
             f"https://download.pytorch.org/whl/cpu`). The tests run in one process per CPU (pytest-xdist; `-n 0` "

@@ -110,7 +110,8 @@ def run_task_defaults(work: Path, env: dict, where: dict) -> dict:
         command = ["python", "-m", "minilstm", "train", "--task", task, "--no-progress"]
         print(f"== {' '.join(command)} --out {out}", flush=True)
         load = os.getloadavg()[0]
-        subprocess.run([sys.executable, *command[1:], "--out", str(out)], env=env, check=True)
+        # --force: the work folder's run of an earlier regeneration is replaced
+        subprocess.run([sys.executable, *command[1:], "--out", str(out), "--force"], env=env, check=True)
         metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
         runs[task] = {"command": " ".join(command), "load": load, "seconds": metrics["seconds"],
                       "settings": metrics["settings"], "final": metrics["final"],

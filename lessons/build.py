@@ -12,7 +12,8 @@ Jupytext, VS Code and Spyder read as cells: ``# %%`` starts a code cell and
 ``# %% [markdown]`` a Markdown cell whose lines are comments (``# `` is dropped).
 The notebook is written to ``lessons/NN_name.ipynb`` and executed with nbclient
 (kernel ``python3``) in ``lessons/``, as Jupyter would run it there. Each
-lesson's run time is printed: ``lessons/README.md`` quotes it.
+lesson's run time is printed (the README states none: a typed time
+would not follow the machine).
 """
 from __future__ import annotations
 

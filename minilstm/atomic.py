@@ -1,11 +1,13 @@
 """Writing a ``.npz`` file atomically: the old file stays whole until the new one is complete.
 
 :func:`write` fills a new temporary beside the target, named
-``.tmp-<pid>@<host>-<token>.npz``, syncs it to disk and renames it over the
-target (atomic on POSIX and Windows). A process killed at any moment thus
-leaves either the old file or the new one, never half of one, plus at worst
-the temporary, which the next write into that folder removes once its writer
-is surely gone. The file's mode follows the umask, as ``open()`` does.
+``.minilstm-save-<pid>@<host>-<16 hex digits>.tmp``, syncs it to disk and
+renames it over the target (atomic on POSIX and Windows). A process killed at
+any moment thus leaves either the old file or the new one, never half of one,
+plus at worst the temporary, which the next write into that folder removes
+once its writer is surely gone: only names of that exact pattern, which no
+one else writes, so a user's own files (``.tmp-results1.npz``) are never
+touched. The file's mode follows the umask, as ``open()`` does.
 """
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ from typing import IO
 # A temporary untouched this long is stale whoever wrote it: a live save keeps writing, then renames at once.
 STALE_AFTER = 3600.0
 HOST = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname()) or "host"
-# ours: ".tmp-<pid>@<host>-<8 hex>.npz"; before the pid was in the name, mkstemp's ".tmp-<8 chars>.npz"
-_TEMPORARY = re.compile(r"\.tmp-(?:(?P<pid>\d+)@(?P<host>.+)-)?[0-9a-z_]{8}\.npz")
+PREFIX = ".minilstm-save-"
+# ours alone: ".minilstm-save-<pid>@<host>-<16 hex>.tmp" (earlier versions' ".tmp-....npz" names are left alone:
+# a user may name a file so too)
+_TEMPORARY = re.compile(re.escape(PREFIX) + r"(?P<pid>\d+)@(?P<host>[A-Za-z0-9._-]+)-[0-9a-f]{16}\.tmp")
 
 
 def write(path: str, fill: Callable[[IO[bytes]], None]) -> None:
@@ -54,14 +58,14 @@ def write(path: str, fill: Callable[[IO[bytes]], None]) -> None:
 
 
 def _new_temporary(folder: str) -> tuple[int, str]:
-    """A new file ``.tmp-<pid>@<host>-<token>.npz`` in ``folder``, open for writing: (fd, path).
+    """A new file ``.minilstm-save-<pid>@<host>-<16 hex>.tmp`` in ``folder``, open for writing: (fd, path).
 
     Made with mode 0o666, from which the kernel takes the umask away exactly as
     for ``open()`` (mkstemp's 0o600 would hide checkpoints in a shared folder).
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = os.path.join(folder, f".tmp-{os.getpid()}@{HOST}-{secrets.token_hex(4)}.npz")
+        tmp = os.path.join(folder, f"{PREFIX}{os.getpid()}@{HOST}-{secrets.token_hex(8)}.tmp")
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
@@ -89,7 +93,7 @@ def remove_stale_temporaries(folder: str) -> None:
         full = os.path.join(folder, name)
         with contextlib.suppress(OSError):  # gone already, or not ours to remove: leave it
             info = os.lstat(full)
-            dead = match["pid"] is not None and match["host"] == HOST and not _running(int(match["pid"]))
+            dead = match["host"] == HOST and not _running(int(match["pid"]))
             if stat.S_ISREG(info.st_mode) and (dead or now - info.st_mtime > STALE_AFTER):
                 os.remove(full)
 

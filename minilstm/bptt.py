@@ -177,7 +177,12 @@ def backward(cell: Any, dhs: Any, dstate: tuple, cache: SequenceCache, p: CellPa
             dx[done, ...] = _project(dxw_done, p.weight_ih.T, None)
             g_done = cell.param_grads(x[done, ...], dxw_done, steps._make([f[done, ...] if a else f for f, a in
                                                                             zip(steps, arrays)]), p)
-            grads = g_done if grads is None else {k: grads[k] + v for k, v in g_done.items()}
+            if grads is None:
+                grads = g_done
+            else:  # in place, and the chunk's gradients dropped before the next chunk's are made: two
+                for k, v in g_done.items():  # weight-sized sets at the peak, not four
+                    grads[k] += v
+            g_done = None
     return dx, dstate, grads
 
 

@@ -8,9 +8,12 @@ state the caller adds (epoch, seed, random-generator state, history).
 Saving is atomic (see :mod:`minilstm.atomic`): a process killed at any moment
 leaves the previous checkpoint whole, the next save into that folder removes
 the temporary a dead writer left, and the file's mode follows the umask, as
-``open()`` does. Reading never unpickles, checks every array header against the
-file's real size before reading any data, caps the JSON's nesting and checks
-each metadata field; :func:`minilstm.checkpoint.load` compares the architecture
+``open()`` does. Reading never unpickles (the arrays are read by
+:mod:`minilstm.npz`, which checks every header and the members' sizes against
+the file's real size before making any array), counts the JSON's nesting and
+keys in linear time before parsing it, and checks each metadata field; a file
+is at most :data:`minilstm.npz.MAX_MEMBERS` arrays, :data:`MAX_KEYS` JSON keys
+and :data:`MAX_DEPTH` levels deep; :func:`minilstm.checkpoint.load` compares the architecture
 with the stored arrays' shapes before building anything. A file that is no checkpoint at all (a
 text file, a ``.npy``, a zip or ``.npz`` without minilstm's metadata) is a
 ValueError ``'<path>' is not a minilstm checkpoint: <why>...``; a malformed
@@ -19,23 +22,25 @@ checkpoint is a ValueError ``checkpoint '<path>': field '<name>' ...``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
-import math
 import numbers
 import os
-import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
 
 # the package's own __init__ sets __version__ before it imports any module
-from . import __version__, atomic
+from . import __version__, atomic, npz
 
 FORMAT = "minilstm-checkpoint"
 VERSION = 1
 MAX_DEPTH = 32  # JSON nesting; what train() writes is 5 deep (training.rng_states.<name>.state.state)
+MAX_KEYS = 100_000  # JSON keys; a run's meta holds about 50, a Sequential's config about 5 a module
 ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or the end record of an empty zip
 
 
@@ -64,21 +69,30 @@ def is_builtin(cls: type) -> bool:
     return cls.__module__ == "minilstm" or cls.__module__.startswith("minilstm.")
 
 
-def save(model: Any, path: str, optimizer: Any = None, **training_state: Any) -> str:
+def save(model: Any, path: str, optimizer: Any = None, *, overwrite: bool = False, **training_state: Any) -> str:
     """Write ``model`` (and ``optimizer``'s state) to ``path`` atomically; return the path.
 
-    ``training_state`` must be JSON-like: numbers (NumPy scalars too), strings,
-    lists, tuples and dicts. It is checked before anything touches the disk.
+    A file already at ``path`` is replaced, as ``open(path, "w")`` would, unless it is
+    read-only: that one only with ``overwrite=True``. ``training_state`` must be JSON-like:
+    numbers (NumPy scalars too), strings, lists, tuples and dicts. It is checked before
+    anything touches the disk.
 
     Raises
     ------
     TypeError
         Naming the field that JSON cannot hold.
+    PermissionError
+        If ``path`` is a read-only file and ``overwrite`` is False.
     OSError
         Naming ``path`` and the cause (a full disk, a read-only folder); the
         previous file at ``path`` is then untouched.
     """
     path = os.fspath(path)
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
+    if not overwrite and os.path.isfile(path) and _read_only(path):
+        raise PermissionError(errno.EACCES, f"{path!r} is read-only: minilstm.save replaces it only with "
+                                            "overwrite=True")
     arrays = {f"param/{k}": v for k, v in model.state_dict().items()}
     scalars = {}
     if optimizer is not None:
@@ -99,6 +113,11 @@ def save(model: Any, path: str, optimizer: Any = None, **training_state: Any) ->
                   "is untouched"
         raise (type(err)(err.errno, message) if err.errno else type(err)(message)) from err
     return path
+
+
+def _read_only(path: str) -> bool:
+    """Whether the file at ``path`` is read-only: to us, or to all (chmod 444, which root may still write)."""
+    return not os.access(path, os.W_OK) or not os.stat(path).st_mode & 0o222
 
 
 def _plain(v: Any, where: str) -> Any:
@@ -140,25 +159,13 @@ def read(path: str) -> Checkpoint:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no checkpoint at {path!r}")
-    with open(path, "rb") as f:  # our own handle: np.load leaks its own when a zip is corrupt
-        _check_zip(f, path)  # before np.load, which would take anything else for a pickle (and refuse it)
+    with open(path, "rb") as f:
+        _check_zip(f, path)  # before zipfile, whose message would not say what the file is instead
         with _readable(path):
-            archive = np.load(f, allow_pickle=False)
-        with archive:
-            if "meta" not in archive.files:
-                found = ", ".join(repr(k) for k in archive.files[:4]) + (", ..." if len(archive.files) > 4 else "")
-                raise _not_a_checkpoint(path, f"it has no 'meta' entry (it holds {found or 'nothing'})")
-            with _readable(path):
-                headers = {_key(info): _header(archive.zip, info) for info in archive.zip.infolist()}
-            pickled = [k for k, (_, dtype, _, _) in headers.items() if dtype.hasobject]
-            if pickled:  # np.load would refuse it too, but its message asks for allow_pickle
-                raise _not_a_checkpoint(path, f"its entry {pickled[0]!r} holds Python objects, which only "
-                                              "unpickling could read, and load never unpickles")
-            _check_sizes(headers, os.fstat(f.fileno()).st_size, path)
-            with _readable(path):
-                contents = {k: archive[k] for k in archive.files}
-                meta_array = contents.pop("meta")
-    meta = _check_meta(_parse_meta(meta_array, path), path)
+            zf = zipfile.ZipFile(f)
+        with zf:
+            contents = _arrays(zf, os.fstat(f.fileno()).st_size, path)
+    meta = _check_meta(_parse_meta(contents.pop("meta"), path), path)
     for k, v in contents.items():
         if k.startswith(("param/", "optim/")) and v.dtype.kind != "f":
             raise field_error(path, k, f"must hold floats, got dtype {v.dtype}")
@@ -167,6 +174,25 @@ def read(path: str) -> Checkpoint:
     if meta["optimizer"] is not None:
         optimizer.update(meta["optimizer"]["scalars"])
     return Checkpoint(params, optimizer, meta)
+
+
+def _arrays(zf: zipfile.ZipFile, file_bytes: int, path: str) -> dict:
+    """Every member's array by name, ``meta`` among them; a ValueError naming the member that is wrong."""
+    try:
+        infos = npz.members(zf, file_bytes)
+        names = [npz.key(info) for info in infos]
+        if "meta" not in names:
+            found = ", ".join(repr(k) for k in names[:4]) + (", ..." if len(names) > 4 else "")
+            raise _not_a_checkpoint(path, f"it has no 'meta' entry (it holds {found or 'nothing'})")
+        if len(set(names)) < len(names):
+            raise npz.BadMember(next(k for k in names if names.count(k) > 1), "is in the archive twice")
+        with _readable(path):
+            return {npz.key(info): npz.read(zf, info) for info in infos}
+    except npz.Pickled as err:  # np.load's message would ask for allow_pickle
+        raise _not_a_checkpoint(path, f"its entry {err.key!r} holds Python objects, which only unpickling could "
+                                      "read, and load never unpickles") from None
+    except npz.BadMember as err:
+        raise field_error(path, err.key, err.problem) from None
 
 
 def _check_zip(f: Any, path: str) -> None:
@@ -189,10 +215,14 @@ def _not_a_checkpoint(path: str, why: str) -> ValueError:
 
 @contextlib.contextmanager
 def _readable(path: str) -> Iterator[None]:
-    """Turn what NumPy, zipfile and json raise on a damaged file into one clear ValueError."""
+    """Turn what NumPy, zipfile and json raise on a damaged file into one clear ValueError (a member's own
+    error goes on to be worded by its caller)."""
     try:
         yield
-    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as err:
+    except npz.BadMember:
+        raise
+    except (OSError, EOFError, ValueError, KeyError, IndexError, OverflowError, RuntimeError, struct.error,
+            zlib.error, zipfile.BadZipFile) as err:  # RuntimeError: an encrypted member; NotImplementedError too
         raise ValueError(f"{path!r} is not a readable minilstm checkpoint ({type(err).__name__}: {err})") from err
 
 
@@ -201,55 +231,41 @@ def field_error(path: str, field: str, problem: str) -> ValueError:
     return ValueError(f"checkpoint {path!r}: field {field!r} {problem}")
 
 
-def _key(info: zipfile.ZipInfo) -> str:
-    return info.filename[:-4] if info.filename.endswith(".npy") else info.filename
-
-
-def _header(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple:
-    """(shape, dtype, header bytes, member bytes) of one ``.npy`` member, its data unread."""
-    with zf.open(info) as member:
-        version = np.lib.format.read_magic(member)
-        if version not in ((1, 0), (2, 0)):
-            raise ValueError(f"{info.filename} is a .npy file of version {version}, not 1.0 or 2.0")
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-            np.lib.format.read_array_header_2_0
-        shape, _, dtype = read_header(member)
-        return shape, dtype, member.tell(), info.file_size
-
-
-def _check_sizes(headers: dict, file_bytes: int, path: str) -> None:
-    """Refuse a header whose declared array the file cannot hold, before anything is allocated for it."""
-    total = 0
-    for key, (shape, dtype, header_bytes, member_bytes) in headers.items():
-        total += member_bytes
-        if total > file_bytes:  # a zip may claim more than it stores: a bomb, or a forged directory
-            raise field_error(path, key, f"claims {member_bytes} bytes, more than the whole file holds "
-                                          f"({file_bytes} bytes)")
-        data_bytes = math.prod(shape) * dtype.itemsize
-        if header_bytes + data_bytes != member_bytes:
-            raise field_error(path, key, f"declares a {shape} {dtype} array ({data_bytes} bytes) but holds "
-                                          f"{member_bytes - header_bytes} bytes")
-
-
 def _parse_meta(meta_array: np.ndarray, path: str) -> Any:
-    """The JSON under ``meta``, its nesting checked first (json's own recursion would overflow)."""
+    """The JSON under ``meta``, its nesting and its number of keys checked first, in linear time (json's own
+    recursion would overflow on deep nesting; a million keys take seconds to parse)."""
     if meta_array.ndim != 0 or meta_array.dtype.kind != "U":
         raise field_error(path, "meta", f"must be one JSON string, got a {meta_array.shape} {meta_array.dtype} "
                                          "array")
-    text = str(meta_array)
-    depth = _json_depth(text)
+    depth, keys = _json_extent(np.frombuffer(meta_array.astype("<U").tobytes(), "<u4"))
     if depth > MAX_DEPTH:
         raise field_error(path, "meta", f"nests {depth} levels deep, more than a checkpoint's {MAX_DEPTH}")
+    if keys > MAX_KEYS:
+        raise field_error(path, "meta", f"holds {keys} keys, more than a checkpoint's {MAX_KEYS}")
     with _readable(path):
-        return json.loads(text)
+        return json.loads(str(meta_array))
 
 
-def _json_depth(text: str) -> int:
-    """The deepest nesting of ``[`` and ``{`` in a JSON text, brackets inside strings not counted."""
-    bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text).encode()
-    b = np.frombuffer(bare, np.uint8)
-    steps = np.isin(b, list(b"[{")).astype(np.int64) - np.isin(b, list(b"]}"))
-    return int(np.cumsum(steps).max(initial=0))
+def _json_extent(codes: np.ndarray) -> tuple[int, int]:
+    """(deepest nesting of ``[`` and ``{``, number of ``:``) in a JSON text given as its code points, what is
+    inside strings not counted, in a few linear passes (a regex skipping strings backtracks quadratically on an
+    unterminated one). A quote is a string's edge unless an odd run of backslashes comes right before it."""
+    kinds = _KINDS[np.minimum(codes, 127)]
+    pos = np.flatnonzero(kinds)          # where the characters that matter are
+    kind, k = kinds[pos], np.arange(pos.size)
+    next_to = np.concatenate([[False], pos[:-1] + 1 == pos[1:]])  # right after the previous one that matters
+    slash = kind == _KIND["\\"]
+    goes_on = slash & next_to & np.concatenate([[False], slash[:-1]])   # a backslash continuing a run
+    run = np.where(slash, k - np.maximum.accumulate(np.where(goes_on, -1, k)) + 1, 0)  # the run ending at each
+    escaped = next_to & (np.concatenate([[0], run[:-1]]) % 2 == 1)
+    outside = np.cumsum((kind == _KIND['"']) & ~escaped) % 2 == 0  # an edge itself counts as inside: no bracket
+    steps = ((kind == _KIND["["]) & outside).astype(np.int64) - ((kind == _KIND["]"]) & outside)
+    return int(np.cumsum(steps).max(initial=0)), int(np.count_nonzero((kind == _KIND[":"]) & outside))
+
+
+_KIND = {"\\": 1, '"': 2, "[": 3, "{": 3, "]": 4, "}": 4, ":": 5}  # what _json_extent tells apart
+_KINDS = np.zeros(128, np.uint8)
+_KINDS[[ord(c) for c in _KIND]] = list(_KIND.values())
 
 
 def _is_int(v: Any) -> bool:

@@ -5,11 +5,14 @@ Before a run, :func:`refuse_non_finite` refuses data with a nan or an inf
 sees every step's loss and gradient norm: a step where either is inf or nan is
 skipped (see :func:`minilstm.train`), and a run whose steps stay that way, or
 a step that leaves a weight inf or nan, has diverged and stops with
-:class:`TrainingDiverged`.
+:class:`TrainingDiverged`. And :class:`StopOnInterrupt` turns a first Ctrl-C into a
+request to stop after the batch in progress.
 """
 from __future__ import annotations
 
 import math
+import signal
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +91,19 @@ class DivergenceWatch:
         bad = [k for k, n, n0 in zip(params, counts, self.given) if int(n) > int(n0)]
         self.found = (epoch, step, f"the step left an inf or a nan in {', '.join(bad)}")
 
+    def finish(self, epoch_steps: int) -> None:
+        """At the run's end: a run that ends on a streak of skipped steps that is a whole epoch long (or
+        BAD_STEPS_IN_A_ROW long) has not recovered, however few steps it had in all (one batch per epoch)."""
+        if self.bad and not self.found and self.bad >= min(BAD_STEPS_IN_A_ROW, epoch_steps):
+            self.found = (*self.since, f"the run ended on {self.bad} skipped steps in a row, every step of its "
+                          "last epoch, each with an inf or nan loss or gradient")
+
+    @staticmethod
+    def keeps(loss: float) -> bool:
+        """Whether the weights an epoch ended with (on a step taken) may be saved: they give a finite ``loss``
+        (on val_data, else on the next batch); weights finite but blown up (1e20) are no checkpoint to go back to."""
+        return math.isfinite(loss)
+
     def error(self) -> TrainingDiverged:
         """The error to raise once :attr:`found` is set."""
         epoch, step, what = self.found
@@ -128,3 +144,28 @@ def refuse_non_finite(data: Dataset, name: str, dtype: str = "float64") -> None:
             what = f"is {a[where]}" if not np.isfinite(a[where]) else f"= {a[where]:.4g} is beyond {dtype}'s range"
             raise ValueError(f"{name} {part}[{', '.join(map(str, where))}] {what}: the data must be "
                              "finite (one nan or inf would turn every weight into nan)")
+
+
+class StopOnInterrupt:
+    """Inside ``with``: the first Ctrl-C (SIGINT) only sets ``requested``, so that the loop can stop
+    after the batch in progress (its weights whole); a second one raises KeyboardInterrupt at once.
+
+    The handler is installed only in the main thread (the only one Python delivers signals to)
+    and only over Python's own handler, and is put back on leaving.
+    """
+
+    def __enter__(self) -> StopOnInterrupt:
+        self.requested, self._old = False, None
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)

@@ -296,6 +296,6 @@ def evaluate(model: Any, data: Any, loss: Any = None, metrics: dict | None = Non
     value, _ = loss_fn(on_device, Y, mask)
     out = {"loss": float(value)}
     for name, fn in (metrics or {}).items():
-        out[name] = float(fn(pred, data))
+        out[name] = train_checks.metric_value(f"metric {name!r}", fn(pred, data))
     return out
 

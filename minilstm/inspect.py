@@ -19,7 +19,7 @@ layer's :meth:`~minilstm.nn.Recurrent.forward_record` returns) and backward (its
 the layers expose publicly.
 A call runs the object's forward (and backward) once, so it replaces the
 object's saved forward; the object's mode is used as it is (call ``.eval()``
-first to see it without dropout).
+first to see it without dropout). A MultiheadAttention's weights per head: :func:`attention_maps`.
 """
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from . import inspect_checks as check
 from .backend import get_backend, permute_dims, to_numpy
+from .inspect_attention import attention_maps  # noqa: F401 (a MultiheadAttention's weights per head)
 from .nn.recurrent_base import Recurrent
 from .nn.recurrent_cells import Cell
 
@@ -112,11 +114,10 @@ class Flow:
 
     def lag(self, k: int, state: str = "h") -> float:
         """The top layer's norm ``k`` steps before ``at`` (``k = at + 1`` is the initial state)."""
-        per_step, initial = (self.dh, self.dh0) if state == "h" else (self.dc, self.dc0)
+        per_step, initial = (self.dh, self.dh0) if check.state_name(state) == "h" else (self.dc, self.dc0)
         if per_step is None:
-            raise ValueError("this cell has no cell state c")
-        if not 0 <= k <= self.at + 1:
-            raise ValueError(f"lag must be in [0, at + 1 = {self.at + 1}], got {k}")
+            raise ValueError("state='c' needs a cell state c, and this cell has none (only h)")
+        k = check.index_in("k", k, self.at + 2, "lags back from at (at + 1: the initial state)")
         return float(initial[-1] if k == self.at + 1 else per_step[self.at - k])
 
 
@@ -172,6 +173,9 @@ def saturation(trace: Trace, low: float = 0.05, high: float = 0.95, index: int |
     -------
     dict of gate name to ``{"low": share, "high": share}``
     """
+    low, high = check.tails(low, high)
+    if index is not None:
+        index = check.index_in("index", index, trace.h.shape[0], "(layer, direction) pairs, L*K")
     out = {}
     for name, values in trace.gates.items():
         v = values if index is None else values[index:index + 1]
@@ -204,10 +208,11 @@ def state_gradients(obj: Any, x: Any, at: int = -1, dout: Any = None, state: Any
     StateGradients
     """
     layer, x = _recurrent(obj, x)
+    seed = check.seed(seed)
     out, _, run = layer.forward_record(x, _layer_state(obj, state), lengths=lengths)
     (T, B, H), LK = run.hs[0].shape, len(run.seqs)
     if dout is None:
-        dout = _read_out_at(layer, out, _step_index(at, T), seed)
+        dout = _read_out_at(layer, out, check.step_index(at, T), seed)
     grads = [np.zeros((LK, T, B, H)) for _ in layer.cell.state_names]
 
     def keep(idx: int, t: int, ds: tuple) -> None:
@@ -242,21 +247,24 @@ def gradient_flow(obj: Any, x: Any, at: int = -1, state: Any = None, seed: int =
     dc0 = None if g.c0 is None else _norms(g.c0[:, None], K)[:, 0]
     dx = np.linalg.norm(g.x, axis=-1).mean(axis=-1)
     return Flow(dh_layers[-1], None if dc_layers is None else dc_layers[-1], dx, dh_layers, dc_layers,
-                dh0, dc0, _step_index(at, g.x.shape[0]))
+                dh0, dc0, check.step_index(at, g.x.shape[0]))
 
 
-def jacobian_norms(obj: Any, x: Any, state: Any = None) -> np.ndarray:
+def jacobian_norms(obj: Any, x: Any, state: Any = None, max_state: int = check.MAX_STATE) -> np.ndarray:
     """Per step, the spectral norm of the state Jacobian ``d s_t / d s_(t-1)``, batch-mean.
 
     ``s`` is ``h`` (RNN, GRU) or ``(h, c)`` (LSTM family: a 2H x 2H matrix). Each
     Jacobian is built from the cell's own step backward, one call per state unit
-    (H or 2H calls per step): meant for teaching sizes (H up to a few hundred).
+    (H or 2H calls per step): meant for teaching sizes. A state size over ``max_state``
+    (512: H = 256 for the LSTM family, 512 for the others) is refused, as it would run for
+    minutes (H = 1024 did); pass a larger ``max_state`` to run it anyway.
 
     Returns
     -------
     (L*K, T) array
     """
     layer, x = _recurrent(obj, x)
+    check.state_size(len(layer.cell.state_names) * layer.hidden_size, max_state)
     _, _, run = layer.forward_record(x, _layer_state(obj, state))
     be = get_backend()
     (T, B, H), n = run.hs[0].shape, len(layer.cell.state_names)
@@ -308,7 +316,8 @@ def spectrum(obj: Any) -> Spectrum:
     for key, w in (obj.params if isinstance(obj, Cell) else layer.params).items():  # a cell's keys have no _l0
         if not key.startswith("weight_hh"):
             continue
-        blocks = np.split(to_numpy(w).astype(np.float64), len(layer.cell.gates), axis=0)
+        check.finite_weights(key, w := to_numpy(w).astype(np.float64))
+        blocks = np.split(w, len(layer.cell.gates), axis=0)
         for gate, block in zip(layer.cell.gates, blocks):
             values[key, gate] = np.linalg.svd(block, compute_uv=False)
             gamma[key, gate] = 0.25 if gate in SIGMOID_GATES else 1.0
@@ -345,12 +354,6 @@ def _layer_state(obj: Any, state: Any) -> Any:
     parts = state if isinstance(state, (tuple, list)) else (state,)
     parts = tuple(xp.reshape(xp.asarray(p), (1,) + tuple(p.shape)) for p in parts)
     return parts if len(parts) > 1 else parts[0]
-
-
-def _step_index(at: int, T: int) -> int:
-    if isinstance(at, bool) or not isinstance(at, (int, np.integer)) or not -T <= at < T:
-        raise ValueError(f"at must be a step index in [-{T}, {T}), got {at!r}")
-    return int(at) % T
 
 
 def _read_out_at(layer: Recurrent, out: Any, at: int, seed: int) -> Any:

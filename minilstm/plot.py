@@ -1,24 +1,15 @@
 """Plots of a training run, with matplotlib (optional: ``pip install 'minilstm[plot]'``)."""
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
 
-
-def pyplot() -> Any:
-    """``matplotlib.pyplot``, drawing to files (Agg) unless a backend was chosen (a notebook's); an
-    ImportError that says how to install matplotlib when it is missing."""
-    try:
-        import matplotlib
-    except ImportError as err:
-        raise ImportError("plots need matplotlib: pip install 'minilstm[plot]'") from err
-    if "matplotlib.pyplot" not in sys.modules:  # files, no window; a backend already chosen (a notebook's) is kept
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
+from . import inspect_checks as check
+from .figures import pyplot
+from .inspect import Flow, Spectrum, Trace
+from .plot_attention import attention_maps  # noqa: F401 (drawn in a module of its own)
+from .plot_diagrams import cell_diagram  # noqa: F401 (drawn in a module of its own)
 
 WORDS = {"val": "validation", "char": "character", "rmse": "RMSE", "lr": "learning rate", "grad": "gradient"}
 
@@ -56,6 +47,9 @@ def loss_curves(history: Any, path: str | None = None, title: str = "loss", loss
     ``loss``: the loss's name for the y axis (e.g. ``"cross-entropy"``). ``labels``: the two curves'
     names (``("train (80 %)", "test (20 %)")`` when the held-out part is a test set).
     """
+    if not all(key in history for key in ("epoch", "train_loss")):
+        raise ValueError("history must hold 'epoch' and 'train_loss' (a History from train, or its logs dict), "
+                         f"got {type(history).__name__} {sorted(getattr(history, 'logs', history))[:6]}")
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.4))
     ax.plot(history["epoch"], history["train_loss"], marker=".", label=labels[0])
@@ -70,8 +64,12 @@ def loss_curves(history: Any, path: str | None = None, title: str = "loss", loss
 def predictions(truth: Any, pred: Any, path: str | None = None, title: str = "predictions",
                 noisy: Any = None) -> Any:
     """A forecast against the truth, step by step (first output channel)."""
-    plt = pyplot()
     truth, pred = np.asarray(truth).reshape(len(truth), -1), np.asarray(pred).reshape(len(pred), -1)
+    for name, a in (("pred", pred), ("noisy", truth if noisy is None else noisy)):
+        if len(a) != len(truth):
+            raise ValueError(f"{name} must have one value per step of truth ({len(truth)}), got {len(a)}: "
+                             "the curves share the step axis")
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 4))
     if noisy is not None:
         ax.plot(np.asarray(noisy).reshape(len(noisy), -1)[:, 0], ".", color="0.7", label="noisy data")
@@ -136,6 +134,10 @@ def gates(trace: Any, index: int = 0, batch: int = 0, ax: Any = None, path: str 
     ax : sequence of axes, optional
         One per gate; a new figure when None.
     """
+    _is("trace", trace, Trace, "minilstm.inspect.record")
+    LK, _, B, _ = trace.h.shape
+    index = check.index_in("index", index, LK, "(layer, direction) pairs, L*K")
+    batch = check.index_in("batch", batch, B, "sequences of the batch")
     plt = pyplot()
     # sigmoid gates first, then the tanh blocks, so each group's colour bar sits at its right
     names = [n for n in trace.gates if n in SIGMOID_GATES] + [n for n in trace.gates if n not in SIGMOID_GATES]
@@ -173,9 +175,15 @@ def gradient_flow(flows: Any, ax: Any = None, path: str | None = None, title: st
     A norm of exactly 0 (the cell state at the step the loss reads, say) is left
     out rather than drawn at the bottom of the log axis.
     """
+    pairs = flows.items() if isinstance(flows, dict) else [(None, flows)]
+    for label, flow in pairs:
+        _is(f"flows[{label!r}]" if label is not None else "flows", flow, Flow, "minilstm.inspect.gradient_flow")
+    if check.state_name(state) == "c" and all(flow.dc is None for _, flow in pairs):
+        raise ValueError("state='c' needs a cell state c (the LSTM family's), and no flow given has one: "
+                         "draw state='h'")
     plt = pyplot()
     fig, (a,) = _axes(plt, ax)
-    for label, flow in (flows.items() if isinstance(flows, dict) else [(None, flows)]):
+    for label, flow in pairs:
         values = flow.dh if state == "h" else flow.dc
         if values is None:
             continue  # a cell without c
@@ -197,10 +205,11 @@ def jacobian_norms(norms: Any, ax: Any = None, path: str | None = None, title: s
     norms : (T,) or (L*K, T) array, or dict of label to one
         From :func:`minilstm.inspect.jacobian_norms` (the first row of a 2-D array is drawn).
     """
+    curves = {label: _numbers("norms" if label is None else f"norms[{label!r}]", values)
+              for label, values in (norms.items() if isinstance(norms, dict) else [(None, norms)])}
     plt = pyplot()
     fig, (a,) = _axes(plt, ax)
-    for label, values in (norms.items() if isinstance(norms, dict) else [(None, norms)]):
-        values = np.atleast_2d(np.asarray(values))[0]
+    for label, values in curves.items():
         a.plot(np.arange(len(values)), values, marker=".", label=label)
     a.axhline(1.0, color="0.4", linestyle="--", label="1: gradient neither grows nor shrinks")
     a.set(yscale="log", xlabel="time step t", ylabel="||ds_t / ds_(t-1)||_2 (batch mean)",
@@ -222,6 +231,7 @@ def spectrum(spec: Any, key: str | None = None, ax: Any = None, path: str | None
     key : str, optional
         One weight (``"weight_hh_l0"``); the first one when None.
     """
+    _is("spec", spec, Spectrum, "minilstm.inspect.spectrum")
     plt = pyplot()
     fig, (a,) = _axes(plt, ax)
     key = key or next(iter(spec.singular_values))[0]
@@ -246,14 +256,16 @@ def activation_text(text: str, values: Any, ax: Any = None, path: str | None = N
     Parameters
     ----------
     text : str
-        The characters the network read; a newline starts a new row.
+        The characters the network read; a newline starts a new row. At most 2,000
+        (:data:`minilstm.inspect_checks.MAX_TEXT`): each is drawn as a patch, and more take minutes.
     values : (len(text),) array
         The unit's activation after each character.
     width : int
-        Characters per row before wrapping.
+        Characters per row before wrapping (at least 1).
     vmin, vmax : float
         The colour scale (blue low, red high).
     """
+    width = check.text_size(text, width)  # at most 2,000 characters (MAX_TEXT): 20,000 took minutes
     plt = pyplot()
     values = np.asarray(values, dtype=float).ravel()
     if len(values) != len(text):
@@ -275,6 +287,21 @@ def activation_text(text: str, values: Any, ax: Any = None, path: str | None = N
     a.set_axis_off()
     fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=a, label="activation", fraction=0.03)
     return _finish_inside(plt, fig, path, ax)
+
+
+def _is(name: str, value: Any, kind: type, maker: str) -> None:
+    """A TypeError unless ``value`` is a ``kind`` (what ``maker`` returns)."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be a {kind.__name__}, what {maker} returns, got {type(value).__name__}")
+
+
+def _numbers(name: str, values: Any) -> np.ndarray:
+    """The first row of a (T,) or (L*K, T) array of numbers (a str was once drawn as one)."""
+    a = np.asarray(values)
+    if a.dtype.kind not in "fiu" or not 1 <= a.ndim <= 2:
+        raise TypeError(f"{name} must be a (T,) or (L*K, T) array of numbers, from minilstm.inspect.jacobian_norms, "
+                        f"got {type(values).__name__} of dtype {a.dtype} and shape {a.shape}")
+    return np.atleast_2d(a)[0]
 
 
 def _finish_inside(plt: Any, fig: Any, path: str | None, ax: Any) -> Any:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import signal
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +18,7 @@ import numpy as np
 
 from . import train_checks, validate
 from .data.dataset import Dataset
-from .guards import DivergenceWatch, TrainingDiverged, refuse_non_finite
+from .guards import DivergenceWatch, StopOnInterrupt, TrainingDiverged, refuse_non_finite
 from .inference import (
     LOSSES,
     as_dataset,
@@ -36,7 +34,7 @@ from .optim import Optimizer, clip_grad_norm, clip_grad_value, global_norm, make
 from .schedules import ReduceLROnPlateau, Schedule, make_schedule
 from .threads import blas_limit, recurrent_work
 from .train_report import epoch_line, progress_bar, wants_line
-from .train_state import EpochProgress, History, resume_run, save_run
+from .train_state import EpochProgress, History, check_checkpoint_dir, resume_run, save_run
 
 __all__ = ["History", "TrainingDiverged", "train", "as_dataset", "predict", "evaluate", "softmax", "LOSSES"]
 
@@ -74,7 +72,8 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
           val_data: Any = None, metrics: dict | None = None, callbacks: Any = (),
           early_stopping: int | None = None, progress: bool = True, seed: int | None = None,
           tbptt: int | None = None, checkpoint_dir: str | None = None, resume: str | None = None,
-          blas_threads: Any = "auto", penalty: Callable | None = None, verbose: Any = "auto") -> History:
+          blas_threads: Any = "auto", penalty: Callable | None = None, verbose: Any = "auto",
+          overwrite: bool = False) -> History:
     """Train ``model`` on ``train_data``; return the per-epoch :class:`History`.
 
     Parameters
@@ -107,7 +106,12 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     callbacks : sequence of fn(epoch, logs, model) -> bool or None
         Called after each epoch; a true return stops training. An epoch that Ctrl-C
         cut short is reported too (``logs["partial"]`` True), and again, whole, by
-        the resumed run that finishes it.
+        the resumed run that finishes it. Pruning a hyperparameter search (Optuna's
+        ``trial``; examples/hyperparameter_search.py) is one such callback::
+
+            def report(epoch, logs, model):
+                trial.report(logs["val_loss"], epoch)  # the pruner compares trials epoch by epoch
+                return trial.should_prune()            # stop this run; then raise optuna.TrialPruned()
     early_stopping : int, optional
         Stop when the monitored loss has not improved for this many epochs.
     progress : bool
@@ -133,7 +137,9 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     checkpoint_dir : str, optional
         Save ``model.npz`` there after every epoch (weights, optimizer, training state),
         and with ``val_data`` also ``best.npz`` whenever the validation loss improves;
-        an epoch that ends in skipped steps is not saved (see below).
+        an epoch that ends in skipped steps is not saved (see below). A folder that
+        holds another run's checkpoints is refused (FileExistsError) unless ``resume``
+        continues that run or ``overwrite=True`` (which also replaces read-only files).
     resume : str, optional
         A checkpoint to continue from: weights, optimizer, schedule, epoch,
         seed and history are restored, so N epochs + M resumed equal N + M.
@@ -154,11 +160,13 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     they were) and counted in ``skipped_steps``. The run has diverged, and stops
     with :class:`~minilstm.TrainingDiverged` (naming the epoch and step, the last
     finite gradient norm and the checkpoint kept), when 10 steps in a row are
-    skipped (:data:`minilstm.guards.BAD_STEPS_IN_A_ROW`, counted across epochs) or
-    when a step leaves a weight inf or nan. A checkpoint is written only after an
-    epoch whose last step was taken (not skipped), so the file left is the last
-    good one. Data with a nan or an inf (padding aside) is refused
-    before training, naming the first.
+    skipped (:data:`minilstm.guards.BAD_STEPS_IN_A_ROW`, counted across epochs),
+    when a step leaves a weight inf or nan, or when the run ends on skipped steps
+    that fill its last epoch (a short run). A checkpoint is written only after an
+    epoch whose last step was taken (not skipped) and whose weights still give a
+    finite loss (on ``val_data``, else on the next batch, one forward in evaluation
+    mode), so the file left is the last good one. Data with a nan or an inf (padding
+    aside), or that is not numbers (an object array), is refused before training.
 
     Ctrl-C (SIGINT, in the main thread) stops training after the current batch:
     the partial epoch is evaluated and logged with ``partial`` True (its train
@@ -175,12 +183,12 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     for name, ds in (("train_data", train_data), ("val_data", val_data)):
         if ds is not None:
             refuse_non_finite(ds, name, model.dtype)
+    check_checkpoint_dir(checkpoint_dir, resume, overwrite)
     loss = train_checks.check_train(model, train_data, val_data, loss=loss, optimizer=optimizer, schedule=schedule,
                                   metrics=metrics, callbacks=callbacks, seed=seed, progress=progress,
                                   verbose=verbose)
     loss_fn, _ = loss_for(model, train_data, loss)
-    if penalty is not None and not callable(penalty):
-        raise TypeError(f"penalty must be a function params -> (value, grads), got {type(penalty).__name__}")
+    penalty = train_checks.penalty_function(penalty)
     epochs, batch_size = validate.count("epochs", epochs), validate.positive_int("batch_size", batch_size)
     if tbptt is not None:
         tbptt = validate.positive_int("tbptt", tbptt)
@@ -211,7 +219,7 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
     steps = functools.partial(_train_batch, model, loss_fn, train_data, clip_norm=clip_norm, clip_value=clip_value,
                               tbptt=tbptt, penalty=penalty)
     work = recurrent_work(model, min(batch_size, len(train_data)))
-    with blas_limit(blas_threads, work), _StopOnInterrupt() as interrupt:
+    with blas_limit(blas_threads, work), StopOnInterrupt() as interrupt:
         for epoch in range(start, start + epochs):
             so_far = history.unfinished or EpochProgress()  # resuming an interrupted epoch: its batches done
             history.unfinished = None
@@ -238,22 +246,41 @@ def train(model: Any, train_data: Any, *, loss: Any = None, optimizer: Any = "ad
                 history.unfinished, improved = so_far, False
             else:
                 improved = _end_epoch(history, row, sched)
-            if checkpoint_dir is not None and not watch.bad:  # an epoch ending in skipped steps keeps the last file
-                watch.saved = save_run(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"))
+            if checkpoint_dir is not None and not watch.bad and watch.keeps(  # else the last file stays
+                    row["val_loss"] if val_data is not None else _probe(model, loss_fn, train_data, seed, epoch + 1,
+                                                                         batch_size, tbptt)):
+                watch.saved = save_run(model, opt, sched, history, os.path.join(checkpoint_dir, "model.npz"),
+                                       overwrite)
                 watch.saved_epoch = epoch + 1
                 if improved and val_data is not None:
-                    save_run(model, opt, sched, history, os.path.join(checkpoint_dir, "best.npz"))
+                    save_run(model, opt, sched, history, os.path.join(checkpoint_dir, "best.npz"), overwrite)
             stop = early_stopping is not None and history.bad_epochs >= early_stopping
             stop |= any(bool(cb(epoch + 1, row, model)) for cb in callbacks)
             history.stopped_early, history.interrupted = stop, interrupt.requested
             if stop or interrupt.requested:
                 break
+    if not interrupt.requested:
+        watch.finish(len(so_far.norms))
     model.eval()
+    if watch.found:
+        raise watch.error()
     return history
 
 
+def _probe(model: Any, loss_fn: Callable, data: Dataset, seed: int, epoch: int, batch_size: int,
+           tbptt: int | None) -> float:
+    """The loss, in evaluation mode, of the first batch (its first chunk) that epoch ``epoch`` (0-based) will
+    train on: whether the weights an epoch ends with still give a finite loss. No random draw is used."""
+    idx = np.random.default_rng([seed, epoch]).permutation(len(data))[:batch_size]
+    training = model.training
+    model.eval()
+    value, _, _ = _batch_loss(model, loss_fn, data, idx, None, slice(None) if tbptt is None else slice(0, tbptt))
+    model.train(training)
+    return 0.0 if value is None else float(value)
+
+
 def _train_epoch(model: Any, steps: Callable, opt: Optimizer, order: np.ndarray, batch_size: int,
-                 so_far: EpochProgress, watch: DivergenceWatch, interrupt: _StopOnInterrupt, bar: Any,
+                 so_far: EpochProgress, watch: DivergenceWatch, interrupt: StopOnInterrupt, bar: Any,
                  epoch: int) -> None:
     """Train on the batches of ``order`` from ``so_far.seen`` on (``steps(idx)`` yields a batch's steps),
     recording each step in ``so_far``; stop early, after a whole batch, on Ctrl-C (``interrupt``) or
@@ -308,37 +335,12 @@ def _train_batch(model: Any, loss_fn: Callable, data: Dataset, idx: Any, clip_no
         grads = model.grads
         if penalty is not None:  # an explicit term of the loss: its value and its gradients join in
             extra, dparams = penalty(model.params)
-            value = value + float(extra)
+            value = value + extra
             grads = {k: g + dparams[k] if k in dparams else g for k, g in grads.items()}
         norm = clip_grad_norm(grads, clip_norm) if clip_norm is not None else global_norm(grads)
         if clip_value is not None:
             clip_grad_value(grads, clip_value)
         yield value, norm, grads
-
-
-class _StopOnInterrupt:
-    """Inside ``with``: the first Ctrl-C (SIGINT) only sets ``requested``, so that the loop can stop
-    after the batch in progress (its weights whole); a second one raises KeyboardInterrupt at once.
-
-    The handler is installed only in the main thread (the only one Python delivers signals to)
-    and only over Python's own handler, and is put back on leaving.
-    """
-
-    def __enter__(self) -> _StopOnInterrupt:
-        self.requested, self._old = False, None
-        if threading.current_thread() is threading.main_thread() \
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self._old = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
 
 
 def _make_schedule(schedule: Any, opt: Optimizer, epochs: int) -> Schedule | None:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 from collections.abc import Callable
 from typing import Any
 
 from . import validate
+from .backend import to_numpy
 from .data.dataset import IGNORE, Dataset
-from .nn.losses import cross_entropy, gaussian_nll_loss, mse_loss
+from .nn.gaussian import GaussianHead
+from .nn.losses import GaussianNLLLoss, cross_entropy, gaussian_nll_loss, mse_loss
 from .optim import OPTIMIZERS, Optimizer
 from .schedules import SCHEDULES, Schedule
 from .train_report import check_verbose
@@ -32,6 +35,7 @@ def check_train(model: Any, train_data: Dataset, val_data: Dataset | None, *, lo
     if val_data is not None:
         nonempty("val_data", val_data.X)
         _same_kind(train_data, val_data)
+    _head_fits(model, loss)
     loss = loss_function(loss)
     for name, data in (("train_data", train_data), ("val_data", val_data)):
         if data is not None and loss in (None, "cross_entropy"):
@@ -61,9 +65,59 @@ def check_evaluate(data: Dataset, loss: Any, metrics: Any, batch_size: Any) -> A
 
 
 def nonempty(name: str, X: Any) -> None:
-    """A ValueError naming ``name`` when its inputs ``X`` hold no sequences."""
+    """A ValueError naming ``name`` when its inputs ``X`` hold no sequences, or sequences of no step."""
     if len(X) == 0:
         raise ValueError(f"{name} holds no sequences (X has shape {tuple(X.shape)}): give at least one")
+    if X.shape[1] == 0:
+        raise ValueError(f"{name}'s sequences have no step (X has shape {tuple(X.shape)}): give at least one")
+
+
+def _head_fits(model: Any, loss: Any) -> None:
+    """The Gaussian loss and a model ending in a GaussianHead go together: its prediction is ``(mean, var)``."""
+    gaussian_loss = loss in ("gaussian_nll_loss", gaussian_nll_loss) or isinstance(loss, GaussianNLLLoss)
+    if not gaussian_loss and loss not in (None, "mse_loss", "cross_entropy", mse_loss, cross_entropy):
+        return  # the user's own loss: it knows what it takes
+    last = list(model.modules.values())[-1] if model.modules else None
+    if gaussian_loss and not isinstance(last, GaussianHead):
+        raise ValueError(f"loss {getattr(loss, '__name__', loss)!r} takes a prediction (mean, var), from a model "
+                         f"ending in a GaussianHead; this one ends in {type(last).__name__}: end it in "
+                         "GaussianHead(in_features, out_features), or train with loss='mse_loss'")
+    if isinstance(last, GaussianHead) and not gaussian_loss:
+        raise ValueError(f"a model ending in a GaussianHead predicts (mean, var): train it with "
+                         f"loss='gaussian_nll_loss' (or GaussianNLLLoss()), got loss={loss!r}")
+
+
+def penalty_function(penalty: Any) -> Callable | None:
+    """``penalty``, checked at each call to return ``(value, grads)``: a number, and a dict whose every
+    gradient is named and shaped like the parameter it belongs to."""
+    if penalty is None:
+        return None
+    if not callable(penalty):
+        raise TypeError(f"penalty must be a function params -> (value, grads), got {type(penalty).__name__}")
+
+    @functools.wraps(penalty)
+    def fn(params: dict) -> tuple:
+        out = penalty(params)
+        if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict)):
+            raise TypeError("penalty must return a pair (value, grads), grads a dict of parameter name -> "
+                            f"gradient (as minilstm.l2_penalty does), got {type(out).__name__} {out!r:.60}")
+        value, grads = out
+        for k, g in grads.items():
+            if k not in params:
+                raise ValueError(f"penalty's grads must be named like the model's parameters, got {k!r} "
+                                 f"(the model has {sorted(params)[:4]}, ...)")
+            validate.shape(f"penalty's grads[{k!r}]", g, tuple(params[k].shape), "(its parameter's)")
+        return metric_value("penalty", value), grads
+    return fn
+
+
+def metric_value(name: str, value: Any) -> float:
+    """A metric's (or penalty's) value as a float, else a TypeError naming it (a str once failed in float())."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    if getattr(value, "shape", None) == () and to_numpy(value).dtype.kind in "fiu":
+        return float(to_numpy(value))  # a 0-d array, NumPy's or the backend's
+    raise TypeError(f"{name} must return a real number, got {type(value).__name__} {value!r:.60}")
 
 
 def loss_function(loss: Any) -> Any:

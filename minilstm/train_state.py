@@ -14,7 +14,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from . import checkpoint
+from . import checkpoint, validate
 from .nn.sequential import random_generators
 from .optim import Optimizer
 
@@ -66,10 +66,44 @@ class History:
         return len(self.logs.get("epoch", []))
 
 
-def save_run(model: Any, opt: Optimizer, sched: Any, history: History, path: str) -> str:
-    """Write the model and the run's state; ``epoch`` counts whole epochs, an interrupted one is ``unfinished``."""
+RUN_FILES = ("model.npz", "best.npz")  # what train() writes into checkpoint_dir
+
+
+def check_checkpoint_dir(checkpoint_dir: Any, resume: Any, overwrite: bool) -> None:
+    """Refuse a ``checkpoint_dir`` that holds another run's checkpoints, unless ``overwrite`` (or it is the
+    folder ``resume`` continues): train would replace them after its first epoch."""
+    if checkpoint_dir is None:
+        return
+    if not isinstance(checkpoint_dir, (str, os.PathLike)):
+        raise TypeError(f"checkpoint_dir must be a folder's path (a str or a pathlib.Path), "
+                        f"got {type(checkpoint_dir).__name__} {checkpoint_dir!r}")
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite must be True or False, got {overwrite!r}")
+    if os.path.exists(checkpoint_dir) and not os.path.isdir(checkpoint_dir):
+        raise ValueError(f"checkpoint_dir {os.fspath(checkpoint_dir)!r} is a file, not a folder")
+    held = [name for name in RUN_FILES if os.path.exists(os.path.join(checkpoint_dir, name))]
+    if not held or overwrite or (resume is not None and _same_folder(checkpoint_dir, resume)):
+        return
+    raise FileExistsError(f"checkpoint_dir {os.fspath(checkpoint_dir)!r} already holds a run ({', '.join(held)}): "
+                          "continue it with resume= that folder, choose another folder, or give overwrite=True "
+                          "to replace it")
+
+
+def _same_folder(folder: Any, resume: Any) -> bool:
+    """Whether ``resume`` (a run's folder or a checkpoint in it) is in ``folder``."""
+    resumed = resume if os.path.isdir(resume) else os.path.dirname(os.path.abspath(resume))
+    try:
+        return os.path.samefile(folder, resumed)
+    except OSError:
+        return False
+
+
+def save_run(model: Any, opt: Optimizer, sched: Any, history: History, path: str, overwrite: bool = False) -> str:
+    """Write the model and the run's state; ``epoch`` counts whole epochs, an interrupted one is ``unfinished``.
+    A read-only file at ``path`` is replaced only with ``overwrite``."""
     unfinished = history.unfinished
-    return checkpoint.save(model, path, optimizer=opt, epoch=history.epochs - (unfinished is not None),
+    return checkpoint.save(model, path, optimizer=opt, overwrite=overwrite,
+                           epoch=history.epochs - (unfinished is not None),
                     seed=history.seed, history=history.logs,
                     rng_states={k: g.bit_generator.state for k, g in random_generators(model).items()},
                     best=history.best if math.isfinite(history.best) else None, bad_epochs=history.bad_epochs,
@@ -103,9 +137,11 @@ def resume_run(model: Any, opt: Optimizer, sched: Any, path: str, n: int) -> tup
             sched.load_state_dict(state["schedule"])
         part = "training.unfinished"
         logs, unfinished = _unfinished(state, n)
+        part = "training.seed"
+        seed = validate.count("seed", state["seed"])  # -1 or "a" once failed in the first epoch's shuffle
         part = "training"
         best = math.inf if state.get("best") is None else float(state["best"])
-        return (History(logs=logs, seed=state["seed"], best=best, bad_epochs=int(state.get("bad_epochs", 0)),
+        return (History(logs=logs, seed=seed, best=best, bad_epochs=int(state.get("bad_epochs", 0)),
                         unfinished=unfinished), int(state["epoch"]))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:  # a file that does not fit this run
         detail = f"no entry {err.args[0]!r} where one was expected" if isinstance(err, KeyError) else str(err)

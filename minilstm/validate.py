@@ -51,6 +51,20 @@ def finite(name: str, value: Any) -> float:
     return value
 
 
+def in_dtype(name: str, value: Any, dtype: str, positive: bool = False) -> float:
+    """``value`` as a finite float that stays finite in ``dtype`` (1e308 is inf in float32), and with
+    ``positive`` above 0 there too (1e-50 is 0 in float32); else a ValueError naming ``name``."""
+    value = finite(name, value)
+    limit, tiny = float(np.finfo(dtype).max), float(np.finfo(dtype).smallest_subnormal)
+    if abs(value) > limit:
+        raise ValueError(f"{name} must be finite in the layer's dtype {dtype} (at most {limit:.4g} in size), "
+                         f"got {value:g}, which would be inf there")
+    if positive and value < tiny:
+        raise ValueError(f"{name} must be a number > 0 in the layer's dtype {dtype} (at least {tiny:.4g}), "
+                         f"got {value:g}")
+    return value
+
+
 def at_least(name: str, value: Any, low: float, strict: bool = False) -> float:
     """``value`` as a finite float ``>= low`` (``> low`` if ``strict``), else an error naming ``name``."""
     value = number(name, value)

@@ -6,6 +6,9 @@ weights and the data. The arrays come from that seed (a NumPy generator), not
 from hypothesis: hypothesis shrinks the choices that explain a failure (the
 cell, the options, the shapes, the lengths), and the seed makes it repeatable.
 
+A drawn :class:`Stack` is one Sequential of nn layers and a padded batch, for the
+property tests of tests/nn/test_properties_nn.py, drawn the same way.
+
 Profiles, chosen by the environment variable ``MINILSTM_HYPOTHESIS_PROFILE``:
 
 ``ci`` (the default)
@@ -143,3 +146,71 @@ def cases(draw, *, dtypes: tuple = ("float64",), bidirectional: tuple = (False, 
         batch_first=draw(st.booleans()), bias=draw(st.sampled_from((True, False))),
         given_state=draw(st.booleans()), lengths=lengths, pad=draw(st.sampled_from(PADDING)),
         dtype=draw(st.sampled_from(dtypes)), seed=draw(st.integers(0, 2**16)))
+
+
+# ---------------------------------------------------------------------- Sequentials of the nn layers
+# The layers a drawn Sequential is made of, each from (features in, what the draw chose) to a module and the
+# features out: per-step layers and recurrent ones keep a (B, T, F) sequence, a readout turns it into (B, F).
+RECURRENT = {"rnn": minilstm.RNN, "lstm": minilstm.LSTM, "gru": minilstm.GRU, "peephole": minilstm.PeepholeLSTM}
+READOUTS = ("none", "last", "mean", "attention-dot", "attention-additive")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One drawn Sequential and a padded batch for it: ``layers`` in order, then a readout and a Linear head."""
+
+    D: int
+    layers: tuple        # ("rnn"|"lstm"|"gru"|"peephole", H, bidirectional) or ("linear", F) or ("tanh",) ...
+    readout: str         # one of READOUTS
+    head: int            # out_features of the Linear head; 0: none
+    T: int
+    B: int
+    lengths: tuple       # (B,) valid steps, in [1, T]
+    seed: int
+
+    def sequential(self, dtype: str = "float64") -> minilstm.Sequential:
+        """The Sequential, float64 by default, its weights drawn from the seed (one per module)."""
+        modules, F = [], self.D
+        for i, (kind, *args) in enumerate(self.layers):
+            seed = self.seed + i
+            if kind in RECURRENT:
+                H, both = args
+                modules.append(RECURRENT[kind](F, H, batch_first=True, bidirectional=both, seed=seed, dtype=dtype))
+                F = H * (2 if both else 1)
+            elif kind == "linear":
+                modules.append(minilstm.Linear(F, args[0], seed=seed, dtype=dtype))
+                F = args[0]
+            elif kind == "tanh":
+                modules.append(minilstm.Tanh())
+            else:  # "mask": zero the padded steps
+                modules.append(minilstm.MaskPadding())
+        if self.readout == "last":
+            modules.append(minilstm.LastStep())
+        elif self.readout == "mean":
+            modules.append(minilstm.MeanOverTime())
+        elif self.readout.startswith("attention"):
+            modules.append(minilstm.AttentionPool(F, kind=self.readout.split("-")[1], seed=self.seed + 99,
+                                                  dtype=dtype))
+        if self.head:
+            modules.append(minilstm.Linear(F, self.head, seed=self.seed + 100, dtype=dtype))
+        return minilstm.Sequential(*modules)
+
+    def x(self) -> np.ndarray:
+        """(B, T, D) standard normal inputs, drawn from the seed."""
+        return np.random.default_rng(self.seed + 1000).standard_normal((self.B, self.T, self.D))
+
+
+@st.composite
+def stacks(draw, *, padded: bool = True) -> Stack:
+    """A :class:`Stack`: 1-3 layers (at least one recurrent), D and sizes 1-6, T 1-8, B 1-4."""
+    sizes = st.integers(1, 6)
+    layer = st.one_of(st.tuples(st.sampled_from(tuple(RECURRENT)), sizes, st.booleans()),
+                      st.tuples(st.just("linear"), sizes), st.tuples(st.sampled_from(("tanh", "mask"))))
+    layers = draw(st.lists(layer, min_size=1, max_size=3))
+    if not any(kind in RECURRENT for kind, *_ in layers):
+        layers.insert(draw(st.integers(0, len(layers))), (draw(st.sampled_from(tuple(RECURRENT))), draw(sizes),
+                                                          draw(st.booleans())))
+    T, B = draw(st.integers(1, 8)), draw(st.integers(1, 4))
+    lengths = tuple(draw(st.lists(st.integers(1, T), min_size=B, max_size=B))) if padded else (T,) * B
+    return Stack(D=draw(sizes), layers=tuple(layers), readout=draw(st.sampled_from(READOUTS)),
+                 head=draw(st.sampled_from((0, 1, 3))), T=T, B=B, lengths=lengths, seed=draw(st.integers(0, 2**16)))

@@ -398,6 +398,7 @@ def test_a_tampered_training_state_is_refused_on_resume(saved, tmp_path):
     ("Conv1d", dict(in_channels=3, out_channels=4, kernel_size=3, padding="same")),
     ("AttentionPool", dict(hidden=4, kind="additive")),
     ("AttentionPool", dict(hidden=4)),
+    ("MultiheadAttention", dict(embed_dim=8, num_heads=2, bias=False)),
     ("GaussianHead", dict(in_features=4, out_features=2)),
     ("Sequential", dict(modules=[["0", "Conv1d", dict(in_channels=2, out_channels=3, kernel_size=2)],
                                  ["1", "ReLU", {}], ["2", "Dropout", dict(p=0.1)],
@@ -415,15 +416,22 @@ def test_the_shapes_from_a_config_are_the_built_ones(type_name, config):
     (lambda meta: _setting("architecture", "modules", 1, value=["1", "Recurrent", {
         **meta["architecture"]["modules"][1][2], "cell": "lstm"}])(meta),
      "cannot be built by this minilstm: cell must be a step pair of minilstm.cells"),
-    (_setting("architecture", "modules", 0, 2, "kernel_size", value=10**12),
-     r"does not match the stored weights: 0\.weight is \(3, 2, 2\) in the file but \(3, 2, 1000000000000\)"),
+    (_setting("architecture", "modules", 0, 2, "kernel_size", value=5000),
+     r"does not match the stored weights: 0\.weight is \(3, 2, 2\) in the file but \(3, 2, 5000\)"),
+    (_setting("architecture", "modules", 0, 2, "dilation", value=10**12),
+     r"cannot be built by this minilstm: dilation\*\(kernel_size-1\), the steps one window reaches over, must be "
+     r"at most 65536, got dilation=1000000000000 with kernel_size=2"),
+    (_setting("architecture", "modules", 2, 2, "colour", value="red"),
+     r"cannot be built by this minilstm: LastStep\(\) got an unexpected keyword argument 'colour'"),
+    (_setting("architecture", "modules", 2, 1, value="_Parameterless"),
+     r"cannot be built by this minilstm: unknown module type '_Parameterless'"),
     (_setting("architecture", "modules", 0, 2, "bias", value="no"),
      "cannot be built by this minilstm: bias must be True or False, got str 'no'"),
     (_setting("architecture", "modules", 1, 2, "hidden_size", value=4000),
      r"does not match the stored weights: 1\.weight_ih_l0 is \(16, 3\) in the file but \(16000, 3\)"),
     (_setting("architecture", "modules", 1, 2, "num_layers", value=10**7),
      "cannot be built by this minilstm: num_layers=10000000 needs 20000000 weight arrays or more, the file holds 8"),
-], ids=["base-class", "kernel", "bias", "hidden", "layers"])
+], ids=["base-class", "kernel", "dilation", "readout-setting", "private-class", "bias", "hidden", "layers"])
 def test_a_tampered_sequential_is_refused_before_building(change, problem, tmp_path, monkeypatch):
     """A Sequential's modules are each checked by their own class's rule, an internal base class too."""
     seq = minilstm.Sequential(minilstm.Conv1d(2, 3, 2), minilstm.LSTM(3, 4, batch_first=True), minilstm.LastStep(),
@@ -513,22 +521,43 @@ def test_a_checkpoint_honours_the_umask(umask, tmp_path):
 
 @pytest.mark.skipif(os.name != "posix", reason="process ids checked with os.kill(pid, 0)")
 def test_the_next_save_removes_only_stale_temporaries(tmp_path):
-    """Our names whose writer is dead (or untouched for an hour) go; a live writer's and everything else stay."""
+    """Our names whose writer is dead (or untouched for an hour) go; a live writer's and everything else stay:
+    a user's own files however named and however old (before, any ``.tmp-<8 chars>.npz`` an hour old went)."""
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    dead, host = int(done.stdout), atomic.HOST
-    stale = [f".tmp-{dead}@{host}-0a1b2c3d.npz", ".tmp-old_mks7.npz", f".tmp-{os.getpid()}@elsewhere-00000000.npz"]
-    kept = [f".tmp-{os.getpid()}@{host}-0a1b2c3d.npz", f".tmp-{os.getppid()}@{host}-12345678.npz",
-            f".tmp-{dead}@elsewhere-0a1b2c3d.npz", ".tmp-new_mks7.npz", ".tmp-notes.txt", "notes.npz",
-            ".tmp-0a1b2c3d.npz.bak", "model.npz.tmp-0a1b2c3d.npz"]
+    dead, host, token = int(done.stdout), atomic.HOST, "0a1b2c3d4e5f6789"
+    stale = [f".minilstm-save-{dead}@{host}-{token}.tmp", f".minilstm-save-{os.getpid()}@elsewhere-{token}.tmp"]
+    kept = [f".minilstm-save-{os.getpid()}@{host}-{token}.tmp", f".minilstm-save-{os.getppid()}@{host}-{token}.tmp",
+            f".minilstm-save-{dead}@elsewhere-{token}.tmp", f".minilstm-save-{dead}@{host}-0a1b2c3d.tmp",
+            ".tmp-results1.npz", f".tmp-{dead}@{host}-0a1b2c3d.npz", ".tmp-notes.txt", "notes.npz",
+            f".minilstm-save-{dead}@{host}-{token}.tmp.bak"]
     for name in stale + kept:
         (tmp_path / name).write_bytes(b"partial")
     hour_ago = time.time() - atomic.STALE_AFTER - 60
-    for name in (".tmp-old_mks7.npz", f".tmp-{os.getpid()}@elsewhere-00000000.npz", "notes.npz"):
+    for name in (f".minilstm-save-{os.getpid()}@elsewhere-{token}.tmp", ".tmp-results1.npz", "notes.npz",
+                 f".tmp-{dead}@{host}-0a1b2c3d.npz"):
         os.utime(tmp_path / name, (hour_ago, hour_ago))
-    (tmp_path / ".tmp-dir_mks7.npz").mkdir()  # a folder is never removed, however old
-    os.utime(tmp_path / ".tmp-dir_mks7.npz", (hour_ago, hour_ago))
+    folder = f".minilstm-save-1@elsewhere-{token}.tmp"
+    (tmp_path / folder).mkdir()  # a folder is never removed, however old
+    os.utime(tmp_path / folder, (hour_ago, hour_ago))
     minilstm.Model(1, 2, 1, seed=0).save(tmp_path / "model.npz")
-    assert sorted(os.listdir(tmp_path)) == sorted(kept + [".tmp-dir_mks7.npz", "model.npz"])
+    assert sorted(os.listdir(tmp_path)) == sorted(kept + [folder, "model.npz"])
+
+
+def test_saving_over_a_read_only_checkpoint_needs_overwrite(tmp_path):
+    path = minilstm.Model(1, 2, 1, seed=0).save(tmp_path / "model.npz")
+    os.chmod(path, 0o444)
+    before = (tmp_path / "model.npz").read_bytes()
+    with pytest.raises(PermissionError, match=r"model.npz' is read-only: minilstm.save replaces it only with "
+                                              "overwrite=True"):
+        minilstm.save(minilstm.Model(1, 2, 1, seed=1), path)
+    with pytest.raises(PermissionError, match="overwrite=True"):
+        minilstm.Model(1, 2, 1, seed=1).save(path)
+    assert (tmp_path / "model.npz").read_bytes() == before
+    with pytest.raises(TypeError, match="overwrite must be True or False, got 'yes'"):
+        minilstm.save(minilstm.Model(1, 2, 1, seed=1), path, overwrite="yes")
+    minilstm.save(minilstm.Model(1, 2, 1, seed=1), path, overwrite=True)
+    assert_same_weights(weights_of(minilstm.load(path)), weights_of(minilstm.Model(1, 2, 1, seed=1)))
+    minilstm.save(minilstm.Model(1, 2, 1, seed=2), path)  # a writable file is replaced, as open(path, "w") does
 
 
 def test_save_and_load_on_every_backend(backend, tmp_path):

@@ -81,3 +81,19 @@ def test_backward_twice_after_one_forward_raises(rng):
     layer.backward(np.ones((5, 2, 4), np.float32))
     with pytest.raises(RuntimeError, match=r"backward\(\) twice after one forward"):
         layer.backward(np.ones((5, 2, 4), np.float32))
+
+
+def test_backward_replaces_the_gradients_and_leaves_a_held_set_alone(rng):
+    """Backward drops the layer's last gradients before making new ones (one weight-sized set less at the
+    peak) by replacing the dict, never by writing into its arrays: a set a caller kept keeps its values."""
+    layer = minilstm.LSTM(D, H, seed=0)
+    x = rng.standard_normal((T, B, D)).astype(np.float32)
+    layer.forward(x)
+    layer.backward(rng.standard_normal((T, B, H)).astype(np.float32))
+    kept = layer.grads
+    values = {k: v.copy() for k, v in kept.items()}
+    layer.forward(x)
+    layer.backward(rng.standard_normal((T, B, H)).astype(np.float32))
+    assert layer.grads is not kept
+    assert all(np.array_equal(kept[k], values[k]) for k in values)
+    assert not all(np.array_equal(layer.grads[k], values[k]) for k in values)

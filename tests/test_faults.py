@@ -17,6 +17,7 @@ import pytest
 from conftest import assert_same_weights, weights_of
 
 import minilstm
+from minilstm import atomic
 
 pytestmark = pytest.mark.faults
 
@@ -48,7 +49,7 @@ def _model(seed):
 
 
 def _temporaries(folder):
-    return sorted(n for n in os.listdir(folder) if n.startswith(".tmp-"))
+    return sorted(n for n in os.listdir(folder) if n.startswith(atomic.PREFIX))
 
 
 @pytest.mark.skipif(os.name != "posix" or not hasattr(os, "fork"), reason="SIGKILL and fork")

@@ -246,14 +246,19 @@ def test_ratios_move_between_runs():
 
 
 def test_memory():
-    """Now: the memory part of speed.py on the cells that leave the cache alone; before: the 11-29 run."""
+    """Now: the memory part of speed.py; before the in-place gradient sums: e2106d5's; before that: the 11-29 run."""
     now = json.loads((RESULTS / "speed-2026-12-07-memory.json").read_text(encoding="utf-8"))
     lstm, gru = _find(r"a step's peak is ([\d.-]+) times the minimum cache for the LSTM and ([\d.-]+) for the GRU",
                       SPEED)
     check_range(lstm, _by_H(now, "memory", "LSTM", "warm_over_min"), "warm peak / minimum cache, LSTM")
     check_range(gru, _by_H(now, "memory", "GRU", "warm_over_min"), "warm peak / minimum cache, GRU")
+    before = json.loads((RESULTS / "speed-2026-12-07-memory-e2106d5.json").read_text(encoding="utf-8"))
+    lstm, gru = _find(r"before that the peak was ([\d.-]+) \(LSTM\) and ([\d.-]+) \(GRU\) times the minimum",
+                      SPEED)
+    check_range(lstm, _by_H(before, "memory", "LSTM", "warm_over_min"), "before the in-place sums, LSTM")
+    check_range(gru, _by_H(before, "memory", "GRU", "warm_over_min"), "before the in-place sums, GRU")
     before = _speed("")
-    lstm, gru = _find(r"the peak was ([\d.-]+) \(LSTM\) and ([\d.-]+) \(GRU\) times the minimum", SPEED)
+    lstm, gru = _find(r"the peak\s+was ([\d.-]+) \(LSTM\) and ([\d.-]+) \(GRU\) times the minimum", SPEED)
     check_range(lstm, _by_H(before, "memory", "LSTM", "warm_over_min"), "before, LSTM")
     check_range(gru, _by_H(before, "memory", "GRU", "warm_over_min"), "before, GRU")
 

@@ -24,6 +24,7 @@ MODULES = {
     "Embedding": lambda: minilstm.Embedding(5, 3, seed=0),
     "Conv1d": lambda: minilstm.Conv1d(3, 4, 2, padding="same", seed=0),
     "AttentionPool": lambda: minilstm.AttentionPool(4, kind="additive", seed=0),
+    "MultiheadAttention": lambda: minilstm.MultiheadAttention(4, 2, 0.1, batch_first=True, seed=0),
     "GaussianHead": lambda: minilstm.GaussianHead(4, 2, seed=0),
     "Dropout": lambda: minilstm.Dropout(0.25, seed=0),
     "ReLU": minilstm.ReLU,

@@ -77,3 +77,15 @@ def test_load_state_dict_accepts_tensors():
     ours = minilstm.LSTM(3, 4, dtype="float64")
     ours.load_state_dict(ref.state_dict())  # tensors, not arrays
     np.testing.assert_array_equal(ours.state_dict()["weight_hh_l0"], ref.weight_hh_l0.detach().numpy())
+
+
+def test_load_state_dict_refuses_meta_tensors():
+    """A model built on device="meta" has shapes and no values: once a NotImplementedError from inside torch."""
+    ref = torch.nn.LSTM(3, 4, device="meta")
+    ours = minilstm.LSTM(3, 4)
+    before = {k: np.array(v) for k, v in ours.state_dict().items()}
+    with pytest.raises(ValueError, match=r"^state_dict\['weight_ih_l0'\] is a torch tensor on the meta device, "
+                                         r"which holds no values: "):
+        ours.load_state_dict(ref.state_dict())
+    for k, v in ours.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])  # nothing copied

@@ -6,7 +6,7 @@ Run from the repository root::
     python lessons/solutions/06_long_time_lags.py --quick    # small sizes: a smoke test of seconds
 
 Each ``exercise_N(quick)`` returns what it measured and prints the answer it supports; the
-answers are computed from the run (one seed), never typed. ``tests/test_solutions_06_09.py``
+answers are computed from the run (one seed), never typed. ``tests/exercises/test_solutions_06_09.py``
 runs every one of them in quick mode.
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ Run from the repository root::
 
 ``check_attention()`` is exercise 1's checker: it compares a learner's forward and backward with
 ``minilstm.nn.Attention`` and runs a central-difference check on the backward, and says which
-output is wrong. ``tests/test_solutions_06_09.py`` runs it on these solutions and on planted bugs.
+output is wrong. ``tests/exercises/test_solutions_06_09.py`` runs it on these solutions and on planted bugs.
 """
 from __future__ import annotations
 

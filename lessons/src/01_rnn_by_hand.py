@@ -24,6 +24,7 @@ import numpy as np
 import minilstm
 from minilstm import inspect, plot
 from minilstm.exercises import check_step_backward
+from IPython.display import Markdown   # text written from the numbers above it
 
 QUICK = os.environ.get("MINILSTM_LESSON_QUICK") == "1"  # CI runs every lesson small
 np.set_printoptions(precision=4, suppress=True)
@@ -39,13 +40,26 @@ rng = np.random.default_rng(0)
 #
 # with $W_{ih}$ of shape $(H, D)$, $W_{hh}$ of shape $(H, H)$ and two bias vectors of size $H$ (two, as PyTorch
 # keeps them; only their sum matters). We process a *batch* of $B$ sequences at once, so $x_t$ is $(B, D)$ and
-# $h_t$ is $(B, H)$, and the products become `x @ W_ih.T`. `minilstm.RNNCell` holds these four arrays under
-# PyTorch's names:
+# $h_t$ is $(B, H)$, and the products become `x @ W_ih.T`.
+#
+# **One convention for the whole lesson.** In the equations every vector is a *column*: $x_t$ is $(D, 1)$, $h_t$ is
+# $(H, 1)$, and so are the gradients, $\partial L / \partial h_t$ included. In the code a batch keeps each vector as
+# a *row* of a $(B, \cdot)$ array, so a product $W v$ of the equations is `v @ W.T` in the code, and $W^\top g$ is
+# `g @ W`. Same numbers, transposed.
+#
+# `minilstm.RNNCell` holds the four arrays under PyTorch's names:
 
 # %%
 D, H, B = 3, 4, 2                     # input features, hidden units, batch
 cell = minilstm.RNNCell(D, H, dtype="float64", seed=0)
 {name: value.shape for name, value in cell.params.items()}
+
+# %% [markdown]
+# `minilstm.plot.cell_diagram` draws the step: the previous state enters on the left, the input from below, one
+# nonlinearity makes the new state, and the equation is written under the drawing:
+
+# %%
+plot.cell_diagram(cell);
 
 # %% [markdown]
 # Now the equation, line for line, next to the cell computing the same step:
@@ -125,14 +139,26 @@ print("loop over the cell == RNN layer:", np.allclose(h, h_T[0]), np.allclose(h,
 # $$\frac{\partial L}{\partial a_t} = \frac{\partial L}{\partial h_t} \odot \left(1 - h_t^2\right)
 # \qquad \text{(the tanh derivative, from the saved output } h_t\text{)}$$
 #
-# $$\frac{\partial L}{\partial h_{t-1}} = \frac{\partial L}{\partial a_t}\, W_{hh}
+# $$\frac{\partial L}{\partial h_{t-1}} = W_{hh}^\top\, \frac{\partial L}{\partial a_t}
 # \qquad \text{(plus any loss term that reads } h_{t-1} \text{ directly)}$$
 #
-# and, because every step shares the weights, each weight's gradient is a **sum over the steps**:
+# (column vectors, as in section 1), and, because every step shares the weights, each weight's gradient is a
+# **sum over the steps** of an outer product:
 #
-# $$\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \left(\frac{\partial L}{\partial a_t}\right)^{\!\top} h_{t-1},
-# \qquad \frac{\partial L}{\partial W_{ih}} = \sum_{t=1}^{T} \left(\frac{\partial L}{\partial a_t}\right)^{\!\top} x_t,
-# \qquad \frac{\partial L}{\partial b} = \sum_{t=1}^{T} \sum_{\text{batch}} \frac{\partial L}{\partial a_t}.$$
+# $$\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \frac{\partial L}{\partial a_t}\, h_{t-1}^\top,
+# \qquad \frac{\partial L}{\partial W_{ih}} = \sum_{t=1}^{T} \frac{\partial L}{\partial a_t}\, x_t^\top,
+# \qquad \frac{\partial L}{\partial b} = \sum_{t=1}^{T} \frac{\partial L}{\partial a_t}.$$
+#
+# In the code each of these vectors is a row of a batch, so the lines become `dh_prev = da @ W_hh` (the rows of
+# $W_{hh}^\top\, \partial L/\partial a_t$), `dW_hh = da.T @ h_prev` (the outer products summed over the batch) and
+# `db = da.sum(axis=0)`. The same backward, drawn: every arrow of the cell reversed, and the only way back to
+# $h_{t-1}$ goes through the nonlinearity's derivative and $W_{hh}$:
+
+# %%
+plot.cell_diagram(cell, gradient=True);
+
+# %% [markdown]
+#
 #
 # ### One step backward with the cell
 #
@@ -146,9 +172,9 @@ dh = rng.standard_normal((B, H))      # dL/dh_t, whatever the loss
 dx, dh_prev = cell.backward(dh)
 
 da = dh * (1 - h**2)                  # through tanh
-print("dh_prev == da W_hh:     ", np.allclose(dh_prev, da @ W_hh))
-print("dx      == da W_ih:     ", np.allclose(dx, da @ W_ih))
-print("dW_hh   == da^T h_prev: ", np.allclose(cell.grads["weight_hh"], da.T @ h_prev))
+print("dh_prev == W_hh^T da:   ", np.allclose(dh_prev, da @ W_hh))     # rows: (W_hh^T da)^T = da^T W_hh
+print("dx      == W_ih^T da:   ", np.allclose(dx, da @ W_ih))
+print("dW_hh   == sum da h_prev^T:", np.allclose(cell.grads["weight_hh"], da.T @ h_prev))
 print("db_hh   == sum of da:   ", np.allclose(cell.grads["bias_hh"], da.sum(axis=0)))
 
 # %% [markdown]
@@ -178,9 +204,9 @@ dW_hh, dW_ih, dh_norms = np.zeros_like(W_hh), np.zeros_like(W_ih), []
 for t in reversed(range(T)):                     # backward: the same steps, last first
     dh_norms.append(np.linalg.norm(dh, axis=1).mean())
     g = step.step_backward((dh,), caches[t], p)  # g.dxw = g.dhw = dL/da_t
-    dW_hh += g.dhw.T @ hs[t]                     # sum over steps of da_t^T h_(t-1)
-    dW_ih += g.dxw.T @ xs[t]                     # sum over steps of da_t^T x_t
-    (dh,) = g.dstate                             # dL/dh_(t-1) = da_t W_hh
+    dW_hh += g.dhw.T @ hs[t]                     # sum over steps of da_t h_(t-1)^T
+    dW_ih += g.dxw.T @ xs[t]                     # sum over steps of da_t x_t^T
+    (dh,) = g.dstate                             # dL/dh_(t-1) = W_hh^T da_t
 
 # %% [markdown]
 # The `RNN` layer's `backward` runs the same loop (`minilstm/bptt.py`, written once for every cell). Same
@@ -206,11 +232,17 @@ ax.plot(np.arange(T)[::-1], dh_norms, "o", color="C1", label="our loop above")
 ax.set_xlabel("time step t (the loss reads the last one)")
 ax.legend();
 
+# %%
+factors = np.array(dh_norms[1:]) / np.array(dh_norms[:-1])    # the norm's change over each step back
+Markdown(f"Look at the slope: each step back multiplies the gradient by $W_{{hh}}^\\top \\operatorname{{diag}}(1 - h_t^2)$. "
+         f"$W_{{hh}}$ is the same at every step, but $1 - h_t^2$ is not, so the factor by which the norm changes "
+         f"varies from step to step: here between {factors.min():.2f} and {factors.max():.2f} (geometric mean "
+         f"{np.exp(np.log(factors).mean()):.2f}). On this log axis a constant factor would be a straight line; "
+         f"the line has kinks where the factor changes, and it trends {'down' if np.log(factors).mean() < 0 else 'up'} "
+         f"on average. Whether the typical factor is below or above 1 decides whether a plain RNN can learn "
+         f"long-range dependencies; lesson 2 measures it.")
+
 # %% [markdown]
-# Look at the slope: each step back multiplies the gradient by $\operatorname{diag}(1 - h_t^2)\, W_{hh}$, so its
-# norm changes by roughly the same factor per step, a straight line on this log axis. Whether that factor is
-# below or above 1 decides whether a plain RNN can learn long-range dependencies; lesson 2 measures it.
-#
 # ## 4. Proving the gradients: a gradient check
 #
 # How do we know the backward is right? Compare it with finite differences: nudge one weight by $\pm\epsilon$,
@@ -274,28 +306,133 @@ check_step_backward(my_rnn_step_backward, cell="rnn")
 #
 # ## Exercises
 #
-# 1. **A ReLU RNN.** `minilstm.RNNCell(D, H, nonlinearity="relu")` computes $h_t = \max(a_t, 0)$. Change your
-#    step backward for it and check it with `check_step_backward(fn, cell="rnn", nonlinearity="relu")`. Which
-#    entries of `da` are exactly zero, and what does that mean for learning?
-# 2. **Your backward in the whole loop.** Replace `step.step_backward` in the BPTT loop of section 3 with your
-#    function and confirm that `dW_hh` still equals `rnn.grads["weight_hh_l0"]`.
-# 3. **A loss on every step.** Make the loss read every output, `dout = rng.standard_normal((T, B, H))`. Where
-#    in the backward loop does the extra term $\partial L / \partial h_t$ enter? Write it, and compare with
-#    `rnn.backward(dout)`.
-# 4. **Break it on purpose.** Transpose `W_hh` in your `dh_prev` line. Does the checker catch it? Does
-#    `minilstm.gradcheck` on a layer catch it too? (Why might a check with $H = 1$ miss it?)
-# 5. **A first look at lesson 2.** Multiply `cell.params["weight_hh"]` by 3, rerun section 3 and the plot. What
+# ### The ladder: from one step to a checked BPTT
+#
+# Four rungs, as in CS231n's recurrent-network assignment: the step forward, the step backward (section 5 was
+# that rung), the whole BPTT loop with a loss at every step, and the numerical check that proves it. Each
+# rung has a checker in `minilstm.exercises` that runs your function next to the engine on random float64
+# inputs and names what is wrong: which result, where, by how much, the equation it comes from, and, when
+# yours is exactly a classic mistake, which one. Every rung takes the engine's own signatures, so what you
+# write also runs inside a real layer (rung 5). Reference solutions: `lessons/solutions/` (`rnn.py`, `bptt.py`,
+# `numerical_gradient.py`); peek only after trying.
+#
+# **Rung 1: the step forward.** `my_rnn_step_forward(xw, state, p)` gets `xw` $= x_t W_{ih}^\top + b_{ih} +
+# b_{hh}$, $(B, H)$ (the time loop makes every step's input projection in one product, biases included),
+# `state = (h_prev,)` and the weights `p`; it returns the new state `(h,)` and the cache the backward will read,
+# `RNNCache(h_prev, h)`. Replace the `TODO` line:
+
+# %%
+from minilstm.exercises import RNNCache, check_bptt, check_numerical_gradient, check_step_forward, plug
+
+
+def my_rnn_step_forward(xw, state, p):
+    (h_prev,) = state
+    h = np.zeros_like(h_prev)          # TODO: h = tanh(xw + h_prev W_hh^T)
+    return (h,), RNNCache(h_prev, h)
+
+
+check_step_forward(my_rnn_step_forward, cell="rnn")
+
+# %% [markdown]
+# **Rung 2: the step backward** is the "Your turn" section above. Then make it a ReLU RNN's:
+# `minilstm.RNNCell(D, H, nonlinearity="relu")` computes $h_t = \max(a_t, 0)$; check yours with
+# `check_step_backward(fn, cell="rnn", nonlinearity="relu")` (its hint gives the ReLU's own derivative). Which
+# entries of `da` are exactly zero, and what does that mean for learning?
+#
+# **Rung 3: BPTT with a loss at every step.** Run a step pair over a whole sequence and back, for the loss $L =
+# \sum_t \langle \text{dhs}_t, h_t\rangle$, which reads every step's state, so $\partial L/\partial h_t$ from
+# the loss itself is `dhs[t]`. `my_bptt(step, x, state0, p, dhs)` gets the engine's step pair `step`
+# (`step.step_forward`, `step.step_backward`, `step.input_bias(p)`), `x` $(T, B, D)$, `state0 = (h0,)` and `dhs`
+# $(T, B, H)$, and returns every $h_t$ $(T, B, H)$, `dx` $(T, B, D)$, `(dh0,)` and the four parameter gradients.
+# The forward is written; the backward below is the one of the BPTT section, where the loss read only the last
+# step: run it and read what the checker finds, then fix the two `TODO`s.
+
+# %%
+def my_bptt(step, x, state0, p, dhs):
+    T = x.shape[0]
+    state, caches, hs = state0, [], []
+    for t in range(T):                                       # forward, keeping every step's cache
+        state, cache = step.step_forward(x[t] @ p.weight_ih.T + step.input_bias(p), state, p)
+        caches.append(cache)
+        hs.append(state[0])
+    grads = {k: np.zeros_like(getattr(p, k)) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+    dx = np.zeros_like(x)
+    dstate = (dhs[-1],)                                      # TODO: the loss reads every step, not the last alone
+    for t in range(T - 1, -1, -1):
+        dxw, dhw, dstate = step.step_backward(dstate, caches[t], p)
+        dx[t] = dxw @ p.weight_ih                            # xw = x W_ih^T + ...
+        # TODO: each weight's and bias's gradient: its share at step t (dxw^T x_t, dhw^T h_(t-1), ...), summed
+    return np.stack(hs), dx, dstate, grads
+
+
+check_bptt(my_bptt, cell="rnn")
+
+# %% [markdown]
+# **Rung 4: your own numerical gradient.** `my_numerical_gradient(f, w, eps)` returns $\partial f/\partial w$
+# by finite differences, for a function `f(w)` of an array `w`. The version below takes the one-sided
+# difference $(f(w + \epsilon) - f(w))/\epsilon$; the checker differentiates $f(W_{hh}) = \sum_t \langle R_t,
+# h_t\rangle$ with it and compares with the engine's analytic gradient. Run it, read the verdict, and make it
+# the central difference of section 4 (the two-point one, $(f(w+\epsilon) - f(w-\epsilon))/2\epsilon$, is
+# enough). Why is the one-sided one so much worse, at the same $\epsilon$?
+
+# %%
+def my_numerical_gradient(f, w, eps):
+    grad = np.zeros_like(w)
+    for idx in np.ndindex(*w.shape):
+        old = w[idx]
+        w[idx] = old + eps
+        f_plus = f(w)
+        w[idx] = old                                         # TODO: also f at w - eps; put w back after
+        grad[idx] = (f_plus - f(w)) / eps                    # TODO: the central difference
+    return grad
+
+
+check_numerical_gradient(my_numerical_gradient, cell="rnn")
+
+# %% [markdown]
+# **Rung 5: your step in a real layer.** `plug(layer, forward=..., backward=...)` returns a copy of a layer (or a
+# cell) that runs your step forward and backward in place of the engine's, through the engine's own time loop;
+# `minilstm.gradcheck`, `minilstm.train` and everything else that takes a layer then run on your code:
+
+# %%
+ex_x = np.random.default_rng(1).standard_normal((6, 2, 3))  # (T, B, D)
+mine = plug(minilstm.RNN(3, 4, dtype="float64", seed=0), forward=my_rnn_step_forward,
+            backward=my_rnn_step_backward)
+engine = minilstm.RNN(3, 4, dtype="float64", seed=0)
+same = np.allclose(mine(ex_x)[0], engine(ex_x)[0])
+print("your layer's output equals the engine's:", same)
+if same:                                                    # a gradient check judges a right forward's backward
+    print(minilstm.gradcheck(mine, ex_x))
+
+# %% [markdown]
+# With the `TODO`s above still in place your layer outputs zeros. Check the output first: a gradient check of a
+# function that is zero everywhere has nothing to find, and would pass a zero backward. When rung 1 passes, the
+# cell prints the gradient check of your backward through the whole sequence.
+#
+# ### More exercises
+#
+# 1. **Break it on purpose.** Transpose `W_hh` in your `dh_prev` line. Does `check_step_backward` catch it?
+#    Does `minilstm.gradcheck` on `plug(minilstm.RNN(3, 4, dtype="float64"), backward=...)` catch it too? And
+#    with `RNN(3, 1, ...)`: why might a check with $H = 1$ miss it?
+# 2. **Your backward in the whole loop.** Run your rung-3 loop with a step whose backward is yours
+#    (`plug(rnn, backward=my_rnn_step_backward).cell` is the engine's step pair with your backward in it) and a
+#    loss on the last step only, and confirm that `dW_hh` equals `rnn.grads["weight_hh_l0"]` after
+#    `rnn.backward`.
+# 3. **A first look at lesson 2.** Multiply `cell.params["weight_hh"]` by 3, rerun section 3 and the plot. What
 #    happens to the slope?
 #
+# Solutions: `lessons/solutions/01_rnn_by_hand.py`, one function per exercise (rung 2's ReLU question too).
+
+# %% [markdown]
 # ## Summary
 #
 # - The vanilla RNN step is $h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$; `minilstm.RNNCell` is
 #   one such step with its weights, and `minilstm.RNN` runs it over a sequence.
 # - Unrolled, an RNN is a deep network with one set of weights shared by every step.
 # - BPTT is the chain rule on the unrolled graph: $\partial L/\partial a_t = \partial L/\partial h_t \odot
-#   (1 - h_t^2)$, $\partial L/\partial h_{t-1} = \partial L/\partial a_t\, W_{hh}$, and each weight's gradient
+#   (1 - h_t^2)$, $\partial L/\partial h_{t-1} = W_{hh}^\top\, \partial L/\partial a_t$, and each weight's gradient
 #   sums over the steps. The engine runs it as a step pair (`minilstm.cells.RNNStep`) inside one time loop.
 # - A gradient check (`minilstm.gradcheck`) compares analytic and numerical gradients; agreement to within the
-#   finite differences' own rounding noise (ten digits or more here) in float64 is proof.
+#   finite differences' own rounding noise in float64 is proof.
 # - Every step back multiplies the gradient by the same kind of matrix: next, in lesson 2, what that does over
 #   many steps.

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Lesson 2: Vanishing and exploding gradients
 #
-# In lesson 1 the gradient changed by about the same factor at every step back in time. Over 100 steps a factor
+# In lesson 1 the gradient changed by some factor at every step back in time. Over 100 steps a factor
 # of 0.8 leaves $0.8^{100} \approx 2 \times 10^{-10}$ of the gradient, and a factor of 1.2 multiplies it by
 # $8 \times 10^{7}$. This lesson measures that factor, explains it with one inequality, and shows the standard
 # cure for the exploding side.
@@ -22,6 +22,7 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import Markdown   # the text under a plot is written from its numbers
 
 import minilstm
 from minilstm import data, inspect, plot
@@ -33,18 +34,23 @@ x = np.random.default_rng(0).standard_normal((T, B, D))     # one random input s
 # %% [markdown]
 # ## 1. Why the gradient shrinks or grows
 #
-# With $h_t = \phi(a_t)$ and $a_t = W_{ih} x_t + W_{hh} h_{t-1} + b$, one step back multiplies the gradient by
-# the transposed **state Jacobian**
+# With $h_t = \phi(a_t)$ and $a_t = W_{ih} x_t + W_{hh} h_{t-1} + b$, the **state Jacobian** of one step is
 #
-# $$\frac{\partial h_t}{\partial h_{t-1}} = \operatorname{diag}\big(\phi'(a_t)\big)\, W_{hh},
-# \qquad \frac{\partial L}{\partial h_k} = \frac{\partial L}{\partial h_t}
-# \prod_{s=k+1}^{t} \frac{\partial h_s}{\partial h_{s-1}}.$$
+# $$J_s = \frac{\partial h_s}{\partial h_{s-1}} = \operatorname{diag}\big(\phi'(a_s)\big)\, W_{hh}.$$
+#
+# Write gradients as column vectors, $g_t = \partial L / \partial h_t$ (as in lesson 1). One step back multiplies by
+# the *transposed* Jacobian, $g_{t-1} = J_t^\top g_t$, so from the step the loss reads, $t$, back to step $k$
+#
+# $$g_k = J_{k+1}^\top J_{k+2}^\top \cdots J_t^\top\, g_t,$$
+#
+# the latest step's Jacobian acting first (rightmost). In row-vector form the same product reads
+# $\partial L/\partial h_k = \partial L/\partial h_t\, J_t J_{t-1} \cdots J_{k+1}$; the order matters because
+# matrices do not commute.
 #
 # If $|\phi'| \le \gamma$ ($\gamma = 1$ for tanh and ReLU, $1/4$ for the sigmoid) and $\sigma_{\max}$ is the
-# largest singular value of $W_{hh}$, every factor has norm at most $\gamma\,\sigma_{\max}$, so
+# largest singular value of $W_{hh}$, every factor has norm $\|J_s^\top\| \le \gamma\,\sigma_{\max}$, so
 #
-# $$\left\|\frac{\partial L}{\partial h_k}\right\| \le \left\|\frac{\partial L}{\partial h_t}\right\|
-# \left(\gamma\, \sigma_{\max}\right)^{t-k}.$$
+# $$\|g_k\| \le \|g_t\| \left(\gamma\, \sigma_{\max}\right)^{t-k}.$$
 #
 # **$\sigma_{\max} < 1/\gamma$ is enough for the gradient to vanish exponentially** (Pascanu et al. 2013). The
 # converse is not a theorem: $\sigma_{\max} > 1/\gamma$ is *necessary* for explosion, not sufficient.
@@ -91,9 +97,62 @@ for nl in flows:
         print(f"{nl + ' ' + name:16}" + "".join(f"{flow.lag(k):>10.1e}" for k in lags))
 
 # %% [markdown]
-# **Check yourself.** With a factor of $\rho$ per step, how many steps until the gradient is $10^{-8}$ of its
-# start? *($\log(10^{-8}) / \log \rho$: 26 steps for $\rho = 0.5$, 175 for $\rho = 0.9$.)*
+# ### Try it: sliders
 #
+# Move the scale of $W_{hh}$, the nonlinearity and the sequence length and watch the line tilt. The sliders need
+# a running kernel and `ipywidgets` (in the `lessons` extra); without them, or where the notebook is only
+# rendered, the cell shows the default below, and you can call `draw_flow(scale=..., nonlinearity=..., length=...)`
+# yourself.
+
+# %%
+x_long = np.random.default_rng(0).standard_normal((300, B, D))   # long enough for the longest slider setting
+
+
+def draw_flow(scale=1.5, nonlinearity="tanh", length=T):
+    """The gradient flow of one RNN, drawn now (a slider calls it again on every change)."""
+    flow = inspect.gradient_flow(rnn_with_scale(nonlinearity, scale), x_long[:length])
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    plot.gradient_flow({f"{nonlinearity}, W_hh scale {scale:.2f}": flow}, ax=ax,
+                       title=f"{nonlinearity} RNN, {length} steps: gradient flow back from the last step")
+    ax.set_ylim(1e-30, 1e30)
+    plt.show()
+
+
+def live(draw, **controls):
+    """Sliders that redraw ``draw(**values)`` under them on every change (a kernel and ipywidgets needed)."""
+    out = widgets.Output()
+
+    def redraw(_change=None):
+        with out:
+            out.clear_output(wait=True)
+            draw(**{name: control.value for name, control in controls.items()})
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    display(widgets.VBox([*controls.values(), out]))
+
+
+draw_flow()   # the default, drawn now: what the committed notebook shows
+try:
+    import ipywidgets as widgets
+    from IPython.display import display
+except ImportError:
+    print("pip install ipywidgets (the lessons extra has it) to move these settings with sliders")
+else:
+    live(draw_flow, scale=widgets.FloatSlider(value=1.5, min=0.3, max=3.0, step=0.05, description="W_hh scale"),
+         nonlinearity=widgets.Dropdown(options=["tanh", "relu"], value="tanh", description="nonlinearity"),
+         length=widgets.IntSlider(value=T, min=10, max=300, step=10, description="length T"))
+
+# %% [markdown]
+# **Check yourself.** With a factor of $\rho$ per step, how many steps until the gradient is $10^{-8}$ of its
+# start? Think first, then run the cell: it is $\log(10^{-8}) / \log \rho$, rounded *up* to whole steps.
+
+# %%
+for rho in (0.5, 0.9):
+    steps = np.log(1e-8) / np.log(rho)
+    print(f"rho = {rho}: log(1e-8) / log(rho) = {steps:.1f}, so {int(np.ceil(steps))} steps "
+          f"(after {int(np.ceil(steps))} steps {rho}^{int(np.ceil(steps))} = {rho ** np.ceil(steps):.1e})")
+
+# %% [markdown]
 # ## 3. The bound: largest singular value against $1/\gamma$
 #
 # `inspect.spectrum` gives the singular values of each recurrent weight block and its $\gamma$;
@@ -153,7 +212,8 @@ ax.legend();
 # %%
 Tj = 20 if QUICK else 40
 norms = {f"tanh, scale {s}": inspect.jacobian_norms(rnn_with_scale("tanh", s), x[:Tj]) for s in (0.9, 1.5, 3.0)}
-plot.jacobian_norms(norms, title="||dh_t / dh_(t-1)|| at every step, tanh RNN");
+ax = plot.jacobian_norms(norms, title="||dh_t / dh_(t-1)|| at every step, tanh RNN").axes[0]
+ax.set_ylabel("||dh_t / dh_(t-1)||_2 (batch mean)");   # the RNN's state s_t is h_t
 
 # %% [markdown]
 # Above the dashed line a step *can* amplify the gradient, below it every step shrinks it. Each norm sits close to
@@ -187,70 +247,115 @@ one = minilstm.RNN(1, 1, dtype="float64")
 silence, h0, y = np.zeros((10, 1, 1)), np.full((1, 1, 1), 0.5), -0.6
 
 
-def loss_and_grad(b, w=1.5):
-    """L = (h_10 - y)^2 and dL/db, from the layer's own forward and backward."""
+def loss_and_grads(w, b):
+    """L = (h_10 - y)^2, dL/dw and dL/db, from the layer's own forward and backward."""
     one.params["weight_hh_l0"][...], one.params["bias_ih_l0"][...], one.params["bias_hh_l0"][...] = w, b, 0.0
     out, _ = one(silence, h0)
     dout = np.zeros_like(out)
     dout[-1] = 2 * (out[-1] - y)
     one.backward(dout)
-    return float((out[-1, 0, 0] - y) ** 2), float(one.grads["bias_ih_l0"][0])
+    return float((out[-1, 0, 0] - y) ** 2), float(one.grads["weight_hh_l0"][0, 0]), float(one.grads["bias_ih_l0"][0])
 
 
-bs = np.linspace(-1.5, 0.5, 2001)
-surface = np.array([loss_and_grad(b) for b in bs])
-wall = bs[np.argmax(np.abs(surface[:, 1]))]
-print(f"steepest point: b = {wall:.4f}, |dL/db| = {np.abs(surface[:, 1]).max():.3g}; "
-      f"elsewhere the median |dL/db| is {np.median(np.abs(surface[:, 1])):.3g}")
+bs = np.linspace(-2.5, 0.5, 1501)
+surface = np.array([loss_and_grads(1.5, b) for b in bs])    # columns: L, dL/dw, dL/db
+wall = bs[np.argmax(np.abs(surface[:, 2]))]
+print(f"steepest point: b = {wall:.4f}, |dL/db| = {np.abs(surface[:, 2]).max():.3g}; "
+      f"elsewhere the median |dL/db| is {np.median(np.abs(surface[:, 2])):.3g}")
 
 # %% [markdown]
 # Now take 30 plain gradient-descent steps $b \leftarrow b - \eta\, g$ ($\eta = 0.1$) from $b = 0.3$ (on the high side of the
-# cliff), once unclipped and once with $g$ clipped to $|g| \le 1$. We write the loop here because it is one
-# number; `minilstm.train` does the same for every weight of a model.
+# cliff), once unclipped and once with $g$ clipped to $|g| \le 1$. We write the loop here because it is a
+# few numbers; `minilstm.train` does the same for every weight of a model. It clips the norm of the whole gradient
+# vector, as here:
 
 # %%
-def descend(b, clip, lr=0.1, steps=30):
-    path = [b]
+def descend(w, b, clip, lr=0.1, steps=30, move_w=False):
+    """Gradient descent on b (and on w when ``move_w``) from (w, b); the path as rows (w, b)."""
+    path = [(w, b)]
     for _ in range(steps):
-        _, g = loss_and_grad(b)
+        _, gw, gb = loss_and_grads(w, b)
+        g = np.array([gw if move_w else 0.0, gb])
         if clip is not None:
-            g *= min(1.0, clip / abs(g))     # clip_grad_norm, for a single number
-        b -= lr * g
-        path.append(b)
+            g *= min(1.0, clip / np.linalg.norm(g))     # clip_grad_norm
+        w, b = w - lr * g[0], b - lr * g[1]
+        path.append((w, b))
     return np.array(path)
 
 
-paths = {"no clipping": descend(0.3, None), "clip_norm = 1": descend(0.3, 1.0)}
+paths = {"no clipping": descend(1.5, 0.3, None), "clip_norm = 1": descend(1.5, 0.3, 1.0)}
 for name, path in paths.items():
-    print(f"{name:14s} b after each step: " + " ".join(f"{b:.2f}" for b in path[:16]) + " ...")
-    losses = [loss_and_grad(b)[0] for b in path]
-    print(f"{'':14s} last two b: {path[-2]:.3g}, {path[-1]:.3g}; lowest loss on the way {min(losses):.3f}, "
-          f"|dL/db| at the end {abs(loss_and_grad(path[-1])[1]):.1e}")
+    losses = [loss_and_grads(w, b)[0] for w, b in path]
+    print(f"{name:14s} b after each step: " + " ".join(f"{b:.2f}" for b in path[:16, 1]) + " ...")
+    print(f"{'':14s} longest step {np.abs(np.diff(path[:, 1])).max():.2f}; last b {path[-1, 1]:.3f}, loss there "
+          f"{losses[-1]:.3f}, |dL/db| there {abs(loss_and_grads(*path[-1])[2]):.1e}; lowest loss on the way "
+          f"{min(losses):.4f}")
 
 # %%
 fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
 ax.plot(bs, surface[:, 0], color="0.3", label="loss L(b)")
 for (name, path), color in zip(paths.items(), ("C3", "C0")):
-    inside = path[(path > bs[0]) & (path < bs[-1])]
-    ax.plot(inside, [loss_and_grad(b)[0] for b in inside], "o-", color=color, ms=4, alpha=0.8, label=name)
+    ax.plot(path[:, 1], [loss_and_grads(w, b)[0] for w, b in path], "o-", color=color, ms=4, alpha=0.8, label=name)
 ax.set(xlabel="bias b (w = 1.5 fixed)", ylabel="loss L = (h_10 - y)^2", xlim=(bs[0], bs[-1]),
        title="a cliff in the loss surface, and two descents from b = 0.3")
 ax.legend()
-ax2.plot(bs, np.abs(surface[:, 1]), color="0.3")
+ax2.plot(bs, np.abs(surface[:, 2]), color="0.3")
 ax2.axhline(1.0, color="C0", ls="--", label="the clipping threshold c = 1")
 ax2.set(xlabel="bias b (w = 1.5 fixed)", ylabel="|dL/db| (log scale)", yscale="log",
         title="the gradient along the same slice")
 ax2.legend();
 
+# %%
+jump = paths["no clipping"][np.argmax(np.abs(np.diff(paths["no clipping"][:, 1]))) + 1, 1]
+end = {name: (path[-1, 1], loss_and_grads(*path[-1])[0]) for name, path in paths.items()}
+last2 = [(b, loss_and_grads(w, b)[0]) for w, b in paths["clip_norm = 1"][-2:]]
+best = np.argmin(surface[:, 0])
+Markdown(f"Left: the loss is smooth on both sides of a near-vertical wall at $b \\approx {wall:.2f}$, where the unit's "
+         f"final state switches from one stable state to the other. Right: on the wall the gradient is orders of "
+         f"magnitude larger than anywhere else. Both descents walk the same path down to the wall. There the "
+         f"unclipped one (red) meets that gradient and is thrown to $b = {jump:.2f}$, onto a plateau whose gradient "
+         f"is tiny: after 30 steps it sits at $b = {end['no clipping'][0]:.2f}$ with loss "
+         f"{end['no clipping'][1]:.3f}, far from this slice's minimum, $L = {surface[best, 0]:.2g}$ at "
+         f"$b = {bs[best]:.2f}$, at the foot of the wall. The clipped one (blue) crosses the wall with steps of at "
+         f"most $\\eta c = 0.1$ and then bounces across it: its last two steps are at $b = {last2[0][0]:.2f}$ "
+         f"(loss {last2[0][1]:.3f}) and $b = {last2[1][0]:.2f}$ (loss {last2[1][1]:.3f}), always within one step "
+         f"of the minimum (a smaller or decaying learning rate would let it settle). Clipping changed no step's "
+         f"direction, only its length.")
+
 # %% [markdown]
-# Left: the loss is smooth on both sides of a near-vertical wall, where the unit's final state switches from
-# one stable state to the other. Right: on the wall the gradient is orders of magnitude larger than anywhere
-# else. Both descents walk the same path down to the wall. There the unclipped one (red) meets that gradient
-# and is thrown to $b \approx -1.9$, onto a plateau whose gradient is tiny: it is stuck far from the minimum,
-# which sits right at the foot of the wall. The clipped one (blue) crosses the wall with a step of at most
-# $\eta c = 0.1$ and then bounces across it, staying within one such step of the minimum (a smaller or decaying
-# learning rate would let it settle). Clipping did not change the direction of any step, only its length.
+# ### The same cliff in two dimensions
 #
+# Pascanu et al. drew this surface over both parameters, $w$ and $b$. Here it is, with two descents that move
+# *both* (from $w = 2$, $b = 0.3$, $\eta = 0.2$, 40 steps; clipping now caps the norm of the 2-vector $(g_w, g_b)$):
+
+# %%
+ws, bs2 = np.linspace(0.0, 3.0, 41 if QUICK else 121), np.linspace(-2.5, 1.0, 41 if QUICK else 141)
+L2 = np.array([[loss_and_grads(w, b)[0] for w in ws] for b in bs2])
+paths2 = {name: descend(2.0, 0.3, clip, lr=0.2, steps=40, move_w=True)
+          for name, clip in (("no clipping", None), ("clip_norm = 1", 1.0))}
+fig, ax = plt.subplots(figsize=(7.5, 5.5))
+im = ax.pcolormesh(ws, bs2, L2, cmap="viridis", shading="auto")
+fig.colorbar(im, ax=ax, label="loss L = (h_10 - y)^2")
+for (name, path), color in zip(paths2.items(), ("C3", "w")):
+    ax.plot(path[:, 0], path[:, 1], "o-", color=color, ms=3, lw=1.2, label=name)
+ax.plot(*paths2["no clipping"][0], "k*", ms=14, label="start (w, b) = (2, 0.3)")
+ax.set(xlabel="recurrent weight w", ylabel="bias b", xlim=(ws[0], ws[-1]), ylim=(bs2[0], bs2[-1]),
+       title="the cliff over (w, b), and two descents that move both")
+ax.legend(loc="lower left");
+
+# %%
+steps2 = {name: np.linalg.norm(np.diff(path, axis=0), axis=1) for name, path in paths2.items()}
+final2 = {name: loss_and_grads(*path[-1])[0] for name, path in paths2.items()}
+Markdown(f"The yellow region is the high-loss side (the unit ends in its positive state), the dark one the "
+         f"low-loss side; the wall between them runs diagonally across the plane. The unclipped descent (red) takes one step of length "
+         f"{steps2['no clipping'].max():.2f} when it reaches the wall and ends at "
+         f"$(w, b) = ({paths2['no clipping'][-1, 0]:.2f}, {paths2['no clipping'][-1, 1]:.2f})$ with loss "
+         f"{final2['no clipping']:.3f}. The clipped one (white) never steps farther than "
+         f"{steps2['clip_norm = 1'].max():.2f} ($\\eta c = 0.2$), stays near the wall and ends at "
+         f"$({paths2['clip_norm = 1'][-1, 0]:.2f}, {paths2['clip_norm = 1'][-1, 1]:.2f})$ with loss "
+         f"{final2['clip_norm = 1']:.4f}.")
+
+# %% [markdown]
 # ### A whole training run
 #
 # The same thing in a real model: an RNN on the adding problem (30 steps), its $W_{hh}$ started at twice
@@ -259,10 +364,11 @@ ax2.legend();
 # %%
 adding = data.make_task("adding", seed=0, n=400 if QUICK else 1000, T=30, variable=False)
 epochs = 4 if QUICK else 12
-histories = {}
+histories, models = {}, {}
 for name, clip in (("no clipping", None), ("clip_norm = 1", 1.0)):
     model = minilstm.Model(2, 32, 1, cell="rnn", seed=0)
     model.rnn.params["weight_hh_l0"] *= 2.0
+    models[name] = model
     with np.errstate(over="ignore", invalid="ignore"):   # the unclipped run overflows float32; we know
         try:
             histories[name] = minilstm.train(model, adding, optimizer="sgd", lr=0.1, epochs=epochs, batch_size=20,
@@ -275,11 +381,20 @@ for name, clip in (("no clipping", None), ("clip_norm = 1", 1.0)):
     print(f"{'':14s} steps skipped (inf or nan gradient): {sum(h['skipped_steps'])}")
 
 # %%
+Y = np.asarray(adding.Y).reshape(-1)
+mean_mse = float(np.mean((Y - Y.mean()) ** 2))       # the best constant prediction's MSE: the targets' variance
+mean_acc = data.adding_accuracy(np.full_like(Y, Y.mean()), Y)
+pred = np.asarray(minilstm.predict(models["clip_norm = 1"], adding.X)).reshape(-1)
+clipped_mse, clipped_acc = float(np.mean((pred - Y) ** 2)), data.adding_accuracy(pred, Y)
+print(f"always predicting the mean: MSE {mean_mse:.4f}, accuracy (|error| < 0.04) {mean_acc:.1%}")
+print(f"the clipped RNN at the end:  MSE {clipped_mse:.4f}, accuracy {clipped_acc:.1%}")
+
+# %%
 fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
 for name, h in histories.items():
     ax.plot(h["epoch"], np.minimum(h["train_loss"], 1e6), marker="o", label=name)
     ax2.plot(h["epoch"], np.minimum(h["grad_norm"], 1e30), marker="o", label=name)
-ax.axhline(1 / 6, color="0.5", ls="--", label="predicting the mean (MSE 1/6)")
+ax.axhline(mean_mse, color="0.5", ls="--", label=f"predicting the mean (MSE {mean_mse:.3f})")
 ax.set(xlabel="epoch", ylabel="training loss (MSE, log scale; capped at 1e6)", yscale="log",
        title="adding problem, RNN with W_hh = 2 x orthogonal")
 ax2.set(xlabel="epoch", ylabel="mean gradient norm before clipping (capped at 1e30)", yscale="log",
@@ -287,16 +402,25 @@ ax2.set(xlabel="epoch", ylabel="mean gradient norm before clipping (capped at 1e
 ax.legend()
 ax2.legend();
 
+# %%
+skipped = sum(histories["no clipping"]["skipped_steps"])
+verdict = ("below" if clipped_mse < mean_mse else "not below") + " the dashed line"
+learned = ("it has learned something beyond the mean" if clipped_mse < 0.5 * mean_mse else
+           "it has not learned the task: it does about as well as predicting the mean, no better")
+Markdown(f"Without clipping the first huge gradient sends the weights so far that the loss overflows, and every "
+         f"later gradient is infinite: `minilstm.train` refuses to take those steps (here it skipped {skipped}; it "
+         f"counts them in `skipped_steps`), but the weights are already ruined, so after 10 skipped steps in a row it "
+         f"stops the run with a `TrainingDiverged` error that says where it went wrong (the error carries the "
+         f"history, which we plot; with `checkpoint_dir` the last good checkpoint would be left as it was).\n\n"
+         f"With `clip_norm=1` the same run does not diverge: its gradient norm starts large, each step is capped, "
+         f"and the loss stays finite. That is all clipping did. The dashed line is a model that always predicts "
+         f"the mean: the target $0.5 + (X_1 + X_2)/4$, with $X_1, X_2$ uniform in $[-1, 1]$, has variance "
+         f"$1/24 \\approx {1 / 24:.3f}$ (on these {Y.size} sequences {mean_mse:.4f}), and that is the mean predictor's "
+         f"MSE. The clipped RNN ends at MSE {clipped_mse:.4f}, {verdict}, with accuracy {clipped_acc:.1%} against "
+         f"the mean predictor's {mean_acc:.1%}: {learned}. Clipping stops the divergence; it does not make an RNN "
+         f"carry the two marked numbers across 30 steps, because that gradient vanishes.")
+
 # %% [markdown]
-# Without clipping the first huge gradient sends the weights so far that the loss overflows, and every later
-# gradient is infinite: `minilstm.train` refuses to take those steps (it counts them in `skipped_steps`), but the
-# weights are already ruined, so after 10 skipped steps in a row it stops the run with a `TrainingDiverged` error
-# that says where it went wrong (the error carries the history, the epoch it stopped in included, which we plot;
-# with `checkpoint_dir` the last good checkpoint would be left as it was). With `clip_norm=1` the same run
-# learns: its gradient norm starts large, each step is capped, and the loss falls below the dashed line of a
-# model that always predicts the mean (the adding problem's target, the sum of two uniform numbers, has
-# variance 1/6).
-#
 # Clipping cures explosion only. A vanishing gradient is not made larger by any threshold: that needs a
 # different cell (lesson 3).
 #
@@ -316,11 +440,12 @@ ax2.legend();
 #
 # ## Summary
 #
-# - Each step back multiplies the gradient by $\operatorname{diag}(\phi'(a_t))\, W_{hh}$; over many steps the
+# - Each step back multiplies the gradient (a column vector) by $J_t^\top = W_{hh}^\top \operatorname{diag}(\phi'(a_t))$; over many steps the
 #   product shrinks or grows exponentially (`inspect.gradient_flow`, `plot.gradient_flow`).
 # - If the largest singular value of $W_{hh}$ is below $1/\gamma$, the gradient is guaranteed to vanish
 #   (Pascanu et al. 2013; `inspect.spectrum`, `plot.spectrum`). Above it, saturation can still make it vanish.
 # - `inspect.jacobian_norms` shows the factor of every step; below 1 the step shrinks the gradient.
 # - Exploding gradients come from cliffs in the loss surface; one step there can ruin a run. Clipping the
-#   gradient norm (`minilstm.train(..., clip_norm=c)`) keeps the direction and caps the step length.
+#   gradient norm (`minilstm.train(..., clip_norm=c)`) keeps the direction and caps the step length: it stops a
+#   divergence, and does not by itself make a network learn.
 # - Nothing like clipping cures vanishing; a cell with an additive memory path does, next.

@@ -22,6 +22,7 @@
 # %%
 import os
 import time
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -30,6 +31,7 @@ import minilstm
 from minilstm import data, inspect, plot
 from minilstm.cells import VARIANTS
 from minilstm.exercises import check_step_backward
+from IPython.display import Markdown   # text written from the numbers above it
 
 QUICK = os.environ.get("MINILSTM_LESSON_QUICK") == "1"  # CI runs every lesson small
 np.set_printoptions(precision=4, suppress=True)
@@ -54,6 +56,14 @@ def sigmoid(a):
 # | candidate | $n_t = \tanh\big(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn})\big)$ | $n_t = \tanh\big(W_{in} x_t + b_{in} + W_{hn} (r_t \odot h_{t-1}) + b_{hn}\big)$ |
 # | new state | $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ | the same |
 #
+# `plot.cell_diagram` draws both, each from the cell's own `reset_after`. In the drawing the $z$ path along the top carries $z_t \odot h_{t-1}$, and $(1 - z_t)$ weighs the candidate:
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(16, 5.2))
+for ax, reset_after in zip(axes, (True, False)):
+    plot.cell_diagram(minilstm.GRUCell(3, 4, reset_after=reset_after), ax=ax)
+
+# %% [markdown]
 # Both forms have exactly the same parameters: `weight_ih` $(3H, D)$, `weight_hh` $(3H, H)$ and two bias vectors
 # $(3H)$. So we can give two `minilstm.GRUCell`s the same weights and compute both forms by hand next to them:
 
@@ -99,12 +109,17 @@ for unit, color in ((0, "C0"), (1, "C1")):
     ax.plot(out_before[:, 0, unit], color=color, ls="--", label=f"unit {unit}, reset_after=False")
 ax.set(xlabel="time step t", ylabel="h_t", title="one set of weights, two GRU forms, two different functions")
 ax.legend(ncol=2, fontsize=8)
-print(f"largest difference over the sequence: {np.abs(out_after - out_before).max():.2f}")
+gap = np.abs(out_after - out_before)
+print(f"largest difference over the sequence: {gap.max():.2f}")
+
+# %%
+Markdown(f"Solid and dashed lines of one colour follow each other closely, but not exactly: the two forms differ by "
+         f"up to {gap.max():.2f} (a mean of {gap.mean():.3f} over every step and unit). The difference does not build "
+         f"up, because this untrained GRU soon forgets its past ($z \\approx 0.5$), but it does not vanish either: "
+         f"they are different functions of the same weights.")
 
 # %% [markdown]
-# Solid and dashed lines of one colour follow each other closely, but not exactly: at some steps the two forms
-# differ by a tenth or more. The difference does not build up, because this untrained GRU soon forgets its past
-# ($z \approx 0.5$), but it never vanishes: they are different functions of the same weights. Weights trained in
+#  Weights trained in
 # one form do not carry over to the other, which is why PyTorch, Keras and minilstm name the form explicitly, and
 # why Keras weights load into PyTorch's GRU only from a Keras GRU with `reset_after=True`.
 #
@@ -135,24 +150,35 @@ print(f"largest difference over the sequence: {np.abs(out_after - out_before).ma
 # On a GPU the time loop is sequential, and at the sizes recurrent networks often have, a step's cost is mostly
 # the launching and synchronising of its kernels, not their arithmetic. One fused recurrent product per step is
 # what cuDNN's GRU computes, and PyTorch and TensorFlow 2's Keras use its form so that they can call it. On a CPU
-# with NumPy the arithmetic is the same either way, and so is the time:
+# with NumPy the arithmetic is the same either way; here is the time each form takes:
 
 # %%
 xt = rng.standard_normal((50 if QUICK else 100, 32, 64)).astype("float32")
-for reset_after in (True, False):
-    layer = minilstm.GRU(64, 128, reset_after=reset_after, seed=0)
-    start = time.perf_counter()
-    for _ in range(3):
+layers = {ra: minilstm.GRU(64, 128, reset_after=ra, seed=0) for ra in (True, False)}
+times = {True: [], False: []}
+for _ in range(3 if QUICK else 7):            # the two forms in turn, so that a busy moment hits both
+    for reset_after, layer in layers.items():
+        start = time.perf_counter()
         out, _ = layer(xt)
         layer.backward(np.ones_like(out))
-    print(f"reset_after={reset_after!s:5}: {(time.perf_counter() - start) / 3 * 1000:.0f} ms per forward and "
-          f"backward (T = {len(xt)}, B = 32, H = 128, NumPy)")
+        times[reset_after].append(time.perf_counter() - start)
+best = {ra: min(t) * 1000 for ra, t in times.items()}   # the fastest of the repeats: the least disturbed
+for reset_after in layers:
+    print(f"reset_after={reset_after!s:5}: {best[reset_after]:.0f} ms per forward and backward (fastest of "
+          f"{len(times[reset_after])}; T = {len(xt)}, B = 32, H = 128, NumPy)")
+
+# %%
+diff = best[False] / best[True] - 1
+Markdown(f"Here `reset_after=False` took {abs(diff):.0%} {'more' if diff > 0 else 'less'} time than "
+         f"`reset_after=True`. The arithmetic is the same for both forms; what differs is the number of NumPy calls "
+         f"per step and the shapes of the products (one $(3H, H)$ against a $(2H, H)$ and an $(H, H)$), whose cost "
+         f"depends on the BLAS library and on the machine's load. On a shared CPU this figure moves a lot between "
+         f"runs, and earlier runs of this cell have shown either form faster: do not read a rule into it. The "
+         f"advantage of `reset_after` is structural and shows where each product is a kernel launch that must wait "
+         f"for the one before.")
 
 # %% [markdown]
-# The two numbers are close; in our runs `reset_after=False` was even slightly faster (by 5 to 20 %). On a CPU
-# the number of separate products does not matter, only their arithmetic, which is the same. The advantage of
-# `reset_after` shows where each product is a kernel launch.
-#
+
 # **Check yourself.** If $r_t = 1$ everywhere, do the two forms agree? And if $b_{hn} \neq 0$ and $r_t = 0$?
 # *(Yes: both give $\tanh(W_{in}x + b_{in} + W_{hn}h + b_{hn})$. No: `reset_after=True` drops $b_{hn}$ with the
 # product, `reset_after=False` keeps it.)*
@@ -161,31 +187,34 @@ for reset_after in (True, False):
 #
 # The last line, $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$, is the GRU's version of the LSTM's cell update:
 # backward it gives $\partial L/\partial h_{t-1} = z_t \odot \partial L/\partial h_t + (\text{terms through }
-# W_{hh})$. The update gate $z_t$ plays the forget gate's role, but PyTorch (and minilstm) start its bias at 0,
-# so $z \approx 0.5$ and this path passes only half of the gradient at every step. That is why the untrained GRU
-# lost its gradient fastest in lesson 3. Shifting the update gate's bias, as we shifted the forget bias, opens the path:
+# W_{hh})$. The update gate $z_t$ plays the forget gate's role, but PyTorch (and minilstm, by default) start its
+# bias at 0, so $z \approx 0.5$ and this path passes only about half of the gradient at every step. That is why the
+# untrained GRU lost its gradient fastest in lesson 3. Shifting the update gate's bias, as lesson 3 shifted the
+# forget bias, opens the path; it is an option of the layer, `GRU(..., update_bias=b)` (and of `GRUCell` and
+# `Model(..., cell="gru", update_bias=b)`), which sets the $z$ block of `bias_ih` to $b$:
 
 # %%
 def gru_with_update_bias(bias, H=32):
-    gru = minilstm.GRU(8, H, seed=0)
-    gru.params["bias_ih_l0"][H:2 * H] = bias              # the z block of the fused r, z, n biases
-    return gru
+    return minilstm.GRU(8, H, update_bias=bias, seed=0)   # z = sigmoid(... + bias) at the start
 
 
 xg = rng.standard_normal((50, 16, 8)).astype("float32")
-flows = {f"GRU, z bias {b:g} (z near {sigmoid(b):.2f})": inspect.gradient_flow(gru_with_update_bias(b), xg)
+flows = {f"GRU, update_bias {b:g} (z near {sigmoid(b):.2f})": inspect.gradient_flow(gru_with_update_bias(b), xg)
          for b in (0.0, 2.0, 5.0)}
 flows["LSTM, forget bias 1"] = inspect.gradient_flow(minilstm.LSTM(8, 32, seed=0), xg)
 ax = plot.gradient_flow(flows, title="untrained cells: how far back the gradient reaches").axes[0]
 ax.set_xlabel("time step t (the loss reads the last one)");
 
-# %% [markdown]
-# At bias 0 the GRU's gradient falls by a factor of about 0.7 per step: half of it through the direct path, and a
-# little more back through $W_{hh}$. At bias 2 it falls by about 0.9 per step, close to $z \approx 0.88$, and at
-# bias 5 the direct path keeps nearly all of it. The LSTM at its default forget bias of 1 lies between bias 0
-# and bias 2. (minilstm keeps PyTorch's zero
-# initialisation of the GRU, so this is a change you make by hand, as above.) The price is the same as the
-# forget bias's: a GRU that starts with $z$ near 1 barely updates its state until it learns to.
+# %%
+K = len(xg) - 2
+rate = {name: (f.lag(K + 1) / f.lag(1)) ** (1 / K) for name, f in flows.items()}   # mean factor per step back
+names = list(rate)
+Markdown(f"Per step back, over the {K} steps before the last, the gradient's norm changes on average by a factor of "
+         + ", ".join(f"{rate[n]:.2f} ({n})" for n in names) + ". "
+         f"At update bias 0 the direct path passes $z \\approx 0.5$ of the gradient, and the paths through "
+         f"$W_{{hh}}$ add a little; at larger biases the factor approaches $z = \\sigma(b)$ and the direct path keeps "
+         f"nearly all of it. The price is the same as the forget bias's: a GRU that starts with $z$ near 1 barely "
+         f"updates its state until it learns to.")
 #
 # ## 3. The peephole LSTM
 #
@@ -200,6 +229,14 @@ ax.set_xlabel("time step t (the loss reads the last one)");
 # So $c$ feeds into three more places, and backward each of them sends a gradient to it: the highway becomes
 # $\partial L/\partial c_{t-1} = f_t \odot \delta c_t + p_i \odot \partial a_i + p_f \odot \partial a_f$, and
 # $\delta c_t$ itself gains $p_o \odot \partial a_o$ (the engine's `step_backward` adds exactly these lines).
+# `plot.cell_diagram` draws the peepholes dashed, forward and backward:
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(16, 5.6))
+plot.cell_diagram(minilstm.PeepholeLSTMCell(3, 4), ax=axes[0])
+plot.cell_diagram(minilstm.PeepholeLSTMCell(3, 4), gradient=True, ax=axes[1]);
+
+# %% [markdown]
 # With zero peepholes it must be the plain LSTM:
 
 # %%
@@ -226,6 +263,8 @@ print("zero peepholes == plain LSTM:", np.allclose(peep(xs)[0], plain(xs)[0], rt
 for name, options in VARIANTS.items():
     layer = minilstm.LSTM(2, 32, **options)
     print(f"{name:5s} {layer.num_params:6,d} parameters, gate blocks {''.join(layer.cell.gates):4s}  {options}")
+head = minilstm.Linear(32, 1).num_params
+print(f"(the layers alone; a Model(2, 32, 1, ...) adds its Linear head, {head} more parameters)")
 
 # %% [markdown]
 # | name | option | the line it changes |
@@ -241,8 +280,6 @@ for name, options in VARIANTS.items():
 # A removed gate has no rows in the fused weights, so NIG, NFG, NOG and CIFG have a quarter fewer recurrent and
 # input weights; NIAF and NOAF only drop a nonlinearity and keep every parameter. Any variant is one line:
 # `minilstm.LSTM(D, H, **VARIANTS["CIFG"])`, or `Model(..., cell="lstm", **VARIANTS["CIFG"])`.
-#
-# (These are the layers alone; a `Model` adds its Linear head, 33 more parameters here.)
 #
 # ### A small run
 #
@@ -265,41 +302,61 @@ for name in ("V", "NFG", "CIFG"):
 fig, ax = plt.subplots(figsize=(7, 4))
 for name, h in runs.items():
     ax.plot(h["epoch"], h["val_accuracy"], marker="o", label=name)
-ax.axhline(0.15, color="0.5", ls="--", label="always 0.5 (about 15 %)")
+always_half = data.adding_accuracy(np.full(len(add_val.Y), 0.5), add_val.Y)
+ax.axhline(always_half, color="0.5", ls="--", label=f"always 0.5 ({always_half:.0%})")
+preview = "quick-mode preview, too short to show the result: " if QUICK else ""
 ax.set(xlabel="epoch", ylabel="validation accuracy (|error| < 0.04)", ylim=(0, 1.02),
-       title="three LSTM variants on the adding problem (T = 20, one seed)")
+       title=f"{preview}three LSTM variants on the adding problem (T = 20, one seed)")
 ax.legend();
 
 # %% [markdown]
-# At this short lag all three learn the task. CIFG, with a quarter fewer gate weights, ends level with or above V;
-# NFG (no forget gate: $c_t = c_{t-1} + i_t \odot g_t$, a state that can only accumulate) learns as fast but
-# twice collapses for an epoch and recovers. The final differences are smaller than the spread between seeds:
-# in the miniature below, V alone ranged from 0.948 to 0.980 over five seeds. A ranking needs more than one run.
-#
 # ### The measured miniature
 #
-# One seed and one task say little. `python benchmarks/variants.py` (about 5 minutes on 2 cores) runs all eight
+# One seed and one task say little. `python benchmarks/variants.py` (a few minutes; the report gives its run time) runs all eight
 # variants with five seeds on two tasks, character-level text and the adding problem, with the settings above;
-# its report is `benchmarks/results/variants.md`. The final validation results, as the mean over the five seeds
-# and the mean difference from V with the same seed:
-#
-# | variant | parameters (adding) | text: char accuracy | minus V | text: seeds with loss above V's | adding: accuracy | minus V | adding: seeds with loss above V's |
-# |---|---:|---:|---:|---:|---:|---:|---:|
-# | V | 4,737 | 0.469 | | | 0.959 | | |
-# | NIG | 3,553 | 0.471 | +0.002 | 2/5 | 0.872 | -0.087 | 5/5 |
-# | NFG | 3,553 | 0.431 | -0.038 | 5/5 | 0.911 | -0.048 | 2/5 |
-# | NOG | 3,553 | 0.464 | -0.005 | 3/5 | 0.917 | -0.042 | 4/5 |
-# | NIAF | 4,737 | 0.461 | -0.007 | 5/5 | 0.980 | +0.021 | 0/5 |
-# | NOAF | 4,737 | 0.422 | -0.047 | 5/5 | 0.967 | +0.008 | 3/5 |
-# | NP | 4,641 | 0.477 | +0.008 | 1/5 | 0.952 | -0.007 | 2/5 |
-# | CIFG | 3,553 | 0.486 | +0.017 | 0/5 | 0.990 | +0.031 | 0/5 |
-#
-# What it found, in the report's words: on text, **the forget gate and the output activation matter most, as
-# in the paper** (NOAF and NFG worst, in every seed; part of NOAF's deficit is overfitting); CIFG is the best
-# variant with 18 % fewer parameters, and NIG, NOG and NP are within the seed-to-seed spread of V. The adding
-# problem ranks them differently: NIG is worst in every seed, CIFG and NIAF beat V in every seed, and the short
-# lag leaves little for the forget gate to do.
-#
+# its report is `benchmarks/results/variants.md`. The cell reads the report's two tables and shows the final
+# validation results, as the mean over the five seeds and the mean difference from V with the same seed:
+
+# %%
+REPORT = Path("../benchmarks/results/variants.md")   # lessons run in lessons/
+
+
+def report_rows(section):
+    """``{variant: [cells...]}`` of the report's table under ``### section``."""
+    rows, inside = {}, False
+    for line in REPORT.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            inside = line.strip() == f"### {section}"
+        elif inside and line.startswith("| ") and not line.startswith("| variant"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            rows[cells[0]] = cells
+    return rows
+
+
+text, add = report_rows("text"), report_rows("adding")
+lines = ["| variant | parameters (adding) | text: char accuracy | minus V | text: seeds with loss above V's | "
+         "adding: accuracy | minus V | adding: seeds with loss above V's |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+lines += [f"| {v} | {add[v][1]} | {text[v][2].split()[0]} | {text[v][3]} | {text[v][6]} | {add[v][2].split()[0]} | "
+          f"{add[v][3]} | {add[v][6]} |" for v in text]
+Markdown("\n".join(lines))
+
+# %%
+final = {name: h["val_accuracy"][-1] for name, h in runs.items()}
+v_range = add["V"][2].split()[1].strip("()")
+fewer = 1 - int(text["CIFG"][1].replace(",", "")) / int(text["V"][1].replace(",", ""))
+Markdown(("**Quick mode:** the runs above are too short to show anything; run the lesson in full.\n\n" if QUICK else "")
+         + "In the small run the final validation accuracies are " + ", ".join(f"{final[n]:.1%} ({n})" for n in final)
+         + f". NFG has no forget gate: $c_t = c_{{t-1}} + i_t \\odot g_t$, a state that can only accumulate. The "
+         f"differences of one run are within the spread between seeds: in the miniature, V alone ranged over "
+         f"{v_range} on the adding problem across five seeds. A ranking needs more than one run.\n\n"
+         f"What the miniature found, in the report's words: on text, **the forget gate and the output activation "
+         f"matter most, as in the paper** (NOAF and NFG worst, in every seed; part of NOAF's deficit is "
+         f"overfitting); CIFG is the best variant with {fewer:.0%} fewer parameters, and NIG, NOG and NP are within "
+         f"the seed-to-seed spread of V. The adding problem ranks them differently: NIG is worst in every seed, CIFG "
+         f"and NIAF beat V in every seed, and the short lag leaves little for the forget gate to do. (The report "
+         f"writes this paragraph by hand for its default run; the table above is read from the report itself.)")
+
+# %% [markdown]
 # **The caveats, also the report's.** Five seeds and two tiny tasks, one shared setting chosen from V's
 # validation curves, where Greff et al. tuned every variant with 200 random-search trials per data set and
 # tested differences with Welch's t-test. "Every seed" is 5 of 5: a coin gives that 1 time in 32 for one
@@ -357,11 +414,62 @@ check_step_backward(my_gru_step_backward, cell="gru")
 #
 # ## Exercises
 #
+# ### The ladder for the GRU, both forms
+#
+# Reference solutions: `lessons/solutions/gru.py` (both forms), `bptt.py`, `numerical_gradient.py`.
+#
+# **Rung 1: the step forward.** `my_gru_step_forward(xw, state, p)` gets `xw` $(B, 3H)$, the input projection
+# with $b_{ih}$ and the $r$ and $z$ blocks of $b_{hh}$ folded in (not $b_{hn}$: the reset gate multiplies it
+# too), and `state = (h_prev,)`; it returns `(h,)` and `GRUCache(h_prev, r, z, n, hn, rh, h)`, where `hn` is the
+# $n$ block's recurrent term and `rh` $= r \odot h_{t-1}$ exists only in the `reset_after=False` form (`None`
+# in this one).
+
+# %%
+from minilstm.exercises import GRUCache, check_bptt, check_numerical_gradient, check_step_forward, plug
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def my_gru_step_forward(xw, state, p):
+    (h_prev,) = state
+    x_r, x_z, x_n = np.split(xw, 3, axis=-1)
+    h_r, h_z, h_n = np.split(h_prev @ p.weight_hh.T, 3, axis=-1)   # one product for the three blocks
+    b_hn = np.split(p.bias_hh, 3)[2]
+    r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z)
+    hn = h_n + b_hn
+    n = np.zeros_like(h_prev)                                       # TODO: the candidate
+    h = np.zeros_like(h_prev)                                       # TODO: the new state
+    return (h,), GRUCache(h_prev, r, z, n, hn, None, h)
+
+
+check_step_forward(my_gru_step_forward, cell="gru")
+
+# %% [markdown]
+# **Rung 2: the step backward** is the "Your turn" section above; then the other form: `check_step_forward(fn,
+# cell="gru", reset_after=False)` and `check_step_backward(fn, cell="gru", reset_after=False)`, where `rh` $= r
+# \odot h_{t-1}$ enters the product, `hn` $= W_{hn}(r \odot h_{t-1}) + b_{hn}$, and the reset gate's gradient
+# comes back through that product. The checker's hints follow the form you ask for.
+#
+# **Rung 3: BPTT.** `check_bptt(my_bptt, cell="gru")` with your loop of lesson 1, then with
+# `reset_after=False`: there the $n$ block of $W_{hh}$ multiplies `cache.rh`, not $h_{t-1}$, so its gradient
+# is $\sum_t$ `dhw_n`$^\top$ `rh`$_t$. Does your loop need to know which cell it runs?
+#
+# **Rung 4: the numerical check.** `check_numerical_gradient(my_numerical_gradient, cell="gru", wrt="bias_hh")`:
+# the $n$ block of $b_{hh}$ sits inside $r \odot (\dots)$, the one bias the time loop cannot fold into `xw`.
+#
+# **Rung 5: in a layer.** `plug(minilstm.GRU(2, 8, dtype="float64", seed=0), forward=my_gru_step_forward,
+# backward=my_gru_step_backward)`, then `minilstm.gradcheck` on it. The layer's weight gradient $dW_{hh}$ comes
+# from your `dhw`: what does the check say when `dhw` is `dxw`?
+#
+# ### More exercises
+#
 # 1. **Converting weights.** Train a `GRU(reset_after=False)` briefly on the adding problem, load its weights
 #    into a `GRU(reset_after=True)` and measure the validation accuracy of each. How much is lost?
-# 2. **A GRU update bias in training.** Use `gru_with_update_bias` of section 2 inside a `Model` (set
-#    `model.rnn.params["bias_ih_l0"][H:2*H]`) and train it on the adding problem at $T = 30$, as lesson 3 did with
-#    forget biases. Does a larger $z$ bias help the GRU as the forget bias helped the LSTM?
+# 2. **A GRU update bias in training.** Train `minilstm.Model(2, 32, 1, cell="gru", update_bias=b)` on the adding
+#    problem at $T = 30$ for a few values of `b`, as lesson 3 did with forget biases. Does a larger $z$ bias help
+#    the GRU as the forget bias helped the LSTM?
 # 3. **Peepholes in the highway.** Repeat lesson 3's cut experiment ($W_{hh} = 0$) with a `PeepholeLSTM`. Does
 #    $\partial L/\partial c_{t-1} = f_t \odot \partial L/\partial c_t$ still hold? Add the two peephole terms and
 #    check again.
@@ -370,14 +478,18 @@ check_step_backward(my_gru_step_backward, cell="gru")
 # 5. **Counting parameters.** Write the parameter count of each variant as a formula in $D$ and $H$ and check it
 #    against `num_params` for $D = 2, H = 32$.
 #
+# Solutions: `lessons/solutions/04_gru_variants.py`, one function per exercise.
+
+# %% [markdown]
 # ## Summary
 #
 # - The GRU: $r$ and $z$ gates, a candidate $n$ and $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$. Its two forms
 #   differ in where $r$ acts; with the same weights they are different functions (`GRU(reset_after=...)`).
 # - `reset_after=True` needs one fused recurrent product per step, which is why cuDNN, and with it PyTorch and
-#   Keras, use it; on a CPU the two forms cost about the same.
+#   Keras, use it; on a CPU both do the same arithmetic, and which one is faster depends on the machine and the
+#   moment.
 # - The GRU's $z_t \odot h_{t-1}$ is a gradient path like the LSTM's highway; at PyTorch's zero bias it passes
-#   only half of the gradient at each step.
+#   only about half of the gradient at each step; `GRU(..., update_bias=b)` opens it.
 # - The peephole LSTM lets $i, f$ see $c_{t-1}$ and $o$ see $c_t$ (`PeepholeLSTM`); zero peepholes give the
 #   LSTM exactly.
 # - Greff et al.'s variants are options (`LSTM(..., **VARIANTS[name])`). The forget gate and the output

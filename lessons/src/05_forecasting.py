@@ -21,10 +21,12 @@
 # About 25 minutes. Lesson 1 first; lessons 3 and 4 explain the cells used here.
 
 # %%
+import math
 import os
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import Markdown   # text written from the numbers above it
 
 import minilstm
 from minilstm import data
@@ -33,6 +35,7 @@ QUICK = os.environ.get("MINILSTM_LESSON_QUICK") == "1"  # CI runs every lesson s
 np.set_printoptions(precision=4, suppress=True)
 H = 8 if QUICK else 32                   # hidden units
 EPOCHS = 3 if QUICK else 30              # training epochs for the mean-squared-error models
+PREVIEW = "quick-mode preview, too short to show the result: " if QUICK else ""   # titles of trained plots
 
 # %% [markdown]
 # ## 1. The data: 1000 points of a noisy sine
@@ -150,19 +153,26 @@ print(f"{EPOCHS} epochs in {sum(history['time']):.1f} s; test RMSE per epoch:",
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(history["epoch"], history["train_loss"], marker=".", label="train (80 %)")
 ax.plot(history["epoch"], history["val_loss"], marker=".", label="test (20 %)")
-ax.axhline((2 * NOISE / (scaler.data_max[0] - scaler.data_min[0])) ** 2, color="0.5", ls="--",
-           label="noise variance, scaled (the floor)")
+floor = (2 * NOISE / (scaler.data_max[0] - scaler.data_min[0])) ** 2
+ax.axhline(floor, color="0.5", ls="--", label="noise variance, scaled (the floor)")
 ax.set(xlabel="epoch", ylabel="MSE on scaled values (log scale)", yscale="log",
-       title="loss per epoch: both curves fall to the noise floor and stay there")
+       title=f"{PREVIEW}loss per epoch against the noise floor")
 ax.legend();
 
+# %%
+val, tr = history["val_loss"][-1], history["train_loss"][-1]
+Markdown(f"The dashed line is the variance of the noise in scaled units ({NOISE}$^2$ times the scale factor "
+         f"squared, {floor:.2e}): no forecast can go below it on average. After {EPOCHS} epochs the test loss is "
+         f"{val:.2e}, {val / floor:.2f} times the floor, and the training loss {tr:.2e} ({tr / floor:.2f} times; it "
+         f"is averaged over each epoch while the weights still move). A test loss "
+         + ("close to the floor means the model has learnt nearly everything there is to learn; "
+            if val < 1.3 * floor else "well above the floor means there is more to learn; ")
+         + "a test loss below it would only mean that the noise drawn in this test part came out a little smaller "
+         f"than {NOISE} (section 5 measures it). Watch whether the test loss rises while the training loss falls: that "
+         f"would be overfitting.")
+
 # %% [markdown]
-# Both losses drop within a few epochs to the dashed line, the variance of the noise in scaled units
-# ($0.1^2$ times the scale factor squared), and then flatten: the model has learnt everything there is to learn.
-# The test loss does not rise, so there is no overfitting to see at this size. (It even sits a little below the
-# line: the noise drawn in this test part happens to be a little smaller than 0.1, as section 5 measures. The
-# training loss is averaged over each epoch while the weights still move, so it sits a little higher.)
-#
+
 # ## 5. Forecasts in original units, and two yardsticks
 #
 # The model predicts scaled values; the inverse transform of section 2 takes them back to the units of $x$.
@@ -195,13 +205,17 @@ ax.set(xlabel="t", ylabel="x(t), original units", ylim=(-1.5, 1.8),
        title="one-step forecasts on the test part: the forecast follows the clean sine, not the noise")
 ax.legend(loc="upper center", ncol=3, fontsize="small");
 
+# %%
+best, ours, naive = (scores[k] for k in ("sin(t), the noise-free truth", "LSTM", "repeat the last value"))
+Markdown(f"The orange line should run close to the grey sine rather than through the dots: a model that has learnt "
+         f"to average the noise away does the best a one-step forecast can do. The noise-free sine itself scores "
+         f"{best:.3f} here (this test part's noise came out {'below' if best < NOISE else 'above'} $\\sigma = "
+         f"{NOISE}$), and the LSTM {ours:.3f}, {ours - best:+.3f} from the best possible. The naive forecast "
+         f"({naive:.3f}) is {'worse' if naive > ours else 'better'} by {abs(naive - ours):.3f}: it copies the last "
+         f"value's noise *and* lags by one step. (Exercise 1 asks by how much, in theory.)")
+
 # %% [markdown]
-# The orange line runs close to the grey sine rather than through the dots: the model has learnt to average the
-# noise away, which is the best a one-step forecast can do. The noise-free sine itself scores 0.090 here (this
-# test part's noise came out a little below $\sigma = 0.1$), and the LSTM 0.102, about 0.01 above the best
-# possible. The naive forecast (0.128) is worse by a clear margin, because it copies the last value's noise
-# *and* lags by one step. (Exercise 1 asks by how much, in theory.)
-#
+
 # **Check yourself.** Someone reports a test RMSE of 0.03 on this data. What went wrong? *(Below the noise floor
 # is impossible for fresh noise: most likely the test windows leaked into training, e.g. by a random split, or the
 # RMSE was computed against the clean sine, or in scaled units.)*
@@ -233,9 +247,11 @@ print(f"NLL after {len(g_history['epoch'])} epochs: {g_history['train_loss'][-1]
 
 # %% [markdown]
 # The band's edges $\mu \pm 2\sigma$ are scaled values too; the inverse transform is linear, so they map back to
-# original units exactly like the mean. For a calibrated Gaussian, 95.4 % of the points fall inside $\pm 2\sigma$.
+# original units exactly like the mean. For a calibrated Gaussian, the share of points inside $\pm 2\sigma$ is
+# $\operatorname{erf}(2/\sqrt 2)$, printed below.
 
 # %%
+CALIBRATED = math.erf(2 / math.sqrt(2))                          # P(|Z| < 2) for a standard normal Z
 mean, var = minilstm.predict(gaussian, test_set)                 # (180, 1) each, scaled
 sigma = np.sqrt(var)
 mean_orig = scaler.inverse_transform(mean)[:, 0]
@@ -244,7 +260,7 @@ upper = scaler.inverse_transform(mean + 2 * sigma)[:, 0]
 inside = np.mean((lower <= truth_orig) & (truth_orig <= upper))
 sigma_orig = np.mean(upper - lower) / 4
 print(f"test RMSE of the mean {data.rmse(mean, test_set.Y, scaler):.4f};  mean predicted sigma {sigma_orig:.4f} "
-      f"(true noise {NOISE});  inside mean ± 2 sigma: {inside:.1%} (95.4 % if calibrated)")
+      f"(true noise {NOISE});  inside mean ± 2 sigma: {inside:.1%} ({CALIBRATED:.1%} if calibrated)")
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 4))
@@ -252,24 +268,37 @@ ax.fill_between(t_test, lower, upper, color="C1", alpha=0.25, lw=0, label="mean 
 ax.plot(t_test, mean_orig, color="C1", label="predicted mean")
 ax.plot(t_test, truth_orig, ".", color="C0", ms=4, label="observed: sin(t) + noise")
 ax.set(xlabel="t", ylabel="x(t), original units", ylim=(-1.5, 1.8),
-       title=f"the ±2σ band holds {inside:.0%} of the test points: its width is the noise the model learnt")
+       title=f"{PREVIEW}the ±2σ band holds {inside:.0%} of the test points")
 ax.legend(loc="upper center", ncol=3, fontsize="small");
 
+# %%
+spread = np.std(upper - lower) / np.mean(upper - lower)
+Markdown(f"The band's width varies by {spread:.0%} (its standard deviation over its mean) along the test part; the "
+         f"noise here is the same everywhere ($\\sigma = {NOISE}$). The head has learnt the noise level from the data "
+         f"alone: a mean $\\sigma$ of {sigma_orig:.3f} against the true {NOISE} "
+         f"({'a little cautious' if sigma_orig > NOISE else 'a little bold'}), and {inside:.1%} of the test points "
+         f"lie inside, against the {CALIBRATED:.1%} of a calibrated Gaussian (with {len(truth_orig)} points, one "
+         f"point is {1 / len(truth_orig):.1%}). With noise that changed along the sine, the band would breathe with "
+         f"it (exercise 3).")
+
 # %% [markdown]
-# The band has about the same width everywhere, because the noise here is the same everywhere ($\sigma = 0.1$):
-# the head has learnt the noise level from the data alone (a mean $\sigma$ of 0.112 against the true 0.1, a little
-# cautious), and 95 % of the test points lie inside, close to the 95.4 % of a calibrated Gaussian. With
-# noise that changed along the sine, the band would breathe with it (exercise 3).
-#
 # **Check yourself.** The head predicted $\sigma = 0.01$ everywhere but kept the same mean. Would the NLL go up or
-# down, and what share of points would the band hold? *(Up: the squared errors, about $0.1^2$, are divided by
-# $10^{-4}$. Only a few percent of points would lie inside a band that narrow.)*
-#
+# down, and what share of points would the band hold? Think first, then run the cell. *(Up: the squared errors,
+# about $0.1^2$, are divided by $10^{-4}$.)*
+
+# %%
+narrow = np.mean(np.abs(truth_orig - mean_orig) < 2 * 0.01)      # inside mean ± 2 * 0.01
+print(f"inside mean ± 0.02: {narrow:.1%} of the test points "
+      f"(for errors that are normal with sigma {NOISE}: {math.erf(0.02 / (NOISE * math.sqrt(2))):.1%})")
+
+# %% [markdown]
+
 # ## 7. LSTM against GRU
 #
 # Swapping the cell is one word, `minilstm.GRU` for `minilstm.LSTM`. A GRU has three weight blocks where the
-# LSTM has four (lesson 4), so a quarter fewer recurrent parameters and a cheaper step. Same data, seeds and
-# training; we time the training:
+# LSTM has four (lesson 4), so a quarter fewer recurrent parameters and less arithmetic per step; whether that
+# makes it faster here depends on the sizes and the machine (at these small sizes Python's per-call overhead
+# dominates; lesson 8). Same data, seeds and training; we time the training:
 
 # %%
 results = {"LSTM": dict(history=history, params=lstm.num_params)}
@@ -286,19 +315,25 @@ for name, r in results.items():
     ax1.plot(r["history"]["epoch"], r["history"]["val_rmse"], marker=".", label=f"{name} ({r['params']:,} params)")
 ax1.axhline(NOISE, color="0.5", ls="--", label="noise level (the floor)")
 ax1.axhline(scores["repeat the last value"], color="C3", ls=":", label="repeat the last value")
-ax1.set(xlabel="epoch", ylabel="test RMSE, original units", title="both cells reach the noise floor")
+ax1.set(xlabel="epoch", ylabel="test RMSE, original units", title=f"{PREVIEW}test RMSE per epoch")
 ax1.legend()
 ax2.bar(list(results), [sum(r["history"]["time"]) for r in results.values()], color=["C0", "C1"])
-ax2.set(ylabel="training time (s), wall clock", title=f"time to train, the same {EPOCHS} epochs: the GRU step is cheaper")
+ax2.set(ylabel="training time (s), wall clock", title=f"time to train, the same {EPOCHS} epochs")
 fig.suptitle(f"LSTM against GRU, hidden size {H}, the same seeds and settings")
 fig.tight_layout();
 
+# %%
+end = {name: r["history"]["val_rmse"][-1] for name, r in results.items()}
+secs = {name: sum(r["history"]["time"]) for name, r in results.items()}
+Markdown(f"On this task the two cells end {abs(end['LSTM'] - end['GRU']):.3f} apart in test RMSE (LSTM "
+         f"{end['LSTM']:.3f}, GRU {end['GRU']:.3f}; the noise floor is {NOISE}): a sine needs no long memory, so the "
+         f"LSTM's separate cell state buys little here. The GRU has {results['GRU']['params']:,} parameters against "
+         f"the LSTM's {results['LSTM']['params']:,}, and trained in {secs['GRU']:.1f} s against {secs['LSTM']:.1f} s "
+         f"(wall clock on a shared machine: rerun and the times move). On tasks with long lags the ranking can "
+         f"change; lesson 6 is about those.")
+
 # %% [markdown]
-# On this task the two cells end within 0.01 of each other, both near the noise floor: a sine needs
-# no long memory, so the LSTM's separate cell state buys nothing here. The GRU does it with a quarter fewer
-# parameters and less time per epoch (wall-clock times vary with the machine's load). On tasks with long lags
-# the ranking can change; lesson 6 is about those.
-#
+
 # ## Exercises
 #
 # Each exercise ends in a check that tells you what is off. Replace the `None`s.
@@ -316,9 +351,11 @@ if naive_theory is None:
 else:
     measured = scores["repeat the last value"]
     if abs(naive_theory - np.sqrt(2) * NOISE) < 1e-3:
-        print(f"right: {naive_theory:.4f}. Measured {measured:.4f}: this test part's noise is smaller than 0.1 "
+        clean = scores["sin(t), the noise-free truth"]
+        print(f"right: {naive_theory:.4f}. Measured {measured:.4f}: this test part's noise came out "
+              f"{'smaller' if clean < NOISE else 'larger'} than {NOISE} "
               f"(the clean sine scores {scores['sin(t), the noise-free truth']:.3f}), and the sine's own change "
-              f"per step (about 0.06) adds a little back")
+              f"per step (root mean square {np.sqrt(np.mean(np.diff(np.sin(t_test)) ** 2)):.3f}) adds a little back")
     elif abs(naive_theory - NOISE) < 1e-3:
         print("not quite: that is one noise; the error holds two independent ones, and their variances add")
     else:
@@ -359,12 +396,13 @@ else:
 #   time order** (a random split leaks near-copies of test windows), fits the MinMax scaler on the **training
 #   part only** (the future is unknown), and cuts windows of 20 → the next value inside each part.
 # - `Sequential(LSTM(1, H, batch_first=True), LastStep(), Linear(H, 1))`, trained with Adam $10^{-3}$ and
-#   clipping at 1 (`minilstm.train(..., clip_norm=1.0)`), reaches the noise floor in a few epochs.
+#   clipping at 1 (`minilstm.train(..., clip_norm=1.0)`), is judged against the noise floor.
 # - Report the RMSE in original units (after `scaler.inverse_transform`), next to the noise floor
 #   ($\sigma = 0.1$, the best possible) and the naive "repeat the last value" forecast (the least to beat).
 # - A `GaussianHead` trained with the Gaussian NLL (`loss="gaussian_nll_loss"`) predicts a mean and a variance;
-#   its $\pm 2\sigma$ band learnt the noise level and held about 95 % of the test points.
-# - On this task the GRU matches the LSTM with a quarter fewer recurrent parameters and in less time; a sine
+#   its $\pm 2\sigma$ band learns the noise level, and the share of test points inside it measures its
+#   calibration.
+# - On this task the GRU, with a quarter fewer recurrent parameters, does about as well as the LSTM; a sine
 #   needs no long memory.
 #
 # Next, lesson 6: long time lags, where the choice of cell decides whether a network learns at all.

@@ -26,6 +26,7 @@ import time
 import array_api_strict as aas
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import Markdown   # text written from the numbers above it
 
 import minilstm
 from minilstm import backend, threads
@@ -210,16 +211,29 @@ for ax in (ax1, ax2):
 fig.suptitle(f"an LSTM layer, T = {T}, D = {D}, float32: flat where Python overhead rules, steep where GEMMs do")
 fig.tight_layout();
 
+# %%
+def loglog_slope(xs, ts, i, j):
+    """The slope of the log-log curve between points i and j."""
+    return np.log(ts[j] / ts[i]) / np.log(xs[j] / xs[i])
+
+
+h8, h32 = HIDDEN.index(8), HIDDEN.index(32)
+b0, b1 = 0, 1
+Markdown(f"What to look at: the left ends of the curves rise slowly. From H = 8 to H = 32 the products do "
+         f"{(32 / 8) ** 2:.0f} times the work, yet the time grew {cpu_by_h[h32] / cpu_by_h[h8]:.1f}-fold (log-log "
+         f"slope {loglog_slope(HIDDEN, cpu_by_h, h8, h32):.2f}): a small layer's time is the fixed cost of the Python loop, "
+         f"a few dozen NumPy calls per step of a few microseconds each, whatever the arrays' size. It is *overhead "
+         f"bound*. Towards the right the curves steepen towards the dashed line, time $\\propto H^2$ (slope 2; "
+         f"exercise 2 reads the slope at the largest sizes), and against batch towards time $\\propto B$ (slope 1; "
+         f"between B = {BATCHES[-2]} and {BATCHES[-1]} it is {loglog_slope(BATCHES, cpu_by_b, -2, -1):.2f}): the matrix products now "
+         f"dominate and the layer is *GEMM bound*, so a faster BLAS (or a GPU) is what helps. Batch "
+         f"{BATCHES[b1]} is {BATCHES[b1] // BATCHES[b0]} times the work of batch {BATCHES[b0]} and took "
+         f"{cpu_by_b[b1] / cpu_by_b[b0]:.1f} times as long. On a GPU the flat part is higher still (each call "
+         f"launches a kernel, some microseconds each), so a GPU only wins for large layers and batches. (Timings on "
+         f"a shared machine are noisy: rerun and the figures move.)")
+
 # %% [markdown]
-# What to look at: the left ends of the curves rise slowly. From H = 8 to H = 32 the products do 16 times the
-# work, yet the time grows less than 2-fold: a small layer's time is the fixed cost of the Python loop, a few dozen
-# NumPy calls per step of a few microseconds each, whatever the arrays' size. It is *overhead bound*. Towards the
-# right the curves steepen towards the dashed line, time $\propto H^2$, and against batch towards time
-# $\propto B$: the matrix products now dominate and the layer is *GEMM bound*, so a faster BLAS (or a GPU) is what
-# helps. On a GPU the flat part is higher still (each call launches a kernel, some microseconds each), so a GPU
-# only wins for large layers and batches.
-#
-# **Check yourself.** (a) Batch 4 is 4 times the work of batch 1, yet takes far less than 4 times as long.
+# **Check yourself.** (a) A batch several times larger, at small sizes, takes far less than that many times as long.
 # Why? (b) Which of the two costs does a GPU make smaller? *(a: at batch 1 the products are tiny and most of the
 # time is the fixed per-call overhead, the same for both sizes. b: the GEMM cost; it adds launch overhead per
 # call, so small layers can run slower on a GPU than on a CPU.)*
@@ -232,8 +246,8 @@ fig.tight_layout();
 # `predict` and `evaluate` use one BLAS thread while they run, unless the recurrent product is large
 # (`batch * hidden_size**2` at least that of H = 256 with B = 64), where BLAS keeps its own count; pass
 # `blas_threads=N` (or `None`: leave BLAS alone), or set `OPENBLAS_NUM_THREADS`, to choose yourself. The
-# README's "BLAS threads" section has the measured table: on a busy 2-core machine the policy made small runs
-# 2.5-3 times faster than OpenBLAS's default threads.
+# README's "BLAS threads" section has the measured table, from a busy 2-core machine, against OpenBLAS's
+# default threads.
 
 # %%
 set_by_you = [v for v in threads.ENV_VARS if v in os.environ]

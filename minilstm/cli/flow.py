@@ -19,8 +19,10 @@ import numpy as np
 from .. import inspect, plot
 from ..nn.recurrent import GRU, LSTM, RNN
 from ..train import train
-from .args import non_negative, positive
+from .args import checked, non_negative, positive
 from .tasks import TASKS, new_model
+
+MAX_FLOW_HIDDEN = 1024  # --hidden at most this: 4000 ran for minutes with no word
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 LAGS = (1, 10, 50, 100)
@@ -48,8 +50,8 @@ def add_flow_parser(sub: Any) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=positive(int), default=100, metavar="T",
                    help="sequence length (default 100; with --trained: the task's)")
-    p.add_argument("--hidden", type=positive(int), default=32, metavar="N",
-                   help="hidden units of every cell (default 32)")
+    p.add_argument("--hidden", type=checked(int, 0, strict=True, high=MAX_FLOW_HIDDEN), default=32, metavar="N",
+                   help=f"hidden units of every cell, at most {MAX_FLOW_HIDDEN} (default 32)")
     p.add_argument("--batch", type=positive(int), default=16, metavar="B",
                    help="sequences averaged over (default 16)")
     p.add_argument("--seed", type=non_negative(int), default=0, metavar="S",
@@ -68,7 +70,10 @@ def run_flow(args: Any) -> int:
     """Run ``python -m minilstm flow`` with parsed ``args``; return the exit code."""
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise SystemExit(f"minilstm flow: error: --out {args.out} is a file, not a folder")
-    os.makedirs(args.out, exist_ok=True)
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as err:  # /proc/x, a read-only place: one line, not a traceback
+        raise SystemExit(f"minilstm flow: error: --out {args.out}: {err.strerror}") from None
     start = time.perf_counter()
     if args.trained is None:
         before, after = untrained(args), None

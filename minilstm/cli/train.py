@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -17,7 +16,7 @@ from .. import checkpoint, data, plot
 from ..backend import use_backend
 from ..model import CELLS
 from ..train import TrainingDiverged, predict, train
-from .args import UsageError, checked, non_negative, positive
+from .args import UsageError, float32, non_negative, positive
 from .tasks import (
     LENGTHS,
     SAMPLE_LENGTH,
@@ -71,7 +70,7 @@ def add_train_parser(sub: Any) -> None:
     p.add_argument("--hidden", type=positive(int), metavar="N",
                    help=f"hidden units per layer {_task_defaults('hidden')}")
     p.add_argument("--layers", type=positive(int), metavar="N", help="stacked recurrent layers (default 1)")
-    p.add_argument("--forget-bias", type=checked(float, -math.inf, strict=True), metavar="B",
+    p.add_argument("--forget-bias", type=float32, metavar="B",
                    help=f"initial forget-gate bias of the lstm and peephole cells {_task_defaults('forget_bias')}")
     p.add_argument("--length", type=positive(int), metavar="N", help="the task's length (default: the task's): " +
                    "; ".join(f"{k} {TASKS[k].length}, {v}" for k, v in LENGTHS.items() if k != "reber"))
@@ -90,6 +89,9 @@ def add_train_parser(sub: Any) -> None:
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="continue the run saved in DIR (its task, seed and model) for --epochs more epochs "
                         "(default: none, a new run)")
+    p.add_argument("--force", action="store_true",
+                   help="replace the run already in --out (default: refuse; --resume continues the run in its own "
+                        "folder)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (default: a bar on a terminal or in Jupyter, never in a log file)")
     p.set_defaults(handler=run_train)
@@ -126,13 +128,17 @@ def _train(args: Any) -> int:
     out = args.out or args.resume or os.path.join("runs", f"{name}-{settings['cell']}")
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError(f"--out {out}: it is a file, not a folder")
+    _check_out(out, args)
     try:
         train_set, val_set = task.make(settings["seed"], settings["length"])
     except ValueError as err:  # a --length the task cannot have
         raise UsageError(f"--length {settings['length']}: {err}") from None
     if saved is not None:
         path = os.path.join(args.resume, "model.npz")
-        model = checkpoint.load(path)
+        try:
+            model = checkpoint.load(path)
+        except ValueError as err:  # a file that reads but whose architecture does not build
+            raise UsageError(f"--resume {args.resume}: {err}") from None
     else:
         path, model = None, new_model(train_set, task, settings)
     try:
@@ -151,7 +157,7 @@ def _train(args: Any) -> int:
     history = train(model, train_set, val_data=val_set, lr=settings["lr"], epochs=settings["epochs"],
                     batch_size=settings["batch_size"], clip_norm=args.clip or None, schedule=task.schedule,
                     metrics={task.metric: task.score}, progress=not args.no_progress, seed=settings["seed"],
-                    checkpoint_dir=out, resume=path, callbacks=[_print_epoch(task.metric)],
+                    checkpoint_dir=out, resume=path, overwrite=args.force, callbacks=[_print_epoch(task.metric)],
                     verbose=1)  # the bar where it redraws; the epoch lines are _print_epoch's
     seconds = time.perf_counter() - start
     final = {f"val_{task.metric}": history[f"val_{task.metric}"][-1], "val_loss": history["val_loss"][-1]}
@@ -185,6 +191,18 @@ def _train(args: Any) -> int:
     return 0
 
 
+def _check_out(out: str, args: Any) -> None:
+    """A UsageError when ``out`` holds a run (its checkpoints or metrics.json) that this one would overwrite:
+    unless ``--force``, only the run ``--resume`` continues may be written over."""
+    held = [name for name in ("model.npz", "best.npz", "metrics.json") if os.path.exists(os.path.join(out, name))]
+    if not held or args.force:
+        return
+    if args.resume is not None and os.path.isdir(out) and os.path.samefile(out, args.resume):
+        return
+    raise UsageError(f"--out {out}: it holds another run ({', '.join(held)}); continue that run with --resume {out}, "
+                     "choose another --out, or give --force to replace it")
+
+
 def _resumed(args: Any) -> dict:
     """What the run in ``--resume`` was (its metrics.json and checkpoint), or a UsageError."""
     if os.path.isfile(args.resume) and args.resume.endswith(".npz"):  # the checkpoint itself was named
@@ -198,7 +216,7 @@ def _resumed(args: Any) -> dict:
         raise UsageError(f"--resume {args.resume}: {err}") from None
     try:
         with open(os.path.join(args.resume, "metrics.json"), encoding="utf-8") as f:
-            saved = json.load(f).get("settings", {})
+            saved = _saved_settings(args.resume, json.load(f))
     except (OSError, ValueError):
         raise UsageError(f"--resume {args.resume}: no readable metrics.json there, so its task and settings "
                          "are unknown") from None
@@ -215,6 +233,40 @@ def _resumed(args: Any) -> dict:
         raise UsageError(f"--resume {args.resume}: --lr {args.lr:g} cannot change a resumed run (its optimizer "
                          f"continues with lr {saved.get('lr')}); leave --lr out")
     return saved
+
+
+def _saved_settings(run: str, results: Any) -> dict:
+    """The ``settings`` of a run's metrics.json, each checked as its option is (a damaged file once gave a
+    KeyError, an AttributeError or a TypeError traceback, or a bad seed blamed on --length)."""
+    saved = results.get("settings") if isinstance(results, dict) else None
+    if not isinstance(saved, dict):
+        raise UsageError(f"--resume {run}: its metrics.json is damaged: it must be an object with an object "
+                         "'settings' (the run's options), as train writes it")
+    ints = {"hidden": positive(int), "layers": positive(int), "length": positive(int), "epochs": positive(int),
+            "batch_size": positive(int), "seed": non_negative(int)}
+    for key, value in saved.items():
+        if key in ("task", "cell"):
+            ok = isinstance(value, str) and value in (TASKS if key == "task" else CELLS)
+        elif key in ints or key in ("lr", "forget_bias"):
+            parse = ints.get(key) or (positive(float) if key == "lr" else float32)
+            ok = (value is None and key == "forget_bias") or (
+                isinstance(value, (int, float)) and not isinstance(value, bool)
+                and (key not in ints or isinstance(value, int)) and _parses(parse, value))
+        else:
+            continue
+        if not ok:
+            raise UsageError(f"--resume {run}: its metrics.json is damaged: settings {key!r} is {value!r}, which "
+                             f"--{key.replace('_', '-')} does not take")
+    return saved
+
+
+def _parses(parse: Callable, value: Any) -> bool:
+    """Whether an option's parser takes ``value`` (written as on the command line)."""
+    try:
+        parse(repr(value))
+    except (ValueError, argparse.ArgumentTypeError):
+        return False
+    return True
 
 
 def _settings(args: Any, task: Task, saved: dict | None) -> dict:

@@ -64,6 +64,11 @@ class Dataset:
             if not isinstance(a, np.ndarray) and not (name == "lengths" and a is None):
                 raise TypeError(f"Dataset {name} must be a NumPy array, got {type(a).__name__}: "
                                 f"convert it first, np.asarray({name})")
+        for name, a, what in (("X", self.X, "float inputs or int token ids"),
+                              ("Y", self.Y, "float targets or int class ids")):
+            if a.dtype.kind not in "fiu":  # an object array holding None would train on nan without a word
+                raise TypeError(f"Dataset {name} must hold numbers ({what}), got dtype {a.dtype}: "
+                                f"convert it first, e.g. np.asarray({name}, dtype=np.float32)")
         n = self.X.shape[0]
         if self.Y.shape[0] != n:
             raise ValueError(f"Y must have {n} rows like X, got shape {self.Y.shape}")

@@ -12,11 +12,13 @@
 - :mod:`.conv`: ``Conv1d`` over time, on batch-first sequences with the channels last.
 - :mod:`.activations`: ``ReLU``, ``Tanh`` and inverted ``Dropout``, without parameters.
 - :mod:`.attention`: ``AttentionPool``, a learned query attending over time steps; ``Attention``, every
-  step of one sequence attending over another's (an encoder-decoder's).
+  step of one sequence attending over another's (an encoder-decoder's), without parameters.
+- :mod:`.multihead`: ``MultiheadAttention``, scaled dot-product attention in several heads, with
+  ``torch.nn.MultiheadAttention``'s parameters.
 - :mod:`.gaussian`: ``GaussianHead``, a mean and a positive variance (train it with
   ``GaussianNLLLoss``).
 - :mod:`.losses`: ``MSELoss``, ``CrossEntropyLoss``, ``GaussianNLLLoss`` and the functions
-  behind them, each returning the loss and its gradient.
+  behind them, each returning the loss and its gradient; :mod:`.penalties`: ``l2_penalty``.
 - :mod:`.sequential`: ``Sequential``.
 - :mod:`.readouts`: ``LastStep``, ``MeanOverTime``, ``MaskPadding`` that choose what goes on after a
   recurrent layer.
@@ -36,10 +38,11 @@ from .losses import (
     MSELoss,
     cross_entropy,
     gaussian_nll_loss,
-    l2_penalty,
     mse_loss,
 )
 from .module import Module
+from .multihead import MultiheadAttention
+from .penalties import l2_penalty
 from .readouts import LastStep, MaskPadding, MeanOverTime
 from .recurrent import GRU, LSTM, RNN, PeepholeLSTM
 from .recurrent_base import Recurrent
@@ -49,6 +52,7 @@ from .sequential import Sequential
 __all__ = ["Module", "Recurrent", "RNN", "LSTM", "GRU", "PeepholeLSTM",
            "Cell", "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell", "Linear", "Embedding",
            "Sequential", "LastStep", "MeanOverTime", "MaskPadding",
-           "Conv1d", "ReLU", "Tanh", "Dropout", "Attention", "AttentionPool", "GaussianHead",
+           "Conv1d", "ReLU", "Tanh", "Dropout", "Attention", "AttentionPool", "MultiheadAttention",
+           "GaussianHead",
            "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "cross_entropy",
            "gaussian_nll_loss", "l2_penalty"]

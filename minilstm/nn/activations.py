@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from .. import validate
 from ..backend import check_dtype, get_backend, rng
-from .module import Module
+from .module import Module, no_params
 
 
 class _OutputCache(NamedTuple):
@@ -35,8 +35,8 @@ class _Parameterless(Module):
 
     @classmethod
     def param_shapes(cls, *args: Any, **config: Any) -> dict:
-        """No parameters, whatever the arguments."""
-        return {}
+        """No parameters: ``{}`` for arguments the constructor takes (a TypeError for others)."""
+        return no_params(cls, *args, **config)
 
     def _input(self, name: str, a: Any) -> Any:
         """``a`` as a float array of the active backend, in the layer's dtype or its own."""

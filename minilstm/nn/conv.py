@@ -12,6 +12,10 @@ from .. import init, validate
 from ..backend import check_dtype, concat, get_backend, rng
 from .module import Module
 
+# the most steps of padding, and of one window's reach dilation*(kernel_size-1): a forward pads the input to
+# (B, T + padding, C), so a config of dilation 10**12 would ask for TiBs
+MAX_STEPS = 2**16
+
 
 class _ConvCache(NamedTuple):
     cols: Any          # (N, C*K): the input window under every output position, (c, j) ordered like weight's (C, K)
@@ -51,7 +55,8 @@ class Conv1d(Module):
     padding : int, "valid" or "same", default 0
         Zero steps added at both ends; ``"valid"`` is 0 and ``"same"`` (stride 1
         only) pads ``dilation*(K-1)`` steps in all, the extra one at the end, so
-        that U = T, as PyTorch does.
+        that U = T, as PyTorch does. ``padding`` and a window's reach
+        ``dilation*(K-1)`` are at most :data:`MAX_STEPS` (65,536) steps each.
     bias : bool, default True
     seed : int or numpy Generator, optional
         Seeds the host generator that draws the weights.
@@ -75,6 +80,7 @@ class Conv1d(Module):
         self.stride = validate.positive_int("stride", stride)
         self.dilation = validate.positive_int("dilation", dilation)
         self.padding = padding if isinstance(padding, str) else validate.count("padding", padding)
+        _check_reach(self.kernel_size, self.dilation, self.padding)
         self._pads = self._padding_steps(padding)
         self.bias = validate.boolean("bias", bias)
         self.dtype = check_dtype(dtype)
@@ -90,10 +96,13 @@ class Conv1d(Module):
                      padding: int | str = 0, dilation: int = 1, *, bias: bool = True, **options: Any) -> dict:
         """``weight`` (F, C, K) and, with ``bias``, ``bias`` (F,): what the constructor allocates, from its
         arguments (stride, padding, dilation and ``options`` shape only the output), each size checked as it
-        checks it; nothing allocated."""
+        checks it (padding and dilation bounded too); nothing allocated."""
         C = validate.positive_int("in_channels", in_channels)
         F = validate.positive_int("out_channels", out_channels)
         K = validate.positive_int("kernel_size", kernel_size)
+        validate.positive_int("stride", stride)
+        _check_reach(K, validate.positive_int("dilation", dilation),
+                     padding if isinstance(padding, str) else validate.count("padding", padding))
         return {"weight": (F, C, K), "bias": (F,)} if validate.boolean("bias", bias) else {"weight": (F, C, K)}
 
     def _padding_steps(self, padding: Any) -> tuple[int, int]:
@@ -198,3 +207,12 @@ class Conv1d(Module):
             at = slice(j * d, j * d + (U - 1) * s + 1, s)
             dxpad[:, at, :] = dxpad[:, at, :] + dcols[:, :, :, j]
         return dxpad[:, left:left + T, :]                                # padding steps have no input
+
+
+def _check_reach(K: int, dilation: int, padding: int | str) -> None:
+    """A ValueError when ``padding`` or one window's reach ``dilation*(K-1)`` is over :data:`MAX_STEPS`."""
+    if not isinstance(padding, str) and padding > MAX_STEPS:
+        raise ValueError(f"padding must be at most {MAX_STEPS} steps, got {padding}")
+    if dilation * (K - 1) > MAX_STEPS:
+        raise ValueError(f"dilation*(kernel_size-1), the steps one window reaches over, must be at most {MAX_STEPS}, "
+                         f"got dilation={dilation} with kernel_size={K}")

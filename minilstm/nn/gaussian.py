@@ -65,8 +65,9 @@ class GaussianHead(Module):
         self.in_features = validate.positive_int("in_features", in_features)
         self.out_features = validate.positive_int("out_features", out_features)
         self.bias = validate.boolean("bias", bias)
-        self.min_var = validate.at_least("min_var", min_var, 0.0, strict=True)
         self.dtype = check_dtype(dtype)
+        self.min_var = validate.in_dtype("min_var", validate.at_least("min_var", min_var, 0.0, strict=True),
+                                         self.dtype, positive=True)
         self._rng = rng(seed)
         bound = 1.0 / math.sqrt(self.in_features)
         shapes = GaussianHead.param_shapes(self.in_features, self.out_features, self.bias)  # mean's, then var's

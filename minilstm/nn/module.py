@@ -57,8 +57,11 @@ def _register(cls: type) -> None:
 
     A class defined again under the same module and name (a notebook cell run twice) replaces its
     earlier self. A built-in entry is never replaced: only another of minilstm's own classes could
-    reach its name, and that would be a bug of minilstm's.
+    reach its name, and that would be a bug of minilstm's. minilstm's private classes (``_Parameterless``,
+    a base of the activations) are not entered: a checkpoint names only public classes.
     """
+    if checkpoint_file.is_builtin(cls) and cls.__name__.startswith("_"):
+        return
     name, where = checkpoint_file.type_name(cls), (cls.__module__, cls.__qualname__)
     old = REGISTRY.get(name)
     if old is not None and checkpoint_file.is_builtin(old) and (old.__module__, old.__qualname__) != where:
@@ -95,6 +98,16 @@ def shape_rule(cls: type) -> Any:
     if checkpoint_file.is_builtin(cls) or "param_shapes" in vars(cls):
         return getattr(cls, "param_shapes", None)
     return None
+
+
+def no_params(cls: type, *args: Any, **config: Any) -> dict:
+    """The ``param_shapes`` of a layer without parameters: ``{}``, once ``config`` is seen to be arguments its
+    constructor takes (a TypeError naming the one it does not, as the constructor would)."""
+    try:
+        pyinspect.signature(cls.__init__).bind(None, *args, **config)
+    except TypeError as err:
+        raise TypeError(f"{cls.__name__}() {err}") from None
+    return {}
 
 
 class Module:
@@ -181,14 +194,14 @@ class Module:
                                "run forward first, backward uses what it saved")
         return self._cache
 
-    def save(self, path: str, optimizer: Any = None, **training_state: Any) -> str:
+    def save(self, path: str, optimizer: Any = None, *, overwrite: bool = False, **training_state: Any) -> str:
         """Write a checkpoint of this module (and ``optimizer``'s state); return the path.
 
-        The same as :func:`minilstm.save(module, path) <minilstm.save>`; :func:`minilstm.load`
-        rebuilds it. ``training_state`` (JSON-like) is stored beside it (see
-        :func:`minilstm.checkpoint_file.save`).
+        The same as :func:`minilstm.save(module, path) <minilstm.save>` (a read-only file at ``path``
+        is replaced only with ``overwrite=True``); :func:`minilstm.load` rebuilds it.
+        ``training_state`` (JSON-like) is stored beside it (see :func:`minilstm.checkpoint_file.save`).
         """
-        return checkpoint_file.save(self, path, optimizer, **training_state)
+        return checkpoint_file.save(self, path, optimizer, overwrite=overwrite, **training_state)
 
     def state_dict(self) -> dict:
         """Parameters as host NumPy arrays under PyTorch's keys."""
@@ -211,6 +224,10 @@ class Module:
         new = {}
         for k, v in state_dict.items():
             if hasattr(v, "detach"):  # a PyTorch tensor
+                if getattr(v, "is_meta", False):  # made on device="meta": a shape without numbers
+                    raise ValueError(f"state_dict[{k!r}] is a torch tensor on the meta device, which holds no "
+                                     "values: load the model's weights first (load_state_dict(..., assign=True), "
+                                     "or build it without device='meta')")
                 v = v.detach().cpu()
                 if v.is_floating_point() and v.dtype.itemsize <= 2 and str(v.dtype) != "torch.float16":
                     v = v.float()  # bfloat16 (or float8) has no NumPy dtype; float32 holds it exactly

@@ -122,7 +122,8 @@ class GRU(Recurrent):
                  reset_after: bool = True, update_bias: float = 0.0, **options: Any) -> None:
         super().__init__(GRUStep(reset_after=validate.boolean("reset_after", reset_after)),
                          input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, **options)
-        set_gate_bias(self.params, self.cell, hidden_size, "z", "update_bias", update_bias, self.bias)
+        set_gate_bias(self.params, self.cell, hidden_size, "z", "update_bias", update_bias, self.bias,
+                      self.dtype)
 
     @classmethod
     def param_shapes(cls, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,

@@ -18,6 +18,7 @@ from .. import bptt, validate
 from ..backend import check_dtype, concat, get_backend, permute_dims, rng
 from ..cells import CellParams
 from .module import Module
+from .recurrent_checks import checked_state, time_major
 from .recurrent_params import (
     FIELD_KEYS,
     cell_params,
@@ -108,7 +109,7 @@ class Recurrent(Module):
         if forget_bias is not None and "f" not in cell.gates:
             raise TypeError(f"{type(self).__name__} got an unexpected keyword argument 'forget_bias' "
                             f"(only a cell with a forget gate, the LSTM's, takes it), got {forget_bias!r}")
-        forget_bias = validate.finite("forget_bias", 0.0 if forget_bias is None else forget_bias)
+        forget_bias = validate.in_dtype("forget_bias", 0.0 if forget_bias is None else forget_bias, self.dtype)
         self.num_directions = 2 if self.bidirectional else 1
         self.training = True
         self._rng = rng(seed)
@@ -155,55 +156,6 @@ class Recurrent(Module):
         return cell_params(self.params, self.cell, self.hidden_size, self.dtype, self._suffix(layer, direction))
 
     # ------------------------------------------------------------------ forward / backward
-    def _check_state(self, state: Any, name: str, B: int) -> tuple:
-        """A tuple of (L*K, B, H) arrays (zeros where None) from a user's state."""
-        be = get_backend()
-        n = len(self.cell.state_names)
-        LK, H = self.num_layers * self.num_directions, self.hidden_size
-        given = (f"a {type(state).__name__} of {len(state)}" if isinstance(state, (tuple, list))
-                 else type(state).__name__)
-        if state is None:
-            parts = (None,) * n
-        elif n == 1:
-            if isinstance(state, (tuple, list)):
-                raise TypeError(f"{name} must be one array (L*K, B, H) for {type(self).__name__}, "
-                                f"not a tuple, got {given}")
-            parts = (state,)
-        else:
-            if not isinstance(state, (tuple, list)) or len(state) != n:
-                raise TypeError(f"{name} must be a tuple ({', '.join(self.cell.state_names)}) of {n} "
-                                f"arrays (L*K, B, H) for {type(self).__name__}, got {given}")
-            parts = tuple(state)
-        out = []
-        for s, part in zip(self.cell.state_names, parts):
-            label = f"{name} {s}" if n > 1 else name
-            if part is None:
-                out.append(be.zeros((LK, B, H), self.dtype))
-                continue
-            part = validate.float_array(label, part, self.dtype)
-            validate.shape(label, part, (LK, B, H),
-                           f"(num_layers * num_directions={LK}, batch={B}, hidden_size={H})")
-            out.append(part)
-        return tuple(out)
-
-    def _sequence(self, name: str, a: Any, features: int, what: str, like: tuple | None = None) -> Any:
-        """A (T, B, F) time-major float array from the user's ``a``; ``like`` is the (T, B) it must have."""
-        a = validate.float_array(name, a, self.dtype)
-        order = "(batch, time, features)" if self.batch_first else "(time, batch, features)"
-        if a.ndim != 3:
-            raise ValueError(f"{name} must be a batched 3-D array {order}, got {a.ndim}-D shape "
-                             f"{tuple(a.shape)}" + (" (add a batch axis of size 1)" if a.ndim == 2 else ""))
-        if a.shape[-1] != features:
-            raise ValueError(f"{name} must have {features} features ({what}) in its last axis, "
-                             f"got shape {tuple(a.shape)}")
-        if like is not None:  # checked before the permute, so the message shows the user's layout
-            T, B = like
-            validate.shape(name, a, (B, T, features) if self.batch_first else (T, B, features),
-                           f"(forward's output, {order})")
-        if a.shape[0] == 0 or a.shape[1] == 0:
-            raise ValueError(f"{name} must have at least one time step and one sequence, got shape {tuple(a.shape)}")
-        return permute_dims(a, (1, 0, 2)) if self.batch_first else a
-
     def forward(self, x: Any, state: Any = None, *, lengths: Any = None) -> tuple[Any, Any]:
         """Run the stack over a batch of sequences.
 
@@ -249,9 +201,9 @@ class Recurrent(Module):
         self._cache = None  # the previous forward's cache goes before this one's is built
         keep = self.training if keep is None else keep
         xp = self._check_backend().xp
-        x = self._sequence("x", x, self.input_size, "input_size")
+        x = time_major(self, "x", x, self.input_size, "input_size")
         T, B, _ = x.shape
-        state = self._check_state(state, "state", B)
+        state = checked_state(self, state, "state", B)
         valid = self._length_mask(lengths, T, B)
         K, seqs, cells, masks, in_masks, layer_hs = self.num_directions, [], [], [], [], []
         finals = [[] for _ in state]
@@ -334,12 +286,13 @@ class Recurrent(Module):
                                "cache: call train() before the forward to backpropagate through")
         if self._cache is _USED:
             raise RuntimeError(f"{type(self).__name__}.backward() twice after one forward: the first backward "
-                               "wrote the gradients over the cache; run forward again")
+                               "released the cache; run forward again")
         seqs, cells, masks, in_masks, T, B = self._cache
         xp = self._check_backend().xp
         K, H = self.num_directions, self.hidden_size
-        dout = self._sequence("dout", dout, K * H, "num_directions * hidden_size", like=(T, B))
-        dstate = self._check_state(dstate, "dstate", B)
+        dout = time_major(self, "dout", dout, K * H, "num_directions * hidden_size", like=(T, B))
+        dstate = checked_state(self, dstate, "dstate", B)
+        self.grads = {}  # the last step's gradients go before this one's are made (a whole set of weights' size)
         dstate0 = [[None] * (self.num_layers * K) for _ in dstate]
         grads = {}
         d_layer_out = dout

@@ -67,7 +67,7 @@ class Cell(Module):
         self.dtype = check_dtype(dtype)
         self.training = True
         self._rng = rng(seed)
-        fb = validate.finite("forget_bias", 0.0 if forget_bias is None else forget_bias)
+        fb = validate.in_dtype("forget_bias", 0.0 if forget_bias is None else forget_bias, self.dtype)
         shapes = Cell.param_shapes(step, self.input_size, self.hidden_size, self.bias)
         self._set_params(initial_cell_params(self._rng, step, shapes, fb))
         self._cache: _StepCache | None = None
@@ -234,7 +234,8 @@ class GRUCell(Cell):
                  update_bias: float = 0.0, **options: Any) -> None:
         super().__init__(GRUStep(reset_after=validate.boolean("reset_after", reset_after)),
                          input_size, hidden_size, bias, **options)
-        set_gate_bias(self.params, self.cell, hidden_size, "z", "update_bias", update_bias, self.bias)
+        set_gate_bias(self.params, self.cell, hidden_size, "z", "update_bias", update_bias, self.bias,
+                      self.dtype)
 
     @classmethod
     def param_shapes(cls, input_size: int, hidden_size: int, bias: bool = True, *, reset_after: bool = True,

@@ -56,9 +56,10 @@ def step_options(step: Any) -> str:
                    if f.name != "peephole" and getattr(step, f.name) != f.default)
 
 
-def set_gate_bias(params: dict, cell: Any, H: int, gate: str, name: str, value: float, bias: bool) -> None:
+def set_gate_bias(params: dict, cell: Any, H: int, gate: str, name: str, value: float, bias: bool,
+                  dtype: str) -> None:
     """Set one gate's block of every ``bias_ih*`` in ``params`` to ``value`` (after the seeded draws)."""
-    value = validate.finite(name, value)
+    value = validate.in_dtype(name, value, dtype)
     if value == 0.0:
         return
     if not bias:

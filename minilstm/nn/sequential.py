@@ -4,9 +4,10 @@ recurrent layer, ``LastStep``, ``MeanOverTime`` and ``MaskPadding``, are in :mod
 Shape letters: B batch, T time steps, F features. A Sequential takes batch-first
 data, as models and data sets do: ``(B, T, F)`` sequences (or ``(B, T)`` token
 ids for an Embedding first). A recurrent layer inside passes on its output
-sequence; one made time-major (``batch_first=False``, the default) is turned at
-its edges, so ``Sequential(LSTM(5, 32), LastStep(), Linear(32, 2))`` reads like
-the PyTorch original. ``lengths`` (B,) flow to every module that takes them.
+sequence, and a ``MultiheadAttention`` attends over it (self-attention); one made
+time-major (``batch_first=False``, the default) is turned at its edges, so
+``Sequential(LSTM(5, 32), LastStep(), Linear(32, 2))`` reads like the PyTorch original.
+``lengths`` (B,) flow to every module that takes them.
 """
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from .. import checkpoint_file, validate
-from ..backend import permute_dims
+from ..backend import permute_dims, to_numpy
 from .module import Module, registered, shape_rule
-from .readouts import LastStep
+from .multihead import MultiheadAttention
+from .readouts import LastStep, MaskPadding
 from .recurrent_base import Recurrent
 
 
@@ -46,11 +48,14 @@ class Sequential(Module):
         items = [(str(i), m) for i, m in enumerate(modules)] or list(named.items())
         if not items:
             raise ValueError("Sequential needs at least one module")
+        for name, _ in items:
+            _check_name(name)
         for name, m in items:
             missing = [a for a in ("forward", "backward", "params", "grads", "train") if not hasattr(m, a)]
             if missing:
                 raise TypeError(f"module {name!r} ({type(m).__name__}) lacks {', '.join(missing)}: "
                                 "see minilstm.nn.module for what a module needs")
+        _refuse_repeats(items)
         self.modules = dict(items)
         self.training = True
         _resolve_last_steps(items)
@@ -101,7 +106,8 @@ class Sequential(Module):
         ``"lstm.weight_ih_l0"``), to match a PyTorch module's attribute names.
         """
         validate.choice("format", format, ("numpy", "torch"))
-        out = {_renamed(f"{name}.{k}", keys): v for name, m in self.modules.items() for k, v in m.state_dict().items()}
+        out = _renamed_all({f"{name}.{k}": v for name, m in self.modules.items() for k, v in m.state_dict().items()},
+                           keys, "keys")
         if format == "torch":
             import torch  # optional: pip install ".[torch]"
             out = {k: torch.from_numpy(v) for k, v in out.items()}
@@ -125,7 +131,7 @@ class Sequential(Module):
         if keys is not None:
             if not isinstance(keys, dict):
                 raise TypeError(f"keys must be a dict from the source's names to ours, got {type(keys).__name__}")
-            state_dict = {_renamed(k, keys): v for k, v in state_dict.items()}
+            state_dict = _renamed_all(state_dict, keys, "keys")
         validate.keys("state_dict", state_dict, self.params, type(self).__name__)
         parts = {}
         for name, m in self.modules.items():
@@ -171,12 +177,20 @@ class Sequential(Module):
         y, or ``(y, state)`` with ``return_state`` (``state`` None without a recurrent layer)
         """
         final = None
+        first = next(iter(self.modules.values()), None)
+        if lengths is not None and not isinstance(first, Recurrent) and not getattr(first, "uses_lengths", False) \
+                and getattr(x, "dtype", None) is not None and to_numpy(x[:0]).dtype.kind == "f":
+            # a Linear or a Tanh first would carry the padding's nan into its gradient (0 * nan is nan): select it away
+            x = MaskPadding()(validate.float_array("x", x, self.dtype), lengths=lengths)
         for m in self.modules.values():
             if isinstance(m, Recurrent):
                 x_in = x if m.batch_first else permute_dims(x, (1, 0, 2))
                 out, s = m(x_in, state if final is None else None, lengths=lengths)
                 x = out if m.batch_first else permute_dims(out, (1, 0, 2))
                 final = (s,) if final is None else final
+            elif isinstance(m, MultiheadAttention):  # self-attention over the sequence; weights in m.last_attention
+                out, _ = m(x if m.batch_first else permute_dims(x, (1, 0, 2)), lengths=lengths, need_weights=False)
+                x = out if m.batch_first else permute_dims(out, (1, 0, 2))
             elif getattr(m, "uses_lengths", False):
                 x = m(x, lengths=lengths)
             else:
@@ -197,9 +211,10 @@ class Sequential(Module):
         """
         dy = (dy, *more) if more else dy
         for m in reversed(self.modules.values()):
-            if isinstance(m, Recurrent):
+            if isinstance(m, (Recurrent, MultiheadAttention)):
                 d_out = dy if m.batch_first else permute_dims(dy, (1, 0, 2))
-                dx, _ = m.backward(d_out)
+                dx = m.backward(d_out)
+                dx = dx[0] if isinstance(m, Recurrent) else dx  # a recurrent layer's (dx, dstate)
                 dy = dx if m.batch_first else permute_dims(dx, (1, 0, 2))
             else:  # a module of several outputs (GaussianHead's mean and var) takes their gradients apart
                 dy = m.backward(*dy) if isinstance(dy, tuple) else m.backward(dy)
@@ -214,13 +229,23 @@ def sequential_parts(config: Any) -> list:
     modules = config.get("modules") if isinstance(config, dict) else None
     if not isinstance(modules, list) or not all(isinstance(m, list) and len(m) == 3 for m in modules):
         raise ValueError("a Sequential's config must list [name, type, config] for each module")
-    parts = []
+    parts, seen = [], set()
     for name, type_name, part_config in modules:
+        _check_name(name)
+        if name in seen:
+            raise ValueError(f"a Sequential's config names two modules {name!r}: each name must be its own")
+        seen.add(name)
         part = registered(type_name)
         if not isinstance(part_config, dict):
             raise ValueError(f"the config of a {type_name} must be a dict, got {type(part_config).__name__}")
-        parts.append((str(name), part, part_config))
+        parts.append((name, part, part_config))
     return parts
+
+
+def _check_name(name: Any) -> None:
+    """A module's name: a non-empty string without a dot (a dot would make its parameters' keys ambiguous)."""
+    if not isinstance(name, str) or not name or "." in name:
+        raise ValueError(f"a module's name must be a non-empty string without '.', as in PyTorch, got {name!r}")
 
 
 def _renamed(key: str, keys: dict | None) -> str:
@@ -231,12 +256,46 @@ def _renamed(key: str, keys: dict | None) -> str:
     return str(keys.get(head, head)) + dot + rest
 
 
+def _renamed_all(arrays: dict, keys: dict | None, name: str) -> dict:
+    """``arrays`` with every key renamed by ``keys`` (see :func:`_renamed`); a ValueError when two keys become one."""
+    out: dict = {}
+    for key, v in arrays.items():
+        new = _renamed(key, keys)
+        if new in out:
+            raise ValueError(f"{name} gives two parameters the same name {new!r}: rename each module to a name "
+                             f"of its own, got {name}={keys!r}")
+        out[new] = v
+    return out
+
+
+def _refuse_repeats(items: list) -> None:
+    """A ValueError when one module object sits in two places (nested Sequentials too).
+
+    Each module keeps the one cache its last forward saved, and its backward fills ``grads`` anew, so an
+    object run twice would backpropagate its second use alone: PyTorch sums the gradients of a shared module,
+    minilstm refuses it rather than give wrong gradients.
+    """
+    seen: dict = {}
+    todo = list(items)
+    for path, m in todo:  # breadth first: a nested Sequential's modules are appended as it is met
+        if id(m) in seen:
+            raise ValueError(f"module {path!r} is the same {type(m).__name__} object as module {seen[id(m)]!r}: "
+                             "a module keeps one forward's cache, so it cannot run twice in a Sequential (its "
+                             "gradients would be its last use's alone); give each place a module of its own")
+        seen[id(m)] = path
+        inner = getattr(m, "modules", None)
+        todo += [(f"{path}.{name}", part) for name, part in inner.items()] if isinstance(inner, dict) else []
+
+
 def _resolve_last_steps(items: list) -> None:
-    """A LastStep without ``bidirectional`` reads as many directions as the recurrent layer before it."""
+    """A LastStep without ``bidirectional`` reads as many directions as the recurrent layer before it, unless
+    a layer with weights (a Linear) came between: its features mix the two directions' halves."""
     directions = 1
     for _, m in items:
         if isinstance(m, Recurrent):
             directions = m.num_directions
+        elif m.params:
+            directions = 1
         elif isinstance(m, LastStep) and m.bidirectional is None:
             m.bidirectional = directions == 2
 

@@ -103,7 +103,10 @@ def test_every_other_task_runs_and_plots_its_accuracy(task, cell, tmp_path):
     (["--lr", "inf"], "argument --lr: must be a finite number > 0, got inf"),
     (["--clip", "-1"], "argument --clip: must be a finite number >= 0, got -1"),
     (["--seed", "-1"], "argument --seed: must be a finite number >= 0, got -1"),
-    (["--forget-bias", "nan"], "argument --forget-bias: must be a finite number > -inf, got nan"),
+    (["--forget-bias", "nan"], "argument --forget-bias: must be finite in float32, the models' dtype (at most "
+                               "3.403e+38 in size), got nan"),
+    (["--forget-bias", "1e308"], "argument --forget-bias: must be finite in float32, the models' dtype (at most "
+                                 "3.403e+38 in size), got 1e308"),  # once inf in the weights, and a RuntimeWarning
 ])
 def test_bad_options_exit_with_one_line(args, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -131,6 +134,26 @@ def _one_line_error(args, capsys):
     return err.strip()
 
 
+@pytest.mark.parametrize("damage, words", [
+    (lambda m: [1], "its metrics.json is damaged: it must be an object with an object 'settings'"),
+    (lambda m: {**m, "settings": "x"}, "its metrics.json is damaged: it must be an object with an object 'settings'"),
+    (lambda m: {**m, "settings": {**m["settings"], "task": "nope"}}, "settings 'task' is 'nope', which --task "),
+    (lambda m: {**m, "settings": {**m["settings"], "cell": ["lstm"]}}, "settings 'cell' is ['lstm'], which --cell "),
+    (lambda m: {**m, "settings": {**m["settings"], "hidden": "abc"}}, "settings 'hidden' is 'abc', which --hidden "),
+    (lambda m: {**m, "settings": {**m["settings"], "hidden": 2.5}}, "settings 'hidden' is 2.5, which --hidden "),
+    (lambda m: {**m, "settings": {**m["settings"], "seed": -1}}, "settings 'seed' is -1, which --seed does not take"),
+    (lambda m: {**m, "settings": {**m["settings"], "lr": None}}, "settings 'lr' is None, which --lr does not take"),
+    (lambda m: {**m, "settings": {**m["settings"], "forget_bias": 1e300}}, "settings 'forget_bias' is 1e+300, "),
+])
+def test_a_resumed_run_with_a_damaged_metrics_json_is_one_line(damage, words, sine_run, tmp_path, capsys):
+    """Once a KeyError, AttributeError or TypeError traceback, or a bad seed blamed on --length."""
+    run = tmp_path / "run"
+    shutil.copytree(sine_run, run)
+    (run / "metrics.json").write_text(json.dumps(damage(_metrics(sine_run))), encoding="utf-8")
+    line = _one_line_error(["--resume", str(run)], capsys)
+    assert line.startswith(f"python -m minilstm train: error: --resume {run}: ") and words in line, line
+
+
 def test_user_mistakes_are_one_line(sine_run, tmp_path, capsys, monkeypatch):
     run = tmp_path / "run"
     shutil.copytree(sine_run, run)
@@ -155,6 +178,21 @@ def test_user_mistakes_are_one_line(sine_run, tmp_path, capsys, monkeypatch):
                                                                   "--out", str(tmp_path / "g")], capsys)
     monkeypatch.setitem(sys.modules, "cupy", None)  # as if CuPy were not installed
     assert "--backend cupy: " in _one_line_error(["--backend", "cupy", "--out", str(tmp_path / "c")], capsys)
+
+
+def test_another_runs_folder_is_written_over_only_with_force(sine_run, tmp_path, capsys):
+    base, other = tmp_path / "base", tmp_path / "other"
+    shutil.copytree(sine_run, base)
+    shutil.copytree(sine_run, other)
+    before = {name: (other / name).read_bytes() for name in ("model.npz", "metrics.json")}
+    fast = ["--epochs", "1", "--hidden", "4", "--task", "reber"]
+    for args in (["--resume", str(base), "--epochs", "1"], ["--out", str(other), *fast[2:]]):
+        error = _one_line_error([*args, "--out", str(other)], capsys)
+        assert f"--out {other}: it holds another run (model.npz, best.npz, metrics.json); continue that run with " \
+               f"--resume {other}, choose another --out, or give --force to replace it" in error, args
+    assert {name: (other / name).read_bytes() for name in before} == before
+    assert cli.main(["train", "--no-progress", *fast, "--out", str(other), "--force"]) == 0
+    assert _metrics(other)["task"] == "reber"
 
 
 def test_resume_accepts_the_checkpoint_file(sine_run, tmp_path):
@@ -225,7 +263,8 @@ def test_help_documents_every_option():
                           env=env, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     for option in ("--task", "--cell", "--hidden", "--layers", "--forget-bias", "--length", "--epochs",
-                   "--batch-size", "--lr", "--clip", "--seed", "--backend", "--out", "--resume", "--no-progress"):
+                   "--batch-size", "--lr", "--clip", "--seed", "--backend", "--out", "--resume", "--force",
+                   "--no-progress"):
         line = next((row for row in done.stdout.splitlines() if row.strip().startswith(option)), None)
         assert line is not None and done.stdout.count(option) >= 2, option  # in the usage and described
     assert "{adding,copy,order,reber,sine,text}" in done.stdout and "(default 1.0; 0: off)" in done.stdout

@@ -81,3 +81,22 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
     assert done.stdout.strip() == "141"
+
+
+def test_flow_refuses_a_hidden_size_past_its_limit(tmp_path, capsys):
+    """--hidden 4000 ran for minutes without a word: past the documented 1024, one line and exit code 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["flow", "--hidden", "4000", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "argument --hidden: must be at most 1024 (more would run for minutes), got 4000" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["flow", "--help"])
+    assert "hidden units of every cell, at most 1024 (default 32)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_flow_out_that_cannot_be_made_is_one_line(tmp_path):
+    """Once a FileNotFoundError traceback (--out /proc/x)."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(SystemExit, match=rf"^minilstm flow: error: --out {blocker}/x: Not a directory$"):
+        cli.main(["flow", "--out", str(blocker / "x")])

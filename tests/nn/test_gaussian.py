@@ -151,6 +151,12 @@ def test_gaussian_nll_loss_object_refuses_bad_options_and_early_backward():
 def test_gaussian_head_refuses_bad_input():
     with pytest.raises(ValueError, match="min_var must be a finite number > 0"):
         minilstm.GaussianHead(D, F, min_var=0.0)
+    with pytest.raises(ValueError, match=r"^min_var must be a number > 0 in the layer's dtype float32 \(at least "
+                                         r"1.401e-45\), got 1e-50$"):  # 0 in float32: var could be 0
+        minilstm.GaussianHead(D, F, min_var=1e-50)
+    with pytest.raises(ValueError, match=r"^min_var must be finite in the layer's dtype float32 "):
+        minilstm.GaussianHead(D, F, min_var=1e39)
+    assert minilstm.GaussianHead(D, F, min_var=1e-50, dtype="float64").min_var == 1e-50
     layer = minilstm.GaussianHead(D, F)
     with pytest.raises(RuntimeError, match=r"backward\(\) called before forward\(\)"):
         layer.backward(np.zeros((N, F)), np.zeros((N, F)))

@@ -1,4 +1,7 @@
 """Equivalences of the recurrent layers: the same maths reached by different routes."""
+import math
+import re
+
 import numpy as np
 import pytest
 from conftest import close
@@ -128,6 +131,29 @@ def test_same_seed_same_weights_and_forget_bias():
     np.testing.assert_array_equal(np.delete(bias, np.s_[4:8]), np.zeros(12))
     zero = minilstm.LSTM(3, 4, forget_bias=0.0, seed=11).state_dict()
     np.testing.assert_array_equal(zero["bias_ih_l0"], np.zeros(16))
+
+
+@pytest.mark.parametrize("make, name, value", [
+    (lambda v: minilstm.LSTM(3, 4, forget_bias=v), "forget_bias", 1e308),
+    (lambda v: minilstm.LSTM(3, 4, forget_bias=v, peephole=True), "forget_bias", -1e39),
+    (lambda v: minilstm.LSTMCell(3, 4, forget_bias=v), "forget_bias", 1e39),
+    (lambda v: minilstm.GRU(3, 4, update_bias=v), "update_bias", 1e39),
+    (lambda v: minilstm.GRUCell(3, 4, update_bias=v), "update_bias", -1e300),
+    (lambda v: minilstm.Model(1, 4, 1, forget_bias=v), "forget_bias", 1e300),
+])
+def test_an_init_value_that_would_be_inf_in_the_dtype_is_refused(make, name, value):
+    """1e308 is finite in float64 but inf in float32: once it went into the weights with only a RuntimeWarning."""
+    with pytest.raises(ValueError, match="^" + re.escape(f"{name} must be finite in the layer's dtype float32 "
+                                                         f"(at most 3.403e+38 in size), got {value:g}, which "
+                                                         "would be inf there") + "$"):
+        make(value)
+    with pytest.raises(ValueError, match=rf"^{name} must be a finite number, got inf$"):
+        make(math.inf)
+
+
+def test_an_init_value_that_is_finite_in_float64_is_kept():
+    layer = minilstm.LSTM(3, 4, forget_bias=1e308, dtype="float64", seed=0)
+    np.testing.assert_array_equal(layer.state_dict()["bias_ih_l0"][4:8], np.full(4, 1e308))
 
 
 def test_recurrent_weights_are_orthogonal_blocks():

@@ -1,5 +1,6 @@
 """Composition: Sequential, its adapters, Model as a builder of it, and training/saving any module."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -87,6 +88,59 @@ def test_mean_over_time_is_each_sequences_own_mean(rng):
     x[1, 2:] = np.inf
     y = minilstm.MeanOverTime()(x, lengths=[5, 2])
     np.testing.assert_allclose(y, np.stack([x[0].mean(axis=0), x[1, :2].mean(axis=0)]), rtol=1e-14)
+
+
+@pytest.mark.parametrize("make, dy_shape", [
+    (lambda: minilstm.LastStep(), (2, 3)),                     # (B, F) is (2, 4)
+    (lambda: minilstm.LastStep(bidirectional=True), (2, 2)),
+    (lambda: minilstm.LastStep(), (4, 2)),                     # as many numbers, another shape
+    (lambda: minilstm.MeanOverTime(), (2, 5)),
+    (lambda: minilstm.MeanOverTime(), (2, 1)),                 # broadcasting once gave a dx without a word
+    (lambda: minilstm.MaskPadding(), (2, 5, 3)),               # (B, T, F) is (2, 5, 4)
+])
+def test_a_readouts_backward_refuses_dy_of_another_shape(make, dy_shape, rng):
+    """LastStep and MeanOverTime took a dy of the wrong shape and returned a dx of the wrong shape."""
+    layer = make()
+    y = layer(rng.standard_normal((2, 5, 4)), lengths=[5, 2])
+    with pytest.raises(ValueError, match=re.escape(f"dy must have shape {tuple(y.shape)} (the forward output's "
+                                                   f"shape), got {dy_shape}")):
+        layer.backward(rng.standard_normal(dy_shape))
+    assert layer.backward(np.ones(y.shape)).shape == (2, 5, 4)
+    with pytest.raises(TypeError, match="^dy must hold floating-point numbers, got dtype int64"):
+        layer.backward(np.ones(y.shape, dtype=np.int64))
+
+
+def test_a_bidirectional_last_step_needs_an_even_feature_count(rng):
+    with pytest.raises(ValueError, match=re.escape("LastStep(bidirectional=True) reads two directions' halves of "
+                                                   "the features, so x must have an even number of them, got "
+                                                   "shape (2, 5, 3)")):
+        minilstm.LastStep(bidirectional=True)(rng.standard_normal((2, 5, 3)))
+
+
+@pytest.mark.parametrize("first", [lambda: minilstm.Linear(2, 3, seed=1, dtype="float64"), lambda: minilstm.Tanh()])
+def test_nan_padding_never_reaches_the_gradients_of_a_layer_before_the_recurrent_one(first, rng):
+    """Found by the nn property tests: a Linear (or a Tanh) first multiplied the padding's nan into its weight
+    gradient and the padded dx (0 * nan is nan). The Sequential now selects the padding away first."""
+    f = first()
+    seq = minilstm.Sequential(f, minilstm.GRU(f.out_features if f.params else 2, 4, batch_first=True, seed=0,
+                                                dtype="float64"), minilstm.LastStep())
+    x = rng.standard_normal((2, 5, 2))
+    x[1, 3:] = np.nan
+    dy = rng.standard_normal((2, 4))
+    y, dx = seq(x, lengths=[5, 3]), seq.backward(dy)
+    grads = {k: np.array(g) for k, g in seq.grads.items()}
+    assert np.isfinite(dx).all() and np.all(dx[1, 3:] == 0) and all(np.isfinite(g).all() for g in grads.values())
+    np.testing.assert_allclose(seq(x[1:, :3])[0], y[1], rtol=1e-12)
+
+
+def test_a_last_step_after_a_linear_reads_one_direction(rng):
+    """Found by the nn property tests: a LastStep after a bidirectional layer and a Linear took the layer's
+    two directions, reading half of the Linear's features at step 0; a Linear mixes the two halves."""
+    seq = minilstm.Sequential(minilstm.LSTM(2, 3, batch_first=True, bidirectional=True, seed=0, dtype="float64"),
+                              minilstm.Linear(6, 4, seed=1, dtype="float64"), minilstm.LastStep())
+    assert repr(seq.modules["2"]) == "LastStep()"
+    x = rng.standard_normal((2, 5, 2))
+    np.testing.assert_array_equal(seq(x), seq.modules["1"](seq.modules["0"](x)[0])[:, -1])
 
 
 def test_model_is_a_builder_of_a_sequential(rng):
@@ -294,3 +348,34 @@ def test_a_gaussian_head_trains_predicts_and_evaluates_through_the_stock_functio
     assert value == pytest.approx(ref, rel=1e-12)
     again = minilstm.load(model.save(str(tmp_path / "g.npz")))
     np.testing.assert_array_equal(minilstm.predict(again, (X, Y))[1], var)
+
+
+def test_a_module_used_twice_is_refused_when_the_sequential_is_built():
+    # each module keeps one forward's cache: run twice, its backward would give the second use's gradient alone
+    # (gradcheck's worst error was 1.0), so one object in two places is refused, nested Sequentials too
+    lin, relu = minilstm.Linear(3, 3, seed=0), minilstm.ReLU()
+    with pytest.raises(ValueError, match=r"module '2' is the same Linear object as module '0'.*a module of its own"):
+        minilstm.Sequential(lin, minilstm.Tanh(), lin)
+    with pytest.raises(ValueError, match=r"module '3' is the same ReLU object as module '1'"):
+        minilstm.Sequential(minilstm.Linear(3, 3), relu, minilstm.Linear(3, 3), relu)
+    with pytest.raises(ValueError, match=r"module 'body.0' is the same Linear object as module 'head'"):
+        minilstm.Sequential(body=minilstm.Sequential(lin), head=lin)
+    inner = minilstm.Sequential(minilstm.Linear(3, 3))
+    with pytest.raises(ValueError, match=r"module '1' is the same Sequential object as module '0'"):
+        minilstm.Sequential(inner, inner)
+    # two modules of the same weights (copies) are fine and their gradients are right
+    twin = minilstm.Linear(3, 3, seed=0, dtype="float64")
+    seq = minilstm.Sequential(minilstm.Linear(3, 3, seed=0, dtype="float64"), minilstm.Tanh(), twin)
+    report = gradcheck(seq, np.random.default_rng(0).normal(size=(2, 3)))
+    assert report.passed(1e-6), str(report)
+
+
+def test_renamed_keys_that_collide_are_refused():
+    seq = minilstm.Sequential(minilstm.Linear(2, 3), minilstm.Linear(3, 1))
+    with pytest.raises(ValueError, match=r"keys gives two parameters the same name 'fc.weight'"):
+        seq.state_dict(keys={"0": "fc", "1": "fc"})
+    theirs = {f"{n}.{k}": v for n in ("a", "b") for k, v in minilstm.Linear(2, 3).state_dict().items()}
+    with pytest.raises(ValueError, match=r"keys gives two parameters the same name '0.weight'"):
+        seq.load_state_dict(theirs, keys={"a": "0", "b": "0"})
+    assert sorted(seq.state_dict(keys={"0": "fc1", "1": "fc2"})) == ["fc1.bias", "fc1.weight", "fc2.bias",
+                                                                     "fc2.weight"]

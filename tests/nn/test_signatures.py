@@ -26,12 +26,14 @@ POSITIONAL = {
     "Conv1d": ["in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation"],
     "Dropout": ["p"],
     "ReLU": [], "Tanh": [], "LastStep": [], "MeanOverTime": [], "MaskPadding": [],
+    "MultiheadAttention": ["embed_dim", "num_heads", "dropout", "bias"],
     "AttentionPool": ["hidden"],                                  # no PyTorch counterpart: the size alone
     "Attention": ["hidden"],                                      # no PyTorch counterpart: the size alone
     "Model": ["input_size", "hidden_size", "output_size"],        # no PyTorch counterpart: the sizes alone
 }
 # the modules with a PyTorch counterpart of the same name in torch.nn
-TORCH = ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "Linear", "Embedding", "Conv1d", "Dropout", "ReLU")
+TORCH = ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "Linear", "Embedding", "Conv1d", "Dropout", "ReLU",
+         "MultiheadAttention")
 
 
 def _positional(cls) -> list:
@@ -134,6 +136,7 @@ def test_a_pytorch_positional_call_builds_the_same_module(name, args):
     lambda: minilstm.Tanh("float64"),
     lambda: minilstm.GaussianNLLLoss(True),                            # keyword-only in PyTorch too
     lambda: minilstm.AttentionPool(4, "additive"),
+    lambda: minilstm.MultiheadAttention(4, 2, 0.0, True, False),         # add_bias_kv
     lambda: minilstm.LastStep(True),
     lambda: minilstm.Model(1, 4, 1, "gru"),
 ])

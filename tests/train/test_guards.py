@@ -117,6 +117,54 @@ def test_ten_skipped_steps_in_a_row_diverge_nine_do_not(sine, tmp_path):
     assert_same_weights(weights_of(m2), before)
 
 
+def test_a_short_run_that_ends_in_skipped_steps_has_diverged(sine, tmp_path):
+    """One batch per epoch and SGD at lr = 1e10: 6 steps in all, fewer than BAD_STEPS_IN_A_ROW, the last
+    4 inf. Once the run returned normally with losses [..., inf, inf, inf]; now ending on a streak of
+    skipped steps that fills its last epoch is divergence. The checkpoint left is epoch 1's, the last whose
+    weights still gave a finite loss (epoch 2's step blew them up to ~1e20: not saved)."""
+    one_batch = sine[0].subset(slice(0, 16))
+    with np.errstate(all="ignore"), pytest.raises(minilstm.TrainingDiverged) as caught:
+        minilstm.train(_model(), one_batch, optimizer="sgd", lr=1e10, epochs=6, batch_size=16, progress=False,
+                       seed=0, checkpoint_dir=tmp_path)
+    err = caught.value
+    assert str(err).startswith("training diverged at epoch 3, step 1: the run ended on 4 skipped steps in a row, "
+                               "every step of its last epoch, ")
+    assert err.history["skipped_steps"] == [0, 0, 1, 1, 1, 1]
+    ckpt = checkpoint.read(err.checkpoint)
+    assert ckpt.meta["training"]["epoch"] == 1 and str(err).endswith("left as saved after epoch 1")
+
+
+def test_a_blow_up_inside_epoch_1_is_not_kept(sine, tmp_path):
+    """SGD at lr = 30: every step of epoch 1 is taken, but its last leaves weights of ~1e18 whose loss is
+    inf (epoch 2 skips all its steps). Those weights are finite, yet no checkpoint to go back to: the
+    epoch's weights are saved only when they still give a finite loss (on the next batch, or val_data)."""
+    with np.errstate(all="ignore"), pytest.raises(minilstm.TrainingDiverged) as caught:
+        minilstm.train(_model(), sine[0], optimizer="sgd", lr=30, epochs=4, batch_size=8, progress=False,
+                       seed=0, checkpoint_dir=tmp_path)
+    assert caught.value.history["skipped_steps"][:2] == [0, 8]
+    assert caught.value.checkpoint is None and not os.path.exists(os.path.join(tmp_path, "model.npz"))
+    assert str(caught.value).endswith("; no checkpoint had been saved")
+
+
+def test_a_penalty_that_returns_nan_is_caught_by_the_guard(sine):
+    """A penalty whose value is nan makes every step's loss nan: skipped, and the run (4 steps) diverged."""
+    model = _model()
+    before = weights_of(model)
+    with pytest.raises(minilstm.TrainingDiverged, match=r"^training diverged at epoch 1, step 1: the run ended "):
+        minilstm.train(model, sine[0].subset(slice(0, 16)), epochs=2, batch_size=8, progress=False, seed=0,
+                       penalty=lambda p: (math.nan, {}))
+    assert_same_weights(weights_of(model), before)
+
+
+@pytest.mark.parametrize("part", ["X", "Y"])
+def test_object_data_is_refused(part, sine):
+    """An object array holding None used to train on nan losses without a word."""
+    X, Y = (a.astype(object) if p == part else a for p, a in (("X", sine[0].X), ("Y", sine[0].Y)))
+    (X if part == "X" else Y)[1, 0] = None
+    with pytest.raises(TypeError, match=rf"^Dataset {part} must hold numbers \(float .*\), got dtype object: "):
+        minilstm.train(_model(), (X, Y), epochs=1, progress=False, seed=0)
+
+
 # ---------------------------------------------------------------- non-finite data
 @pytest.mark.parametrize("where, poison, message", [
     ("train X", np.nan, r"^train_data X\[3, 17, 0\] is nan: the data must be finite"),

@@ -92,7 +92,8 @@ def test_a_callback_returning_true_stops(sine):
 
 
 def test_a_non_finite_gradient_skips_the_step(sine):
-    """An inf gradient is not applied (it would ruin every weight) and is counted."""
+    """An inf gradient is not applied (it would ruin every weight) and is counted; a run (here of 4 steps,
+    fewer than BAD_STEPS_IN_A_ROW) whose every step was skipped has not trained at all: it diverged."""
     model = _sine_model()
     before = model.state_dict()
 
@@ -100,10 +101,10 @@ def test_a_non_finite_gradient_skips_the_step(sine):
         value, dpred = minilstm.mse_loss(pred, target, mask)
         return value, dpred * float("inf")
 
-    with np.errstate(all="ignore"):  # inf * 0 in the backward pass is the point here
-        history = minilstm.train(model, sine[0].subset(slice(0, 16)), loss=exploding, epochs=2, batch_size=8,
-                                 progress=False, seed=0)
-    assert history["skipped_steps"] == [2, 2]
+    with np.errstate(all="ignore"), pytest.raises(minilstm.TrainingDiverged) as caught:  # inf * 0: the point here
+        minilstm.train(model, sine[0].subset(slice(0, 16)), loss=exploding, epochs=2, batch_size=8,
+                       progress=False, seed=0)
+    assert caught.value.history["skipped_steps"] == [2, 2]
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(v, before[k])
 
@@ -430,7 +431,7 @@ def test_resume_finishes_an_interrupted_epoch_bit_for_bit(sine, tmp_path, capsys
         return minilstm.Model(1, 6, 1, num_layers=2, dropout=0.3, recurrent_dropout=0.2, seed=0)
 
     straight = model()
-    whole = minilstm.train(straight, train_set, epochs=3, seed=7, progress=False, **args)
+    whole = minilstm.train(straight, train_set, epochs=3, seed=7, progress=False, **{**args, "checkpoint_dir": None})
     cut = minilstm.train(model(), train_set, epochs=3, seed=7, loss=_interrupting_mse({10}), verbose=2, **args)
     assert cut.interrupted and cut["partial"] == [False, True] and cut["lr"] == whole["lr"][:2]  # no schedule step
     line = capsys.readouterr().out.splitlines()[-1]  # the partial epoch's line says how far it got
@@ -513,3 +514,31 @@ def test_predict_proba_and_softmax(text):
     np.testing.assert_allclose(minilstm.softmax([[1000.0, 1000.0]]), [[0.5, 0.5]])  # no overflow
     with pytest.raises(TypeError, match="proba must be True or False"):
         minilstm.predict(model, text, proba="yes")
+
+
+def test_a_folder_holding_another_run_is_written_over_only_with_overwrite(sine, tmp_path):
+    """train(checkpoint_dir=) would replace another run's model.npz after its first epoch: refused up front,
+    unless resume= continues that run or overwrite=True; overwrite=True also replaces a read-only file."""
+    data_ = sine[0].subset(slice(0, 8))
+    minilstm.train(_sine_model(), data_, epochs=1, seed=0, progress=False, checkpoint_dir=tmp_path / "a")
+    theirs = (tmp_path / "a" / "model.npz").read_bytes()
+    with pytest.raises(FileExistsError, match=r"checkpoint_dir '.*a' already holds a run \(model.npz\): continue it "
+                                              r"with resume= that folder, .* or give overwrite=True"):
+        minilstm.train(_sine_model(), data_, epochs=1, progress=False, checkpoint_dir=tmp_path / "a")
+    with pytest.raises(FileExistsError, match="already holds a run"):  # another run's folder, resuming a third
+        minilstm.train(_sine_model(), data_, epochs=1, progress=False, checkpoint_dir=tmp_path / "a",
+                       resume=minilstm.train(_sine_model(), data_, epochs=1, progress=False,
+                                             checkpoint_dir=tmp_path / "b") and str(tmp_path / "b"))
+    assert (tmp_path / "a" / "model.npz").read_bytes() == theirs
+    with pytest.raises(TypeError, match="checkpoint_dir must be a folder's path .*, got int"):
+        minilstm.train(_sine_model(), data_, epochs=1, progress=False, checkpoint_dir=5)
+    with pytest.raises(ValueError, match="checkpoint_dir '.*model.npz' is a file, not a folder"):
+        minilstm.train(_sine_model(), data_, epochs=1, progress=False, checkpoint_dir=tmp_path / "a" / "model.npz")
+    minilstm.train(_sine_model(), data_, epochs=1, progress=False, checkpoint_dir=tmp_path / "a",
+                   resume=str(tmp_path / "a" / "model.npz"))  # continuing the run in its own folder
+    os.chmod(tmp_path / "a" / "model.npz", 0o444)
+    with pytest.raises(PermissionError, match="read-only"):
+        minilstm.train(_sine_model(), data_, epochs=1, progress=False, checkpoint_dir=tmp_path / "a",
+                       resume=str(tmp_path / "a"))
+    minilstm.train(_sine_model(), data_, epochs=1, progress=False, checkpoint_dir=tmp_path / "a", overwrite=True)
+    assert (tmp_path / "a" / "model.npz").read_bytes() != theirs

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "lessons" / "solutions"
+SOLUTIONS = Path(__file__).resolve().parents[2] / "lessons" / "solutions"
 
 
 def load(name):
