@@ -16,6 +16,7 @@ name        generator                  kind                 success criterion
 ``copy``    :func:`copy_task`          classify_seq         :func:`copy_accuracy`
 ``text``    :func:`char_text`          classify_seq         cross-entropy, samples
 ``lengths`` :func:`sum_sign`           classify_last        :func:`class_accuracy`
+``reverse`` :func:`reverse_task`       classify_seq         :func:`sequence_accuracy`
 ==========  =========================  ===================  ==========================
 """
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .dataset import (
 from .lengths import sum_sign
 from .order import temporal_order
 from .reber import reber_accuracy, reber_grammar, reber_strings
+from .reverse import reverse_task, shift_right
 from .sine import MinMaxScaler, rmse, sine_wave, sine_waves
 from .text import CharVocab, char_text, load_text, sample, text_batches_tbptt
 
@@ -52,6 +54,7 @@ TASKS: dict[str, Callable[..., Dataset]] = {
     "copy": copy_task,
     "text": char_text,
     "lengths": sum_sign,
+    "reverse": reverse_task,
 }
 
 
@@ -62,7 +65,7 @@ def make_task(name: str, seed: int | None = None, **kw: Any) -> Dataset:
     ----------
     name : str
         One of ``TASKS``: "sine", "sines", "adding", "reber", "order", "copy",
-        "text", "lengths".
+        "text", "lengths", "reverse".
     seed : int or None
     **kw
         Passed to the generator (see its docstring), e.g. ``T=200`` for "adding".
@@ -82,4 +85,5 @@ __all__ = [
     "copy_task", "copy_accuracy",
     "CharVocab", "load_text", "char_text", "text_batches_tbptt", "sample",
     "sum_sign",
+    "reverse_task", "shift_right",
 ]

@@ -11,7 +11,8 @@
 - :mod:`.linear`: ``Linear`` and ``Embedding``.
 - :mod:`.conv`: ``Conv1d`` over time, on batch-first sequences with the channels last.
 - :mod:`.activations`: ``ReLU``, ``Tanh`` and inverted ``Dropout``, without parameters.
-- :mod:`.attention`: ``AttentionPool``, a learned query attending over time steps.
+- :mod:`.attention`: ``AttentionPool``, a learned query attending over time steps; ``Attention``, every
+  step of one sequence attending over another's (an encoder-decoder's), without parameters.
 - :mod:`.multihead`: ``MultiheadAttention``, scaled dot-product attention in several heads, with
   ``torch.nn.MultiheadAttention``'s parameters.
 - :mod:`.gaussian`: ``GaussianHead``, a mean and a positive variance (train it with
@@ -27,7 +28,7 @@ keys, ``forward`` saving a named cache and a hand-written ``backward`` filling `
 (:mod:`minilstm.cells` is the maths these layers run: one step forward and backward per cell.)
 """
 from .activations import Dropout, ReLU, Tanh
-from .attention import AttentionPool
+from .attention import Attention, AttentionPool
 from .conv import Conv1d
 from .gaussian import GaussianHead
 from .linear import Embedding, Linear
@@ -51,7 +52,7 @@ from .sequential import Sequential
 __all__ = ["Module", "Recurrent", "RNN", "LSTM", "GRU", "PeepholeLSTM",
            "Cell", "RNNCell", "LSTMCell", "GRUCell", "PeepholeLSTMCell", "Linear", "Embedding",
            "Sequential", "LastStep", "MeanOverTime", "MaskPadding",
-           "Conv1d", "ReLU", "Tanh", "Dropout", "AttentionPool", "MultiheadAttention",
+           "Conv1d", "ReLU", "Tanh", "Dropout", "Attention", "AttentionPool", "MultiheadAttention",
            "GaussianHead",
            "MSELoss", "CrossEntropyLoss", "GaussianNLLLoss", "mse_loss", "cross_entropy",
            "gaussian_nll_loss", "l2_penalty"]

@@ -1,7 +1,9 @@
-"""AttentionPool: a learned query attends over the time steps of a sequence.
+"""AttentionPool: a learned query attends over the time steps of a sequence; Attention: every step of
+one sequence attends over the steps of another (an encoder-decoder's attention).
 
 Shape letters: B batch, T time steps, H features of each step (a recurrent
-layer's hidden size, times 2 if bidirectional).
+layer's hidden size, times 2 if bidirectional); for Attention, Tq query steps
+and Tk key steps.
 """
 from __future__ import annotations
 
@@ -11,8 +13,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import init, validate
-from ..backend import check_dtype, get_backend, rng
+from ..backend import check_dtype, get_backend, permute_dims, rng
 from .module import Module
+
+
+class _CrossCache(NamedTuple):
+    q: Any             # (B, Tq, H): the queries
+    k: Any             # (B, Tk, H): the keys, which are also the values
+    a: Any             # (B, Tq, Tk): attention weights, rows sum to 1
 
 
 class _AttentionCache(NamedTuple):
@@ -177,3 +185,115 @@ class AttentionPool(Module):
         if valid is not None:  # padded steps were never read: exactly zero
             dh = xp.where(valid[:, :, None], dh, xp.zeros_like(dh))
         return dh
+
+
+class Attention(Module):
+    """Each query step attends over the key steps: scaled dot-product attention, the keys as values.
+
+    The attention of an encoder-decoder (Luong et al. 2015's global attention with the
+    "dot" score, scaled as Vaswani et al. 2017): the decoder's states are the queries,
+    the encoder's states are the keys and the values. For query step t and key step s::
+
+        e_ts = q_t . k_s / sqrt(H)
+        a_t  = softmax_s(e_t)          (over the key steps)
+        y_t  = sum_s a_ts k_s
+
+    Backward, with ``da_ts = dy_t . k_s`` and the softmax's Jacobian::
+
+        de_ts = a_ts (da_ts - sum_r a_tr da_tr)
+        dq_t  = sum_s de_ts k_s / sqrt(H)
+        dk_s  = sum_t a_ts dy_t + sum_t de_ts q_t / sqrt(H)   (k is both key and value)
+
+    No parameters: what the queries and keys hold is learned by the layers that make
+    them. The last forward's weights stay in :attr:`last_attention` (B, Tq, Tk).
+
+    Parameters
+    ----------
+    hidden : int
+        H, the features of each query and key step.
+    dtype : {"float32", "float64"}, default "float32"
+
+    Examples
+    --------
+    >>> import numpy as np, minilstm
+    >>> att = minilstm.nn.Attention(4)
+    >>> y = att(np.ones((2, 3, 4)), np.ones((2, 5, 4)))     # 3 query steps, 5 key steps
+    >>> y.shape, att.last_attention.shape
+    ((2, 3, 4), (2, 3, 5))
+    """
+
+    def __init__(self, hidden: int, *, dtype: str = "float32") -> None:
+        self.hidden = validate.positive_int("hidden", hidden)
+        self.dtype = check_dtype(dtype)
+        self.params: dict = {}
+        self.grads: dict = {}
+        self.last_attention: Any = None
+        self._cache: _CrossCache | None = None
+
+    @classmethod
+    def param_shapes(cls, hidden: int, **options: Any) -> dict:
+        """No parameters (``hidden`` checked as the constructor checks it)."""
+        validate.positive_int("hidden", hidden)
+        return {}
+
+    def __repr__(self) -> str:
+        return f"Attention(hidden={self.hidden}, dtype={self.dtype!r})"
+
+    def _sequences(self, name: str, a: Any) -> Any:
+        a = validate.float_array(name, a, self.dtype)
+        if a.ndim != 3 or a.shape[-1] != self.hidden or a.shape[0] == 0 or a.shape[1] == 0:
+            raise ValueError(f"{name} must be a batch-first 3-D array (batch, time, hidden={self.hidden}) with at "
+                             f"least one step and one sequence, got shape {tuple(a.shape)}")
+        return a
+
+    def forward(self, query: Any, keys: Any) -> Any:
+        """Attend from every query step over the key steps of the same sequence.
+
+        Parameters
+        ----------
+        query : (B, Tq, H) array
+        keys : (B, Tk, H) array
+            Also the values.
+
+        Returns
+        -------
+        y : (B, Tq, H) array
+            Each query step's attention-weighted sum of the keys.
+        """
+        xp = get_backend().xp
+        q, k = self._sequences("query", query), self._sequences("keys", keys)
+        if k.shape[0] != q.shape[0]:
+            raise ValueError(f"keys must have the query's batch size {q.shape[0]}, got shape {tuple(k.shape)}")
+        e = q @ permute_dims(k, (0, 2, 1)) / math.sqrt(self.hidden)      # (B, Tq, Tk)
+        z = xp.exp(e - xp.max(e, axis=2, keepdims=True))                 # stable: the largest is exp(0)
+        a = z / xp.sum(z, axis=2, keepdims=True)                         # softmax over the key steps
+        self._cache = _CrossCache(q, k, a)
+        self.last_attention = a
+        return a @ k                                                     # (B, Tq, H)
+
+    __call__ = forward
+
+    def backward(self, dy: Any) -> tuple[Any, Any]:
+        """Backpropagate through the last :meth:`forward`.
+
+        Parameters
+        ----------
+        dy : (B, Tq, H) array
+            Gradient of the loss with respect to ``y``.
+
+        Returns
+        -------
+        dquery : (B, Tq, H) array
+        dkeys : (B, Tk, H) array
+        """
+        q, k, a = self._require_forward()
+        xp = get_backend().xp
+        dy = validate.float_array("dy", dy, self.dtype)
+        validate.shape("dy", dy, tuple(q.shape), "(the forward output's shape (batch, query steps, hidden))")
+        da = dy @ permute_dims(k, (0, 2, 1))                             # (B, Tq, Tk): dy_t . k_s
+        de = a * (da - xp.sum(a * da, axis=2, keepdims=True))            # softmax Jacobian
+        scale = math.sqrt(self.hidden)
+        dq = de @ k / scale                                              # de_ts/dq_t = k_s / sqrt(H)
+        at, det = permute_dims(a, (0, 2, 1)), permute_dims(de, (0, 2, 1))
+        dk = at @ dy + det @ q / scale                                   # as value, then as key
+        return dq, dk

@@ -11,10 +11,11 @@ SMALL = {  # quick settings per task for the shared tests
     "sine": dict(n_points=200), "sines": dict(n_points=200, channels=2),
     "adding": dict(n=50, T=20), "reber": dict(n=50), "order": dict(n=50, T=20),
     "copy": dict(n=50, K=3, delay=4), "text": dict(seq_len=50), "lengths": dict(n=50),
+    "reverse": dict(n=50, T=5),
 }
 KIND = {"sine": "regression_last", "sines": "regression_last", "adding": "regression_last",
         "reber": "regression_seq", "order": "classify_last", "copy": "classify_seq",
-        "text": "classify_seq", "lengths": "classify_last"}
+        "text": "classify_seq", "lengths": "classify_last", "reverse": "classify_seq"}
 
 
 # ---------------------------------------------------------------- shared
@@ -536,3 +537,44 @@ def test_sum_sign_bad_lengths():
         data.sum_sign(min_len=5, max_len=4)
     with pytest.raises(ValueError, match="min_len must be a positive int"):
         data.sum_sign(min_len=0)
+
+
+# ---------------------------------------------------------------- reverse and sort
+
+
+@pytest.mark.parametrize("mode", ["reverse", "sort"])
+def test_reverse_task_targets_are_the_input_reversed_or_sorted(mode):
+    ds = data.reverse_task(n=40, T=6, alphabet=5, mode=mode, seed=1)
+    ids = ds.X.argmax(-1)
+    assert ds.X.shape == (40, 6, 5) and ds.Y.shape == (40, 6) and ds.lengths is None
+    np.testing.assert_array_equal(ids, ds.meta["source"])
+    expected = ids[:, ::-1] if mode == "reverse" else np.sort(ids, axis=1)
+    np.testing.assert_array_equal(ds.Y, expected)
+    assert ds.meta["start"] == ds.meta["n_classes"] == 5 and ds.meta["mode"] == mode
+    assert data.sequence_accuracy(np.eye(5)[expected], ds.Y) == 1.0  # the criterion: every step right
+
+
+def test_reverse_task_ids_and_shift_right():
+    ds = data.reverse_task(n=3, T=4, alphabet=3, one_hot_inputs=False, seed=0)
+    assert ds.X.dtype == np.int64 and ds.X.shape == (3, 4)
+    dec = data.shift_right(ds.Y, ds.meta["start"])
+    assert dec.dtype == np.int64 and np.all(dec[:, 0] == 3)
+    np.testing.assert_array_equal(dec[:, 1:], ds.Y[:, :-1])  # step t reads the target of step t - 1
+
+
+@pytest.mark.parametrize("kw, err, match", [
+    (dict(T=1), ValueError, r"T must be >= 2 \(one symbol is its own reverse\), got 1"),
+    (dict(alphabet=1), ValueError, r"alphabet must be >= 2"),
+    (dict(mode="shuffle"), ValueError, r"mode must be one of \('reverse', 'sort'\), got 'shuffle'"),
+    (dict(n=0), ValueError, "n must be a positive int"),
+], ids=["T", "alphabet", "mode", "n"])
+def test_reverse_task_refuses_bad_arguments(kw, err, match):
+    with pytest.raises(err, match=match):
+        data.reverse_task(**kw)
+
+
+def test_shift_right_refuses_bad_input():
+    with pytest.raises(ValueError, match=r"Y must be a 2-D int array \(sequences, steps\), got float64 shape \(2, 3\)"):
+        data.shift_right(np.zeros((2, 3)), 0)
+    with pytest.raises(ValueError, match="start"):
+        data.shift_right(np.zeros((2, 3), np.int64), -1)

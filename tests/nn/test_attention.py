@@ -1,5 +1,5 @@
-"""AttentionPool: gradient checks (with and without lengths), autograd parity of its equations,
-masking of padded steps, stability and input checks."""
+"""AttentionPool and Attention: gradient checks (with and without lengths), autograd parity of their
+equations, masking of padded steps, stability and input checks."""
 import numpy as np
 import pytest
 from conftest import close
@@ -160,3 +160,60 @@ def test_attention_refuses_bad_arguments_and_calls():
     layer(np.zeros((B, T, H)))
     with pytest.raises(ValueError, match=r"dy must have shape \(3, 4\)"):
         layer.backward(np.zeros((B, T, H)))
+
+
+# ================================================================ Attention (query steps over key steps)
+TQ, TK = 3, 6
+
+
+def test_cross_attention_gradients(backend, rng):
+    """dquery and dkeys (keys are also the values, so both paths meet in dkeys) by central differences."""
+    layer = minilstm.nn.Attention(H, dtype="float64")
+    report = gradcheck(layer, rng.standard_normal((B, TQ, H)), rng.standard_normal((B, TK, H)), max_entries=None)
+    assert report.passed(1e-6), str(report)
+    assert set(report.errors) == {"x", "state"}  # gradcheck's names for the first and second input
+
+
+def test_cross_attention_matches_torch(backend, rng):
+    torch = pytest.importorskip("torch")
+    layer = minilstm.nn.Attention(H, dtype="float64")
+    q, k, dy = rng.standard_normal((B, TQ, H)), rng.standard_normal((B, TK, H)), rng.standard_normal((B, TQ, H))
+    qt, kt = torch.tensor(q, requires_grad=True), torch.tensor(k, requires_grad=True)
+    yt = torch.nn.functional.scaled_dot_product_attention(qt, kt, kt)  # softmax(q k^T / sqrt(H)) k
+    (yt * torch.tensor(dy)).sum().backward()
+    y = layer(q, k)
+    dq, dk = layer.backward(dy)
+    assert close(y, yt.detach().numpy(), "float64")
+    assert close(dq, qt.grad.numpy(), "float64") and close(dk, kt.grad.numpy(), "float64")
+    a = torch.softmax(torch.tensor(q) @ torch.tensor(k).transpose(1, 2) / H ** 0.5, dim=2).numpy()
+    assert close(layer.last_attention, a, "float64")
+
+
+def test_cross_attention_weights_are_distributions_and_stable(backend, dtype):
+    layer = minilstm.nn.Attention(2, dtype=dtype)
+    q = np.array([[[1e4, 0.0], [0.0, 1.0]]])                # the first query's scores would overflow exp
+    k = np.array([[[1.0, 0.0], [2.0, 1.0], [-1.0, 2.0]]])
+    y = minilstm.to_numpy(layer(q, k))
+    a = minilstm.to_numpy(layer.last_attention)
+    assert a.shape == (1, 2, 3) and np.all(a >= 0)
+    np.testing.assert_allclose(a.sum(axis=2), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(y[0, 0], k[0, 1], rtol=1e-6)  # all the weight on the largest score
+    dq, dk = layer.backward(np.ones((1, 2, 2)))
+    assert check_dtype(dq.dtype) == dtype and check_dtype(dk.dtype) == dtype
+
+
+def test_cross_attention_refuses_bad_input():
+    layer = minilstm.nn.Attention(H)
+    with pytest.raises(ValueError, match="hidden must be a positive int"):
+        minilstm.nn.Attention(0)
+    with pytest.raises(ValueError, match=r"query must be a batch-first 3-D array \(batch, time, hidden=4\)"):
+        layer(np.zeros((TQ, H)), np.zeros((B, TK, H)))
+    with pytest.raises(ValueError, match=r"keys must be a batch-first 3-D array .* got shape \(3, 6, 5\)"):
+        layer(np.zeros((B, TQ, H)), np.zeros((B, TK, 5)))
+    with pytest.raises(ValueError, match=r"keys must have the query's batch size 3, got shape \(2, 6, 4\)"):
+        layer(np.zeros((B, TQ, H)), np.zeros((2, TK, H)))
+    with pytest.raises(RuntimeError, match=r"backward\(\) called before forward\(\)"):
+        layer.backward(np.zeros((B, TQ, H)))
+    layer(np.zeros((B, TQ, H)), np.zeros((B, TK, H)))
+    with pytest.raises(ValueError, match=r"dy must have shape \(3, 3, 4\)"):
+        layer.backward(np.zeros((B, TK, H)))

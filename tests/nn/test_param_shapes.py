@@ -47,6 +47,7 @@ CASES = [
     ("MultiheadAttention", (8, 4), {}),
     ("MultiheadAttention", (6, 3, 0.1, False), dict(batch_first=True)),
     ("AttentionPool", (4,), dict(kind="additive")),
+    ("Attention", (4,), {}),
     ("GaussianHead", (4, 2), {}),
     ("GaussianHead", (4, 2, False), dict(min_var=1e-3)),
     ("ReLU", (), {}), ("Tanh", (), dict(dtype="float64")), ("Dropout", (0.3,), {}),

@@ -28,6 +28,7 @@ POSITIONAL = {
     "ReLU": [], "Tanh": [], "LastStep": [], "MeanOverTime": [], "MaskPadding": [],
     "MultiheadAttention": ["embed_dim", "num_heads", "dropout", "bias"],
     "AttentionPool": ["hidden"],                                  # no PyTorch counterpart: the size alone
+    "Attention": ["hidden"],                                      # no PyTorch counterpart: the size alone
     "Model": ["input_size", "hidden_size", "output_size"],        # no PyTorch counterpart: the sizes alone
 }
 # the modules with a PyTorch counterpart of the same name in torch.nn
