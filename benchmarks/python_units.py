@@ -93,8 +93,11 @@ def main(argv: list[str] | None = None) -> None:
                        "best_r_held_out_any_unit": float(np.abs(r_held).max()),
                        "activations": held_acts[passage, j].round(4).tolist()}
         print(f"{name:>28}: unit {j:3d}, r = {r_chosen[j]:+.3f} where chosen, {r_held[j]:+.3f} held out", flush=True)
+    training = checkpoint.read(str(path)).meta.get("training") or {}
+    history = training.get("history") or {}
     results = {"command": f"python benchmarks/python_units.py {args.run}", "chars": args.chars,
-               "model": {"hidden": model.config["hidden_size"], "cell": model.config["cell"]},
+               "model": {"hidden": model.config["hidden_size"], "cell": model.config["cell"],
+                         "epochs": training.get("epoch"), "val_bpc": (history.get("val_bpc") or [None])[-1]},
                "passage": held_text[passage], "units": units}
     RESULTS.write_text(json.dumps(results, indent=1), encoding="utf-8")
 

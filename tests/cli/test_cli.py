@@ -228,7 +228,7 @@ def test_help_documents_every_option():
                    "--batch-size", "--lr", "--clip", "--seed", "--backend", "--out", "--resume", "--no-progress"):
         line = next((row for row in done.stdout.splitlines() if row.strip().startswith(option)), None)
         assert line is not None and done.stdout.count(option) >= 2, option  # in the usage and described
-    assert "{adding,copy,order,reber,sine,text}" in done.stdout and "(default 1.0; 0: off)" in done.stdout
+    assert "{adding,copy,order,python,reber,sine,text}" in done.stdout and "(default 1.0; 0: off)" in done.stdout
 
 
 def test_plots_keep_a_backend_already_chosen(tmp_path):
