@@ -122,7 +122,8 @@ def table(results: dict) -> str:
     for cell in ("rnn", "gru", "lstm"):
         if cell in results.get("models", {}):
             r = results["models"][cell]
-            lines.append(f"| minilstm {cell.upper()} {r['hidden']}, {r['epochs']} epochs | {r['bpc']:.3f} | "
+            epochs = f"{r['epochs']} epoch" + ("s" if r["epochs"] != 1 else "")
+            lines.append(f"| minilstm {cell.upper()} {r['hidden']}, {epochs} | {r['bpc']:.3f} | "
                          f"{r['params']:,} | {r['cpu_minutes']:.1f} |")
     lines += ["", f"Made by `{results['command']}` (the models: stateful truncated BPTT, batch {s['batch_size']}, "
               f"{s['seq_len']} steps, Adam {s['lr']:g} with a cosine schedule, one BLAS thread; the CPU minutes "

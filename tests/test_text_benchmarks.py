@@ -49,7 +49,7 @@ def test_table_is_built_from_the_results():
                "models": {"lstm": {"hidden": 128, "epochs": 1, "bpc": 1.8123, "params": 99000, "cpu_minutes": 1.25}}}
     text = tc.table(results)
     assert "| gzip -9 | 1.904 | | |" in text and "| 5-gram, Witten-Bell | 2.178 | | |" in text
-    assert "| minilstm LSTM 128, 1 epochs | 1.812 | 99,000 | 1.2 |" in text and "1,234 characters" in text
+    assert "| minilstm LSTM 128, 1 epoch | 1.812 | 99,000 | 1.2 |" in text and "1,234 characters" in text
 
 
 def test_properties_of_python_source():
