@@ -3,8 +3,8 @@
 A block is the text between ``<!-- name -->`` and ``<!-- /name -->`` in README.md. :func:`blocks` builds
 every one from the files as committed: the default run in "Two commands", the gradient-flow table, the
 examples table and "Every task's default" from what ``examples/regenerate.py`` recorded in examples/, and
-the Speed, BLAS threads and classic-results tables and the test command's cost from what the benchmarks
-wrote in benchmarks/results/.
+the Speed, BLAS threads, classic-results and text-compression tables, the python samples and the test
+command's cost from what the benchmarks wrote in benchmarks/results/.
 ``python examples/regenerate.py --readme-only`` writes them into the README; tests/test_readme_results.py
 checks that the README holds them.
 """
@@ -17,7 +17,8 @@ import re
 import textwrap
 from pathlib import Path
 
-import speed_report  # beside this file
+import python_samples  # beside this file
+import speed_report
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_RESULTS = ROOT / "examples" / "results.json"
@@ -246,6 +247,8 @@ def blocks() -> dict:
             "speed-tables": speed_report.readme_tables(speed),
             "blas-table": results_table(BENCHMARKS / "blas_threads.txt"),
             "tasks-table": results_table(BENCHMARKS / "tasks.md"),
+            "text-compression": (BENCHMARKS / "text_compression.md").read_text(encoding="utf-8").rstrip("\n"),
+            "python-samples": python_samples.block(json.loads(python_samples.RESULTS.read_text(encoding="utf-8"))),
             "test-cost": test_cost_block(json.loads(TEST_COST_RESULTS.read_text(encoding="utf-8")))}
 
 

@@ -10,7 +10,7 @@
 #
 # 1. turn a text into a vocabulary and one-step-ahead targets (`data.make_task("text", ...)`, `CharVocab`);
 # 2. explain truncated backpropagation through time, train with it (`minilstm.train(..., tbptt=...)`) and compare
-#    it with full BPTT at the same cost;
+#    it with full BPTT on the same windows, and measure what each costs;
 # 3. sample from the model with a temperature (`data.sample`) and say what the temperature does to the softmax;
 # 4. search the hidden units for one that tracks a readable feature of the text, measure how strongly it does on
 #    text it was not chosen on, and draw it as coloured text (`inspect.record`, `plot.activation_text`).
@@ -22,6 +22,7 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import Markdown
 
 import minilstm
 from minilstm import data, inspect, plot
@@ -96,7 +97,7 @@ print(f"uniform guess: log V = {np.log(V):.3f} nats;  character frequencies only
 # constant. The cost: no dependency longer than $k$ steps can be *learned* through the gradient (it can still
 # be *used*, if something learned over shorter spans happens to keep it). `minilstm.train(..., tbptt=k)` does
 # exactly this. We train the same LSTM twice on the same windows, once with $k = 25$ and once with full BPTT
-# over all 100 steps, for the same number of epochs:
+# over all `SEQ_LEN` steps, for the same number of epochs, and time both:
 
 # %%
 train_set, val_set = data.split(text_set, (0.9, 0.1), seed=0)
@@ -112,8 +113,10 @@ def fit(tbptt):
     return model, history
 
 
-model, hist_tbptt = fit(tbptt=25)
+K = 25
+model, hist_tbptt = fit(tbptt=K)
 _, hist_full = fit(tbptt=None)
+t_tbptt, t_full = sum(hist_tbptt["time"]), sum(hist_full["time"])
 for name, h in (("tbptt 25", hist_tbptt), ("full BPTT", hist_full)):
     k = int(np.argmin(h["val_loss"]))
     print(f"{name:>9}: validation loss {h['val_loss'][-1]:.3f} nats after {EPOCHS} epochs "
@@ -125,22 +128,29 @@ for name, h in (("truncated BPTT, k = 25", hist_tbptt), ("full BPTT, T = 100", h
     ax.plot(np.cumsum(h["time"]), h["val_loss"], marker=".", label=name)
 ax.axhline(-(freq * np.log(freq)).sum(), color="gray", ls=":", label="character frequencies only")
 ax.set(xlabel="training time (s)", ylabel="validation cross-entropy (nats per character)",
-       title="Same windows, same compute: four updates per window learn faster, then level off")
+       title=f"Same windows: {SEQ_LEN // K} updates per window against 1")
 ax.legend();
+Markdown(f"Truncated BPTT took **{t_tbptt:.1f} s** and full BPTT **{t_full:.1f} s** for the same {EPOCHS} epochs: "
+         f"the truncated run took **{abs(t_tbptt / t_full - 1):.0%} {'more' if t_tbptt > t_full else 'less'}** time. "
+         f"Every step goes forward and "
+         f"backward once in both, so the arithmetic of the cells is the same; what differs is everything around it: "
+         f"{SEQ_LEN // K} optimizer steps, gradient clippings and calls of the time loop per window instead of one "
+         f"(and the timing of a shared machine is noisy: rerun it and the figure moves). Judge the curves against "
+         f"their x-axis, the time each run really took, not against the epoch count.")
 
 # %% [markdown]
-# Both runs do the same arithmetic per epoch (every step goes forward and backward once), so the curves take
-# nearly the same time (the three extra optimizer steps per window cost a little). Truncated BPTT takes four
-# optimizer steps per window instead of one, and on this corpus that matters more than the gradient it throws
-# away: the dependencies that decide the next character (the rest of a word, a space after it, a capital after a
-# full stop) are far shorter than 25 steps. Look at the end of the curves too: the truncated run levels off and
-# its validation loss starts to creep up, while full BPTT is still falling. Four times as many steps on 117
-# windows of a 13 kB corpus can also overfit sooner; whether full BPTT ends lower given more epochs is exercise 1.
-# On a task whose answer lies 50 steps back (lesson 6), truncation at 25 would make it unlearnable at any budget.
+# Truncated BPTT takes several optimizer steps per window instead of one, and on this corpus that can matter
+# more than the gradient it throws away: the dependencies that decide the next character (the rest of a word, a
+# space after it, a capital after a full stop) are far shorter than `K` steps. Compare the two curves at equal
+# time, and at their ends: more steps on a small corpus can also overfit sooner (a validation loss that levels
+# off and creeps up); whether full BPTT ends lower given more epochs is exercise 1. On a task whose answer lies
+# 50 steps back (lesson 6), truncation at 25 would make it unlearnable at any budget.
 #
 # **Check yourself.** With `tbptt=25` and windows of 100 steps, how many optimizer steps does one batch make,
 # and where does the state come from at the start of each window? *(Four; a window starts from a zero state,
-# since the windows are shuffled and do not continue one another. Only chunks inside a window carry it.)*
+# since the windows are shuffled and do not continue one another. Only chunks inside a window carry it. The
+# python task of the command line does it the char-rnn way: the stream cut into contiguous rows, so that every
+# chunk continues the one before and the state is carried all along.)*
 #
 # ## 3. Sampling with a temperature
 #
@@ -180,11 +190,12 @@ for temp in (0.2, 0.5, 1.0):
     print(f"--- T = {temp}: {known} of {words} words are words of the corpus ---\n{samples[temp]}\n")
 
 # %% [markdown]
-# At $T = 0.2$ the text is spelled correctly but loops through the commonest words and phrases ("the river",
-# "and the"): the model always takes its favourite, and its favourite after "the " is nearly always the same. At
-# $T = 1.0$ it takes risks in proportion to its real uncertainty: more varied, more invented words. $T = 0.5$ is
-# the usual compromise (and the default of `python -m minilstm train --task text`). None of them is grammatical;
-# a 13 kB corpus and ten seconds of training teach spelling and the rhythm of sentences, not meaning.
+# Read the three samples against the counts above them. A low temperature tends to spell better but to loop
+# through the commonest words and phrases: the model always takes its favourite, and its favourite after "the "
+# is nearly always the same. At $T = 1.0$ it takes risks in proportion to its real uncertainty: more varied, more
+# invented words. $T = 0.5$ is the usual compromise (and the default of `python -m minilstm train --task text`).
+# None of them is grammatical; a 13 kB corpus and a few seconds of training teach spelling and the rhythm of
+# sentences, not meaning.
 #
 # **Check yourself.** What does sampling at $T = 0.01$ produce, and why can it get stuck in a loop forever?
 # *(Almost exactly the greedy argmax; the next character is then a function of the state alone, and a
@@ -232,7 +243,7 @@ feats = features(stretch)
 # \bar f)^2}},$$
 #
 # is one matrix product after standardising. The model was trained on most of this text, so this describes what
-# it does on its training corpus; it is not a test of generalisation. Picking the best of 128 units is a search,
+# it does on its training corpus; it is not a test of generalisation. Picking the best of all the units is a search,
 # and the best of many random numbers is large by luck alone; so we pick the unit on the first half of the
 # stretch and report its correlation on the second half, which played no part in the choice.
 
@@ -260,16 +271,17 @@ ax.set(xlabel="unit, from best to worst", ylabel="|r| on the held-out half",
 ax.legend(fontsize=8);
 
 # %% [markdown]
-# Each curve sorts the 128 units by how well they track one feature. A feature that the network needs (where a
+# Each curve sorts the units by how well they track one feature. A feature that the network needs (where a
 # word is, whether the last letter was a vowel) is tracked by several units; one it has no use for stays low
 # for every unit.
 #
 # Now the picture. Each character's background is the chosen unit's $h_t$ after reading it, red for high and
-# blue for low. We draw the best unit of the two most strongly tracked features on a passage from the held-out
-# half:
+# blue for low. We draw the best unit of the two features tracked most strongly *where the units were chosen*
+# (ranking them by the held-out $r$ would be choosing on the held-out half after all, and bring the bias back) on
+# a passage from the held-out half:
 
 # %%
-strongest = sorted(best, key=lambda name: -abs(best[name][2]))[:2]
+strongest = sorted(best, key=lambda name: -abs(best[name][1]))[:2]
 start = stretch.index("\n\n", half) + 2                          # a paragraph of the held-out half
 passage = slice(start, stretch.rindex("\n", start, start + 720))  # whole lines
 for name in strongest:
@@ -282,10 +294,10 @@ for name in strongest:
 
 # %% [markdown]
 # Read the colours against the feature named above each picture: does the colour change where the feature
-# changes (at a space, a newline, a full stop), or does it drift? The word unit is the clearest: it turns red at
-# a space and at a word's first letter and cools to blue as the word goes on, a small counter reset by every
-# space. And then a rarer feature, the quotes. The corpus has seven quoted passages, only one of them in the
-# held-out half, so its held-out $r$ says little either way and the picture is the fairer test:
+# changes (at a space, a newline, a full stop), or does it drift? A word unit, where there is one, turns at a
+# space and at a word's first letter and changes steadily as the word goes on: a small counter reset by every
+# space. And then a rarer feature, the quotes, counted in the next cell's output: with few quoted passages in the
+# held-out half, its held-out $r$ says little either way and the picture is the fairer test:
 
 # %%
 j, r_pick, r_test = best["inside quotes"]
@@ -300,20 +312,62 @@ print(f"quote marks: {stretch[:half].count(chr(34))} in the half where the unit 
       f"{stretch[half:].count(chr(34))} in the held-out half; r = {r_pick:+.2f} and {r_test:+.2f}")
 
 # %% [markdown]
-# In this model it is not: the speech and the narration are coloured alike, and the held-out correlation is
-# close to 0. The model has no quote unit.
-#
+# %%
+Markdown(f"The quote unit's correlation is {r_pick:+.2f} where it was chosen and **{r_test:+.2f}** on the held-out "
+         f"half. " + ("A held-out |r| this small means the model has no quote unit: look whether the speech and the "
+                      "narration are coloured alike." if abs(r_test) < 0.3 else
+                      "That is a unit that tracks the quotes, at least in part: look whether the speech stands out."))
+
+# %% [markdown]
 # Be honest about what this shows. A held-out correlation near 0.5 or above is a unit that really tracks the
 # feature (partly; $r^2$ is the share of the unit's variance the feature explains). Near 0.2 it is a weak
 # tendency, and a picture of it will show whatever the eye wants. The features themselves overlap (position in
 # the word and "a vowel" both change at spaces), so a unit can look like a "word" unit because it is a "space"
 # unit. Karpathy's clean quote and line-length cells came from a much larger model on megabytes of text; a
-# 128-unit model that has seen seven quoted passages has little reason to spend a unit on them, and the numbers
-# above say whether it did.
+# small model that has seen a handful of quoted passages has little reason to spend a unit on them, and the
+# numbers above say whether it did. `benchmarks/python_units.py` repeats this search on a model of the python
+# task (the standard library's source, megabytes of it): strings, indentation and bracket depth, the units
+# chosen on training files and their correlation reported on held-out files.
 #
-# **Check yourself.** Why choose the unit on one half and report it on the other? *(With 128 units, the largest
-# of 128 correlations is biased upward: even units that track nothing give a best $|r|$ well above 0 by
+# **Check yourself.** Why choose the unit on one half and report it on the other? *(With many units, the largest
+# of their correlations is biased upward: even units that track nothing give a best $|r|$ well above 0 by
 # chance. The held-out number has no such bias.)*
+#
+# ## 5. Real code: strings, indentation, brackets
+#
+# The quote and bracket cells of Karpathy, Johnson & Fei-Fei (2015) came from megabytes of text. Every Python
+# install holds that much: `data.make_task("python")` is the standard library's own source, every tenth file
+# held out whole. `benchmarks/python_units.py` does this section's search on a model of it, trained by
+# `python -m minilstm train --task python` (stateful truncated BPTT along the stream): for three properties of
+# code (inside a string or comment, the indentation of the line, the bracket depth) it picks the unit with the
+# largest |r| on a stretch of the *training* files and reports that unit's r on a stretch of the *held-out*
+# files. Training the model takes minutes to hours, so the lesson loads the committed results:
+
+# %%
+import json
+from pathlib import Path
+
+found = json.loads((Path("..") / "benchmarks" / "results" / "python_units.json").read_text(encoding="utf-8"))
+m = found["model"]
+print(f"{m['cell'].upper()} of {m['hidden']} units after {m['epochs']} epoch(s), held-out {m['val_bpc']:.3f} bits "
+      f"per character; made by `{found['command']}`, {found['chars']:,} characters of each part")
+for name, u in found["units"].items():
+    print(f"{name:>28}: unit {u['unit']:3d}, r = {u['r_chosen']:+.2f} on training files (chosen there), "
+          f"{u['r_held_out']:+.2f} on held-out files (best of any unit there: {u['best_r_held_out_any_unit']:.2f})")
+
+# %%
+for name, u in found["units"].items():
+    values = np.array(u["activations"])
+    lim = np.abs(values).max()
+    plot.activation_text(found["passage"], values, width=80, vmin=-lim, vmax=lim,
+                         title=f"unit {u['unit']}, chosen for '{name}' (r = {u['r_held_out']:+.2f} on held-out code)")
+
+# %% [markdown]
+# Read each picture against its property: does the colour switch at a quote mark and stay until the string
+# closes, step with each level of indentation, or climb inside brackets and fall back at the closing one? The
+# held-out r printed above says how much of it holds on code the unit was not chosen on, and the "best of any
+# unit there" says how far that is from the best unit one could have picked with hindsight (a choice the
+# held-out r must not be, for the reason of section 4).
 #
 # ## Exercises
 #
@@ -339,8 +393,9 @@ print(f"quote marks: {stretch[:half].count(chr(34))} in the half where the unit 
 #   vocabulary (`CharVocab`) and windows with `Y` = `X` shifted by one; the loss is the cross-entropy in nats,
 #   to be compared with $\log V$ and with the unigram entropy.
 # - Truncated BPTT (`train(..., tbptt=k)`) carries the state across chunks of $k$ steps but stops the gradient
-#   at each boundary, and updates after every chunk; at the same cost it took four times as many steps here
-#   and learned faster, at the price of not learning dependencies longer than $k$.
+#   at each boundary, and updates after every chunk; it takes `SEQ_LEN / k` optimizer steps per window
+#   instead of one (at a cost in time measured, not assumed), which can learn short dependencies sooner, at
+#   the price of not learning dependencies longer than $k$.
 # - Sampling (`data.sample` with `model.step_fn()`) divides the logits by a temperature $T$: low $T$ is safe
 #   and repetitive, $T = 1$ is the model's own uncertainty, higher is wilder.
 # - Single units can track readable features of the text. Correlate every unit with a feature, pick on one

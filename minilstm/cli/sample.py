@@ -17,10 +17,11 @@ from typing import Any
 from .. import checkpoint, data
 from ..model import Model
 from .args import UsageError, non_negative, positive
-from .tasks import SAMPLE_LENGTH, SAMPLE_PRIME, SAMPLE_TEMPERATURE, read_vocab
+from .tasks import SAMPLE_LENGTH, SAMPLE_PRIME, SAMPLE_PRIMES, SAMPLE_TEMPERATURE, read_vocab
 
 SAMPLE_DESCRIPTION = """\
-Print text from a model trained by 'python -m minilstm train --task text': the
+Print text from a model trained by 'python -m minilstm train --task text' (or
+--task python): the
 prime, then --length characters, each drawn from the softmax of the model's
 next-character logits divided by --temperature and fed back in, the recurrent
 state carried from one character to the next. RUN is the run's folder, or its
@@ -47,8 +48,9 @@ def add_sample_parser(sub: Any) -> None:
     p.add_argument("--temperature", type=positive(float), default=SAMPLE_TEMPERATURE, metavar="T",
                    help=f"divides the logits: lower repeats the commonest words, higher misspells "
                         f"(default {SAMPLE_TEMPERATURE:g})")
-    p.add_argument("--prime", default=SAMPLE_PRIME, metavar="TEXT",
-                   help=f"the text to start from, printed first (default {SAMPLE_PRIME!r})")
+    p.add_argument("--prime", default=None, metavar="TEXT",
+                   help="the text to start from, printed first (default: the task's, as training drew its sample: "
+                        + ", ".join(f"{task} {prime!r}" for task, prime in SAMPLE_PRIMES.items()) + ")")
     p.add_argument("--seed", type=non_negative(int), default=None, metavar="S",
                    help="seed of the draws (default: the run's seed, as training drew its sample)")
     p.set_defaults(handler=run_sample)
@@ -74,9 +76,10 @@ def _sample(args: Any) -> str:
     settings = _settings(folder)
     vocab = _vocab(args.run, folder, settings)
     model = _load(args.run, path, vocab)
-    _check_prime(args.prime, vocab)
+    prime = args.prime if args.prime is not None else SAMPLE_PRIMES.get(settings.get("task"), SAMPLE_PRIME)
+    _check_prime(prime, vocab)
     seed = args.seed if args.seed is not None else settings.get("seed", 0)
-    return data.sample(model.step_fn(), vocab, args.prime, args.length, temperature=args.temperature, rng=seed)
+    return data.sample(model.step_fn(), vocab, prime, args.length, temperature=args.temperature, rng=seed)
 
 
 def _locate(run: str) -> tuple[str, str]:
@@ -107,9 +110,9 @@ def _settings(folder: str) -> dict:
 def _vocab(run: str, folder: str, settings: dict) -> data.CharVocab:
     """The run's characters, or a UsageError saying why a run that is not a text run has none."""
     task = settings.get("task")
-    if task not in (None, "text"):
+    if task is not None and task not in SAMPLE_PRIMES:
         raise UsageError(f"{run}: a {task} run, not a text run; sample reads runs of "
-                         "python -m minilstm train --task text")
+                         f"python -m minilstm train --task {' or --task '.join(SAMPLE_PRIMES)}")
     try:
         return read_vocab(folder)
     except OSError:

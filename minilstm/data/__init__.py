@@ -15,6 +15,7 @@ name        generator                  kind                 success criterion
 ``order``   :func:`temporal_order`     classify_last        :func:`class_accuracy`
 ``copy``    :func:`copy_task`          classify_seq         :func:`copy_accuracy`
 ``text``    :func:`char_text`          classify_seq         cross-entropy, samples
+``python``  :func:`python_source`      classify_seq         held-out bits per character
 ``lengths`` :func:`sum_sign`           classify_last        :func:`class_accuracy`
 ``reverse`` :func:`reverse_task`       classify_seq         :func:`sequence_accuracy`
 ==========  =========================  ===================  ==========================
@@ -43,6 +44,14 @@ from .order import temporal_order
 from .reber import reber_accuracy, reber_grammar, reber_strings
 from .reverse import reverse_task, shift_right
 from .sine import MinMaxScaler, rmse, sine_wave, sine_waves
+from .stdlib_text import (
+    UNKNOWN,
+    bits_per_char,
+    compressed_bits_per_char,
+    python_corpus,
+    python_source,
+    stream_rows,
+)
 from .text import CharVocab, char_text, load_text, sample, text_batches_tbptt
 
 TASKS: dict[str, Callable[..., Dataset]] = {
@@ -53,6 +62,7 @@ TASKS: dict[str, Callable[..., Dataset]] = {
     "order": temporal_order,
     "copy": copy_task,
     "text": char_text,
+    "python": python_source,
     "lengths": sum_sign,
     "reverse": reverse_task,
 }
@@ -65,7 +75,7 @@ def make_task(name: str, seed: int | None = None, **kw: Any) -> Dataset:
     ----------
     name : str
         One of ``TASKS``: "sine", "sines", "adding", "reber", "order", "copy",
-        "text", "lengths", "reverse".
+        "text", "python", "lengths", "reverse".
     seed : int or None
     **kw
         Passed to the generator (see its docstring), e.g. ``T=200`` for "adding".
@@ -84,6 +94,8 @@ __all__ = [
     "temporal_order",
     "copy_task", "copy_accuracy",
     "CharVocab", "load_text", "char_text", "text_batches_tbptt", "sample",
+    "python_source", "python_corpus", "stream_rows", "bits_per_char",
+    "compressed_bits_per_char", "UNKNOWN",
     "sum_sign",
     "reverse_task", "shift_right",
 ]

@@ -172,11 +172,13 @@ def sample(step_fn: Callable[[np.ndarray], Any], vocab: CharVocab, prime: str, l
 
     Parameters
     ----------
-    step_fn : callable
+    step_fn : callable or model
         ``step_fn(token_ids) -> logits``, given by the caller, who keeps the
         model's state between calls: it gets the ``(P,)`` int64 ids of the
         prime first, then one id ``(1,)`` per call, and returns the logits
         after its last id, ``(V,)`` (or ``(k, V)``: the last row is used).
+        Any text model with a ``step_fn()`` method (a :class:`~minilstm.Model`
+        with ``vocab_size`` and ``readout="all"``) may be passed itself.
     vocab : CharVocab
     prime : str
         Non-empty text to start from (all its characters in ``vocab``).
@@ -199,6 +201,8 @@ def sample(step_fn: Callable[[np.ndarray], Any], vocab: CharVocab, prime: str, l
     if not isinstance(prime, str) or not prime:
         raise ValueError(f"prime must be a non-empty str, got {prime!r}")
     rng = rng_arg(rng)
+    if hasattr(step_fn, "step_fn"):  # a model: a fresh state-carrying step function of it
+        step_fn = step_fn.step_fn()
     ids = list(vocab.encode(prime))
     feed = np.array(ids, dtype=np.int64)
     for _ in range(length):

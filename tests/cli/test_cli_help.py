@@ -76,5 +76,5 @@ def test_train_help_lists_each_task_and_its_defaults(capsys):
     text = " ".join(_help(capsys, "train").split())
     for name in TASKS:
         assert f" {name} (" in text.split("options:")[0], name  # described in the description
-    assert "hidden units per layer (default: the task's: copy 64, text 128, others 32)" in text
+    assert "hidden units per layer (default: the task's: copy 64, python 256, text 128, others 32)" in text
     assert "(default: the task's): sine 20, the input window; adding 50, T," in text

@@ -11,11 +11,11 @@ SMALL = {  # quick settings per task for the shared tests
     "sine": dict(n_points=200), "sines": dict(n_points=200, channels=2),
     "adding": dict(n=50, T=20), "reber": dict(n=50), "order": dict(n=50, T=20),
     "copy": dict(n=50, K=3, delay=4), "text": dict(seq_len=50), "lengths": dict(n=50),
-    "reverse": dict(n=50, T=5),
+    "python": dict(rows=64), "reverse": dict(n=50, T=5),
 }
 KIND = {"sine": "regression_last", "sines": "regression_last", "adding": "regression_last",
         "reber": "regression_seq", "order": "classify_last", "copy": "classify_seq",
-        "text": "classify_seq", "lengths": "classify_last", "reverse": "classify_seq"}
+        "text": "classify_seq", "lengths": "classify_last", "python": "classify_seq", "reverse": "classify_seq"}
 
 
 # ---------------------------------------------------------------- shared
@@ -27,7 +27,7 @@ def test_same_seed_same_arrays(name):
     assert a.kind == KIND[name]
     for u, v in [(a.X, b.X), (a.Y, b.Y), (a.lengths, b.lengths)]:
         assert (u is None and v is None) or np.array_equal(u, v)
-    if name != "text":  # the text has no randomness
+    if name not in ("text", "python"):  # the texts have no randomness
         c = data.make_task(name, seed=4, **SMALL[name])
         assert not (a.X.shape == c.X.shape and np.array_equal(a.X, c.X))
 
