@@ -5,9 +5,8 @@ Run from the repository root::
     python lessons/solutions/09_depth_direction_seq2seq.py            # the lesson's sizes (a minute or two)
     python lessons/solutions/09_depth_direction_seq2seq.py --quick    # small sizes: a smoke test of seconds
 
-``check_attention()`` is exercise 1's checker: it compares a learner's forward and backward with
-``minilstm.nn.Attention`` and runs a central-difference check on the backward, and says which
-output is wrong. ``tests/exercises/test_solutions_06_09.py`` runs it on these solutions and on planted bugs.
+Exercise 1's checker is ``minilstm.exercises.check_attention(forward, backward)``: it compares a
+learner's forward and backward with ``minilstm.nn.Attention`` and names what is wrong and where. ``tests/exercises/test_solutions_06_09.py`` runs it on these solutions and on planted bugs.
 """
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 import minilstm
-from minilstm import data
+from minilstm import data, exercises
 from minilstm.optim import clip_grad_norm
 
 
@@ -49,39 +48,9 @@ def attention_backward(dy, cache):
     return dq, dk
 
 
-class Checked(NamedTuple):
-    passed: bool
-    message: str
-
-    def __bool__(self):
-        return self.passed
-
-
-def check_attention(forward=attention_forward, backward=attention_backward, seed=0, rtol=1e-7) -> Checked:
-    """Compare a learner's attention with ``minilstm.nn.Attention`` (float64) and check its backward numerically."""
-    rng = np.random.default_rng(seed)
-    B, Tq, Tk, H = 2, 3, 5, 4
-    q, k, dy = rng.standard_normal((B, Tq, H)), rng.standard_normal((B, Tk, H)), rng.standard_normal((B, Tq, H))
-    ref = minilstm.nn.Attention(H, dtype="float64")
-    y_ref = ref(q, k)
-    dq_ref, dk_ref = ref.backward(dy)
-    y, cache = forward(q.copy(), k.copy())
-    dq, dk = backward(dy.copy(), cache)
-    for name, got, want in (("y", y, y_ref), ("dq", dq, dq_ref), ("dk", dk, dk_ref)):
-        got = np.asarray(got)
-        if got.shape != want.shape:
-            return Checked(False, f"{name} has shape {got.shape}, expected {want.shape}")
-        if not np.all(np.isfinite(got)):
-            return Checked(False, f"{name} holds NaN or inf")
-        err = np.abs(got - want).max() / max(np.abs(want).max(), 1e-12)
-        if err > rtol:
-            return Checked(False, f"{name} is wrong: largest error {err:.1e} relative to its largest entry "
-                                  f"(worst at index {np.unravel_index(np.abs(got - want).argmax(), got.shape)})")
-    report = minilstm.check_gradients(lambda: float((forward(q, k)[0] * dy).sum()), {"q": q, "k": k},
-                                      {"q": dq, "k": dk})
-    if not report.passed(1e-6):
-        return Checked(False, f"the central-difference check failed: {report}")
-    return Checked(True, "y, dq and dk match minilstm.nn.Attention, and the central-difference check passes")
+def check_attention(forward=attention_forward, backward=attention_backward, seed=0, rtol=1e-6):
+    """Exercise 1's checker, ``minilstm.exercises.check_attention``, on these solutions by default."""
+    return exercises.check_attention(forward, backward, seed=seed, rtol=rtol)
 
 
 # ------------------------------------------------------------------ exercise 2: sorting with attention

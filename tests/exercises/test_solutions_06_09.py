@@ -70,8 +70,10 @@ def _transposed(dy, cache):
 
 
 @pytest.mark.parametrize("backward, match", [
-    (_no_value_term, "dk is wrong"), (_unscaled, "dq is wrong"), (_nan, "dq holds NaN or inf"),
-    (_transposed, r"dk has shape \(2, 4, 5\), expected \(2, 5, 4\)"),
+    (_no_value_term, r"dk: off by .*\n    found it: only the key term"),
+    (_unscaled, r"dq: off by .*\n    found it: the 1/sqrt\(H\) of the scores is missing"),
+    (_nan, r"dq: 24 of 24 entries are not finite"),
+    (_transposed, r"dk: shape \(2, 4, 5\), expected \(B, Tk, H\) = \(2, 5, 4\)"),
 ], ids=["no-value-term", "unscaled", "nan", "transposed"])
 def test_lesson9_attention_checker_names_the_planted_bug(backward, match):
     result = L9.check_attention(backward=backward)
