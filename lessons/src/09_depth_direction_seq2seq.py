@@ -433,6 +433,9 @@ display(Markdown(
 # 6. **Deeper on more text.** Repeat section 2 with `seq_len=100`, 30 epochs and hidden 128: does the second
 #    layer help more when it has more steps to learn from?
 #
+# Worked solutions of all six, runnable: `lessons/solutions/09_depth_direction_seq2seq.py` (`python
+# lessons/solutions/09_depth_direction_seq2seq.py` from the repository root; `--quick` for small sizes). Try first.
+#
 # ## Summary
 #
 # - `LSTM(..., num_layers=L)` stacks layers: each reads the one below at the same step. More depth per step,

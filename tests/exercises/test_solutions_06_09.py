@@ -88,3 +88,14 @@ def test_lesson9_sorting_and_bits_solutions(capsys):
     assert np.all((out["per_step"] >= 0) & (out["per_step"] <= 1))
     assert L9.check_bits_per_character()
     assert "2. sorting" in capsys.readouterr().out
+
+
+def test_lesson9_exercises_4_to_6_solutions_answer(capsys):
+    bits = L9.bidirectional_trap(quick=True)
+    assert set(bits) == {False, True} and all(np.isfinite(v) for v in bits.values())
+    exact = L9.without_the_bridge(quick=True)
+    assert all(0.0 <= v <= 1.0 for v in exact.values())
+    best = L9.deeper_on_more_text(quick=True)
+    assert set(best) == {1, 2} and all(np.isfinite(v) for v in best.values())
+    said = capsys.readouterr().out
+    assert "4. " in said and "5. " in said and "6. " in said
