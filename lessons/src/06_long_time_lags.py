@@ -302,10 +302,11 @@ display(Markdown(f"""
 - **RNN**: at $T = {T_ADD}$, {reach['RNN'][0]:.1e} of the gradient reaches the first mark before training and
   {reach['RNN'][1]:.1e} after, {'more' if reach['RNN'][1] > reach['GRU'][1] else 'less'} than the GRU's. The gradient reaching a step is necessary, not enough. To solve the
   task the RNN must also *store* $X_1$ across the sequence in a state that every noise value is written into, through
-  the same $W_{{hh}}$ at every step. Hochreiter & Schmidhuber (1997, section 3) called this the *input and output weight
-  conflict*: one set of weights must both write at the marks and ignore the other steps. The LSTM's input gate
-  resolves it ($i_t \\approx 0$ at unmarked steps, $f_t \\approx 1$ everywhere: lesson 3); the RNN has no such
-  switch. At the paper's lengths both problems meet: the untrained RNN's gradient falls by a factor {per_step:.2f} per
+  the same $W_{{hh}}$ at every step. Hochreiter & Schmidhuber (1997, section 3) called this the *input weight
+  conflict*: one set of weights must both write at the marks and ignore the other steps (its twin, the *output
+  weight conflict*, is reading the stored value out only when it is needed, without disturbing the other steps).
+  The LSTM's input gate resolves the first ($i_t \\approx 0$ at unmarked steps, $f_t \\approx 1$ everywhere:
+  lesson 3) and its output gate the second; the RNN has no such switch. At the paper's lengths both problems meet: the untrained RNN's gradient falls by a factor {per_step:.2f} per
   step here, and ${per_step:.2f}^{{100}} = {sci(per_step ** 100)}$.
 """))
 
@@ -471,9 +472,9 @@ display(Markdown("\n".join(lines) + f"\n\nMade by `{made_by}` (see the file for 
 #   outputs above say which did in this run. Say what you saw for one seed, and measure several (section 5).
 # - Why: the gradient flow (`inspect.gradient_flow`, `plot.gradient_flow`) shows how much of the loss's gradient
 #   reaches the step that mattered. It shrinks by $\operatorname{diag}(\phi')W_{hh}$ per step in the RNN, by
-#   $z_t$ in the GRU (half per step at initialisation) and by $f_t$ along the LSTM's cell state. Where it
+#   $z_t$ in the GRU (its direct path halves it per step at initialisation, where $z = 0.5$) and by $f_t$ along the LSTM's cell state. Where it
 #   arrives, the RNN still has to store a value through every noise step without a gate: the 1997 paper's
-#   input and output weight conflict.
+#   input weight conflict.
 # - At the paper's lengths (section 5, from the committed results files), read the seeds, not one curve: section 5's
 #   outputs say in how many seeds each cell met the 1997 criterion on the adding problem at $T = 100$ within the
 #   budget. A cell that leaves the plateau in some seeds and not in others needs more seeds and a longer budget
