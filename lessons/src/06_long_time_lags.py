@@ -319,7 +319,8 @@ Xo = o_val.X[pick, :T_ORD]
 flows_o = {c.upper(): inspect.gradient_flow(m.eval(), Xo) for c, m in order_models.items()}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 plot.gradient_flow(flows_o, ax=axes[0], title=f"trained on temporal order (T = {T_ORD}): ||dL/dh_t||")
-plot.gradient_flow(flows_o, ax=axes[1], state="c", title="the trained LSTM's ||dL/dc_t||: its memory")
+plot.gradient_flow(flows_o, ax=axes[1], state="c", title="the trained LSTM's ||dL/dc_t|| from later steps: its memory")
+axes[1].set_ylabel("||dL/dc_t|| from later steps (batch mean)")
 for ax in axes:
     ax.axvspan(T_ORD // 10, T_ORD // 5, color="C3", alpha=0.1, label="first symbol")
     ax.axvspan(T_ORD // 2, T_ORD // 2 + T_ORD // 10, color="C2", alpha=0.1, label="second symbol")
@@ -337,7 +338,9 @@ display(Markdown("Relative to its value at the trigger, the gradient that reache
 # gradient does not stop the lesson about the first symbol at this length; a line that falls
 # steeply between the bands starves the first symbol. A trained model that is already right passes little back,
 # so its line drops over the last few steps. The right panel has one line because only the LSTM has a cell state
-# $c$; it ends at the last step, which nothing later reaches. These are trained models; exercise 3 watches the
+# $c$. It draws the part of $\partial L/\partial c_t$ carried back from later steps (through $c_{t+1}$, as in
+# lesson 3, section 3), so it ends one step before the last: after the last step nothing comes back, and that
+# part is 0 there (the whole $\partial L/\partial c_{T-1}$, through $h_{T-1}$, is not). These are trained models; exercise 3 watches the
 # lines change during training.
 #
 # **Check yourself.** If a trained RNN's gradient falls by a factor 0.8 per step, how much of it reaches a
