@@ -1,13 +1,13 @@
-"""Worked solutions of lesson 9's exercises 1 to 3 (Depth, direction, and sequences from sequences).
+"""Worked solutions of lesson 9's exercises 1 to 6 (Depth, direction, and sequences from sequences).
 
 Run from the repository root::
 
-    python lessons/solutions/09_depth_direction_seq2seq.py            # the lesson's sizes (a minute or two)
+    python lessons/solutions/09_depth_direction_seq2seq.py            # the lesson's sizes (exercise 6's 30 epochs
+                                                                      # of 128 units take the longest: many minutes)
     python lessons/solutions/09_depth_direction_seq2seq.py --quick    # small sizes: a smoke test of seconds
 
-``check_attention()`` is exercise 1's checker: it compares a learner's forward and backward with
-``minilstm.nn.Attention`` and runs a central-difference check on the backward, and says which
-output is wrong. ``tests/exercises/test_solutions_06_09.py`` runs it on these solutions and on planted bugs.
+Exercise 1's checker is ``minilstm.exercises.check_attention(forward, backward)``: it compares a
+learner's forward and backward with ``minilstm.nn.Attention`` and names what is wrong and where. ``tests/exercises/test_solutions_06_09.py`` runs it on these solutions and on planted bugs.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 import minilstm
-from minilstm import data
+from minilstm import data, exercises
 from minilstm.optim import clip_grad_norm
 
 
@@ -49,47 +49,17 @@ def attention_backward(dy, cache):
     return dq, dk
 
 
-class Checked(NamedTuple):
-    passed: bool
-    message: str
-
-    def __bool__(self):
-        return self.passed
-
-
-def check_attention(forward=attention_forward, backward=attention_backward, seed=0, rtol=1e-7) -> Checked:
-    """Compare a learner's attention with ``minilstm.nn.Attention`` (float64) and check its backward numerically."""
-    rng = np.random.default_rng(seed)
-    B, Tq, Tk, H = 2, 3, 5, 4
-    q, k, dy = rng.standard_normal((B, Tq, H)), rng.standard_normal((B, Tk, H)), rng.standard_normal((B, Tq, H))
-    ref = minilstm.nn.Attention(H, dtype="float64")
-    y_ref = ref(q, k)
-    dq_ref, dk_ref = ref.backward(dy)
-    y, cache = forward(q.copy(), k.copy())
-    dq, dk = backward(dy.copy(), cache)
-    for name, got, want in (("y", y, y_ref), ("dq", dq, dq_ref), ("dk", dk, dk_ref)):
-        got = np.asarray(got)
-        if got.shape != want.shape:
-            return Checked(False, f"{name} has shape {got.shape}, expected {want.shape}")
-        if not np.all(np.isfinite(got)):
-            return Checked(False, f"{name} holds NaN or inf")
-        err = np.abs(got - want).max() / max(np.abs(want).max(), 1e-12)
-        if err > rtol:
-            return Checked(False, f"{name} is wrong: largest error {err:.1e} relative to its largest entry "
-                                  f"(worst at index {np.unravel_index(np.abs(got - want).argmax(), got.shape)})")
-    report = minilstm.check_gradients(lambda: float((forward(q, k)[0] * dy).sum()), {"q": q, "k": k},
-                                      {"q": dq, "k": dk})
-    if not report.passed(1e-6):
-        return Checked(False, f"the central-difference check failed: {report}")
-    return Checked(True, "y, dq and dk match minilstm.nn.Attention, and the central-difference check passes")
+def check_attention(forward=attention_forward, backward=attention_backward, seed=0, rtol=1e-6):
+    """Exercise 1's checker, ``minilstm.exercises.check_attention``, on these solutions by default."""
+    return exercises.check_attention(forward, backward, seed=seed, rtol=rtol)
 
 
 # ------------------------------------------------------------------ exercise 2: sorting with attention
 class Seq2Seq:
     """Lesson 9's encoder-decoder (a bidirectional LSTM encoder, an LSTM decoder, optional attention with W_a, a head)."""
 
-    def __init__(self, V, H, attention, seed=0):
-        self.V, self.H = V, H
+    def __init__(self, V, H, attention, seed=0, bridge=True):
+        self.V, self.H, self.bridge = V, H, bridge     # bridge=False: the decoder starts from zeros (exercise 5)
         self.enc = minilstm.LSTM(V, H // 2, batch_first=True, bidirectional=True, seed=seed)
         self.dec = minilstm.LSTM(V + 1, H, batch_first=True, seed=seed + 1)
         self.att = minilstm.nn.Attention(H) if attention else None
@@ -106,7 +76,7 @@ class Seq2Seq:
     def forward(self, src, dec_in):
         keys, (h, c) = self.enc(src)
         start = tuple(np.concatenate([s[0], s[1]], axis=-1)[None] for s in (h, c))
-        q, _ = self.dec(dec_in, start)
+        q, _ = self.dec(dec_in, start if self.bridge else None)
         self._keys_shape = keys.shape
         z = q if self.att is None else np.concatenate([q, self.att(self.w_a(q), keys)], axis=-1)
         return self.head(z)
@@ -119,6 +89,9 @@ class Seq2Seq:
             dq, (dq_att, dkeys) = dz[..., :self.H], self.att.backward(dz[..., self.H:])
             dq = dq + self.w_a.backward(dq_att)
         _, (dh0, dc0) = self.dec.backward(dq)
+        if not self.bridge:                                             # no path from the decoder's start back
+            self.enc.backward(dkeys)
+            return
         half = self.H // 2
         self.enc.backward(dkeys, tuple(np.stack([d[0, :, :half], d[0, :, half:]]) for d in (dh0, dc0)))
 
@@ -182,13 +155,69 @@ def check_bits_per_character(V=51):
     return bool(np.isclose(got, np.log2(V)))
 
 
+# ------------------------------------------------------------------ exercises 4 to 6
+def char_sets(seq_len=50):
+    text = data.make_task("text", seq_len=seq_len)
+    return text.meta["n_classes"], *data.split(text, (0.9, 0.1), seed=0)
+
+
+def bidirectional_trap(quick=False):
+    """Exercise 4: a bidirectional character model "predicts" x_(t+1) from a y_t that has read it."""
+    V, train, val = char_sets()
+    bits = {}
+    for bi in (False, True):
+        m = minilstm.Model(16, 32, V, cell="lstm", readout="all", vocab_size=V, bidirectional=bi, seed=0)
+        h = minilstm.train(m, train, val_data=val, lr=5e-3, epochs=1 if quick else 5, batch_size=16, clip_norm=1.0,
+                           seed=0, progress=False)
+        bits[bi] = float(bits_per_character(h).min())
+    print(f"4. best validation bits per character: left to right {bits[False]:.3f}, bidirectional {bits[True]:.3f}. "
+          "The bidirectional number is meaningless: its right-to-left half has read x_(t+1), the answer, before "
+          "step t; it measures copying, and such a model cannot generate text (the future it needs is not written "
+          "yet).")
+    return bits
+
+
+def without_the_bridge(quick=False):
+    """Exercise 5: the decoder starts from zeros; only attention can carry the input to it."""
+    T = 6 if quick else 10
+    train = data.reverse_task(n=300 if quick else 2000, T=T, alphabet=8, seed=1)
+    test = data.reverse_task(n=200 if quick else 500, T=T, alphabet=8, seed=2)
+    exact = {}
+    for att in (False, True):
+        model = Seq2Seq(8, 32, attention=att, bridge=False)
+        fit_seq2seq(model, train, epochs=2 if quick else 10)
+        exact[att] = float((greedy(model, test.X, test.meta["start"]) == test.Y).all(axis=1).mean())
+    print(f"5. without the bridge, whole sequences reversed exactly: no attention {exact[False]:.1%} (the decoder "
+          f"never sees the input: it can only learn the symbols' frequencies), attention {exact[True]:.1%} (all "
+          "it knows of the input comes through the weights, so they must find the anti-diagonal)")
+    return exact
+
+
+def deeper_on_more_text(quick=False):
+    """Exercise 6: one layer against two, with longer sequences, more epochs and 128 units."""
+    V, train, val = char_sets(seq_len=30 if quick else 100)
+    hidden, epochs = (16, 1) if quick else (128, 30)
+    best = {}
+    for layers in (1, 2):
+        m = minilstm.Model(16, hidden, V, cell="lstm", readout="all", vocab_size=V, num_layers=layers, seed=0)
+        h = minilstm.train(m, train, val_data=val, lr=5e-3, epochs=epochs, batch_size=16, clip_norm=1.0, seed=0,
+                           progress=False)
+        best[layers] = float(bits_per_character(h).min())
+    print(f"6. best validation bits per character: one layer {best[1]:.3f}, two {best[2]:.3f} "
+          f"({'the second layer helped' if best[2] < best[1] else 'the second layer did not help'}; one seed: "
+          "rerun with others before you conclude)")
+    return best
+
+
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
     args = p.parse_args(argv)
     result = check_attention()
     print(f"1. {result.message}")
-    return {"attention": result, "sorting": sorting(args.quick), "bits": check_bits_per_character()}
+    return {"attention": result, "sorting": sorting(args.quick), "bits": check_bits_per_character(),
+            "bidirectional": bidirectional_trap(args.quick), "bridge": without_the_bridge(args.quick),
+            "deeper": deeper_on_more_text(args.quick)}
 
 
 if __name__ == "__main__":

@@ -47,6 +47,12 @@ x = np.random.default_rng(0).standard_normal((T, B, D))     # one random input s
 # $\partial L/\partial h_k = \partial L/\partial h_t\, J_t J_{t-1} \cdots J_{k+1}$; the order matters because
 # matrices do not commute.
 #
+# This product is the object of Bengio, Simard & Frasconi (1994, "Learning long-term dependencies with gradient
+# descent is difficult", IEEE Transactions on Neural Networks 5(2)). They showed that a network which stores a
+# bit robustly against noise must keep its state where these Jacobians shrink (norms below 1), so the product,
+# and with it the gradient that would teach the network to store the bit, decays exponentially with the lag
+# $t - k$; where the Jacobians do not shrink, small noise can erase what was stored. Lesson 6 returns to it.
+#
 # If $|\phi'| \le \gamma$ ($\gamma = 1$ for tanh and ReLU, $1/4$ for the sigmoid) and $\sigma_{\max}$ is the
 # largest singular value of $W_{hh}$, every factor has norm $\|J_s^\top\| \le \gamma\,\sigma_{\max}$, so
 #
@@ -154,6 +160,11 @@ for rho in (0.5, 0.9):
 
 # %% [markdown]
 # ## 3. The bound: largest singular value against $1/\gamma$
+#
+# Bengio et al. (1994) showed the vanishing side for networks that latch information robustly: the product of
+# Jacobians of section 1 shrinks exponentially there. Pascanu, Mikolov & Bengio (2013) turned it into a test you
+# can compute from the weights alone: $\gamma\,\sigma_{\max} < 1$ is sufficient for vanishing (section 1's bound),
+# $\gamma\,\sigma_{\max} > 1$ is necessary for exploding.
 #
 # `inspect.spectrum` gives the singular values of each recurrent weight block and its $\gamma$;
 # `plot.spectrum` draws them against the $1/\gamma$ line. Here a *random* Gaussian $W_{hh}$, whose singular
@@ -458,3 +469,7 @@ Markdown(f"Without clipping the gradient is huge from the start (its norm averag
 #   gradient norm (`minilstm.train(..., clip_norm=c)`) keeps the direction and caps the step length: it stops a
 #   divergence, and does not by itself make a network learn.
 # - Nothing like clipping cures vanishing; a cell with an additive memory path does, next.
+#
+# **References.** Bengio, Simard & Frasconi (1994), Learning long-term dependencies with gradient descent is
+# difficult, IEEE Trans. Neural Networks 5(2). Pascanu, Mikolov & Bengio (2013), On the difficulty of training
+# recurrent neural networks, ICML.

@@ -7,7 +7,8 @@
 
 for ``cell="rnn"`` (``nonlinearity="tanh"`` or ``"relu"``), ``"lstm"`` and ``"gru"``
 (``reset_after=True`` or ``False``). Then :func:`plug` runs a real layer on your
-step, so ``minilstm.gradcheck`` and ``minilstm.train`` run on your code.
+step, so ``minilstm.gradcheck`` and ``minilstm.train`` run on your code. Lesson 9's attention by
+hand has :func:`check_attention` (:mod:`.attention`).
 
 Every checker runs your function on random float64 inputs next to the engine,
 returns a :class:`Check` (true when passed; its message names each wrong result,
@@ -21,11 +22,13 @@ from ..cells import CellParams
 from ..cells.gru import GRUCache
 from ..cells.lstm import LSTMCache
 from ..cells.rnn import RNNCache
+from .attention import check_attention
 from .plugged import PluggedStep, plug
 from .report import Check
 from .sequence import check_bptt, check_numerical_gradient
 from .step import STEPS, StepCheck, check_step_backward, check_step_forward, random_problem, random_step
 
 __all__ = ["check_step_forward", "check_step_backward", "check_bptt", "check_numerical_gradient", "plug",
+           "check_attention",
            "Check", "StepCheck", "PluggedStep", "random_step", "random_problem", "STEPS",
            "CellParams", "RNNCache", "LSTMCache", "GRUCache"]

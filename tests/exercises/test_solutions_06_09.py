@@ -70,8 +70,10 @@ def _transposed(dy, cache):
 
 
 @pytest.mark.parametrize("backward, match", [
-    (_no_value_term, "dk is wrong"), (_unscaled, "dq is wrong"), (_nan, "dq holds NaN or inf"),
-    (_transposed, r"dk has shape \(2, 4, 5\), expected \(2, 5, 4\)"),
+    (_no_value_term, r"dk: off by .*\n    found it: only the key term"),
+    (_unscaled, r"dq: off by .*\n    found it: the 1/sqrt\(H\) of the scores is missing"),
+    (_nan, r"dq: 24 of 24 entries are not finite"),
+    (_transposed, r"dk: shape \(2, 4, 5\), expected \(B, Tk, H\) = \(2, 5, 4\)"),
 ], ids=["no-value-term", "unscaled", "nan", "transposed"])
 def test_lesson9_attention_checker_names_the_planted_bug(backward, match):
     result = L9.check_attention(backward=backward)
@@ -86,3 +88,14 @@ def test_lesson9_sorting_and_bits_solutions(capsys):
     assert np.all((out["per_step"] >= 0) & (out["per_step"] <= 1))
     assert L9.check_bits_per_character()
     assert "2. sorting" in capsys.readouterr().out
+
+
+def test_lesson9_exercises_4_to_6_solutions_answer(capsys):
+    bits = L9.bidirectional_trap(quick=True)
+    assert set(bits) == {False, True} and all(np.isfinite(v) for v in bits.values())
+    exact = L9.without_the_bridge(quick=True)
+    assert all(0.0 <= v <= 1.0 for v in exact.values())
+    best = L9.deeper_on_more_text(quick=True)
+    assert set(best) == {1, 2} and all(np.isfinite(v) for v in best.values())
+    said = capsys.readouterr().out
+    assert "4. " in said and "5. " in said and "6. " in said
