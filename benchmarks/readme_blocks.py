@@ -17,7 +17,8 @@ import re
 import textwrap
 from pathlib import Path
 
-import python_samples  # beside this file
+import python_default_run  # beside this file
+import python_samples
 import speed_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,6 +250,8 @@ def blocks() -> dict:
             "tasks-table": results_table(BENCHMARKS / "tasks.md"),
             "text-compression": (BENCHMARKS / "text_compression.md").read_text(encoding="utf-8").rstrip("\n"),
             "python-samples": python_samples.block(json.loads(python_samples.RESULTS.read_text(encoding="utf-8"))),
+            "python-default-run": _wrap(python_default_run.block(
+                json.loads(python_default_run.RESULTS.read_text(encoding="utf-8")))),
             "test-cost": test_cost_block(json.loads(TEST_COST_RESULTS.read_text(encoding="utf-8")))}
 
 

@@ -1,4 +1,5 @@
-"""benchmarks/text_compression.py and benchmarks/python_units.py: the n-gram model, the table, the properties."""
+"""benchmarks/text_compression.py, python_units.py and python_default_run.py: the n-gram model, the table, the
+properties, the default run's verdict."""
 from __future__ import annotations
 
 import math
@@ -11,6 +12,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
+import python_default_run  # noqa: E402
 import python_units  # noqa: E402
 import text_compression as tc  # noqa: E402
 
@@ -64,3 +66,11 @@ def test_properties_of_python_source():
     acts = rng.normal(size=(500, 3))
     f = 2 * acts[:, 1] + 1
     assert python_units.correlations(acts, f)[1] == pytest.approx(1.0)
+
+
+def test_the_default_runs_verdict_follows_its_last_epoch_and_the_committed_run_beats_gzip():
+    committed = python_default_run.json.loads(python_default_run.RESULTS.read_text(encoding="utf-8"))
+    assert committed["val_bpc"][-1] < committed["gzip"] and committed["wall_s"] < 600  # the issue's mark, as run
+    assert ", below gzip -9's" in python_default_run.block(committed)
+    worse = {**committed, "val_bpc": [committed["gzip"] + 0.1]}
+    assert ", not below gzip -9's" in python_default_run.block(worse)
