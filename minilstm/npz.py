@@ -61,10 +61,13 @@ def members(zf: zipfile.ZipFile, file_bytes: int) -> list:
         raise BadMember("the archive", f"has {len(infos)} members, more than a checkpoint's {MAX_MEMBERS}")
     total = 0
     for info in infos:
+        if info.compress_type != zipfile.ZIP_STORED:  # what np.savez_compressed writes; minilstm.save never does
+            raise BadMember(key(info), "is compressed (as np.savez_compressed writes it): a checkpoint stores its "
+                                       "arrays uncompressed, so save the model with minilstm.save")
         total += info.file_size
         if total > file_bytes:
-            raise BadMember(key(info), f"claims {info.file_size} bytes, more than the whole file holds "
-                                       f"({file_bytes} bytes)")
+            raise BadMember(key(info), f"brings the arrays' claimed size to {total} bytes, more than the whole "
+                                       f"file holds ({file_bytes} bytes)")
     return infos
 
 
