@@ -341,7 +341,8 @@ Markdown(f"The quote unit's correlation is {r_pick:+.2f} where it was chosen and
 
 # %% [markdown]
 # Be honest about what this shows. A held-out correlation near 0.5 or above is a unit that really tracks the
-# feature (partly; $r^2$ is the share of the unit's variance the feature explains). Near 0.2 it is a weak
+# feature (partly; $r^2$ is the share of the unit's variance the feature explains), though not necessarily one
+# that training made: the untrained network's column says what random weights give. Near 0.2 it is a weak
 # tendency, and a picture of it will show whatever the eye wants. The features themselves overlap (position in
 # the word and "a vowel" both change at spaces), so a unit can look like a "word" unit because it is a "space"
 # unit. Karpathy's clean quote and line-length cells came from a much larger model on megabytes of text; a
