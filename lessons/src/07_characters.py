@@ -29,6 +29,7 @@ from minilstm import data, inspect, plot
 from minilstm.cli import known_words
 
 QUICK = os.environ.get("MINILSTM_LESSON_QUICK") == "1"  # CI runs every lesson small
+PREVIEW = "quick-mode preview, too short to show the result:\n" if QUICK else ""   # titles of trained plots
 np.set_printoptions(precision=3, suppress=True)
 
 # %% [markdown]
@@ -128,7 +129,7 @@ for name, h in (("truncated BPTT, k = 25", hist_tbptt), ("full BPTT, T = 100", h
     ax.plot(np.cumsum(h["time"]), h["val_loss"], marker=".", label=name)
 ax.axhline(-(freq * np.log(freq)).sum(), color="gray", ls=":", label="character frequencies only")
 ax.set(xlabel="training time (s)", ylabel="validation cross-entropy (nats per character)",
-       title=f"Same windows: {SEQ_LEN // K} updates per window against 1")
+       title=f"{PREVIEW}Same windows: {SEQ_LEN // K} updates per window against 1")
 ax.legend();
 Markdown(f"Truncated BPTT took **{t_tbptt:.1f} s** and full BPTT **{t_full:.1f} s** for the same {EPOCHS} epochs: "
          f"the truncated run took **{abs(t_tbptt / t_full - 1):.0%} {'more' if t_tbptt > t_full else 'less'}** time. "
@@ -173,7 +174,7 @@ for j, temp in enumerate((0.2, 0.5, 1.0)):
     ax.bar(np.arange(8) + 0.27 * (j - 1), p[top], width=0.27, label=f"T = {temp}")
 ax.set_xticks(np.arange(8), [repr(vocab.chars[k]) for k in top])
 ax.set(xlabel="next character (the model's 8 likeliest)", ylabel="probability",
-       title=f"After {prime!r}: a low temperature bets on the favourite")
+       title=f"{PREVIEW}After {prime!r}: a low temperature bets on the favourite")
 ax.legend();
 
 # %% [markdown]
@@ -253,28 +254,46 @@ def correlations(acts, f):
     return a.T @ ((f - f.mean()) / (f.std() + 1e-12)) / len(f)    # (H,): r of every unit
 
 
-half = N // 2
-best = {}
-for name, f in feats.items():
+def search(acts, f, half):
+    """The unit of largest |r| on the first half, and its r there and on the second half."""
     r_pick = correlations(acts[:half], f[:half])
     j = int(np.argmax(np.abs(r_pick)))
-    r_test = correlations(acts[half:], f[half:])[j]
-    best[name] = (j, r_pick[j], r_test)
-    print(f"{name:>30}: unit {j:3d}, r = {r_pick[j]:+.2f} where chosen, {r_test:+.2f} on the other half")
+    return j, r_pick[j], correlations(acts[half:], f[half:])[j]
+
+
+half = N // 2
+untrained = minilstm.Model(32, HIDDEN, V, cell="lstm", readout="all", vocab_size=V, seed=0)  # the same, before training
+acts_0 = inspect.record(untrained, vocab.encode(stretch)[None, :]).h[-1, :, 0, :]
+best, bar = {}, {}
+for name, f in feats.items():
+    best[name] = j, r_pick, r_test = search(acts, f, half)
+    bar[name] = search(acts_0, f, half)[2]
+    print(f"{name:>30}: unit {j:3d}, r = {r_pick:+.2f} where chosen, {r_test:+.2f} on the other half "
+          f"(untrained: {bar[name]:+.2f})")
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.8))
 for name, f in feats.items():
     ax.plot(np.sort(np.abs(correlations(acts[half:], f[half:])))[::-1], label=name)
 ax.set(xlabel="unit, from best to worst", ylabel="|r| on the held-out half",
-       title="How well does the best unit, and the tenth best, track each feature?")
+       title=f"{PREVIEW}How well does the best unit, and the tenth best, track each feature?")
 ax.legend(fontsize=8);
 
 # %% [markdown]
-# Each curve sorts the units by how well they track one feature. A feature that the network needs (where a
-# word is, whether the last letter was a vowel) is tracked by several units; one it has no use for stays low
-# for every unit.
-#
+# Each curve sorts the units by how well they track one feature: some features are tracked by many units, some
+# by none. But the last column of the table is a warning. It is the same search, chosen and measured the same
+# way, on the same network *before* training, whose weights are random: a unit that is reset by every space
+# tracks the position in the word whether or not anything was learned. A trained unit means something only by
+# how far it clears that bar:
+
+# %%
+gain = {name: abs(best[name][2]) - abs(bar[name]) for name in feats}   # held-out |r|: trained minus untrained
+Markdown("Held out, the trained network beats its untrained self by more than 0.1 in |r| on "
+         + (", ".join(f"'{n}' (by {g:.2f})" for n, g in gain.items() if g > 0.1) or "no feature")
+         + "; on the others by 0.1 or less, or not at all: "
+         + ", ".join(f"'{n}' ({g:+.2f})" for n, g in gain.items() if g <= 0.1) + ".")
+
+# %% [markdown]
 # Now the picture. Each character's background is the chosen unit's $h_t$ after reading it, red for high and
 # blue for low. We draw the best unit of the two features tracked most strongly *where the units were chosen*
 # (ranking them by the held-out $r$ would be choosing on the held-out half after all, and bring the bias back) on
@@ -289,29 +308,31 @@ for name in strongest:
     values = acts[passage, j]
     lim = np.abs(values).max()
     plot.activation_text(stretch[passage], values, width=80, vmin=-lim, vmax=lim,
-                         title=f"unit {j}, chosen for '{name}' (r = {r_test:+.2f} held out): "
-                               f"follow the colour along each word and line")
+                         title=f"{PREVIEW}unit {j}, chosen for '{name}' (r = {r_test:+.2f} held out): "
+                               f"{'red' if r_test > 0 else 'blue'} where it is high")
 
 # %% [markdown]
 # Read the colours against the feature named above each picture: does the colour change where the feature
 # changes (at a space, a newline, a full stop), or does it drift? A word unit, where there is one, turns at a
 # space and at a word's first letter and changes steadily as the word goes on: a small counter reset by every
-# space. And then a rarer feature, the quotes, counted in the next cell's output: with few quoted passages in the
-# held-out half, its held-out $r$ says little either way and the picture is the fairer test:
+# space; and the table above says whether the untrained network had one just as good. And then a rarer
+# feature, the quotes, counted in the next cell's output: with few quoted passages in the held-out half, its
+# held-out $r$ says little either way and the picture is the fairer test. It too is drawn on the held-out half,
+# where the unit was not chosen:
 
 # %%
 j, r_pick, r_test = best["inside quotes"]
-start = stretch.rindex("\n", 0, stretch.index('"')) + 1          # the line of the first quote
+first = stretch.index('"', half)                                   # the first quote of the held-out half
+start = stretch.rfind("\n", half, first) + 1 or half              # from its line's start (or the half's)
 quoted = slice(start, stretch.rindex("\n", start, start + 480))
 values = acts[quoted, j]
 lim = np.abs(values).max()
 plot.activation_text(stretch[quoted], values, width=80, vmin=-lim, vmax=lim,
-                     title=f"unit {j}, the best for 'inside quotes' (r = {r_test:+.2f} held out): "
+                     title=f"{PREVIEW}unit {j}, chosen for 'inside quotes' (r = {r_test:+.2f} held out): "
                            "is the speech a different colour?")
 print(f"quote marks: {stretch[:half].count(chr(34))} in the half where the unit was chosen, "
       f"{stretch[half:].count(chr(34))} in the held-out half; r = {r_pick:+.2f} and {r_test:+.2f}")
 
-# %% [markdown]
 # %%
 Markdown(f"The quote unit's correlation is {r_pick:+.2f} where it was chosen and **{r_test:+.2f}** on the held-out "
          f"half. " + ("A held-out |r| this small means the model has no quote unit: look whether the speech and the "
@@ -320,7 +341,8 @@ Markdown(f"The quote unit's correlation is {r_pick:+.2f} where it was chosen and
 
 # %% [markdown]
 # Be honest about what this shows. A held-out correlation near 0.5 or above is a unit that really tracks the
-# feature (partly; $r^2$ is the share of the unit's variance the feature explains). Near 0.2 it is a weak
+# feature (partly; $r^2$ is the share of the unit's variance the feature explains), though not necessarily one
+# that training made: the untrained network's column says what random weights give. Near 0.2 it is a weak
 # tendency, and a picture of it will show whatever the eye wants. The features themselves overlap (position in
 # the word and "a vowel" both change at spaces), so a unit can look like a "word" unit because it is a "space"
 # unit. Karpathy's clean quote and line-length cells came from a much larger model on megabytes of text; a
@@ -360,11 +382,17 @@ for name, u in found["units"].items():
     values = np.array(u["activations"])
     lim = np.abs(values).max()
     plot.activation_text(found["passage"], values, width=80, vmin=-lim, vmax=lim,
-                         title=f"unit {u['unit']}, chosen for '{name}' (r = {u['r_held_out']:+.2f} on held-out code)")
+                         title=f"unit {u['unit']}, chosen for '{name}' (r = {u['r_held_out']:+.2f} on held-out code): "
+                               f"{'red' if u['r_held_out'] > 0 else 'blue'} where it is high")
+Markdown("A negative r means the unit goes *down* where the property goes up, so look for blue, not red. "
+         + " ".join(f"The '{name}' unit ({u['r_held_out']:+.2f} held out) "
+                    + ("tracks it: $r^2$ = " if abs(u["r_held_out"]) >= 0.5 else "is a weak tendency: $r^2$ = ")
+                    + f"{u['r_held_out'] ** 2:.0%} of its variance." for name, u in found["units"].items()))
 
 # %% [markdown]
 # Read each picture against its property: does the colour switch at a quote mark and stay until the string
-# closes, step with each level of indentation, or climb inside brackets and fall back at the closing one? The
+# closes, step with each level of indentation, or change at an opening bracket and change back at the closing
+# one? Look also for where it fails (a first line of a docstring, a line whose code is coloured like a string). The
 # held-out r printed above says how much of it holds on code the unit was not chosen on, and the "best of any
 # unit there" says how far that is from the best unit one could have picked with hindsight (a choice the
 # held-out r must not be, for the reason of section 4).
@@ -376,14 +404,15 @@ for name, u in found["units"].items():
 #    model needs to look on this corpus? Then run both models of section 2 for 40 epochs: which reaches the
 #    lower *best* validation loss?
 # 2. **Cell state or hidden state?** Repeat section 4 with `trace.c[-1, :, 0, :]` (the cell states) instead of
-#    `trace.h`. Karpathy drew $\tanh(c_t)$; are the best correlations higher? Why might a counter (position in
-#    the line) live more naturally in $c$ than in $h$?
+#    `trace.h`, and with $\tanh(c_t)$, which Karpathy drew. Are the best correlations higher? Why might a counter
+#    (position in the line) live more naturally in $c$ than in $h$, and what does the $\tanh$ do to it?
 # 3. **A feature of your own.** Add "the last character was a space", "a capital letter is due" (after ". "),
 #    or "inside a word that starts with a capital" to `features`, and find its best unit. Which features are
 #    tracked better than chance, judged by the held-out $r$?
-# 4. **Random units.** Rerun section 4 on an untrained model (`minilstm.Model(32, HIDDEN, V, readout="all",
-#    vocab_size=V, seed=0)`). How large are the held-out correlations before any training? That is the bar a
-#    trained unit must clear.
+# 4. **Random units.** Section 4 measured the bar on one untrained network, the trained one's own starting
+#    point. Rerun it with `seed=1` to `4` (`minilstm.Model(32, HIDDEN, V, readout="all", vocab_size=V, seed=s)`):
+#    how far does the held-out $|r|$ of each feature move from one set of random weights to another, and which
+#    trained units clear every seed's bar?
 # 5. **Your own text.** `data.make_task("text", path="some.txt", seq_len=100)` reads any UTF-8 file. Train on a
 #    text with much more quoted speech or with code (brackets!) and look for a quote or nesting unit.
 #
@@ -399,6 +428,7 @@ for name, u in found["units"].items():
 # - Sampling (`data.sample` with `model.step_fn()`) divides the logits by a temperature $T$: low $T$ is safe
 #   and repetitive, $T = 1$ is the model's own uncertainty, higher is wilder.
 # - Single units can track readable features of the text. Correlate every unit with a feature, pick on one
-#   part, report on another, and draw the winner with `plot.activation_text`; and say how strong it really is.
+#   part, report on another, compare with the same search on an untrained network (random weights track some
+#   features too), and draw the winner with `plot.activation_text`; and say how strong it really is.
 #
 # Next, lesson 8: the same code on CPU and GPU.
