@@ -27,7 +27,8 @@ TASK_RESULTS = ROOT / "examples" / "task_defaults.json"
 FLOW_RESULTS = ROOT / "examples" / "flow.json"
 BENCHMARKS = ROOT / "benchmarks" / "results"
 TEST_COST_RESULTS = BENCHMARKS / "test_cost.json"    # benchmarks/test_cost.py: the test command's cost
-SPEED_RESULTS = BENCHMARKS / "speed-2026-11-29.json"   # the run the README's Speed section shows
+SPEED_RESULTS = BENCHMARKS / "speed-2026-11-29.json"   # the run the Speed section's analysis reads (before the redesign)
+SPEED_NOW = BENCHMARKS / "speed-2026-12-07.json"       # the redesigned engine's run, shown first
 README = ROOT / "README.md"
 ORDER = ("lstm_predictor", "sine_forecaster", "hybrid_conv_lstm", "text_classifier", "gru_model",
          "bidirectional_tagger", "attention", "uncertainty", "attention_forecaster", "hyperparameter_search",
@@ -237,6 +238,17 @@ def test_cost_block(r: dict) -> str:
     return f"{_wrap(text)}\n\n```bash\n{r['quick_command']}\n```"
 
 
+def speed_now_block(run: dict) -> str:
+    """The redesigned engine's Speed tables, under a sentence that says where and how they were measured."""
+    m, load = run["machine"], run["load"]
+    text = _wrap(f"The redesigned engine (commit {m['commit']}), measured {run['date'][:10]} by the command above on "
+                 f"this machine: {m['cpu']} ({', '.join(m['cpu_flags'])}), OpenBLAS's {m['kernel']} kernel, "
+                 f"{m['threads']} threads, sgemm {run['sgemm']['gflops']:.0f} GFLOP/s; {load['rounds_under_load']} "
+                 f"of {load['rounds']} rounds under load, {run['seconds'] / 60:.1f} minutes (the full output: "
+                 f"`benchmarks/results/{SPEED_NOW.stem}.md`):")
+    return text + "\n\n" + speed_report.readme_tables(run)
+
+
 def blocks() -> dict:
     """Every README block, by marker name, as the committed results files say it should read."""
     results, tasks, flow, speed = (json.loads(path.read_text(encoding="utf-8")) for path in
@@ -246,6 +258,7 @@ def blocks() -> dict:
             "examples-table": examples_block(results, tasks),
             "task-defaults": task_defaults_block(tasks),
             "speed-tables": speed_report.readme_tables(speed),
+            "speed-now": speed_now_block(json.loads(SPEED_NOW.read_text(encoding="utf-8"))),
             "blas-table": results_table(BENCHMARKS / "blas_threads.txt"),
             "tasks-table": results_table(BENCHMARKS / "tasks.md"),
             "text-compression": (BENCHMARKS / "text_compression.md").read_text(encoding="utf-8").rstrip("\n"),
