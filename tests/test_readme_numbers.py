@@ -158,8 +158,8 @@ def test_the_speed_run_is_the_one_described():
     torch = _find(r"against PyTorch ([\d.]+) \(eager", SPEED)[0]
     assert m["torch"].startswith(torch + ".") and m["onednn"]
     cores, cpu, kernel, blas_threads, sgemm, under, rounds, minutes = _find(
-        r"On the (\d+)-core development machine \((.+?) with AVX2, no AVX-512: OpenBLAS's (\w+) kernel, (\d+) "
-        r"threads; sgemm (\d+) GFLOP/s\), (\d+) of (\d+) rounds under load, ([\d.]+) minutes", SPEED)
+        r"on the previous (\d+)-core development machine \((.+?) with AVX2, no AVX-512: OpenBLAS's (\w+) kernel, "
+        r"(\d+) threads; sgemm (\d+) GFLOP/s\), (\d+) of (\d+) rounds under load, ([\d.]+) minutes", SPEED)
     assert (int(cores), cpu, kernel, int(blas_threads)) == (m["cores"], m["cpu"], m["kernel"], m["threads"])
     assert "avx2" in m["cpu_flags"] and not any(f.startswith("avx512") for f in m["cpu_flags"])
     check(sgemm, run["sgemm"]["gflops"], "GFLOP/s of sgemm")
