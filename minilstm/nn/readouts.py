@@ -22,7 +22,21 @@ class _Cache(NamedTuple):
     dtype: str     # and its dtype
 
 
-class LastStep(Module):
+class _Readout(Module):
+    """What the readouts share: no parameters, and ``lengths`` taken inside a Sequential."""
+
+    uses_lengths = True
+
+    def __init__(self) -> None:
+        self.params, self.grads, self.training, self.dtype = {}, {}, True, None
+
+    @classmethod
+    def param_shapes(cls, **config: Any) -> dict:
+        """No parameters: ``{}`` for a config the constructor takes (a TypeError for another)."""
+        return no_params(cls, **config)
+
+
+class LastStep(_Readout):
     """The output at each sequence's last valid step: (B, T, K*H) -> (B, K*H).
 
     With ``lengths`` it reads step ``lengths[b] - 1``; after a bidirectional layer
@@ -36,16 +50,9 @@ class LastStep(Module):
         Read the second half of the features at step 0.
     """
 
-    uses_lengths = True
-
     def __init__(self, *, bidirectional: bool | None = None) -> None:
+        super().__init__()
         self.bidirectional = None if bidirectional is None else validate.boolean("bidirectional", bidirectional)
-        self.params, self.grads, self.training, self.dtype = {}, {}, True, None
-
-    @classmethod
-    def param_shapes(cls, **config: Any) -> dict:
-        """No parameters: ``{}`` for a config the constructor takes (a TypeError for another)."""
-        return no_params(cls, **config)
 
     def __repr__(self) -> str:
         return "LastStep(bidirectional=True)" if self.bidirectional else "LastStep()"
@@ -81,18 +88,8 @@ class LastStep(Module):
         return xp.reshape(read * dy_halves, (B, T, K * dy_halves.shape[-1]))
 
 
-class MeanOverTime(Module):
+class MeanOverTime(_Readout):
     """The mean over each sequence's valid steps: (B, T, F) -> (B, F)."""
-
-    uses_lengths = True
-
-    def __init__(self) -> None:
-        self.params, self.grads, self.training, self.dtype = {}, {}, True, None
-
-    @classmethod
-    def param_shapes(cls, **config: Any) -> dict:
-        """No parameters: ``{}`` for a config the constructor takes (a TypeError for another)."""
-        return no_params(cls, **config)
 
     def __repr__(self) -> str:
         return "MeanOverTime()"
@@ -116,18 +113,8 @@ class MeanOverTime(Module):
         return w * get_backend().xp.reshape(dy, (dy.shape[0], 1, dy.shape[-1]))
 
 
-class MaskPadding(Module):
+class MaskPadding(_Readout):
     """Zero every padded step of a (B, T, F) sequence, so padded outputs are 0 and pass no gradient."""
-
-    uses_lengths = True
-
-    def __init__(self) -> None:
-        self.params, self.grads, self.training, self.dtype = {}, {}, True, None
-
-    @classmethod
-    def param_shapes(cls, **config: Any) -> dict:
-        """No parameters: ``{}`` for a config the constructor takes (a TypeError for another)."""
-        return no_params(cls, **config)
 
     def __repr__(self) -> str:
         return "MaskPadding()"
