@@ -390,7 +390,23 @@ def parse_args(argv: list | None = None) -> argparse.Namespace:
 
 def output_paths(json_path: str, markdown: str | None, date: str) -> tuple[str, str | None]:
     """Where a run writes its JSON and its Markdown (None: none): ``{date}`` in either becomes ``date``
-    (YYYY-MM-DD), and a Markdown asked for without a path goes beside the JSON, ``.md`` for ``.json``."""
+    (YYYY-MM-DD), and a Markdown asked for without a path goes beside the JSON, ``.md`` for ``.json``.
+
+    A second run on the same day does not overwrite the first's files (which the README may read): where a
+    ``{date}`` path's file exists, the date becomes ``date-2``, ``date-3``, ... in both paths (the JSON's
+    ``.md`` beside it counts as taken too: a JSON never lands beside another run's tables). A path without
+    ``{date}`` is the caller's own and is written as given.
+    """
+    day, n = date, 1
+    while "{date}" in json_path + (markdown or "") and any(
+            p is not None and os.path.exists(p) for p in (*_paths(json_path, markdown, day),
+                                                          *_paths(json_path, BESIDE_JSON, day))):
+        n += 1  # a day's JSON or its tables beside it taken: the next free number, for both files
+        day = f"{date}-{n}"
+    return _paths(json_path, markdown, day)
+
+
+def _paths(json_path: str, markdown: str | None, date: str) -> tuple[str, str | None]:
     json_path = json_path.replace("{date}", date)
     if markdown == BESIDE_JSON:
         return json_path, os.path.splitext(json_path)[0] + ".md"

@@ -10,6 +10,7 @@ from .figures import pyplot
 from .inspect import Flow, Spectrum, Trace
 from .plot_attention import attention_maps  # noqa: F401 (drawn in a module of its own)
 from .plot_diagrams import cell_diagram  # noqa: F401 (drawn in a module of its own)
+from .plot_live import live  # noqa: F401 (sliders, in a module of its own)
 
 WORDS = {"val": "validation", "char": "character", "rmse": "RMSE", "lr": "learning rate", "grad": "gradient"}
 

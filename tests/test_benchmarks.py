@@ -92,6 +92,20 @@ def test_output_files_are_named_by_the_run_date():
     assert speed.output_paths("r/mine.json", "r/mine.md", day) == ("r/mine.json", "r/mine.md")  # no {date}: as given
 
 
+def test_a_second_run_on_the_same_day_keeps_the_first_runs_files(tmp_path):
+    day = "2030-01-02"
+    pattern = str(tmp_path / "speed-{date}.json")
+    first = speed.output_paths(pattern, speed.BESIDE_JSON, day)
+    assert first == (str(tmp_path / f"speed-{day}.json"), str(tmp_path / f"speed-{day}.md"))
+    (tmp_path / f"speed-{day}.md").write_text("the first run's tables")  # either file taken moves both
+    second = speed.output_paths(pattern, speed.BESIDE_JSON, day)
+    assert second == (str(tmp_path / f"speed-{day}-2.json"), str(tmp_path / f"speed-{day}-2.md"))
+    (tmp_path / f"speed-{day}-2.json").write_text("{}")
+    assert speed.output_paths(pattern, None, day) == (str(tmp_path / f"speed-{day}-3.json"), None)
+    (tmp_path / "mine.json").write_text("{}")
+    assert speed.output_paths(str(tmp_path / "mine.json"), None, day) == (str(tmp_path / "mine.json"), None)
+
+
 def _round(ms):
     return {"ms": {"sgemm": ms}, "calls": {"sgemm": 3}, "load_before": 0.0, "waited_s": 0.0, "load_during": 0.0,
             "under_load": False}

@@ -1,5 +1,6 @@
 """Lesson 1: the exercises beyond the ladder, one function each (the ladder's rungs are rnn.py, bptt.py and
-numerical_gradient.py). Each returns its answer as text; run the file to print them all:
+numerical_gradient.py). Each returns its answer as text; run the file to print them all (``--quick`` is
+accepted like every solution script's; these are small already):
 
     python lessons/solutions/01_rnn_by_hand.py
 """

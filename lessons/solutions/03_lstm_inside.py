@@ -2,8 +2,12 @@
 numerical_gradient.py). Each returns its answer as text; ``quick=True`` shrinks the training runs (the test
 suite's setting). Run the file to print them all at full size:
 
-    python lessons/solutions/03_lstm_inside.py
+    python lessons/solutions/03_lstm_inside.py            # full size
+    python lessons/solutions/03_lstm_inside.py --quick    # small training runs: a smoke test
 """
+import inspect as signatures
+import sys
+
 import numpy as np
 
 import minilstm
@@ -128,5 +132,7 @@ def gru_highway(T=40, B=8, H=16):
 
 
 if __name__ == "__main__":
+    quick = "--quick" in sys.argv  # the training runs at small sizes
     for fn in (the_1997_cell, unit_for_classes, seeds, saturation_during_training, gru_highway):
-        print(f"{fn.__name__}:\n{fn()}\n")
+        trains = "quick" in signatures.signature(fn).parameters
+        print(f"{fn.__name__}:\n{fn(quick=quick) if trains else fn()}\n")

@@ -2,8 +2,12 @@
 numerical_gradient.py). Each returns its answer as text; ``quick=True`` shrinks the training runs (the test
 suite's setting). Run the file to print them all at full size:
 
-    python lessons/solutions/04_gru_variants.py
+    python lessons/solutions/04_gru_variants.py            # full size
+    python lessons/solutions/04_gru_variants.py --quick    # small training runs: a smoke test
 """
+import inspect as signatures
+import sys
+
 import numpy as np
 
 import minilstm
@@ -126,6 +130,8 @@ def parameter_counts(D=2, H=32):
 
 
 if __name__ == "__main__":
+    quick = "--quick" in sys.argv  # the training runs at small sizes
     for fn in (converting_weights, update_bias_in_training, peepholes_in_the_highway, variant_table,
                parameter_counts):
-        print(f"{fn.__name__}:\n{fn()}\n")
+        trains = "quick" in signatures.signature(fn).parameters
+        print(f"{fn.__name__}:\n{fn(quick=quick) if trains else fn()}\n")

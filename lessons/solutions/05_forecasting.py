@@ -83,9 +83,9 @@ def exercise_3_a_band_that_breathes(epochs=40):
     model = lstm_model(minilstm.GaussianHead(H, 1, seed=0))
     fit(model, train_set, test_set, epochs, loss="gaussian_nll_loss")
     mean, var = minilstm.predict(model, test_set)
-    width = scaler.inverse_transform(mean + 2 * np.sqrt(var))[:, 0] - scaler.inverse_transform(mean - 2 * np.sqrt(var))[:, 0]
-    truth = scaler.inverse_transform(test_set.Y)[:, 0]
     low = scaler.inverse_transform(mean - 2 * np.sqrt(var))[:, 0]
+    width = scaler.inverse_transform(mean + 2 * np.sqrt(var))[:, 0] - low
+    truth = scaler.inverse_transform(test_set.Y)[:, 0]
     inside = float(np.mean((low <= truth) & (truth <= low + width)))
     corr = float(np.corrcoef(width, sd[split + WINDOW:])[0, 1])
     print(f"exercise 3: band width against the true noise sd, correlation {corr:.2f}; inside the band {inside:.1%}")

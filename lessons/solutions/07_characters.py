@@ -1,11 +1,14 @@
 """Lesson 7's exercises, solved: one function per exercise, each runnable on its own.
 
     python lessons/solutions/07_characters.py            # every exercise, small sizes (a minute or two)
+    python lessons/solutions/07_characters.py --quick    # the sizes of its tests: seconds
 
 Every function returns what its exercise asks for, so tests/exercises/test_solutions_07.py can check it and a reader
 can print it. The sizes are arguments: the defaults are small; the lesson's are ``hidden=128, epochs=20``.
 """
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 
@@ -138,7 +141,14 @@ def exercise_5_code(rows=64, seq_len=100, hidden=64, chunks=20) -> dict:
             "sample": data.sample(model, train_set.meta["vocab"], "def ", 120, temperature=0.5, rng=0)}
 
 
+QUICK = {  # --quick: each exercise at the sizes of its test, seconds instead of minutes
+    exercise_1_truncation: {"ks": (5, None), "hidden": 8, "epochs": 1},
+    exercise_2_cell_state: {"hidden": 8, "epochs": 1, "chars": 400},
+    exercise_3_own_features: {"hidden": 8, "epochs": 1, "chars": 400},
+    exercise_4_random_units: {"hidden": 8, "chars": 400, "seeds": (1, 2)},
+    exercise_5_code: {"rows": 8, "seq_len": 50, "hidden": 16, "chunks": 2},
+}
+
 if __name__ == "__main__":
-    for exercise in (exercise_1_truncation, exercise_2_cell_state, exercise_3_own_features,
-                     exercise_4_random_units, exercise_5_code):
-        print(exercise.__name__, exercise(), sep="\n", end="\n\n")
+    for exercise, small in QUICK.items():
+        print(exercise.__name__, exercise(**(small if "--quick" in sys.argv else {})), sep="\n", end="\n\n")

@@ -7,7 +7,8 @@ Run from the repository root::
     python lessons/solutions/09_depth_direction_seq2seq.py --quick    # small sizes: a smoke test of seconds
 
 Exercise 1's checker is ``minilstm.exercises.check_attention(forward, backward)``: it compares a
-learner's forward and backward with ``minilstm.nn.Attention`` and names what is wrong and where. ``tests/exercises/test_solutions_06_09.py`` runs it on these solutions and on planted bugs.
+learner's forward and backward with ``minilstm.nn.Attention`` and names what is wrong and where.
+``tests/exercises/test_solutions_06_09.py`` runs it on these solutions and on planted bugs.
 """
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ def check_attention(forward=attention_forward, backward=attention_backward, seed
 
 # ------------------------------------------------------------------ exercise 2: sorting with attention
 class Seq2Seq:
-    """Lesson 9's encoder-decoder (a bidirectional LSTM encoder, an LSTM decoder, optional attention with W_a, a head)."""
+    """Lesson 9's encoder-decoder: a bidirectional LSTM encoder, an LSTM decoder, optional attention with W_a,
+    a head."""
 
     def __init__(self, V, H, attention, seed=0, bridge=True):
         self.V, self.H, self.bridge = V, H, bridge     # bridge=False: the decoder starts from zeros (exercise 5)

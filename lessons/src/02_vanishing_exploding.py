@@ -108,7 +108,9 @@ for nl in flows:
 # Move the scale of $W_{hh}$, the nonlinearity and the sequence length and watch the line tilt. The sliders need
 # a running kernel and `ipywidgets` (in the `lessons` extra); without them, or where the notebook is only
 # rendered, the cell shows the default below, and you can call `draw_flow(scale=..., nonlinearity=..., length=...)`
-# yourself.
+# yourself. `plot.live(draw, name=(low, high, step), other=[choices])` is the package's helper: it draws
+# `draw()` with its defaults now and puts a slider or a drop-down under it for each parameter you name, so you
+# can give any figure of your own sliders the same way.
 
 # %%
 x_long = np.random.default_rng(0).standard_normal((300, B, D))   # long enough for the longest slider setting
@@ -124,29 +126,8 @@ def draw_flow(scale=1.5, nonlinearity="tanh", length=T):
     plt.show()
 
 
-def live(draw, **controls):
-    """Sliders that redraw ``draw(**values)`` under them on every change (a kernel and ipywidgets needed)."""
-    out = widgets.Output()
-
-    def redraw(_change=None):
-        with out:
-            out.clear_output(wait=True)
-            draw(**{name: control.value for name, control in controls.items()})
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    display(widgets.VBox([*controls.values(), out]))
-
-
-draw_flow()   # the default, drawn now: what the committed notebook shows
-try:
-    import ipywidgets as widgets
-    from IPython.display import display
-except ImportError:
-    print("pip install ipywidgets (the lessons extra has it) to move these settings with sliders")
-else:
-    live(draw_flow, scale=widgets.FloatSlider(value=1.5, min=0.3, max=3.0, step=0.05, description="W_hh scale"),
-         nonlinearity=widgets.Dropdown(options=["tanh", "relu"], value="tanh", description="nonlinearity"),
-         length=widgets.IntSlider(value=T, min=10, max=300, step=10, description="length T"))
+plot.live(draw_flow, scale=(0.3, 3.0, 0.05), nonlinearity=["tanh", "relu"], length=(10, 300, 10),
+          labels={"scale": "W_hh scale", "length": "length T"})
 
 # %% [markdown]
 # **Check yourself.** With a factor of $\rho$ per step, how many steps until the gradient is $10^{-8}$ of its

@@ -457,31 +457,9 @@ def draw_flows(forget_bias=1.0, scale=1.0, length=100, nonlinearity="tanh"):
     plt.show()
 
 
-def live(draw, **controls):
-    """Sliders that redraw ``draw(**values)`` under them on every change (a kernel and ipywidgets needed)."""
-    out = widgets.Output()
-
-    def redraw(_change=None):
-        with out:
-            out.clear_output(wait=True)
-            draw(**{name: control.value for name, control in controls.items()})
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    display(widgets.VBox([*controls.values(), out]))
-
-
-draw_flows()   # the default, drawn now: what the committed notebook shows
-try:
-    import ipywidgets as widgets
-    from IPython.display import display
-except ImportError:
-    print("pip install ipywidgets (the lessons extra has it) to move these settings with sliders")
-else:
-    live(draw_flows,
-         forget_bias=widgets.FloatSlider(value=1.0, min=-2.0, max=6.0, step=0.25, description="forget bias"),
-         scale=widgets.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1, description="W_hh scale"),
-         length=widgets.IntSlider(value=100, min=10, max=300, step=10, description="length T"),
-         nonlinearity=widgets.Dropdown(options=["tanh", "relu"], value="tanh", description="RNN's phi"))
+plot.live(draw_flows, forget_bias=(-2.0, 6.0, 0.25), scale=(0.0, 3.0, 0.1), length=(10, 300, 10),
+          nonlinearity=["tanh", "relu"],
+          labels={"forget_bias": "forget bias", "scale": "W_hh scale", "length": "length T", "nonlinearity": "RNN's phi"})
 
 # %% [markdown]
 # Does that decide the training? Temporal order at this length is too easy to tell; the adding problem

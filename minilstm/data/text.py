@@ -211,8 +211,12 @@ def sample(step_fn: Callable[[np.ndarray], Any], vocab: CharVocab, prime: str, l
             raise ValueError(f"step_fn must return logits of shape ({vocab.size},) or "
                              f"(k, {vocab.size}), got {logits.shape}")
         logits = logits.reshape(-1, vocab.size)[-1]
-        z = logits / temperature
-        p = np.exp(z - z.max())  # stable softmax
+        if not np.all(np.isfinite(logits)):
+            raise ValueError(f"step_fn returned logits that are not all finite (after {len(ids)} characters): "
+                             f"the model has diverged or its weights hold NaN/inf")
+        with np.errstate(over="ignore"):  # a tiny temperature sends every non-best logit to -inf: weight 0
+            z = (logits - logits.max()) / temperature  # the max first: the largest is 0 at any temperature
+        p = np.exp(z)  # stable softmax: the best character weighs 1, so p.sum() >= 1
         nxt = int(rng.choice(vocab.size, p=p / p.sum()))
         ids.append(nxt)
         feed = np.array([nxt], dtype=np.int64)

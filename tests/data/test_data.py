@@ -1,6 +1,8 @@
 """The built-in tasks: shapes, seeding, the papers' rules and criteria, argument checks."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -499,6 +501,25 @@ def test_sample_cold_temperature_is_argmax():
     assert len(set(hot)) == vocab.size  # a hot sampler visits every symbol
     again = [data.sample(step_fn, vocab, "a", 50, rng=3) for _ in range(2)]
     assert again[0] == again[1]  # seeded
+
+
+@pytest.mark.parametrize("temperature", [1e-320, 5e-324, 1e-300])
+def test_sample_at_a_subnormal_temperature_is_still_the_argmax(temperature):
+    vocab = data.CharVocab("abc")
+
+    def step_fn(ids):
+        return np.array([0.5, 2.0, -3.0]) if ids[-1] != 1 else np.array([2.0, 1.0, 2.0])  # a tie after "b"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        out = data.sample(step_fn, vocab, "a", 30, temperature=temperature, rng=0)
+    assert out[0] == "a" and set(out[1::2]) == {"b"}   # the argmax after "a" or "c"
+    assert set(out[2::2]) == {"a", "c"}                   # a tie is still a fair draw between the tied
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_sample_refuses_logits_that_are_not_finite(bad):
+    with pytest.raises(ValueError, match="not all finite .after 2 characters.: the model has diverged"):
+        data.sample(lambda ids: np.array([0.0, bad, 1.0]), data.CharVocab("abc"), "ab", 5, rng=0)
 
 
 @pytest.mark.parametrize("temperature", [0.0, -1.0, float("inf")])
