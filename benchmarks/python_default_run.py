@@ -3,8 +3,10 @@
     python benchmarks/python_default_run.py            # runs the command below, writes results/python_default_run.json
     python benchmarks/python_default_run.py --long     # the README's longer run, writes results/python_long_run.json
 
-The longer run is ``python -m minilstm train --task python --hidden 512 --epochs 10``: the one meant to get below
-bz2 -9. Its paragraph is the README's ``<!-- python-long-run -->`` block.
+The longer run is ``python -m minilstm train --task python --hidden 512 --recurrent-dropout 0.25 --epochs 10``:
+the one meant to get below bz2 -9 (without the dropout it overfits: 1.949, 1.821, 1.780, 1.768, 1.760 bits per
+character on the held-out files after epochs 1-5 while its training loss fell from 1.57 to 0.92 nats).
+Its paragraph is the README's ``<!-- python-long-run -->`` block.
 
 It runs ``python -m minilstm train --task python --out runs/python-lstm --force --no-progress`` exactly as a user
 would (a child process, the BLAS threads the machine gives), and records its wall and CPU time, the held-out
@@ -33,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = {
     # name: (results file, run folder, the options after ``--task python``)
     "default": ("python_default_run.json", "runs/python-lstm", []),
-    "long": ("python_long_run.json", "runs/python-512", ["--hidden", "512", "--epochs", "10"]),
+    "long": ("python_long_run.json", "runs/python-512", ["--hidden", "512", "--recurrent-dropout", "0.25",
+                                                          "--epochs", "10"]),
 }
 
 RESULTS = ROOT / "benchmarks" / "results" / RUNS["default"][0]  # the default run's results

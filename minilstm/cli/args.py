@@ -52,3 +52,51 @@ def positive(kind: Callable) -> Callable:
 def non_negative(kind: Callable) -> Callable:
     """An argparse type: ``kind(text)`` when it is finite and >= 0."""
     return checked(kind, 0, strict=False)
+
+
+def probability(text: str) -> float:
+    """An argparse type: a dropout rate, a number in [0, 1)."""
+    value = float(text)
+    if not 0 <= value < 1:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text}")
+    return value
+
+
+def saved_settings(run: str, results: Any, tasks: Any, cells: Any) -> dict:
+    """The ``settings`` of a run's metrics.json (``results``), each checked as its option is (a damaged file
+    once gave a KeyError, an AttributeError or a TypeError traceback, or a bad seed blamed on --length);
+    ``tasks`` (name -> task, whose ``length`` is its default) and ``cells`` are what ``--task`` and ``--cell``
+    take."""
+    saved = results.get("settings") if isinstance(results, dict) else None
+    if not isinstance(saved, dict):
+        raise UsageError(f"--resume {run}: its metrics.json is damaged: it must be an object with an object "
+                         "'settings' (the run's options), as train writes it")
+    ints = {"hidden": positive(int), "layers": positive(int), "length": positive(int), "epochs": positive(int),
+            "batch_size": positive(int), "seed": non_negative(int)}
+    floats = {"lr": positive(float), "forget_bias": float32, "dropout": probability, "recurrent_dropout": probability}
+    for key, value in saved.items():
+        if key in ("task", "cell"):
+            ok = isinstance(value, str) and value in (tasks if key == "task" else cells)
+        elif key == "length" and isinstance(saved.get("task"), str) and \
+                value == getattr(tasks.get(saved["task"]), "length", None):
+            ok = True  # the task's own length, 0 for one without a length knob (reber), which --length refuses
+        elif key in ints or key in floats:
+            parse = ints.get(key) or floats[key]
+            ok = (value is None and key == "forget_bias") or (
+                isinstance(value, (int, float)) and not isinstance(value, bool)
+                and (key not in ints or isinstance(value, int)) and _parses(parse, value))
+        else:
+            continue
+        if not ok:
+            raise UsageError(f"--resume {run}: its metrics.json is damaged: settings {key!r} is {value!r}, which "
+                             f"--{key.replace('_', '-')} does not take")
+    return saved
+
+
+def _parses(parse: Callable, value: Any) -> bool:
+    """Whether an option's parser takes ``value`` (written as on the command line)."""
+    try:
+        parse(repr(value))
+    except (ValueError, argparse.ArgumentTypeError):
+        return False
+    return True

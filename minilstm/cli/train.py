@@ -16,7 +16,7 @@ from .. import checkpoint, data, plot
 from ..backend import use_backend
 from ..model import CELLS
 from ..train import TrainingDiverged, predict, train
-from .args import UsageError, float32, non_negative, positive
+from .args import UsageError, float32, non_negative, positive, probability, saved_settings
 from .tasks import (
     LENGTHS,
     SAMPLE_LENGTH,
@@ -28,7 +28,8 @@ from .tasks import (
     write_vocab,
 )
 
-ARCHITECTURE = ("cell", "hidden", "layers", "forget_bias", "length")  # what --resume cannot change
+ARCHITECTURE = ("cell", "hidden", "layers", "forget_bias", "length", "dropout", "recurrent_dropout")  # kept by --resume
+DROPOUTS = ("dropout", "recurrent_dropout")  # off by default, and then left out of the printed settings
 TRAIN_DESCRIPTION = """\
 Train a model on a built-in task; write to --out the last epoch's model.npz, the
 best epoch's best.npz, metrics.json (settings, losses and metrics per epoch),
@@ -82,6 +83,12 @@ def add_train_parser(sub: Any) -> None:
     p.add_argument("--batch-size", type=positive(int), metavar="N",
                    help=f"sequences per batch {_task_defaults('batch_size')}")
     p.add_argument("--lr", type=positive(float), metavar="LR", help=f"Adam's learning rate {_task_defaults('lr')}")
+    p.add_argument("--dropout", type=probability, metavar="P",
+                   help="dropout on the outputs of each recurrent layer but the last, as in PyTorch (default 0; "
+                        "needs --layers 2 or more)")
+    p.add_argument("--recurrent-dropout", type=probability, metavar="P",
+                   help="dropout on the hidden state the recurrent product reads, one mask per sequence (default 0; "
+                        "Gal & Ghahramani 2016; works with one layer)")
     p.add_argument("--clip", type=non_negative(float), default=1.0, metavar="C",
                    help="clip the global gradient norm (default 1.0; 0: off)")
     p.add_argument("--seed", type=non_negative(int), metavar="S",
@@ -155,7 +162,8 @@ def _train(args: Any) -> int:
           f"and {len(val_set)} validation sequences, backend {args.backend}")
     print("settings: " + ", ".join(f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else
                                    f"{k.replace('_', ' ')} {v}" for k, v in settings.items()
-                                   if k not in ("cell", "seed") and v is not None) + f", seed {settings['seed']}"
+                                   if k not in ("cell", "seed") and v is not None and not (k in DROPOUTS and not v))
+          + f", seed {settings['seed']}"
           + ("" if saved is None else f" ({_resumed_at(args.resume, saved)})"))
     start = time.perf_counter()
     history = train(model, train_set, val_data=val_set, lr=settings["lr"], epochs=settings["epochs"],
@@ -228,7 +236,7 @@ def _resumed(args: Any) -> dict:
         raise UsageError(f"--resume {args.resume}: {err}") from None
     try:
         with open(os.path.join(args.resume, "metrics.json"), encoding="utf-8") as f:
-            saved = _saved_settings(args.resume, json.load(f))
+            saved = saved_settings(args.resume, json.load(f), TASKS, CELLS)
     except (OSError, ValueError):
         raise UsageError(f"--resume {args.resume}: no readable metrics.json there, so its task and settings "
                          "are unknown") from None
@@ -247,46 +255,13 @@ def _resumed(args: Any) -> dict:
     return saved
 
 
-def _saved_settings(run: str, results: Any) -> dict:
-    """The ``settings`` of a run's metrics.json, each checked as its option is (a damaged file once gave a
-    KeyError, an AttributeError or a TypeError traceback, or a bad seed blamed on --length)."""
-    saved = results.get("settings") if isinstance(results, dict) else None
-    if not isinstance(saved, dict):
-        raise UsageError(f"--resume {run}: its metrics.json is damaged: it must be an object with an object "
-                         "'settings' (the run's options), as train writes it")
-    ints = {"hidden": positive(int), "layers": positive(int), "length": positive(int), "epochs": positive(int),
-            "batch_size": positive(int), "seed": non_negative(int)}
-    for key, value in saved.items():
-        if key in ("task", "cell"):
-            ok = isinstance(value, str) and value in (TASKS if key == "task" else CELLS)
-        elif key in ints or key in ("lr", "forget_bias"):
-            parse = ints.get(key) or (positive(float) if key == "lr" else float32)
-            ok = (value is None and key == "forget_bias") or (
-                isinstance(value, (int, float)) and not isinstance(value, bool)
-                and (key not in ints or isinstance(value, int)) and _parses(parse, value))
-        else:
-            continue
-        if not ok:
-            raise UsageError(f"--resume {run}: its metrics.json is damaged: settings {key!r} is {value!r}, which "
-                             f"--{key.replace('_', '-')} does not take")
-    return saved
-
-
-def _parses(parse: Callable, value: Any) -> bool:
-    """Whether an option's parser takes ``value`` (written as on the command line)."""
-    try:
-        parse(repr(value))
-    except (ValueError, argparse.ArgumentTypeError):
-        return False
-    return True
-
-
 def _settings(args: Any, task: Task, saved: dict | None) -> dict:
     """The run's settings: given options, else the resumed run's, else the task's defaults."""
     base = saved or {}
     cell = args.cell or base.get("cell", "lstm")
     defaults = {"hidden": task.hidden, "layers": 1, "length": task.length, "forget_bias": task.forget_bias,
-                "epochs": task.epochs, "lr": task.lr, "batch_size": task.batch_size, "seed": 0}
+                "epochs": task.epochs, "lr": task.lr, "batch_size": task.batch_size, "dropout": 0.0,
+                "recurrent_dropout": 0.0, "seed": 0}
     settings = {"cell": cell}
     for key, default in defaults.items():
         given = getattr(args, key)
@@ -294,6 +269,9 @@ def _settings(args: Any, task: Task, saved: dict | None) -> dict:
     if args.epochs is None:  # a resumed run goes on for the task's epochs, not the saved count
         settings["epochs"] = task.epochs
     settings["schedule"] = task.schedule
+    if settings["dropout"] and settings["layers"] < 2:
+        raise UsageError(f"--dropout {settings['dropout']:g}: it acts between stacked layers, and there is one; give "
+                         "--layers 2 or more, or --recurrent-dropout, which works with one layer")
     if cell not in ("lstm", "peephole"):
         if args.forget_bias is not None:
             raise UsageError(f"--forget-bias: the {cell} cell has no forget gate (lstm and peephole have)")

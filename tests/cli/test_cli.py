@@ -144,6 +144,9 @@ def _one_line_error(args, capsys):
     (lambda m: {**m, "settings": {**m["settings"], "seed": -1}}, "settings 'seed' is -1, which --seed does not take"),
     (lambda m: {**m, "settings": {**m["settings"], "lr": None}}, "settings 'lr' is None, which --lr does not take"),
     (lambda m: {**m, "settings": {**m["settings"], "forget_bias": 1e300}}, "settings 'forget_bias' is 1e+300, "),
+    (lambda m: {**m, "settings": {**m["settings"], "dropout": 1.0}}, "settings 'dropout' is 1.0, which --dropout "),
+    (lambda m: {**m, "settings": {**m["settings"], "recurrent_dropout": "0.2"}},
+     "settings 'recurrent_dropout' is '0.2', which --recurrent-dropout does not take"),
 ])
 def test_a_resumed_run_with_a_damaged_metrics_json_is_one_line(damage, words, sine_run, tmp_path, capsys):
     """Once a KeyError, AttributeError or TypeError traceback, or a bad seed blamed on --length."""
@@ -375,3 +378,40 @@ def test_python_task_trains_statefully_and_prints_bits_per_char_against_gzip(sma
     assert cli.main(["sample", str(tmp_path), "--length", "30", "--temperature", "1.0"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("def ") and len(out) == len("def ") + 30 + 1
+
+
+def test_recurrent_dropout_trains_one_layer_and_is_kept(tmp_path, capsys):
+    """--recurrent-dropout builds the model with it, prints it and writes it; a resumed run keeps it."""
+    out = tmp_path / "run"
+    assert cli.main(["train", "--task", "reber", "--epochs", "1", "--hidden", "8", "--recurrent-dropout", "0.3",
+                     "--out", str(out), "--no-progress"]) == 0
+    settings_line = capsys.readouterr().out.splitlines()[1]
+    assert ", recurrent dropout 0.3," in settings_line and ", dropout " not in settings_line.replace("recurrent d", "")
+    model = minilstm.load(out / "model.npz")
+    assert model.rnn.recurrent_dropout == pytest.approx(0.3) and model.rnn.dropout == 0
+    assert _metrics(out)["settings"]["recurrent_dropout"] == 0.3 and _metrics(out)["settings"]["dropout"] == 0
+    line = _one_line_error(["--resume", str(out), "--recurrent-dropout", "0.5"], capsys)
+    assert "that run has --recurrent-dropout 0.3, not 0.5" in line
+    assert cli.main(["train", "--resume", str(out), "--epochs", "1", "--no-progress"]) == 0
+    assert minilstm.load(out / "model.npz").rnn.recurrent_dropout == pytest.approx(0.3)
+
+
+def test_dropout_acts_between_stacked_layers(tmp_path, capsys):
+    line = _one_line_error(["--task", "reber", "--dropout", "0.2", "--out", str(tmp_path / "one")], capsys)
+    assert "--dropout 0.2: it acts between stacked layers, and there is one; give --layers 2 or more" in line
+    assert not (tmp_path / "one").exists()
+    out = tmp_path / "two"
+    assert cli.main(["train", "--task", "reber", "--epochs", "1", "--hidden", "8", "--layers", "2", "--dropout",
+                     "0.2", "--out", str(out), "--no-progress"]) == 0
+    assert ", dropout 0.2," in capsys.readouterr().out.splitlines()[1]
+    assert minilstm.load(out / "model.npz").rnn.dropout == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("option", ["--dropout", "--recurrent-dropout"])
+@pytest.mark.parametrize("value", ["1", "-0.1", "nan", "inf", "x"])
+def test_a_dropout_outside_0_to_1_is_a_usage_error(option, value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["train", option, value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: " in err and ("must be a number in [0, 1)" in err or "invalid probability" in err)
