@@ -119,8 +119,9 @@ reber_hist = {c: fit(m, r_train, r_val, reber_acc, R_EPOCHS) for c, m in reber_m
 curves(reber_hist, title("embedded Reber grammar", reber_hist, 0.5), 0.5, "inner grammar only (about 50 %)");
 
 # %% [markdown]
-# The lines climb toward the 50 % plateau as the inner grammar is learned; what matters is who leaves it. In this
-# run (seed 0, computed from the histories above):
+# Look for two things in the plot: a climb to the 50 % plateau (the inner grammar learned) and who leaves it
+# upward (the memory learned); a quick-mode preview may show neither yet. In this run (seed 0, computed from the
+# histories above):
 
 # %%
 MEASURED = "../benchmarks/results/tasks.md"  # the long versions, measured by benchmarks/tasks.py (section 5)
