@@ -6,6 +6,12 @@ Run from the repository root (needs ``pip install -e ".[lessons]"``)::
     python lessons/build.py 02              # the lessons whose names start with 02
     python lessons/build.py --quick         # quick sizes (MINILSTM_LESSON_QUICK=1): a smoke test
     python lessons/build.py --no-execute    # only write the notebooks, without outputs
+    python lessons/build.py --seed 7        # another seed's rerun, to runs/lessons-seed-7/, never over these
+
+``--seed K`` checks that no sentence of a lesson holds only for its seeds: every literal ``seed=0`` and
+``default_rng(0)`` of the sources becomes ``K`` in a copy, which runs (in ``lessons/``, as the lessons do) and
+is written beside the committed notebooks' folder, to ``runs/lessons-seed-K/`` (``--out``), for a reader to
+hold every claim of the prose against the new outputs.
 
 A source ``lessons/src/NN_name.py`` is a Python file in the "percent" format that
 Jupytext, VS Code and Spyder read as cells: ``# %%`` starts a code cell and
@@ -54,6 +60,17 @@ def notebook(src: Path) -> nbformat.NotebookNode:
     return nb
 
 
+SEEDED = re.compile(r"\b(seed=|default_rng\()0\b")  # the literal seeds 0 that --seed replaces
+
+
+def reseeded(nb: nbformat.NotebookNode, seed: int) -> nbformat.NotebookNode:
+    """``nb`` with every literal ``seed=0`` and ``default_rng(0)`` of its code cells made ``seed``."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = SEEDED.sub(lambda m: f"{m.group(1)}{seed}", cell.source)
+    return nb
+
+
 def execute(nb: nbformat.NotebookNode, quick: bool, timeout: int = 600) -> float:
     """Run ``nb`` top to bottom in ``lessons/``; return the seconds it took."""
     os.environ["MINILSTM_LESSON_QUICK"] = "1" if quick else "0"
@@ -68,19 +85,30 @@ def main() -> int:
     parser.add_argument("names", nargs="*", help="lesson name prefixes (default: all)")
     parser.add_argument("--quick", action="store_true", help="quick sizes (MINILSTM_LESSON_QUICK=1)")
     parser.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
+    parser.add_argument("--seed", type=int, default=None, metavar="K",
+                        help="run a copy whose literal seeds 0 are K, written to --out (not over the lessons)")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="where --seed writes its notebooks (default runs/lessons-seed-K)")
     args = parser.parse_args()
+    if args.out is not None and args.seed is None:
+        parser.error("--out goes with --seed (the lessons themselves are written beside their sources)")
+    if args.seed is not None and (args.seed == 0 or args.no_execute):
+        parser.error("--seed K needs K != 0 and execution: it is a rerun")
+    folder = HERE if args.seed is None else Path(args.out or HERE.parent / "runs" / f"lessons-seed-{args.seed}")
+    folder.mkdir(parents=True, exist_ok=True)
     sources = sorted(p for p in (HERE / "src").glob("[0-9][0-9]_*.py")
                      if not args.names or any(p.stem.startswith(n) for n in args.names))
     if not sources:
         print("no lesson source matches", args.names, file=sys.stderr)
         return 2
     for src in sources:
-        nb = notebook(src)
+        nb = notebook(src) if args.seed is None else reseeded(notebook(src), args.seed)
         seconds = None if args.no_execute else execute(nb, args.quick)
-        target = HERE / f"{src.stem}.ipynb"
+        target = folder / f"{src.stem}.ipynb"
         nbformat.write(nb, target)
-        print(f"{target.relative_to(HERE.parent)}" + ("" if seconds is None else f": ran in {seconds:.0f} s"
-                                                      + (" (quick)" if args.quick else "")))
+        shown = target.relative_to(HERE.parent) if target.is_relative_to(HERE.parent) else target
+        ran = "" if seconds is None else f": ran in {seconds:.0f} s" + (" (quick)" if args.quick else "")
+        print(f"{shown}{ran}")
     return 0
 
 

@@ -69,3 +69,20 @@ def test_lesson_matches_its_source(path):
     committed = nbformat.read(path, as_version=4)
     assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in built.cells], \
         f"{path.name} is out of date: python lessons/build.py {path.stem[:2]}"
+
+
+def test_a_seed_rerun_replaces_only_the_literal_seeds_0_of_code_cells():
+    """build.py --seed K: every seed=0 and default_rng(0) of a code cell becomes K; nothing else changes."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("lessons_build", LESSONS / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("In this run (seed=0) the lines climb."),
+        nbformat.v4.new_code_cell("m = Model(2, 8, seed=0)\nrng = np.random.default_rng(0)\n"
+                                  "other = f(seed=10, base_seed=0, rng=default_rng(01))"),
+    ])
+    build.reseeded(nb, 7)
+    assert nb.cells[0].source == "In this run (seed=0) the lines climb."
+    assert nb.cells[1].source == ("m = Model(2, 8, seed=7)\nrng = np.random.default_rng(7)\n"
+                                  "other = f(seed=10, base_seed=0, rng=default_rng(01))")
