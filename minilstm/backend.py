@@ -236,9 +236,18 @@ _NAMESPACES: dict = {}
 
 def concat(arrays: list, axis: int = -1, out: Any = None) -> Any:
     """Join arrays along ``axis`` (``concat`` in the array API, ``concatenate`` before it), into ``out`` if given."""
-    xp = namespace(*arrays)
-    join = getattr(xp, "concat", None) or xp.concatenate
+    join = _join(namespace(*arrays))
+    if out is not None and _takes_out(type(out)):
+        # straight into out: through into() and a partial this cost 3.4 us where the join costs 1.7 (B = 16,
+        # H = 64), and every LSTM and GRU backward step joins its gate gradients
+        return join(arrays, axis=axis, out=out)
     return into(functools.partial(join, axis=axis), arrays, out=out)
+
+
+@functools.cache
+def _join(xp: types.ModuleType) -> Any:
+    """``xp``'s function that joins arrays along an axis: ``concat`` in the array API, ``concatenate`` before it."""
+    return getattr(xp, "concat", None) or xp.concatenate
 
 
 def permute_dims(a: Any, axes: tuple) -> Any:
