@@ -226,8 +226,9 @@ print("dW_ih by hand == RNN layer:", np.allclose(dW_ih, rnn.grads["weight_ih_l0"
 
 # %%
 flow = inspect.gradient_flow(rnn, xs, dout=dout)
+trend = "shrinks" if dh_norms[-1] < dh_norms[0] else "grows"   # dh_norms[0] is at the last step, [-1] at the first
 ax = plot.gradient_flow({"minilstm.inspect.gradient_flow": flow},
-                        title="how the gradient of L = <u, h_T> shrinks going back in time").axes[0]
+                        title=f"how the gradient of L = <u, h_T> {trend} going back in time").axes[0]
 ax.plot(np.arange(T)[::-1], dh_norms, "o", color="C1", label="our loop above")
 ax.set_xlabel("time step t (the loss reads the last one)")
 ax.legend();

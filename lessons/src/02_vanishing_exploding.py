@@ -87,12 +87,41 @@ for ax, nl in zip(axes, flows):
     plot.gradient_flow(flows[nl], ax=ax, title=f"{nl} RNN: gradient flow back from step {T - 1}")
     ax.set_ylim(1e-30, 1e30)
 
+# %%
+VANISHED, EXPLODED = 1e-2, 1e2                             # the norm at step 0 that we call vanished, exploded
+
+
+def fate(flow):
+    """What the gradient does over the whole sequence, read from its norm at step 0."""
+    end = flow.lag(T - 1)
+    return "vanishes" if end < VANISHED else "explodes" if end > EXPLODED else "neither vanishes nor explodes"
+
+
+def listing(words):
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+fates = {s: {nl: fate(flows[nl][f"scale {s}"]) for nl in flows} for s in SCALES}
+shared = {}                                                # a fate both networks meet -> its scales
+for s in SCALES:
+    if fates[s]["tanh"] == fates[s]["relu"]:
+        shared.setdefault(fates[s]["tanh"], []).append(f"{s:g}")
+parted = [s for s in SCALES if fates[s]["tanh"] != fates[s]["relu"]]
+at_step0 = {s: {nl: flows[nl][f"scale {s}"].lag(T - 1) for nl in flows} for s in SCALES}
+Markdown(f"Read each line from the right (the step the loss reads, norm 1) to the left (far back in time). Straight "
+         f"lines on this log axis are exponential decay or growth. Calling a norm below {VANISHED:g} at step 0 "
+         f"vanished and one above {EXPLODED:g} exploded: "
+         + "; ".join(f"at scale {listing(ss)} the gradient {f} in both networks" for f, ss in shared.items()) + ". "
+         + ("Between them the two nonlinearities part: " + "; ".join(
+             f"at scale {s:g} the tanh RNN's gradient {fates[s]['tanh']} (it reaches step 0 at "
+             f"{at_step0[s]['tanh']:.0e}) and the ReLU RNN's {fates[s]['relu']} ({at_step0[s]['relu']:.0e})"
+             for s in parted) + ". "
+            if parted else "")
+         + ("Where they part, the ReLU's line lies higher: its derivative is 1 wherever a unit is on, while a large "
+            "$W_{hh}$ drives tanh into saturation, where $\\phi'$ is small (section 3)."
+            if parted and all(at_step0[s]["relu"] > at_step0[s]["tanh"] for s in parted) else ""))
+
 # %% [markdown]
-# Read each line from the right (the step the loss reads, norm 1) to the left (far back in time). Straight lines
-# on this log axis are exponential decay or growth. At scale 0.5 and 0.9 the gradient vanishes in both
-# networks; at 3.0 it explodes in both. Between them the two nonlinearities differ: the same scale 1.5 explodes
-# the ReLU RNN but not the tanh RNN.
-#
 # The same numbers as a table, at a few lags (`Flow.lag(k)` is the norm $k$ steps before the loss):
 
 # %%
@@ -188,13 +217,29 @@ ax.set(xlabel="largest singular value of W_hh (orthogonal W_hh times a scale)",
        title="the gradient's factor per step against Pascanu et al.'s bound")
 ax.legend();
 
+# %%
+measured = {nl: np.array(r) for nl, r in rates.items()}
+
+
+def crossing(nl):
+    """The first scale whose measured factor is above 1, in words."""
+    above = scales[measured[nl] > 1]
+    return f"$\\sigma_{{\\max}} \\approx {above[0]:.1f}$" if above.size else f"no scale up to {scales[-1]:g}"
+
+
+under_bound = all(np.all(r <= scales) for r in measured.values())
+left_vanish = all(np.all(r[scales < 1] < 1) for r in measured.values())
+Markdown(f"Every measured point lies {'below' if under_bound else 'not all below'} the dashed bound, as the inequality "
+         f"demands. Left of $\\sigma_{{\\max}} = 1$ "
+         f"{'all of them are below 1 (vanishing, as guaranteed)' if left_vanish else 'some are not below 1'}. "
+         f"Right of it, growth needs more than $\\sigma_{{\\max}} > 1$: the measured factor first exceeds 1 at "
+         f"{crossing('tanh')} for the tanh RNN and at {crossing('relu')} for the ReLU RNN. A large $W_{{hh}}$ also "
+         f"drives tanh into saturation, where $\\phi' = 1 - h^2$ is small, while the ReLU's derivative is 0 or 1: at "
+         f"the largest scale, {scales[-1]:g}, the tanh RNN's factor is {measured['tanh'][-1]:.2f} and the ReLU RNN's "
+         f"{measured['relu'][-1]:.2f}"
+         + (", closer to the bound." if measured["relu"][-1] > measured["tanh"][-1] else "."))
+
 # %% [markdown]
-# Every measured point lies below the dashed bound, as the inequality demands. Left of $\sigma_{\max} = 1$ all
-# of them are below 1 (vanishing, as guaranteed). Right of it, growth needs more than $\sigma_{\max} > 1$: the
-# tanh RNN's factor stays below 1 until $\sigma_{\max}$ is well past 1, because a large $W_{hh}$ also drives
-# tanh into saturation, where $\phi' = 1 - h^2$ is small. The ReLU's derivative is 0 or 1, so it follows the
-# bound more closely.
-#
 # ## 4. Step by step: the state Jacobian
 #
 # The bound uses one number for every step. `inspect.jacobian_norms` builds the actual Jacobian
@@ -209,13 +254,21 @@ ax.set_ylabel("||dh_t / dh_(t-1)||_2 (batch mean)")    # the RNN's state s_t is 
 ax.set_ylim(0.7, 8)                                       # room above the lines for the legend
 ax.legend(loc="upper right");
 
+# %%
+mean_norm = {name: float(np.mean(n)) for name, n in norms.items()}
+at_15 = flows["tanh"]["scale 1.5"].lag(T - 1)
+Markdown("Above the dashed line a step *can* amplify the gradient, below it every step shrinks it. Each norm sits "
+         "close to its bound $\\sigma_{\\max}$: on average "
+         + ", ".join(f"{mean_norm[name]:.2f} at scale {name.split()[-1]}" for name in norms)
+         + ". The spectral norm is the worst direction, and some direction always passes almost unsaturated. Yet in "
+         f"section 2 the tanh gradient at scale 1.5 shrank to {at_15:.0e} over the {T - 1} steps back to step 0, "
+         f"where the product of its Jacobians' norms, about {mean_norm['tanh, scale 1.5']:.2f} per "
+         f"step, would have allowed growth to {mean_norm['tanh, scale 1.5'] ** (T - 1):.0e}. The "
+         f"product of these norms only bounds the change over many steps; the norm of a product of Jacobians is "
+         f"usually far below the product of their norms, because the direction one step stretches is not the one "
+         f"the next step stretches.")
+
 # %% [markdown]
-# Above the dashed line a step *can* amplify the gradient, below it every step shrinks it. Each norm sits close to
-# its bound $\sigma_{\max}$ = 0.9, 1.5, 3: the spectral norm is the worst direction, and some direction always
-# passes almost unsaturated. Yet in section 2 the tanh gradient at scale 1.5 vanished. The product of these norms
-# only bounds the change over many steps; the norm of a product of Jacobians is usually far below the product of
-# their norms, because the direction one step stretches is not the one the next step stretches.
-#
 # **Check yourself.** At scale 0.9 every Jacobian norm is below 1. Can the gradient still grow from one step to
 # the next? *(No: its norm can only shrink when every factor has norm below 1.)*
 #
@@ -407,9 +460,12 @@ tail = ("Clipping stops the divergence; it does not make an RNN carry the two ma
         "Clipping made this run possible by stopping the divergence; it does not by itself cure the vanishing "
         "gradient that makes 30 steps hard for an RNN (lesson 3).")
 first = histories["no clipping"]
+overflow = next((e for e, v in zip(first["epoch"], first["train_loss"]) if not np.isfinite(v)), None)   # first inf
 Markdown(f"Without clipping the gradient is huge from the start (its norm averages {first['grad_norm'][0]:.1e} over "
-         f"the first epoch, right), every step throws the weights farther (the first epoch's mean loss is "
-         f"{first['train_loss'][0]:.1e}), until the loss overflows and every later gradient is infinite: "
+         f"the first epoch, right), every step throws the weights farther "
+         + (f"(the first epoch's mean loss is {first['train_loss'][0]:.1e}), " if overflow != first["epoch"][0] else "")
+         + "until the loss overflows" + (f", in epoch {overflow}," if overflow else "")
+         + " and every later gradient is infinite: "
          f"`minilstm.train` refuses to take those steps (here it skipped {skipped}; it "
          f"counts them in `skipped_steps`), but the weights are already ruined, so after 10 skipped steps in a row it "
          f"stops the run with a `TrainingDiverged` error that says where it went wrong (the error carries the "

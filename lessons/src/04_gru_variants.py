@@ -113,10 +113,14 @@ gap = np.abs(out_after - out_before)
 print(f"largest difference over the sequence: {gap.max():.2f}")
 
 # %%
-Markdown(f"Solid and dashed lines of one colour follow each other closely, but not exactly: the two forms differ by "
-         f"up to {gap.max():.2f} (a mean of {gap.mean():.3f} over every step and unit). The difference does not build "
-         f"up, because this untrained GRU soon forgets its past ($z \\approx 0.5$), but it does not vanish either: "
-         f"they are different functions of the same weights.")
+halves = gap[: T // 2].mean(), gap[T // 2:].mean()          # the mean gap over the first and the second half
+Markdown(f"Solid and dashed lines of one colour follow the same course, but not exactly: the two forms differ by "
+         f"up to {gap.max():.2f} (a mean of {gap.mean():.3f} over every step and unit; {halves[0]:.3f} over the first "
+         f"half of the steps, {halves[1]:.3f} over the second). "
+         + ("The difference does not build up, because this untrained GRU soon forgets its past "
+            "($z \\approx 0.5$), but it does not vanish either: "
+            if halves[1] < 2 * halves[0] else "The difference builds up along the sequence: ")
+         + "they are different functions of the same weights.")
 
 # %% [markdown]
 # Weights trained in one form do not carry over to the other, which is why PyTorch, Keras and minilstm name the form explicitly, and

@@ -90,11 +90,16 @@ x_tilde = -1 + 2 * (series - scaler.data_min) / (scaler.data_max - scaler.data_m
 print("equation == scaler.transform:", np.allclose(x_tilde, scaler.transform(series[:, None])[:, 0]))
 print("test part after scaling: min", x_tilde[split_at:].min().round(3), " max", x_tilde[split_at:].max().round(3))
 
+# %%
+low, high = x_tilde[split_at:].min(), x_tilde[split_at:].max()   # the test part's range, scaled
+Markdown(("Here the test part lands inside $[-1, 1]$, but it need not: a test value beyond the training extremes "
+          "would scale to beyond $\\pm 1$. " if -1 <= low and high <= 1 else
+          f"Here the test part reaches from {low:.3f} to {high:.3f}, beyond $[-1, 1]$: a test value beyond the "
+          f"training extremes scales to beyond $\\pm 1$. ")
+         + "That is correct, not a bug: the model must cope with values it has not seen, as it would in use. Fitting "
+         "on all the data would hide that case and leak the future into the inputs.")
+
 # %% [markdown]
-# Here the test part lands inside $[-1, 1]$, but it need not: a test value beyond the training extremes would
-# scale to beyond $\pm 1$. That is correct, not a bug: the model must cope with values it has not seen, as it
-# would in use. Fitting on all the data would hide that case and leak the future into the inputs.
-#
 # ## 3. Windows of 20 → the next value
 #
 # Each sample is 20 consecutive scaled values, and its target is value 21:
@@ -370,9 +375,10 @@ else:
 
 # %% [markdown]
 # 2. **Scaling without leaks.** Fit your own `data.MinMaxScaler.fit(...)` on the *training* points of `series`
-#    (the first 800, as a column `(800, 1)`), and check that it is the scaler the dataset used. (With this seed,
-#    fitting on all 1000 points happens to give the same numbers, because the series' extremes lie in the training
-#    part; the checker cannot see that leak, so the habit is yours: fit on the past only.)
+#    (the first 800, as a column `(800, 1)`), and check that it is the scaler the dataset used. (Fitting on all
+#    1000 points gives the same numbers whenever the series' extremes lie in the training part, which section 2's
+#    test range shows: inside $[-1, 1]$, they do. Then the checker cannot see that leak, so the habit is yours: fit
+#    on the past only.)
 
 # %%
 my_scaler = None             # TODO: data.MinMaxScaler.fit(...) on the training part only
