@@ -107,17 +107,23 @@ ax.set(xlabel="epoch", ylabel="validation bits per character", title="one layer 
 ax.legend();
 
 # %% [markdown]
-# The lowest validation loss of each run is in the table (best epoch, since a corpus this small overfits).
+# The lowest validation loss of each run is in the table, at its best epoch: a long run on a corpus this small
+# overfits, so the last epoch need not be the best (the next output says where each run's best fell).
 # The dashed line is what knowing only how often each letter occurs buys; everything below it is context.
 
 # %%
 best = {name: min(h["val_loss"]) for name, h in lm_hist.items()}
+best_epoch = {name: int(np.argmin(h["val_loss"])) + 1 for name, h in lm_hist.items()}
 deeper = best["2 layers"] < best["1 layer"]
+still_falling = all(e == LM_EPOCHS for e in best_epoch.values())
 display(Markdown(
     f"In this run the second layer {'lowered' if deeper else 'did not lower'} the best validation loss "
     f"({best['1 layer'] / np.log(2):.3f} bits per character with one layer, {best['2 layers'] / np.log(2):.3f} with "
     f"two) at {lm['2 layers'].num_params / lm['1 layer'].num_params:.1f} times the parameters and after "
-    f"{LM_EPOCHS} epoch{'s' * (LM_EPOCHS > 1)}. On a corpus of {len(corpus):,} characters, depth is not free: more parameters to fit from "
+    f"{LM_EPOCHS} epoch{'s' * (LM_EPOCHS > 1)}; " + ("both runs were still improving at the last epoch"
+                                                      if still_falling else f"the best epochs were "
+                                                      f"{best_epoch['1 layer']} and {best_epoch['2 layers']}")
+    + f". On a corpus of {len(corpus):,} characters, depth is not free: more parameters to fit from "
     "the same characters, and a longer path for the gradient at each step, so expect any gain to be small and to "
     "change with the seed (exercise 6). Deep stacks pay off on large corpora: Graves (2013) used up to 7 layers on "
     "Wikipedia text."))
@@ -168,7 +174,7 @@ half = T_REV // 2
 uni, bi = per_position["left to right"], per_position["bidirectional"]
 display(Markdown(
     f"The left-to-right LSTM scores {uni[:half].mean():.0%} on the first {half} steps, where it can only guess "
-    f"(chance is 12.5 %), and {uni[half:].mean():.0%} on the last {T_REV - half}, where the answer is in its past. "
+    f"(chance is 1/8), and {uni[half:].mean():.0%} on the last {T_REV - half}, where the answer is in its past. "
     f"The bidirectional one scores {bi[:half].mean():.0%} and {bi[half:].mean():.0%}: at every step one of its "
     "two directions has already read the answer. Same width per direction, twice the parameters; what it gains "
     "on the first half is information, not capacity."))
@@ -269,11 +275,11 @@ def greedy(model, src, start):
     return written[:, 1:]
 
 # %% [markdown]
-# Reversal again, now as sequence to sequence, with sequences longer than section 3's: with and without
+# Reversal again, now as sequence to sequence, on sequences as long as section 3's: with and without
 # attention, the same encoder, decoder, data and training:
 
 # %%
-T_S2S = 6 if QUICK else 10
+T_S2S = T_REV
 s2s_train = data.reverse_task(n=300 if QUICK else 2000, T=T_S2S, alphabet=8, seed=1)
 s2s_test = data.reverse_task(n=200 if QUICK else 500, T=T_S2S, alphabet=8, seed=2)
 S2S_EPOCHS = 2 if QUICK else 10
