@@ -290,6 +290,7 @@ def sci(x):
 
 
 f5 = 1 / (1 + np.exp(-5.0))
+gru_step = (before["GRU"].dh[0] / before["GRU"].dh[-1]) ** (1 / (T_ADD - 1))  # the untrained GRU's factor per step
 gru_left = left_plateau(adding_hist["gru"], 0.15)
 gru_said = (", and in this run it settled for 0.5" if gru_left is None else
             f", yet in this run it rose above the plateau at epoch {gru_left}: a small gradient is slow, not zero")
@@ -297,8 +298,9 @@ rnn_said = (": training itself moved the RNN to where its Jacobians shrink (the 
             "in the introduction)"
             if reach["RNN"][1] < reach["RNN"][0] / 10 else "")
 display(Markdown(f"""
-- **GRU**: its path back is $z_t$, started at $\\sigma(0) = 0.5$ (lesson 4), and ${sci(reach['GRU'][0])}$ of the gradient
-  reaches the first mark before training, ${sci(reach['GRU'][1])}$ after: the network barely hears that $X_1$ mattered{gru_said}.
+- **GRU**: its direct path back is $z_t$, started at $\\sigma(0) = 0.5$ (lesson 4); with the paths through its gates
+  and candidate added, the untrained GRU's gradient falls by a factor {gru_step:.2f} per step here, and
+  ${sci(reach['GRU'][0])}$ of it reaches the first mark before training, ${sci(reach['GRU'][1])}$ after: the network barely hears that $X_1$ mattered{gru_said}.
 - **LSTM**: the cell state carries the gradient with one multiply by $f_t$ per step, started near
   $\\sigma(5) = {f5:.3f}$, so ${f5:.3f}^{{{T_ADD}}} = {f5 ** T_ADD:.2f}$ survives the whole sequence along $c$: the first mark
   hears about it from the first batch ({reach['LSTM'][0]:.1e} before training, {reach['LSTM'][1]:.1e} after, along $h$).
