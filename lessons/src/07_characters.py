@@ -70,8 +70,8 @@ print(f"uniform guess: log V = {np.log(V):.3f} nats;  character frequencies only
       " nats (the entropy of the unigram distribution)")
 
 # %% [markdown]
-# Anything below the second number means the model uses the context. Below about 1.5 nats it has learned to
-# spell.
+# Anything below the second number means the model uses the context. How far below it a model must be to spell
+# is best read from its own samples: section 3 counts how many of its words are words of the corpus.
 #
 # ## 2. Truncated backpropagation through time
 #

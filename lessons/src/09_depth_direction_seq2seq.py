@@ -107,17 +107,23 @@ ax.set(xlabel="epoch", ylabel="validation bits per character", title="one layer 
 ax.legend();
 
 # %% [markdown]
-# The lowest validation loss of each run is in the table (best epoch, since a corpus this small overfits).
+# The lowest validation loss of each run is in the table, at its best epoch: a long run on a corpus this small
+# overfits, so the last epoch need not be the best (the next output says where each run's best fell).
 # The dashed line is what knowing only how often each letter occurs buys; everything below it is context.
 
 # %%
 best = {name: min(h["val_loss"]) for name, h in lm_hist.items()}
+best_epoch = {name: int(np.argmin(h["val_loss"])) + 1 for name, h in lm_hist.items()}
 deeper = best["2 layers"] < best["1 layer"]
+still_falling = all(e == LM_EPOCHS for e in best_epoch.values())
 display(Markdown(
     f"In this run the second layer {'lowered' if deeper else 'did not lower'} the best validation loss "
     f"({best['1 layer'] / np.log(2):.3f} bits per character with one layer, {best['2 layers'] / np.log(2):.3f} with "
     f"two) at {lm['2 layers'].num_params / lm['1 layer'].num_params:.1f} times the parameters and after "
-    f"{LM_EPOCHS} epoch{'s' * (LM_EPOCHS > 1)}. On a corpus of {len(corpus):,} characters, depth is not free: more parameters to fit from "
+    f"{LM_EPOCHS} epoch{'s' * (LM_EPOCHS > 1)}; " + ("both runs were still improving at the last epoch"
+                                                      if still_falling else f"the best epochs were "
+                                                      f"{best_epoch['1 layer']} and {best_epoch['2 layers']}")
+    + f". On a corpus of {len(corpus):,} characters, depth is not free: more parameters to fit from "
     "the same characters, and a longer path for the gradient at each step, so expect any gain to be small and to "
     "change with the seed (exercise 6). Deep stacks pay off on large corpora: Graves (2013) used up to 7 layers on "
     "Wikipedia text."))
@@ -168,7 +174,7 @@ half = T_REV // 2
 uni, bi = per_position["left to right"], per_position["bidirectional"]
 display(Markdown(
     f"The left-to-right LSTM scores {uni[:half].mean():.0%} on the first {half} steps, where it can only guess "
-    f"(chance is 12.5 %), and {uni[half:].mean():.0%} on the last {T_REV - half}, where the answer is in its past. "
+    f"(chance is 1/8), and {uni[half:].mean():.0%} on the last {T_REV - half}, where the answer is in its past. "
     f"The bidirectional one scores {bi[:half].mean():.0%} and {bi[half:].mean():.0%}: at every step one of its "
     "two directions has already read the answer. Same width per direction, twice the parameters; what it gains "
     "on the first half is information, not capacity."))
@@ -269,11 +275,11 @@ def greedy(model, src, start):
     return written[:, 1:]
 
 # %% [markdown]
-# Reversal again, now as sequence to sequence, with sequences longer than section 3's: with and without
+# Reversal again, now as sequence to sequence, on sequences as long as section 3's: with and without
 # attention, the same encoder, decoder, data and training:
 
 # %%
-T_S2S = 6 if QUICK else 10
+T_S2S = T_REV
 s2s_train = data.reverse_task(n=300 if QUICK else 2000, T=T_S2S, alphabet=8, seed=1)
 s2s_test = data.reverse_task(n=200 if QUICK else 500, T=T_S2S, alphabet=8, seed=2)
 S2S_EPOCHS = 2 if QUICK else 10
@@ -396,6 +402,11 @@ ax.legend();
 grid = np.array([[sweep[name, lr] for lr in RATES] for name in VARIANTS])  # (variants, rates)
 across_rates = np.ptp(grid, axis=1).mean()      # how much the rate moves one variant, on average
 across_variants = np.ptp(grid, axis=0).mean()   # how much the variant moves one rate, on average
+at_best = dict(zip(VARIANTS, grid.min(axis=1)))   # each variant at its best rate
+unlike = (["NOAF did not come out worst here (there dropping the output activation hurt)"]
+          if at_best["NOAF"] < max(at_best.values()) else [])
+unlike += ([f"CIFG came out {at_best['CIFG'] - at_best['LSTM (NP)']:.3f} nats above the plain LSTM here (there "
+            "coupling the gates cost nothing measurable)"] if at_best["CIFG"] > at_best["LSTM (NP)"] else [])
 display(Markdown(
     f"Changing the learning rate moved a variant's validation loss by {across_rates:.3f} nats on average (from "
     f"its best rate to its worst); changing the variant at a fixed rate moved it by {across_variants:.3f}. "
@@ -408,10 +419,9 @@ display(Markdown(
        "variant, so the optimum may lie above this grid" if np.all(np.argmin(grid, axis=1) == len(RATES) - 1) else "")
     + "; Greff et al.'s runs, trained to convergence, found a broad optimum with too-high rates failing. At each "
     "variant's best rate: " + ", ".join(f"{name} {row.min():.3f}" for name, row in zip(VARIANTS, grid)) + " nats"
-    + (". NOAF did not come out worst here, unlike in Greff et al.'s study, where dropping the output activation "
-       "hurt: a short task of a few steps, a short budget and one seed cannot show what their 5,400 runs on "
-       "speech, handwriting and music did (rerun the sweep with more epochs to see whether it holds)"
-       if grid[list(VARIANTS).index("NOAF")].min() < grid.min(axis=1).max() else "") + "."))
+    + (". Unlike in Greff et al.'s study, " + " and ".join(unlike) + ": a short task of a few steps, a short budget "
+       "and one seed cannot show what their 5,400 runs on speech, handwriting and music did (rerun the sweep with "
+       "more epochs to see whether it holds)" if unlike else "") + "."))
 
 # %% [markdown]
 # ## Exercises
