@@ -472,7 +472,8 @@ first = histories["no clipping"]
 overflow = next((e for e, v in zip(first["epoch"], first["train_loss"]) if not np.isfinite(v)), None)   # first inf
 Markdown(f"Without clipping the gradient is huge from the start (its norm averages {sci(first['grad_norm'][0])} over "
          f"the first epoch, right), every step throws the weights farther "
-         + (f"(the first epoch's mean loss is {sci(first['train_loss'][0])}), " if overflow != first["epoch"][0] else "")
+         + (f"(the first epoch's mean loss is {sci(first['train_loss'][0])}), " if overflow != first["epoch"][0]
+            else "")
          + (f"until, in epoch {overflow}, the loss overflows" if overflow else "until the loss overflows")
          + " and every later gradient is infinite: "
          f"`minilstm.train` refuses to take those steps (here it skipped {skipped}; it "

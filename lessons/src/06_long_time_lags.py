@@ -310,12 +310,15 @@ display(Markdown(f"""{how_many} of them {'is' if len(vanished) == 1 else 'are'} 
 
 - **GRU**: its direct path back is $z_t$, started at $\\sigma(0) = 0.5$ (lesson 4); with the paths through its gates
   and candidate added, the untrained GRU's gradient falls by a factor {gru_step:.2f} per step here, and
-  ${sci(reach['GRU'][0])}$ of it reaches the first mark before training, ${sci(reach['GRU'][1])}$ after: the network barely hears that $X_1$ mattered{gru_said}.
+  ${sci(reach['GRU'][0])}$ of it reaches the first mark before training, ${sci(reach['GRU'][1])}$ after: the network
+  barely hears that $X_1$ mattered{gru_said}.
 - **LSTM**: the cell state carries the gradient with one multiply by $f_t$ per step, started near
   $\\sigma(5) = {f5:.3f}$, so ${f5:.3f}^{{{T_ADD}}} = {f5 ** T_ADD:.2f}$ survives the whole sequence along $c$: the first mark
-  hears about it from the first batch (${sci(reach['LSTM'][0])}$ before training, ${sci(reach['LSTM'][1])}$ after, along $h$).
+  hears about it from the first batch (${sci(reach['LSTM'][0])}$ before training, ${sci(reach['LSTM'][1])}$ after,
+  along $h$).
 - **RNN**: at $T = {T_ADD}$, ${sci(reach['RNN'][0])}$ of the gradient reaches the first mark before training,
-  {'more' if reach['RNN'][0] > reach['GRU'][0] else 'less'} than the GRU's, and ${sci(reach['RNN'][1])}$ after{rnn_said}.
+  {'more' if reach['RNN'][0] > reach['GRU'][0] else 'less'} than the GRU's, and ${sci(reach['RNN'][1])}$
+  after{rnn_said}.
   The gradient reaching a step is necessary, not enough. To solve the
   task the RNN must also *store* $X_1$ across the sequence in a state that every noise value is written into, through
   the same $W_{{hh}}$ at every step. Hochreiter & Schmidhuber (1997, section 3) called this the *input weight
