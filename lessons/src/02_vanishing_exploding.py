@@ -94,7 +94,15 @@ VANISHED, EXPLODED = 1e-2, 1e2                             # the norm at step 0 
 def fate(flow):
     """What the gradient does over the whole sequence, read from its norm at step 0."""
     end = flow.lag(T - 1)
-    return "vanishes" if end < VANISHED else "explodes" if end > EXPLODED else "neither vanishes nor explodes"
+    return "vanishes" if end < VANISHED else "explodes" if end > EXPLODED else "stays between 0.01 and 100"
+
+
+def sci(x):
+    """x for prose: $2 \\times 10^{-3}$ in LaTeX scientific notation, one digit; plainly (0.57) from 0.01 to 10."""
+    if 0.01 <= abs(x) < 10:
+        return f"{x:.2g}"
+    m, e = f"{x:.0e}".split("e")
+    return f"${m} \\times 10^{{{int(e)}}}$"
 
 
 def listing(words):
@@ -105,16 +113,17 @@ fates = {s: {nl: fate(flows[nl][f"scale {s}"]) for nl in flows} for s in SCALES}
 shared = {}                                                # a fate both networks meet -> its scales
 for s in SCALES:
     if fates[s]["tanh"] == fates[s]["relu"]:
-        shared.setdefault(fates[s]["tanh"], []).append(f"{s:g}")
+        shared.setdefault(fates[s]["tanh"], []).append(f"{s:.1f}")
 parted = [s for s in SCALES if fates[s]["tanh"] != fates[s]["relu"]]
 at_step0 = {s: {nl: flows[nl][f"scale {s}"].lag(T - 1) for nl in flows} for s in SCALES}
 Markdown(f"Read each line from the right (the step the loss reads, norm 1) to the left (far back in time). Straight "
-         f"lines on this log axis are exponential decay or growth. Calling a norm below {VANISHED:g} at step 0 "
-         f"vanished and one above {EXPLODED:g} exploded: "
-         + "; ".join(f"at scale {listing(ss)} the gradient {f} in both networks" for f, ss in shared.items()) + ". "
+         f"lines on this log axis are exponential decay or growth. If we call a gradient vanished when it reaches "
+         f"step 0 below {VANISHED:g}, and exploded above {EXPLODED:g}: "
+         + ", ".join(f"at scale{'s' if len(ss) > 1 else ''} {listing(ss)} it {f} in both"
+                     for f, ss in shared.items()) + ". "
          + ("Between them the two nonlinearities part: " + "; ".join(
-             f"at scale {s:g} the tanh RNN's gradient {fates[s]['tanh']} (it reaches step 0 at "
-             f"{at_step0[s]['tanh']:.0e}) and the ReLU RNN's {fates[s]['relu']} ({at_step0[s]['relu']:.0e})"
+             f"at scale {s:.1f} the tanh RNN's gradient {fates[s]['tanh']} (it reaches step 0 at "
+             f"{sci(at_step0[s]['tanh'])}) and the ReLU RNN's {fates[s]['relu']} ({sci(at_step0[s]['relu'])})"
              for s in parted) + ". "
             if parted else "")
          + ("Where they part, the ReLU's line lies higher: its derivative is 1 wherever a unit is on, while a large "
@@ -138,8 +147,8 @@ for nl in flows:
 # a running kernel and `ipywidgets` (in the `lessons` extra); without them, or where the notebook is only
 # rendered, the cell shows the default below, and you can call `draw_flow(scale=..., nonlinearity=..., length=...)`
 # yourself. `plot.live(draw, name=(low, high, step), other=[choices])` is the package's helper: it draws
-# `draw()` with its defaults now and puts a slider or a drop-down under it for each parameter you name, so you
-# can give any figure of your own sliders the same way.
+# `draw()` with its defaults now and puts a slider or a drop-down under it for each parameter you name
+# (`labels=` names the controls), so you can put sliders under any figure of your own.
 
 # %%
 x_long = np.random.default_rng(0).standard_normal((300, B, D))   # long enough for the longest slider setting
@@ -227,11 +236,11 @@ def crossing(nl):
     return f"$\\sigma_{{\\max}} \\approx {above[0]:.1f}$" if above.size else f"no scale up to {scales[-1]:g}"
 
 
-under_bound = all(np.all(r <= scales) for r in measured.values())
-left_vanish = all(np.all(r[scales < 1] < 1) for r in measured.values())
-Markdown(f"Every measured point lies {'below' if under_bound else 'not all below'} the dashed bound, as the inequality "
-         f"demands. Left of $\\sigma_{{\\max}} = 1$ "
-         f"{'all of them are below 1 (vanishing, as guaranteed)' if left_vanish else 'some are not below 1'}. "
+# The bound is a theorem: a point above it, or a factor of 1 or more left of sigma_max = 1, is a bug.
+assert all(np.all(r <= scales) for r in measured.values()), "a measured factor lies above the bound"
+assert all(np.all(r[scales < 1] < 1) for r in measured.values()), "a factor left of sigma_max = 1 is not below 1"
+Markdown(f"Every measured point lies below the dashed bound, as the inequality demands. Left of "
+         f"$\\sigma_{{\\max}} = 1$ all of them are below 1 (vanishing, as guaranteed). "
          f"Right of it, growth needs more than $\\sigma_{{\\max}} > 1$: the measured factor first exceeds 1 at "
          f"{crossing('tanh')} for the tanh RNN and at {crossing('relu')} for the ReLU RNN. A large $W_{{hh}}$ also "
          f"drives tanh into saturation, where $\\phi' = 1 - h^2$ is small, while the ReLU's derivative is 0 or 1: at "
@@ -261,9 +270,9 @@ Markdown("Above the dashed line a step *can* amplify the gradient, below it ever
          "close to its bound $\\sigma_{\\max}$: on average "
          + ", ".join(f"{mean_norm[name]:.2f} at scale {name.split()[-1]}" for name in norms)
          + ". The spectral norm is the worst direction, and some direction always passes almost unsaturated. Yet in "
-         f"section 2 the tanh gradient at scale 1.5 shrank to {at_15:.0e} over the {T - 1} steps back to step 0, "
-         f"where the product of its Jacobians' norms, about {mean_norm['tanh, scale 1.5']:.2f} per "
-         f"step, would have allowed growth to {mean_norm['tanh, scale 1.5'] ** (T - 1):.0e}. The "
+         f"section 2 the tanh gradient at scale 1.5 shrank to {sci(at_15)} over the {T - 1} steps back to step 0, "
+         f"while the product of its Jacobians' norms, about {mean_norm['tanh, scale 1.5']:.2f} per "
+         f"step, would have allowed growth to {sci(mean_norm['tanh, scale 1.5'] ** (T - 1))}. The "
          f"product of these norms only bounds the change over many steps; the norm of a product of Jacobians is "
          f"usually far below the product of their norms, because the direction one step stretches is not the one "
          f"the next step stretches.")
@@ -461,10 +470,11 @@ tail = ("Clipping stops the divergence; it does not make an RNN carry the two ma
         "gradient that makes 30 steps hard for an RNN (lesson 3).")
 first = histories["no clipping"]
 overflow = next((e for e, v in zip(first["epoch"], first["train_loss"]) if not np.isfinite(v)), None)   # first inf
-Markdown(f"Without clipping the gradient is huge from the start (its norm averages {first['grad_norm'][0]:.1e} over "
+Markdown(f"Without clipping the gradient is huge from the start (its norm averages {sci(first['grad_norm'][0])} over "
          f"the first epoch, right), every step throws the weights farther "
-         + (f"(the first epoch's mean loss is {first['train_loss'][0]:.1e}), " if overflow != first["epoch"][0] else "")
-         + "until the loss overflows" + (f", in epoch {overflow}," if overflow else "")
+         + (f"(the first epoch's mean loss is {sci(first['train_loss'][0])}), " if overflow != first["epoch"][0]
+            else "")
+         + (f"until, in epoch {overflow}, the loss overflows" if overflow else "until the loss overflows")
          + " and every later gradient is infinite: "
          f"`minilstm.train` refuses to take those steps (here it skipped {skipped}; it "
          f"counts them in `skipped_steps`), but the weights are already ruined, so after 10 skipped steps in a row it "

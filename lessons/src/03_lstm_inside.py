@@ -169,22 +169,32 @@ for ax in fig.axes[:len(trace.gates)]:                   # the four gate panels 
 # %%
 stretches = {"before the first symbol": slice(0, marks[0]), "between the two": slice(marks[0] + 1, marks[1]),
              "after the second": slice(marks[1] + 1, T)}
-g_size = [float(np.abs(trace.gates["g"][0, s, seq]).mean()) for s in stretches.values()]   # mean |g| per stretch
 f_open = [float((trace.gates["f"][0, s, seq] > 0.9).mean()) for s in stretches.values()]   # share of f above 0.9
+g_change = np.abs(np.diff(trace.gates["g"][0, :, seq], axis=0)).mean(axis=1)   # mean |g_t - g_(t-1)|, t = 1..T-1
+at_symbol = {"first": float(g_change[marks[0] - 1]), "second": float(g_change[marks[1] - 1])}
+typical = float(np.median(g_change))
+switched = [k for k, v in at_symbol.items() if v > 1.5 * typical]   # a change half again a typical step's
+f_rise = {"first": f_open[1] - f_open[0], "second": f_open[2] - f_open[1]}
+g_at, f_at = max(at_symbol, key=at_symbol.get), max(f_rise, key=f_rise.get)
 
-
-def rises_most(levels):
-    """At which symbol ``levels`` (before, between, after) rises most, in words."""
-    jumps = {"first": levels[1] - levels[0], "second": levels[2] - levels[1]}
-    at = max(jumps, key=jumps.get)
-    return f"rises most at the {at} symbol" if jumps[at] > 0 else "rises at neither symbol"
-
-
-Markdown("Averaged over the units, $|g|$ is " + ", ".join(f"{v:.2f} {k}" for k, v in zip(stretches, g_size))
-         + "; the share of forget-gate values above 0.9 is "
-         + ", ".join(f"{v:.0%} {k}" for k, v in zip(stretches, f_open))
-         + f". In this run the candidate's strength {rises_most(g_size)} and the share of open forget gates "
-         f"{rises_most(f_open)}: that is where the cell writes, and then holds what it wrote.")
+if f_rise[f_at] <= 0:
+    verdict = f"The candidate changes most at the {g_at} symbol, while the share of open forget gates rises at neither."
+elif g_at == f_at:
+    verdict = (f"The candidate and the forget gates both change most at the {g_at} symbol: that is where the cell "
+               "writes most, and then holds what it wrote.")
+else:
+    verdict = (f"The candidate changes most at the {g_at} symbol, the share of open forget gates rises most at the "
+               f"{f_at}: writing and holding need not start at the same symbol.")
+Markdown("The mean change of the candidate from one step to the next, $|g_t - g_{t-1}|$ over the units, is "
+         + " and ".join(f"{v:.2f} at the {k}" for k, v in at_symbol.items())
+         + f", against {typical:.2f} at a typical step (the median over the sequence): "
+         + ("at both symbols" if len(switched) == 2 else f"at the {switched[0]} symbol only" if switched else "")
+         + (" $g$ switches into a new pattern." if switched else
+            "neither symbol changes $g$ much more than a typical step does.")
+         + " The share of forget-gate values above 0.9 is "
+         + ", ".join(f"{v:.0%} {k}" for k, v in zip(stretches, f_open)) + f". {verdict} These are averages over all "
+         f"{trace.gates['g'].shape[-1]} units; the first symbol itself is stored in a few of them, as the next cell "
+         "shows.")
 
 # %% [markdown]
 # The memory itself is the cell state. A clean way to see what it stores: run the same sequence again with
@@ -205,17 +215,27 @@ ax.set(xlabel="time step t", ylabel="c_t (as read) minus c_t (first symbol swapp
 ax.legend();
 
 # %%
+def sci(x):
+    """x for prose: $2 \\times 10^{-4}$ in LaTeX scientific notation, one digit; plainly (0.57) from 0.01 to 10."""
+    if 0.01 <= abs(x) < 10:
+        return f"{x:.2g}"
+    m, e = f"{x:.0e}".split("e")
+    return f"${m} \\times 10^{{{int(e)}}}$"
+
+
 before_first = np.abs(dc_seq[:marks[0], top]).max() if marks[0] > 0 else 0.0
 at_first, at_end = np.abs(dc_seq[marks[0], top]), np.abs(dc_seq[-1, top])
-f_top = float(trace.gates["f"][0, marks[0] + 1:, seq][:, top].mean())   # these units' forget gates, after it
-kept = "nearly all" if f_top > 0.9 else "most" if f_top > 0.5 else "less than half"
+f_after = trace.gates["f"][0, marks[0] + 1:, seq][:, top]          # these units' forget gates, after it
+f_top, f_kept = float(f_after.mean()), float(np.prod(f_after, axis=0).max())   # kept by the gates alone, at best
 Markdown(f"Before the first symbol every line is {'exactly 0' if before_first == 0 else f'at most {before_first:.1g}'} "
          f"(the two runs are identical there). At that step the four differences are at most {at_first.max():.2f}; "
          f"at the trigger, {T - 1 - marks[0]} steps later, they are between {at_end.min():.1f} and {at_end.max():.1f}: "
          f"which symbol came first is written into the cell state and carried to the end. The differences "
          f"{'grow rather than decay' if at_end.min() > at_first.max() else 'do not all grow'} (a line may wander "
-         f"on the way), because every later step reads $h$, which differs too, and adds to the difference, while "
-         f"these units' forget gates (on average {f_top:.2f} after the first symbol) keep {kept} of it at each step.")
+         f"on the way). The forget gates alone cannot explain that: these units' gates average {f_top:.2f} after the "
+         f"first symbol, and their product over the {T - 1 - marks[0]} steps (the share of the difference they alone "
+         f"would keep) is at most {sci(f_kept)}. The difference is written again at every step instead: each step "
+         f"reads $h$, which differs too, so its gates and candidate differ and add to the difference in $c_t$.")
 
 # %% [markdown]
 # ### Saturation
@@ -385,20 +405,24 @@ for ax in axes:
 lost = {name: np.log10(f.lag(0) / f.lag(T - 1)) for name, f in before.items()}   # orders of magnitude, step T-1 to 0
 worst = max(lost, key=lost.get)
 final = {name: h["val_accuracy"][-1] for name, h in histories.items()}
+best = {name: max(h["val_accuracy"]) for name, h in histories.items()}
 SOLVED = 0.9                                                  # the final validation accuracy we call learnt
 why = (" (its update gate starts at $z = \\sigma(0) = 0.5$, so half of the old state is replaced at every step; "
        "lesson 4)" if worst == "GRU" else "")
 Markdown(f"Read each line from the right (norm 1 where the loss reads) leftward. Before training the {worst} loses "
-         f"the most, {lost[worst]:.1f} orders of magnitude over {T} steps{why}; "
+         f"the most, {lost[worst]:.1f} orders of magnitude over the {T - 1} steps back to step 0{why}; "
          + ", ".join(f"the {n} {v:.1f}" for n, v in lost.items() if n != worst) + ". "
          f"After training the gradient that reaches step 0 is "
-         + ", ".join(f"{after[n].lag(T - 1):.0e} for the {n}" for n in after) + ", and the final validation "
+         + ", ".join(f"{sci(after[n].lag(T - 1))} for the {n}" for n in after) + ", and the final validation "
          f"accuracies are " + ", ".join(f"{final[n]:.0%} ({n})" for n in final) + f" (guessing: {1 / 4:.0%}). "
          f"The gradient at initialisation is where training starts, not where it ends; training reshapes it, and at "
          f"{T} steps this lag is short"
          + (": all three learn the task. " if min(final.values()) >= SOLVED else
-            ", yet here " + " and ".join(f"the {n} ended at {final[n]:.0%}" for n in final if final[n] < SOLVED)
-            + f" after {EPOCHS} epochs: one run, and another seed changes which cells learn it in time. ")
+            ", yet here " + " and ".join(f"the {n} ended at {final[n]:.0%}"
+                                         + (f" (its best epoch reached {best[n]:.0%})" if best[n] > final[n] else "")
+                                         for n in final if final[n] < SOLVED)
+            + f" after {EPOCHS} epochs: one short run is unstable, and another seed changes which cells learn the "
+            "task in time. ")
          + "The differences decide the outcome at longer lags: in the README's table of "
          "classic results (temporal order at $T = 100$, `benchmarks/tasks.py`), only the LSTM family (the LSTM and "
          "the peephole LSTM) solved it within the budget; the command below trains at $T = 50$ by default.")

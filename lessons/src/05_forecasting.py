@@ -92,10 +92,14 @@ print("test part after scaling: min", x_tilde[split_at:].min().round(3), " max",
 
 # %%
 low, high = x_tilde[split_at:].min(), x_tilde[split_at:].max()   # the test part's range, scaled
-Markdown(("Here the test part lands inside $[-1, 1]$, but it need not: a test value beyond the training extremes "
-          "would scale to beyond $\\pm 1$. " if -1 <= low and high <= 1 else
-          f"Here the test part reaches from {low:.3f} to {high:.3f}, beyond $[-1, 1]$: a test value beyond the "
-          f"training extremes scales to beyond $\\pm 1$. ")
+outside = []                                                       # where the test part leaves [-1, 1]
+if high > 1:
+    outside.append(f"reaches {high:.2f}, above 1: a test value above the training maximum scales above 1")
+if low < -1:
+    outside.append(f"reaches {low:.2f}, below -1: a test value below the training minimum scales below -1")
+Markdown(("Here the test part " + "; it also ".join(outside) + ". " if outside else
+          "Here the test part lands inside $[-1, 1]$, but it need not: a test value beyond the training extremes "
+          "would scale to beyond $\\pm 1$. ")
          + "That is correct, not a bug: the model must cope with values it has not seen, as it would in use. Fitting "
          "on all the data would hide that case and leak the future into the inputs.")
 
@@ -376,9 +380,9 @@ else:
 # %% [markdown]
 # 2. **Scaling without leaks.** Fit your own `data.MinMaxScaler.fit(...)` on the *training* points of `series`
 #    (the first 800, as a column `(800, 1)`), and check that it is the scaler the dataset used. (Fitting on all
-#    1000 points gives the same numbers whenever the series' extremes lie in the training part, which section 2's
-#    test range shows: inside $[-1, 1]$, they do. Then the checker cannot see that leak, so the habit is yours: fit
-#    on the past only.)
+#    1000 points gives the same numbers whenever the series' extremes lie in the training part: if section 2's
+#    scaled test part stays inside $[-1, 1]$, they do, and the checker cannot see that leak, so the habit is yours:
+#    fit on the past only.)
 
 # %%
 my_scaler = None             # TODO: data.MinMaxScaler.fit(...) on the training part only

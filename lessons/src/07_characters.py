@@ -71,7 +71,8 @@ print(f"uniform guess: log V = {np.log(V):.3f} nats;  character frequencies only
 
 # %% [markdown]
 # Anything below the second number means the model uses the context. How far below it a model must be to spell
-# is best read from its own samples: section 3 counts how many of its words are words of the corpus.
+# is best read from its own samples: read section 2's loss next to section 3's word counts (how many of the
+# words it writes are words of the corpus).
 #
 # ## 2. Truncated backpropagation through time
 #

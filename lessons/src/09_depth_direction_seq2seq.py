@@ -107,8 +107,8 @@ ax.set(xlabel="epoch", ylabel="validation bits per character", title="one layer 
 ax.legend();
 
 # %% [markdown]
-# The lowest validation loss of each run is in the table, at its best epoch: a long run on a corpus this small
-# overfits, so the last epoch need not be the best (the next output says where each run's best fell).
+# The lowest validation loss of each run is in the table, at its best epoch: a longer run would overfit, and then
+# the last epoch would not be the best (the next output says where each run's best fell).
 # The dashed line is what knowing only how often each letter occurs buys; everything below it is context.
 
 # %%
@@ -120,9 +120,10 @@ display(Markdown(
     f"In this run the second layer {'lowered' if deeper else 'did not lower'} the best validation loss "
     f"({best['1 layer'] / np.log(2):.3f} bits per character with one layer, {best['2 layers'] / np.log(2):.3f} with "
     f"two) at {lm['2 layers'].num_params / lm['1 layer'].num_params:.1f} times the parameters and after "
-    f"{LM_EPOCHS} epoch{'s' * (LM_EPOCHS > 1)}; " + ("both runs were still improving at the last epoch"
-                                                      if still_falling else f"the best epochs were "
-                                                      f"{best_epoch['1 layer']} and {best_epoch['2 layers']}")
+    f"{LM_EPOCHS} epoch{'s' * (LM_EPOCHS > 1)}; "
+    + (f"both were at their best in the last epoch: {LM_EPOCHS} epochs are not enough to overfit here"
+       if still_falling else f"the best epochs were {best_epoch['1 layer']} and {best_epoch['2 layers']} of "
+       f"{LM_EPOCHS}: after its best epoch a run's validation loss rose again, the start of overfitting")
     + f". On a corpus of {len(corpus):,} characters, depth is not free: more parameters to fit from "
     "the same characters, and a longer path for the gradient at each step, so expect any gain to be small and to "
     "change with the seed (exercise 6). Deep stacks pay off on large corpora: Graves (2013) used up to 7 layers on "
@@ -403,10 +404,14 @@ grid = np.array([[sweep[name, lr] for lr in RATES] for name in VARIANTS])  # (va
 across_rates = np.ptp(grid, axis=1).mean()      # how much the rate moves one variant, on average
 across_variants = np.ptp(grid, axis=0).mean()   # how much the variant moves one rate, on average
 at_best = dict(zip(VARIANTS, grid.min(axis=1)))   # each variant at its best rate
-unlike = (["NOAF did not come out worst here (there dropping the output activation hurt)"]
-          if at_best["NOAF"] < max(at_best.values()) else [])
-unlike += ([f"CIFG came out {at_best['CIFG'] - at_best['LSTM (NP)']:.3f} nats above the plain LSTM here (there "
-            "coupling the gates cost nothing measurable)"] if at_best["CIFG"] > at_best["LSTM (NP)"] else [])
+there, here = [], []                              # where this run parts from Greff et al.'s study: theirs, ours
+if at_best["NOAF"] < max(at_best.values()):
+    there.append("dropping the output activation hurt")
+    here.append(f"NOAF came out {'best' if at_best['NOAF'] == min(at_best.values()) else 'not worst'}")
+if at_best["CIFG"] > at_best["LSTM (NP)"]:
+    there.append("coupling the gates cost nothing measurable")
+    here.append(f"CIFG {'' if here else 'came out '}{at_best['CIFG'] - at_best['LSTM (NP)']:.3f} nats above the "
+                "plain LSTM")
 display(Markdown(
     f"Changing the learning rate moved a variant's validation loss by {across_rates:.3f} nats on average (from "
     f"its best rate to its worst); changing the variant at a fixed rate moved it by {across_variants:.3f}. "
@@ -419,9 +424,9 @@ display(Markdown(
        "variant, so the optimum may lie above this grid" if np.all(np.argmin(grid, axis=1) == len(RATES) - 1) else "")
     + "; Greff et al.'s runs, trained to convergence, found a broad optimum with too-high rates failing. At each "
     "variant's best rate: " + ", ".join(f"{name} {row.min():.3f}" for name, row in zip(VARIANTS, grid)) + " nats"
-    + (". Unlike in Greff et al.'s study, " + " and ".join(unlike) + ": a short task of a few steps, a short budget "
-       "and one seed cannot show what their 5,400 runs on speech, handwriting and music did (rerun the sweep with "
-       "more epochs to see whether it holds)" if unlike else "") + "."))
+    + (f". Unlike in Greff et al.'s study, where {' and '.join(there)}, here {' and '.join(here)}: a short task of "
+       "a few steps, a short budget and one seed cannot show what their 5,400 runs on speech, handwriting and music "
+       "did (rerun the sweep with more epochs to see whether it holds)" if here else "") + "."))
 
 # %% [markdown]
 # ## Exercises
