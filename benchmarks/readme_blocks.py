@@ -265,6 +265,8 @@ def blocks() -> dict:
             "python-samples": python_samples.block(json.loads(python_samples.RESULTS.read_text(encoding="utf-8"))),
             "python-default-run": _wrap(python_default_run.block(
                 json.loads(python_default_run.RESULTS.read_text(encoding="utf-8")))),
+            "python-long-run": _wrap(python_default_run.block(
+                json.loads(python_default_run.LONG_RESULTS.read_text(encoding="utf-8")))),
             "test-cost": test_cost_block(json.loads(TEST_COST_RESULTS.read_text(encoding="utf-8")))}
 
 

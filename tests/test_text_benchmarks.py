@@ -2,6 +2,7 @@
 properties, the default run's verdict."""
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
@@ -74,3 +75,17 @@ def test_the_default_runs_verdict_follows_its_last_epoch_and_the_committed_run_b
     assert ", below gzip -9's" in python_default_run.block(committed)
     worse = {**committed, "val_bpc": [committed["gzip"] + 0.1]}
     assert ", not below gzip -9's" in python_default_run.block(worse)
+
+
+def test_the_committed_longer_run_beats_bz2_and_its_paragraph_says_so():
+    """Issue 20's second mark: the README's longer run ends below bz2 -9 on the same held-out text."""
+    committed = json.loads(python_default_run.LONG_RESULTS.read_text(encoding="utf-8"))
+    assert committed["run"] == "long" and committed["val_bpc"][-1] < committed["bz2"] < committed["gzip"]
+    options = " ".join(python_default_run.RUNS["long"][2])
+    assert committed["command"] == f"python -m minilstm train --task python {options}"
+    assert committed["metrics"]["settings"]["recurrent_dropout"] == 0.25
+    text = python_default_run.block(committed)
+    assert text.startswith("The longer run, `python -m minilstm train --task python --hidden 512") and \
+        ", below bz2 -9's" in text and "--long` on" in text
+    worse = {**committed, "val_bpc": [committed["bz2"] + 0.01]}
+    assert ", not below bz2 -9's" in python_default_run.block(worse)
