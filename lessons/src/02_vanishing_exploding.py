@@ -244,7 +244,7 @@ Markdown(f"Every measured point lies below the dashed bound, as the inequality d
          f"Right of it, growth needs more than $\\sigma_{{\\max}} > 1$: the measured factor first exceeds 1 at "
          f"{crossing('tanh')} for the tanh RNN and at {crossing('relu')} for the ReLU RNN. A large $W_{{hh}}$ also "
          f"drives tanh into saturation, where $\\phi' = 1 - h^2$ is small, while the ReLU's derivative is 0 or 1: at "
-         f"the largest scale, {scales[-1]:g}, the tanh RNN's factor is {measured['tanh'][-1]:.2f} and the ReLU RNN's "
+         f"the largest scale, {scales[-1]:.1f}, the tanh RNN's factor is {measured['tanh'][-1]:.2f} and the ReLU RNN's "
          f"{measured['relu'][-1]:.2f}"
          + (", closer to the bound." if measured["relu"][-1] > measured["tanh"][-1] else "."))
 

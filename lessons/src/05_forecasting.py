@@ -171,8 +171,8 @@ ax.legend();
 # %%
 val, tr = history["val_loss"][-1], history["train_loss"][-1]
 Markdown(f"The dashed line is the variance of the noise in scaled units ({NOISE}$^2$ times the scale factor "
-         f"squared, {floor:.2e}): no forecast can go below it on average. After {EPOCHS} epochs the test loss is "
-         f"{val:.2e}, {val / floor:.2f} times the floor, and the training loss {tr:.2e} ({tr / floor:.2f} times; it "
+         f"squared, {floor:.3g}): no forecast can go below it on average. After {EPOCHS} epochs the test loss is "
+         f"{val:.3g}, {val / floor:.2f} times the floor, and the training loss {tr:.3g} ({tr / floor:.2f} times; it "
          f"is averaged over each epoch while the weights still move). A test loss "
          + ("close to the floor means the model has learnt nearly everything there is to learn; "
             if val < 1.3 * floor else "well above the floor means there is more to learn; ")
