@@ -98,9 +98,9 @@ def fate(flow):
 
 
 def sci(x):
-    """x for prose: $2 \\times 10^{-3}$ in LaTeX scientific notation, one digit; plainly (0.57) from 0.01 to 10."""
-    if 0.01 <= abs(x) < 10:
-        return f"{x:.2g}"
+    """x for prose: plainly to 2 significant digits (0.57, 23) from 0.01 to 100; else $2 \\times 10^{-3}$, one digit."""
+    if 0.01 <= abs(x) < 100:
+        return f"{float(f'{x:.2g}'):g}"
     m, e = f"{x:.0e}".split("e")
     return f"${m} \\times 10^{{{int(e)}}}$"
 
@@ -117,10 +117,11 @@ for s in SCALES:
 parted = [s for s in SCALES if fates[s]["tanh"] != fates[s]["relu"]]
 at_step0 = {s: {nl: flows[nl][f"scale {s}"].lag(T - 1) for nl in flows} for s in SCALES}
 Markdown(f"Read each line from the right (the step the loss reads, norm 1) to the left (far back in time). Straight "
-         f"lines on this log axis are exponential decay or growth. If we call a gradient vanished when it reaches "
-         f"step 0 below {VANISHED:g}, and exploded above {EXPLODED:g}: "
-         + ", ".join(f"at scale{'s' if len(ss) > 1 else ''} {listing(ss)} it {f} in both"
-                     for f, ss in shared.items()) + ". "
+         f"lines on this log axis are exponential decay or growth. Call a gradient vanished if its norm at step 0 "
+         f"is below {VANISHED:g}, exploded if above {EXPLODED:g}. "
+         + ("Then " + "; ".join(f"at scale{'s' if len(ss) > 1 else ''} {listing(ss)} it {f} in both"
+                                + (" networks" if i == 0 else "") for i, (f, ss) in enumerate(shared.items()))
+            + ". " if shared else "")
          + ("Between them the two nonlinearities part: " + "; ".join(
              f"at scale {s:.1f} the tanh RNN's gradient {fates[s]['tanh']} (it reaches step 0 at "
              f"{sci(at_step0[s]['tanh'])}) and the ReLU RNN's {fates[s]['relu']} ({sci(at_step0[s]['relu'])})"
@@ -371,7 +372,7 @@ Markdown(f"Left: the loss is smooth on both sides of a near-vertical wall at $b 
          f"magnitude larger than anywhere else. Both descents walk the same path down to the wall. There the "
          f"unclipped one (red) meets that gradient and is thrown to $b = {jump:.2f}$, onto a plateau whose gradient "
          f"is tiny: after 30 steps it sits at $b = {end['no clipping'][0]:.2f}$ with loss "
-         f"{end['no clipping'][1]:.3f}, far from this slice's minimum, $L = {surface[best, 0]:.2g}$ at "
+         f"{end['no clipping'][1]:.3f}, far from this slice's minimum, $L = {sci(surface[best, 0]).strip('$')}$ at "
          f"$b = {bs[best]:.2f}$, at the foot of the wall. The clipped one (blue) crosses the wall with steps of at "
          f"most $\\eta c = 0.1$ and then bounces across it: its last two steps are at $b = {last2[0][0]:.2f}$ "
          f"(loss {last2[0][1]:.3f}) and $b = {last2[1][0]:.2f}$ (loss {last2[1][1]:.3f}), always within one step "
@@ -409,7 +410,7 @@ Markdown(f"The yellow region is the high-loss side (the unit ends in its positiv
          f"{final2['no clipping']:.3f}. The clipped one (white) never steps farther than "
          f"{steps2['clip_norm = 1'].max():.2f} ($\\eta c = 0.2$), stays near the wall and ends at "
          f"$({paths2['clip_norm = 1'][-1, 0]:.2f}, {paths2['clip_norm = 1'][-1, 1]:.2f})$ with loss "
-         f"{final2['clip_norm = 1']:.2g}.")
+         f"{sci(final2['clip_norm = 1'])}.")
 
 # %% [markdown]
 # ### A whole training run

@@ -380,8 +380,8 @@ else:
 # %% [markdown]
 # 2. **Scaling without leaks.** Fit your own `data.MinMaxScaler.fit(...)` on the *training* points of `series`
 #    (the first 800, as a column `(800, 1)`), and check that it is the scaler the dataset used. (Fitting on all
-#    1000 points gives the same numbers whenever the series' extremes lie in the training part: if section 2's
-#    scaled test part stays inside $[-1, 1]$, they do, and the checker cannot see that leak, so the habit is yours:
+#    1000 points gives the same numbers whenever the series' extremes lie in the training part, which is so when
+#    section 2's scaled test part stays inside $[-1, 1]$. Then the check cannot see the leak, so the habit is yours:
 #    fit on the past only.)
 
 # %%

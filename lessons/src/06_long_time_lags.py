@@ -238,8 +238,10 @@ curves(order_hist, title(f"temporal order, T = {T_ORD}", order_hist, 0.25), 0.25
 order_solved = {c.upper() for c in CELLS if bench["order", c][0]}
 display(Markdown(f"In this run (the LSTM at its default forget bias 1) {outcome(order_hist, 0.25, 'chance')}. "
                  "Above 50 % a model knows the second symbol (near the middle) and something of the first. At the "
-                 "paper's $T = 100$ the project's benchmark saw, of these three, "
-                 + (" and ".join(sorted(order_solved)) or "none") + " solve it (section 5). Which cell wins a short version depends on the seed and the "
+                 "paper's $T = 100$ the project's benchmark saw"
+                 + (" none of these three" if not order_solved else " all three" if len(order_solved) == len(CELLS)
+                    else ", of these three, only the " + " and the ".join(sorted(order_solved)))
+                 + " solve it (section 5). Which cell wins a short version depends on the seed and the "
                  "budget; which one can learn the long version is what the experiments were made to show."))
 
 # %% [markdown]
@@ -287,9 +289,9 @@ per_step = (before["RNN"].dh[0] / before["RNN"].dh[-1]) ** (1 / (T_ADD - 1))  # 
 
 # %%
 def sci(x):
-    """x in LaTeX scientific notation, one digit: 2 \\times 10^{-4}; plainly (0.46, 1.2) from 0.01 to 10."""
-    if 0.01 <= abs(x) < 10:
-        return f"{x:.2g}"
+    """x for LaTeX math: plainly, 2 significant digits (0.46, 23) from 0.01 to 100; else 2 \\times 10^{-4}."""
+    if 0.01 <= abs(x) < 100:
+        return f"{float(f'{x:.2g}'):g}"
     m, e = f"{x:.0e}".split("e")
     return f"{m} \\times 10^{{{int(e)}}}"
 
@@ -298,15 +300,23 @@ f5 = 1 / (1 + np.exp(-5.0))
 gru_step = (before["GRU"].dh[0] / before["GRU"].dh[-1]) ** (1 / (T_ADD - 1))  # the untrained GRU's factor per step
 gru_left = left_plateau(adding_hist["gru"], 0.15)
 vanished = [name for name, r in reach.items() if max(r) < 0.01]   # < 1 % reaches the first mark, before and after
-how_many = ["None", "One", "Two", "All three"][len(vanished)]
-whose = ": the " + " and the ".join(vanished) + "'s" if vanished else ""
+only = {when: [n for n, r in reach.items() if r[k] < 0.01 <= r[1 - k]]         # below 1 % at one time only
+        for k, when in ((1, "after"), (0, "before"))}
+only_said = "; the ".join(" and the ".join(f"{n}'s" for n in ns) + f" only {when} training" for when, ns in only.items()
+                      if ns)
+which = {0: "none of the three cells", 1: f"one of the three cells, the {vanished[0]}" if vanished else "",
+         2: "two of the three cells, the " + " and the ".join(vanished), 3: "all three cells"}[len(vanished)]
+vanish_said = (f"In this run the gradient vanished for {which}: less than 1 % of it reaches the first mark, before "
+               f"training and after{f' (the {only_said})' if only_said else ''}." if vanished else
+               f"In this run the gradient vanished for {which}: in none did less than 1 % of it reach the first mark "
+               f"both before training and after"
+               f"{' (the ' + only_said.replace(' only', ' fell below 1 % only') + ')' if only_said else ''}.")
 gru_said = (", and in this run it settled for 0.5" if gru_left is None else
             f", yet in this run it rose above the plateau at epoch {gru_left}: a small gradient is slow, not zero")
 rnn_said = (": training itself moved the RNN to where its Jacobians shrink (the regime of Bengio et al.'s dilemma, "
             "in the introduction)"
             if reach["RNN"][1] < reach["RNN"][0] / 10 else "")
-display(Markdown(f"""{how_many} of them {'is' if len(vanished) == 1 else 'are'} "the gradient vanished" in this run
-(less than 1 % of the gradient reaches the first mark, before training and after{whose}).
+display(Markdown(f"""{vanish_said}
 
 - **GRU**: its direct path back is $z_t$, started at $\\sigma(0) = 0.5$ (lesson 4); with the paths through its gates
   and candidate added, the untrained GRU's gradient falls by a factor {gru_step:.2f} per step here, and
@@ -348,7 +358,7 @@ for ax in axes:
 first, second = slice(T_ORD // 10, T_ORD // 5), slice(T_ORD // 2, T_ORD // 2 + T_ORD // 10)
 bands = {n: (f.dh[first].mean() / f.dh[-1], f.dh[second].mean() / f.dh[-1]) for n, f in flows_o.items()}
 display(Markdown("Relative to its value at the trigger, the gradient that reaches the first and the second symbol's "
-                 "band, per trained model: " + "; ".join(f"{n} {a:.1e} and {b:.1e} (first/second {a / b:.2f})"
+                 "band, per trained model: " + "; ".join(f"{n} ${sci(a)}$ and ${sci(b)}$ (first/second {a / b:.2f})"
                                                          for n, (a, b) in bands.items()) + "."))
 
 # %% [markdown]

@@ -70,9 +70,9 @@ print(f"uniform guess: log V = {np.log(V):.3f} nats;  character frequencies only
       " nats (the entropy of the unigram distribution)")
 
 # %% [markdown]
-# Anything below the second number means the model uses the context. How far below it a model must be to spell
-# is best read from its own samples: read section 2's loss next to section 3's word counts (how many of the
-# words it writes are words of the corpus).
+# Anything below the second number means the model uses the context. How far below it a model must go to spell
+# is best judged by setting section 2's validation loss beside section 3's counts of how many of the words it
+# writes are words of the corpus.
 #
 # ## 2. Truncated backpropagation through time
 #

@@ -107,7 +107,7 @@ ax.set(xlabel="epoch", ylabel="validation bits per character", title="one layer 
 ax.legend();
 
 # %% [markdown]
-# The lowest validation loss of each run is in the table, at its best epoch: a longer run would overfit, and then
+# The lowest validation loss of each run is in the table, at its best epoch: a longer run can overfit, and then
 # the last epoch would not be the best (the next output says where each run's best fell).
 # The dashed line is what knowing only how often each letter occurs buys; everything below it is context.
 
@@ -116,14 +116,16 @@ best = {name: min(h["val_loss"]) for name, h in lm_hist.items()}
 best_epoch = {name: int(np.argmin(h["val_loss"])) + 1 for name, h in lm_hist.items()}
 deeper = best["2 layers"] < best["1 layer"]
 still_falling = all(e == LM_EPOCHS for e in best_epoch.values())
+peaked = [f"the {name.split()[0]}-layer run's best was epoch {e} of {LM_EPOCHS}"
+          for name, e in best_epoch.items() if e < LM_EPOCHS]   # the runs whose loss rose after their best epoch
 display(Markdown(
     f"In this run the second layer {'lowered' if deeper else 'did not lower'} the best validation loss "
     f"({best['1 layer'] / np.log(2):.3f} bits per character with one layer, {best['2 layers'] / np.log(2):.3f} with "
     f"two) at {lm['2 layers'].num_params / lm['1 layer'].num_params:.1f} times the parameters and after "
     f"{LM_EPOCHS} epoch{'s' * (LM_EPOCHS > 1)}; "
     + (f"both were at their best in the last epoch: {LM_EPOCHS} epochs are not enough to overfit here"
-       if still_falling else f"the best epochs were {best_epoch['1 layer']} and {best_epoch['2 layers']} of "
-       f"{LM_EPOCHS}: after its best epoch a run's validation loss rose again, the start of overfitting")
+       if still_falling else " and ".join(peaked)
+       + f"; {'its loss' if len(peaked) == 1 else 'their losses'} then rose again, the start of overfitting")
     + f". On a corpus of {len(corpus):,} characters, depth is not free: more parameters to fit from "
     "the same characters, and a longer path for the gradient at each step, so expect any gain to be small and to "
     "change with the seed (exercise 6). Deep stacks pay off on large corpora: Graves (2013) used up to 7 layers on "
@@ -407,10 +409,11 @@ at_best = dict(zip(VARIANTS, grid.min(axis=1)))   # each variant at its best rat
 there, here = [], []                              # where this run parts from Greff et al.'s study: theirs, ours
 if at_best["NOAF"] < max(at_best.values()):
     there.append("dropping the output activation hurt")
-    here.append(f"NOAF came out {'best' if at_best['NOAF'] == min(at_best.values()) else 'not worst'}")
+    here.append("NOAF came out best" if at_best["NOAF"] == min(at_best.values()) else "NOAF did not come out worst")
 if at_best["CIFG"] > at_best["LSTM (NP)"]:
     there.append("coupling the gates cost nothing measurable")
-    here.append(f"CIFG {'' if here else 'came out '}{at_best['CIFG'] - at_best['LSTM (NP)']:.3f} nats above the "
+    here.append(f"CIFG {'' if here and here[0].startswith('NOAF came out') else 'came out '}"
+                f"{at_best['CIFG'] - at_best['LSTM (NP)']:.3f} nats above the "
                 "plain LSTM")
 display(Markdown(
     f"Changing the learning rate moved a variant's validation loss by {across_rates:.3f} nats on average (from "
