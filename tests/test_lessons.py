@@ -1,4 +1,5 @@
 """Every lesson runs top to bottom headless in its quick mode, and is committed executed and clean."""
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,15 @@ pytest.importorskip("matplotlib")
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 NOTEBOOKS = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]
+
+
+@pytest.fixture(scope="module")
+def build():
+    """lessons/build.py as a module (it is a script beside the lessons, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("lesson_build", LESSONS / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def problems(nb) -> list:
@@ -58,25 +68,16 @@ def test_lesson_is_committed_executed_and_clean(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_lesson_matches_its_source(path):
+def test_lesson_matches_its_source(path, build):
     """The committed notebook was built from ``lessons/src`` as it is now (edit the source, then rebuild)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("lesson_build", LESSONS / "build.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
     built = build.notebook(LESSONS / "src" / f"{path.stem}.py")
     committed = nbformat.read(path, as_version=4)
     assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in built.cells], \
         f"{path.name} is out of date: python lessons/build.py {path.stem[:2]}"
 
 
-def test_a_seed_rerun_replaces_only_the_literal_seeds_0_of_code_cells():
+def test_a_seed_rerun_replaces_only_the_literal_seeds_0_of_code_cells(build):
     """build.py --seed K: every seed=0 and default_rng(0) of a code cell becomes K; nothing else changes."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("lessons_build", LESSONS / "build.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("In this run (seed=0) the lines climb."),
         nbformat.v4.new_code_cell("m = Model(2, 8, seed=0)\nrng = np.random.default_rng(0)\n"

@@ -1,30 +1,20 @@
 """The reference solutions of lessons 2, 5 and 8 (``lessons/solutions/NN_name.py``) run, in quick sizes, and
 give the answers the lessons' checkers accept."""
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-SOLUTIONS = Path(__file__).resolve().parents[2] / "lessons" / "solutions"
-
-
-def _load(stem):
-    spec = importlib.util.spec_from_file_location(f"solution_{stem}", SOLUTIONS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from solution_files import load
 
 
 @pytest.mark.parametrize("stem", ["02_vanishing_exploding", "05_forecasting", "08_cpu_gpu"])
 def test_every_solution_runs_quick(stem, capsys):
-    _load(stem).main(quick=True)
+    load(stem).main(quick=True)
     printed = capsys.readouterr().out
     assert printed.count("exercise ") >= 5, printed
 
 
 def test_lesson_2_answers():
-    s = _load("02_vanishing_exploding")
+    s = load("02_vanishing_exploding")
     flows = s.exercise_1_orthogonal_versus_gaussian(T=40)
     assert flows["gaussian, sigma_max = 1"] < flows["orthogonal"]
     vanishing = s.exercise_2_sigmoid_gamma()
@@ -35,7 +25,7 @@ def test_lesson_2_answers():
 
 
 def test_lesson_5_answers_pass_the_lessons_checks():
-    s = _load("05_forecasting")
+    s = load("05_forecasting")
     theory, _ = s.exercise_1_naive_in_theory()
     assert abs(theory - np.sqrt(2) * 0.1) < 1e-3                  # the lesson's check for exercise 1
     dataset, _, _ = s.sine()
@@ -46,4 +36,4 @@ def test_lesson_5_answers_pass_the_lessons_checks():
 
 def test_lesson_8_tanh_gate_is_device_clean():
     pytest.importorskip("array_api_strict")
-    assert _load("08_cpu_gpu").check_tanh_gate() < 1e-5          # the lesson's check for exercise 1
+    assert load("08_cpu_gpu").check_tanh_gate() < 1e-5          # the lesson's check for exercise 1

@@ -1,21 +1,10 @@
 """The worked solutions of lessons 6 and 9 run (quick sizes) and give what their exercises ask for; lesson 9's
 attention checker passes the reference solution and names the output a planted bug breaks."""
-import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-SOLUTIONS = Path(__file__).resolve().parents[2] / "lessons" / "solutions"
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(f"solution_{name[:2]}", SOLUTIONS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from solution_files import load
 
 L6 = load("06_long_time_lags")
 L9 = load("09_depth_direction_seq2seq")

@@ -1,21 +1,15 @@
 """lessons/solutions/07_characters.py: every exercise's solution runs (at small sizes) and returns what it asks."""
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import pytest
-
-PATH = Path(__file__).resolve().parents[2] / "lessons" / "solutions" / "07_characters.py"
+from solution_files import load
 
 
 @pytest.fixture(scope="module")
 def solutions():
-    spec = importlib.util.spec_from_file_location("characters_solutions", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("07_characters")
 
 
 def _is_search(found: dict, names) -> bool:
